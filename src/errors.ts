@@ -1,0 +1,71 @@
+/**
+ * The errors agor-store throws on purpose. Each one is a Feathers error, so the service layer and
+ * the transports pass it on unchanged, with its status code, and the CLI maps it to an exit code.
+ */
+import { BadRequest, Conflict, GeneralError, NotFound, Unavailable } from '@feathersjs/errors'
+
+/** An id or id prefix that is not of the accepted form (400). */
+export class InvalidIdError extends BadRequest {
+  constructor(input: unknown, rule: string) {
+    super(`Invalid id ${JSON.stringify(String(input))}: ${rule}`, { input: String(input) })
+  }
+}
+
+/** No document matches an id or prefix (404). */
+export class DocumentNotFoundError extends NotFound {
+  constructor(singular: string, input: string) {
+    super(`No ${singular} matches '${input}'`, { id: input })
+  }
+}
+
+/** One candidate of an ambiguous prefix, shown by its own unique short id. */
+export interface AmbiguousCandidate {
+  id: string
+  short_id: string
+  created_at: string
+  status: string | null
+  summary: string
+}
+
+/** A prefix that matches more than one document (409). `data` lists up to 10 candidates. */
+export class AmbiguousIdError extends Conflict {
+  constructor(singular: string, prefix: string, candidates: AmbiguousCandidate[], more: boolean) {
+    const count = more ? `more than ${candidates.length}` : String(candidates.length)
+    super(`Short id '${prefix}' is ambiguous: it matches ${count} ${singular}s`, { prefix, candidates })
+  }
+}
+
+/** Where and why a document failed validation. */
+export interface ValidationIssue {
+  path: (string | number)[]
+  message: string
+  code: string
+}
+
+/** A document or query that breaks the schema (400). `data.issues` holds each issue with its path. */
+export class ValidationError extends BadRequest {
+  constructor(what: string, issues: ValidationIssue[]) {
+    const text = issues.map((i) => `${i.path.length ? i.path.join('.') : '(document)'}: ${i.message}`)
+    super(`Invalid ${what}: ${text.join('; ')}`, { issues })
+  }
+}
+
+/** A write that would break a uniqueness rule (409). */
+export class UniqueViolationError extends Conflict {
+  constructor(singular: string, field: string, value: unknown) {
+    super(`A ${singular} with ${field} ${JSON.stringify(value)} already exists`, { field, value })
+  }
+}
+
+/** A write that names a related document that does not exist (400). */
+export class MissingReferenceError extends BadRequest {
+  constructor(field: string, target: string, value: unknown) {
+    super(`${field} ${JSON.stringify(value)} does not name an existing ${target}`, { field, value })
+  }
+}
+
+/** The database could not be reached or refused the operation for a reason outside the request (503). */
+export class DatabaseUnavailableError extends Unavailable {}
+
+/** The database was written by a newer agor-store than this one (500, never retried). */
+export class SchemaTooNewError extends GeneralError {}

@@ -1,0 +1,150 @@
+/**
+ * UUIDv7 ids and their git-style short forms.
+ *
+ * Every id is a canonical, lowercase, hyphenated UUIDv7 (8-4-4-4-12). People type any prefix of
+ * at least 4 hex digits; the database finds it with an index range scan on the primary key.
+ */
+import { UUID } from 'uuidv7'
+import { InvalidIdError } from './errors.js'
+
+/** Hex digits in a whole id. */
+export const ID_HEX_LENGTH = 32
+/** The shortest prefix accepted as input. */
+export const MIN_PREFIX_HEX = 4
+/** The shortest short id ever displayed. */
+export const MIN_SHORT_ID_HEX = 8
+
+/** Hex-digit counts after which the canonical form has a dash. */
+const DASH_AFTER = new Set([8, 12, 16, 20])
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+const RULE = `expected a UUID or a prefix of at least ${MIN_PREFIX_HEX} hex digits (dashes optional, only where a UUID has them)`
+
+// Ids are made by RFC 9562 method 3: the 12 bits of rand_a carry the sub-millisecond fraction of the
+// clock, so ids created in one burst differ within the first 16 hex digits instead of sharing 23
+// (the uuidv7 package's default spends those bits on a +1 counter). The fraction only orders ids
+// within a millisecond; monotonicity is enforced below, whatever the clocks do.
+let lastMs = 0
+let lastFraction = -1
+
+const randomWords = new Uint32Array(512)
+let randomIndex = randomWords.length
+
+function random32(): number {
+  if (randomIndex === randomWords.length) {
+    crypto.getRandomValues(randomWords)
+    randomIndex = 0
+  }
+  return randomWords[randomIndex++]!
+}
+
+/**
+ * A new UUIDv7, strictly greater than every id this process made before.
+ *
+ * @example
+ * newId() // '0199b73d-b52e-7ed1-b028-277d6ad08cef'
+ */
+export function newId(): string {
+  let ms = Date.now()
+  let fraction = Math.floor(((performance.timeOrigin + performance.now()) % 1) * 4096)
+  if (ms < lastMs || (ms === lastMs && fraction <= lastFraction)) {
+    ms = lastMs
+    fraction = lastFraction + 1
+    if (fraction > 0xfff) {
+      ms += 1
+      fraction = 0
+    }
+  }
+  lastMs = ms
+  lastFraction = fraction
+  return UUID.fromFieldsV7(ms, fraction, random32() >>> 2, random32()).toString()
+}
+
+/** True for a whole id in canonical form. */
+export function isCanonicalId(value: unknown): value is string {
+  return typeof value === 'string' && CANONICAL.test(value)
+}
+
+/** A parsed id or id prefix with the bounds of its index range (`lo <= id < hi`). */
+export interface IdPrefix {
+  /** The lowercase hex digits, without dashes. */
+  hex: string
+  /** The prefix in canonical form: `0199b73d-b5`. */
+  text: string
+  /** True when all 32 digits are given: look up by equality. */
+  full: boolean
+  lo: string
+  hi: string
+}
+
+/**
+ * Parses what a person typed as an id. Accepts a whole UUID or a prefix of at least 4 hex digits,
+ * with or without dashes, in any case. Throws {@link InvalidIdError} (400) naming the rule.
+ *
+ * @example
+ * parseIdPrefix('0199B73DB5') // { hex: '0199b73db5', text: '0199b73d-b5', lo: '0199b73d-b5', hi: '0199b73d-b6', full: false }
+ */
+export function parseIdPrefix(input: unknown): IdPrefix {
+  const raw = typeof input === 'number' && Number.isSafeInteger(input) && input >= 0 ? String(input) : input
+  if (typeof raw !== 'string') throw new InvalidIdError(input, RULE)
+  const lower = raw.toLowerCase()
+  let hex = ''
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    const isHex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102)
+    if (isHex) hex += lower[i]
+    else if (lower[i] !== '-' || !DASH_AFTER.has(hex.length) || lower[i - 1] === '-') {
+      throw new InvalidIdError(input, RULE)
+    }
+  }
+  if (hex.length < MIN_PREFIX_HEX || hex.length > ID_HEX_LENGTH) throw new InvalidIdError(input, RULE)
+  const text = canonicalPrefix(hex)
+  return { hex, text, full: hex.length === ID_HEX_LENGTH, lo: text, hi: upperBound(text) }
+}
+
+/** Renders hex digits as the start of a canonical id: `0199b73db5` → `0199b73d-b5`. */
+export function canonicalPrefix(hex: string): string {
+  let text = ''
+  for (let i = 0; i < hex.length; i++) {
+    if (DASH_AFTER.has(i)) text += '-'
+    text += hex[i]
+  }
+  return text
+}
+
+// The smallest string greater than every canonical id that starts with `prefix`: drop trailing
+// 'f's (and the dashes between them), then add one to the last digit. Dashes sit at fixed places
+// in every id, so no other id falls inside the range.
+function upperBound(prefix: string): string {
+  let end = prefix.length
+  while (end > 0 && (prefix[end - 1] === 'f' || prefix[end - 1] === '-')) end--
+  if (end === 0) return 'g'
+  const last = prefix[end - 1]!
+  const next = last === '9' ? 'a' : String.fromCharCode(last.charCodeAt(0) + 1)
+  return prefix.slice(0, end - 1) + next
+}
+
+function commonHexDigits(a: string, b: string | null | undefined): number {
+  if (!b) return 0
+  let n = 0
+  let digits = 0
+  while (n < a.length && a[n] === b[n]) {
+    if (a[n] !== '-') digits++
+    n++
+  }
+  return digits
+}
+
+/**
+ * The short id of `id`: its shortest prefix (at least 8 hex digits) that no other id in the table
+ * shares, computed from its two neighbours in the primary-key order and written as the start of the
+ * canonical string.
+ *
+ * @example
+ * shortIdFromNeighbours('0199b73d-b52e-…', '0199b73d-a000-…', '0199b73e-0000-…') // '0199b73d-b'
+ */
+export function shortIdFromNeighbours(id: string, previous?: string | null, next?: string | null): string {
+  const shared = Math.max(commonHexDigits(id, previous), commonHexDigits(id, next))
+  const digits = Math.min(ID_HEX_LENGTH, Math.max(MIN_SHORT_ID_HEX, shared + 1))
+  return canonicalPrefix(id.replaceAll('-', '').slice(0, digits))
+}
