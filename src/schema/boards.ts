@@ -1,0 +1,16 @@
+import { z } from 'zod'
+import { defineCollection, optional } from './collection.js'
+
+/** A board that groups sessions for people. */
+export const boards = defineCollection({
+  name: 'boards',
+  singular: 'board',
+  idField: 'board_id',
+  fields: {
+    name: z.string().min(1),
+    description: optional(z.string()),
+    color: optional(z.string()),
+    icon: optional(z.string())
+  },
+  summary: (b) => b.name
+})

@@ -1,0 +1,234 @@
+/**
+ * The generic collection definition. A collection is one table: the id, status and timestamps as
+ * columns, the keys the database must enforce (foreign keys, unique keys) as columns, and
+ * everything else in a JSON `data` column. One definition yields both the drizzle table (for
+ * drizzle-kit migrations) and the zod schema of the whole document.
+ */
+import { sql } from 'drizzle-orm'
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  type SQLiteColumnBuilderBase,
+  type SQLiteTable,
+  type SQLiteTableExtraConfigValue,
+  sqliteTable,
+  text
+} from 'drizzle-orm/sqlite-core'
+import { z } from 'zod'
+import { isCanonicalId } from '../ids.js'
+import { describePath } from './fields.js'
+import { jsonExtract } from './sql.js'
+
+/** A canonical UUID (short ids in relation fields are resolved before validation). */
+export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
+
+/** An ISO-8601 timestamp as the API shows it. */
+export const isoTimestamp = () => z.iso.datetime({ offset: true })
+
+/** A field that may be left out or cleared with null. */
+export const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional()
+
+export interface Relation {
+  /** The collection the column points at; a function so that a collection can point at itself. */
+  target: () => AnyDefinition
+  /** What happens to this document when the one it points at is removed. */
+  onDelete: 'cascade' | 'set null'
+}
+
+/** The zod schemas of a collection's fields. */
+export type FieldShape = Record<string, z.ZodType>
+
+type StatusOf<Status extends string> = [Status] extends [never] ? unknown : { status: Status }
+
+/** The API shape of a document: flat, timestamps as ISO strings. */
+export type DocumentOf<IdField extends string, Status extends string, Fields extends FieldShape> = {
+  [K in IdField]: string
+} & StatusOf<Status> & { created_at: string; updated_at: string } & z.output<z.ZodObject<Fields>>
+
+/** What a collection file declares. */
+export interface CollectionSpec<
+  Name extends string,
+  IdField extends string,
+  Status extends string,
+  Fields extends FieldShape
+> {
+  /** Table and service name: `sessions`. */
+  name: Name
+  /** How messages name one document: `session`. */
+  singular: string
+  /** The primary-key column: `session_id`. */
+  idField: IdField
+  /** The allowed statuses, the first being the default. Leave out for collections without status. */
+  statuses?: readonly [Status, ...Status[]]
+  /** Every field but the id, status and timestamps. Nested objects should be `z.strictObject`. */
+  fields: Fields
+  /** Fields kept in their own column with a foreign key. */
+  relations?: { [K in keyof Fields & string]?: Relation }
+  /** Fields kept in their own column with a UNIQUE constraint. */
+  unique?: readonly (keyof Fields & string)[]
+  /** JSON fields (dot paths) that get an expression index on (field, created_at). */
+  indexes?: readonly string[]
+  /** One line that tells a person which document this is. */
+  summary: (doc: DocumentOf<IdField, Status, Fields>) => string
+  /** Adjusts a document about to be written; `previous` is the stored one (none on create). */
+  beforeWrite?: (
+    next: DocumentOf<IdField, Status, Fields>,
+    previous: DocumentOf<IdField, Status, Fields> | undefined,
+    now: string
+  ) => void
+}
+
+/** A field kept in a column of its own rather than in `data`. */
+export interface KeyColumn {
+  name: string
+  relation?: Relation
+  unique: boolean
+  required: boolean
+}
+
+/** A collection definition, ready for the store. */
+export interface CollectionDefinition<
+  Name extends string = string,
+  IdField extends string = string,
+  Doc extends Record<string, unknown> = Record<string, unknown>
+> {
+  name: Name
+  singular: string
+  idField: IdField
+  statuses: readonly string[] | undefined
+  /** Columns besides the id, status, timestamps and data. */
+  keyColumns: readonly KeyColumn[]
+  /** The whole document, strict: unknown keys are reported. */
+  schema: z.ZodObject
+  /** The drizzle table, for drizzle-kit. */
+  table: SQLiteTable
+  /** The indexed JSON fields, as paths. */
+  indexes: readonly (readonly string[])[]
+  summary: (doc: Doc) => string
+  beforeWrite?: (next: Doc, previous: Doc | undefined, now: string) => void
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the document type is erased where collections of every kind mix
+export type AnyDefinition = CollectionDefinition<string, string, any>
+
+/** The document type of a collection. */
+export type DocOf<C> = C extends CollectionDefinition<string, string, infer Doc> ? Doc : never
+
+/**
+ * Defines a collection. The result is all the code needs: a new collection is one small file
+ * that calls this, plus a migration from `npm run db:generate`.
+ *
+ * @example
+ * export const boards = defineCollection({
+ *   name: 'boards', singular: 'board', idField: 'board_id',
+ *   fields: { name: z.string().min(1), color: optional(z.string()) },
+ *   summary: (b) => b.name
+ * })
+ */
+export function defineCollection<
+  const Name extends string,
+  const IdField extends string,
+  const Status extends string = never,
+  Fields extends FieldShape = FieldShape
+>(
+  spec: CollectionSpec<Name, IdField, Status, Fields>
+): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields>> {
+  const statuses = spec.statuses
+  const schema = z.strictObject({
+    [spec.idField]: idString(),
+    ...(statuses ? { status: z.enum(statuses as unknown as [string, ...string[]]) } : {}),
+    created_at: isoTimestamp(),
+    updated_at: isoTimestamp(),
+    ...spec.fields
+  })
+  const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
+  const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? [])])]
+  const keyColumns = keyNames.map((name) => {
+    const field = spec.fields[name]
+    if (!field) throw new Error(`${spec.name}: key column ${name} is not a field`)
+    return {
+      name,
+      relation: relations[name],
+      unique: spec.unique?.includes(name) ?? false,
+      required: !field.safeParse(undefined).success
+    }
+  })
+  const indexes = (spec.indexes ?? []).map((path) => {
+    const segments = path.split('.')
+    const info = describePath(schema, segments)
+    if (!info || keyNames.includes(path)) throw new Error(`${spec.name}: cannot index ${path}`)
+    return segments
+  })
+  const table = buildTable(spec.name, spec.idField, statuses, keyColumns, indexes)
+  return {
+    name: spec.name,
+    singular: spec.singular,
+    idField: spec.idField,
+    statuses,
+    keyColumns,
+    schema,
+    table,
+    indexes,
+    summary: spec.summary,
+    beforeWrite: spec.beforeWrite
+  }
+}
+
+function buildTable(
+  name: string,
+  idField: string,
+  statuses: readonly string[] | undefined,
+  keyColumns: readonly KeyColumn[],
+  jsonIndexes: readonly (readonly string[])[]
+): SQLiteTable {
+  const columns: Record<string, SQLiteColumnBuilderBase> = { [idField]: text(idField).primaryKey() }
+  if (statuses) columns.status = text('status').notNull()
+  columns.created_at = integer('created_at').notNull()
+  columns.updated_at = integer('updated_at').notNull()
+  for (const key of keyColumns) {
+    const column = text(key.name)
+    if (key.required) column.notNull()
+    if (key.unique) column.unique(`${name}_${key.name}_unique`)
+    columns[key.name] = column
+  }
+  columns.data = text('data').notNull()
+
+  return sqliteTable(name, columns, (t) => {
+    const col = (column: string) => t[column]!
+    const constraints: SQLiteTableExtraConfigValue[] = [
+      check(`${name}_data_is_object`, sql.raw(`json_valid("data") AND json_type("data") = 'object'`)),
+      index(`${name}_created_at_idx`).on(col('created_at'))
+    ]
+    if (statuses) {
+      const allowed = statuses.map((s) => `'${s.replaceAll("'", "''")}'`).join(', ')
+      constraints.push(check(`${name}_status_valid`, sql.raw(`"status" IN (${allowed})`)))
+      constraints.push(index(`${name}_status_idx`).on(col('status'), col('created_at')))
+    }
+    for (const key of keyColumns) {
+      if (!key.relation) continue
+      const relation = key.relation
+      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), col('created_at')))
+      constraints.push(
+        foreignKey({
+          name: `${name}_${key.name}_fk`,
+          columns: [col(key.name)],
+          foreignColumns: [targetIdColumn(relation, name, t)]
+        }).onDelete(relation.onDelete)
+      )
+    }
+    for (const path of jsonIndexes) {
+      const expression = sql.raw(jsonExtract(path))
+      constraints.push(index(`${name}_${path.join('_')}_idx`).on(expression, col('created_at')))
+    }
+    return constraints
+  })
+}
+
+// A self-reference must use the table's own columns: the table object does not exist yet.
+function targetIdColumn(relation: Relation, self: string, columns: Record<string, unknown>) {
+  const target = relation.target()
+  const table = target.name === self ? columns : (target.table as unknown as Record<string, unknown>)
+  return table[target.idField] as Parameters<typeof foreignKey>[0]['foreignColumns'][number]
+}

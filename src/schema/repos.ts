@@ -1,0 +1,18 @@
+import { z } from 'zod'
+import { defineCollection, optional } from './collection.js'
+
+/** A git repository that sessions work in, known by its unique slug. */
+export const repos = defineCollection({
+  name: 'repos',
+  singular: 'repo',
+  idField: 'repo_id',
+  fields: {
+    slug: z.string().min(1).max(200),
+    name: optional(z.string()),
+    remote_url: optional(z.string()),
+    local_path: optional(z.string()),
+    default_branch: optional(z.string())
+  },
+  unique: ['slug'],
+  summary: (r) => r.name ?? r.slug
+})

@@ -1,0 +1,30 @@
+/**
+ * SQL text that the schema (DDL, indexes) and the query compiler must spell identically: SQLite
+ * uses an expression index only when a query repeats the indexed expression exactly.
+ */
+
+/** A path segment that can be written into SQL without quoting. */
+export const SAFE_SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Quotes an SQL identifier. Only names from collection definitions reach this. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+/**
+ * The expression that reads a field of the `data` JSON column. It uses `->>` rather than
+ * json_extract(): the value is the same for one path, and drizzle-kit splits index expressions at
+ * commas, so json_extract(data, path) cannot be an index expression in a generated migration.
+ *
+ * @example
+ * jsonExtract(['git_state', 'ref']) // "data" ->> '$.git_state.ref'
+ */
+export function jsonExtract(path: readonly (string | number)[]): string {
+  let jsonPath = '$'
+  for (const segment of path) {
+    if (typeof segment === 'number') jsonPath += `[${segment}]`
+    else if (SAFE_SEGMENT.test(segment)) jsonPath += `.${segment}`
+    else throw new Error(`Unsafe JSON path segment ${JSON.stringify(segment)}`)
+  }
+  return `"data" ->> '${jsonPath}'`
+}

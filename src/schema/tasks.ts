@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { defineCollection, idString, isoTimestamp, optional } from './collection.js'
+import { gitState, sessions } from './sessions.js'
+
+const FINISHED = new Set(['completed', 'failed'])
+
+/** A unit of work inside a session; removed with its session. */
+export const tasks = defineCollection({
+  name: 'tasks',
+  singular: 'task',
+  idField: 'task_id',
+  statuses: ['created', 'running', 'completed', 'failed'],
+  fields: {
+    session_id: idString(),
+    description: optional(z.string()),
+    full_prompt: optional(z.string()),
+    model: optional(z.string()),
+    message_range: optional(
+      z.strictObject({
+        start: optional(z.number().int().nonnegative()),
+        end: optional(z.number().int().nonnegative())
+      })
+    ),
+    git_state: optional(gitState),
+    tool_use_count: optional(z.number().int().nonnegative()),
+    duration_ms: optional(z.number().nonnegative()),
+    report: optional(z.string()),
+    completed_at: optional(isoTimestamp())
+  },
+  relations: { session_id: { target: () => sessions, onDelete: 'cascade' } },
+  summary: (t) => firstLine(t.description ?? t.full_prompt ?? ''),
+  // completed_at records when the task finished: set when the status becomes completed or failed
+  // (unless the write gives it), cleared when the task is running again.
+  beforeWrite: (next, previous) => {
+    const finished = FINISHED.has(next.status)
+    const wasFinished = previous !== undefined && FINISHED.has(previous.status)
+    if (finished && !wasFinished && next.completed_at == null) next.completed_at = next.updated_at
+    if (!finished && next.completed_at != null && (wasFinished || previous === undefined))
+      next.completed_at = null
+  }
+})
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? ''
+}
