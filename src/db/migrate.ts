@@ -1,0 +1,101 @@
+/**
+ * Applies the migrations drizzle-kit generated into drizzle/, keeping drizzle's own bookkeeping
+ * table, so that `drizzle-kit migrate` and `studio` see the same state.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Client } from '@libsql/client'
+import { type MigrationMeta, readMigrationFiles } from 'drizzle-orm/migrator'
+import { SchemaTooNewError } from '../errors.js'
+
+/** The folder that holds the generated migrations (it ships with the package). */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+const TABLE = '__drizzle_migrations'
+
+export interface AppliedMigration {
+  hash: string
+  createdAt: number
+}
+
+export interface MigrationStatus {
+  /** Migrations of this version that the database has. */
+  applied: LocalMigration[]
+  /** Migrations of this version that the database lacks. */
+  pending: LocalMigration[]
+  /** Migrations the database has from a newer version of agor-store. */
+  unknown: AppliedMigration[]
+}
+
+type LocalMigration = MigrationMeta & { tag: string }
+
+let cached: LocalMigration[] | undefined
+
+/** This version's migrations, in order, each with its drizzle-kit tag (`0000_init`). */
+export function localMigrations(): LocalMigration[] {
+  if (!cached) {
+    const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
+      entries: { tag: string }[]
+    }
+    const metas = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })
+    cached = metas.map((meta, i) => ({ ...meta, tag: journal.entries[i]?.tag ?? String(meta.folderMillis) }))
+  }
+  return cached
+}
+
+/** Compares the database's bookkeeping with the migrations of this version. */
+export async function migrationStatus(client: Client): Promise<MigrationStatus> {
+  const local = localMigrations()
+  const exists = await client.execute({
+    sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    args: [TABLE]
+  })
+  const rows = exists.rows.length
+    ? (await client.execute(`SELECT hash, created_at FROM "${TABLE}" ORDER BY created_at`)).rows
+    : []
+  const applied = rows.map((r) => ({ hash: String(r.hash), createdAt: Number(r.created_at) }))
+  const appliedMillis = new Set(applied.map((a) => a.createdAt))
+  const newest = local.at(-1)?.folderMillis ?? 0
+  return {
+    applied: local.filter((m) => appliedMillis.has(m.folderMillis)),
+    pending: local.filter((m) => !appliedMillis.has(m.folderMillis)),
+    unknown: applied.filter((a) => a.createdAt > newest)
+  }
+}
+
+/**
+ * Brings the database up to this version's schema. Refuses a database that a newer version has
+ * migrated. Safe when several processes open a new database at once: the loser's transaction
+ * fails, and it then finds the work done.
+ */
+export async function migrate(client: Client): Promise<number> {
+  const status = await migrationStatus(client)
+  assertNotNewer(status)
+  if (status.pending.length === 0) return 0
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS "${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`
+  ]
+  const inserts = []
+  for (const migration of status.pending) {
+    statements.push(...migration.sql.map((s) => s.trim()).filter(Boolean))
+    inserts.push({
+      sql: `INSERT INTO "${TABLE}" ("hash", "created_at") VALUES (?, ?)`,
+      args: [migration.hash, migration.folderMillis]
+    })
+  }
+  try {
+    await client.migrate([...statements, ...inserts])
+  } catch (error) {
+    const again = await migrationStatus(client)
+    if (again.pending.length === 0) return 0
+    throw error
+  }
+  return status.pending.length
+}
+
+function assertNotNewer(status: MigrationStatus): void {
+  if (status.unknown.length > 0) {
+    throw new SchemaTooNewError(
+      `The database was migrated by a newer agor-store (${status.unknown.length} migration(s) this version does not know). Upgrade agor-store to open it.`
+    )
+  }
+}
