@@ -1,0 +1,21 @@
+/**
+ * agor-store: JSON documents in libSQL with git-style short UUIDv7 ids.
+ *
+ * @example
+ * import { openStore } from 'agor-store'
+ * const store = await openStore()
+ * const sessions = store.service('sessions')
+ */
+export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/client.js'
+export { DEFAULT_DB_URL, resolveDatabaseConfig } from './db/client.js'
+export * from './errors.js'
+export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'
+export type { AnyDefinition, CollectionDefinition, DocOf } from './schema/collection.js'
+export { defineCollection, idString, isoTimestamp, optional } from './schema/collection.js'
+export type { CollectionName, Collections } from './schema/index.js'
+export { boards, collections, repos, sessions, tasks } from './schema/index.js'
+export type { CreateData, Page, PaginationOptions, PatchData } from './store/collection.js'
+export { Collection } from './store/collection.js'
+export type { SessionTree } from './store/genealogy.js'
+export type { Query } from './store/query.js'
+export { openStore, Store, type StoreOptions } from './store/store.js'

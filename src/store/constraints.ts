@@ -1,0 +1,71 @@
+/**
+ * Explains a write that the database refused. SQLite reports which constraint failed but not for
+ * which value, so the documents of the write are checked to name the culprit.
+ */
+import { BadRequest } from '@feathersjs/errors'
+import type { Database } from '../db/database.js'
+import { driverCode } from '../db/database.js'
+import { MissingReferenceError, UniqueViolationError } from '../errors.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { quoteIdent } from '../schema/sql.js'
+import type { Document } from './row.js'
+
+const FAILED_COLUMN = /constraint failed: ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)/
+
+/**
+ * True when a guarded update found the row changed since it was read: the guard sets updated_at
+ * to NULL in that case, which the NOT NULL constraint refuses.
+ */
+export function isStaleWrite(error: unknown, def: AnyDefinition): boolean {
+  const code = driverCode(error)
+  if (!code?.startsWith('SQLITE_CONSTRAINT')) return false
+  const match = FAILED_COLUMN.exec(String((error as Error).message))
+  return (
+    /NOT NULL/.test(String((error as Error).message)) && match?.[1] === def.name && match[2] === 'updated_at'
+  )
+}
+
+/** Returns the error to throw for a failed write of `docs`: a 409 or 400 that names the value. */
+export async function explainWriteError(
+  error: unknown,
+  db: Database,
+  def: AnyDefinition,
+  docs: readonly Document[]
+): Promise<unknown> {
+  const code = driverCode(error)
+  if (!code?.startsWith('SQLITE_CONSTRAINT')) return error
+  const message = String((error as Error).message)
+  if (/UNIQUE|PRIMARY KEY/.test(message) || code.endsWith('UNIQUE') || code.endsWith('PRIMARYKEY')) {
+    const field = FAILED_COLUMN.exec(message)?.[2] ?? def.idField
+    const value = await duplicateValue(db, def, field, docs)
+    return new UniqueViolationError(def.singular, field, value)
+  }
+  if (/FOREIGN KEY/.test(message) || code.endsWith('FOREIGNKEY')) {
+    for (const key of def.keyColumns) {
+      if (!key.relation) continue
+      const target = key.relation.target()
+      const values = [...new Set(docs.map((d) => d[key.name]).filter((v) => typeof v === 'string'))]
+      if (values.length === 0) continue
+      const { rows } = await db.execute({
+        sql: `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT ${quoteIdent(target.idField)} FROM ${quoteIdent(target.name)})`,
+        args: [JSON.stringify(values)]
+      })
+      if (rows.length > 0) return new MissingReferenceError(key.name, target.singular, rows[0]!.value)
+    }
+    return new BadRequest(`The ${def.singular} refers to a document that does not exist`)
+  }
+  return new BadRequest(`The ${def.singular} breaks a database constraint`)
+}
+
+async function duplicateValue(db: Database, def: AnyDefinition, field: string, docs: readonly Document[]) {
+  const seen = new Set<unknown>()
+  for (const doc of docs) {
+    if (seen.has(doc[field])) return doc[field]
+    seen.add(doc[field])
+  }
+  const { rows } = await db.execute({
+    sql: `SELECT ${quoteIdent(field)} AS value FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(field)} IN (SELECT value FROM json_each(?)) LIMIT 1`,
+    args: [JSON.stringify([...seen])]
+  })
+  return rows[0]?.value ?? null
+}

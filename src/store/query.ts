@@ -1,0 +1,303 @@
+/**
+ * The query compiler: the Feathers query syntax, over columns and JSON fields alike, to SQL with
+ * bound values. Field names are checked against the collection's schema and written into SQL only
+ * in checked form; every value is a bound parameter.
+ */
+import { BadRequest } from '@feathersjs/errors'
+import type { InValue } from '@libsql/client'
+import type { AnyDefinition } from '../schema/collection.js'
+import { describePath, type FieldKind } from '../schema/fields.js'
+import { jsonExtract, quoteIdent, SAFE_SEGMENT } from '../schema/sql.js'
+import { isPlainObject } from './merge.js'
+import type { Document } from './row.js'
+import { toMillis } from './row.js'
+
+export type Query = Record<string, unknown>
+
+/** A field a query can name. */
+export interface Field {
+  /** The name as written in the query: `git_state.ref`. */
+  name: string
+  path: readonly (string | number)[]
+  /** The SQL expression that reads it. */
+  sql: string
+  /** `timestamp` for created_at/updated_at (ISO in the API, milliseconds in SQL). */
+  kind: FieldKind | 'timestamp'
+  /** True for the id field and relation columns: short ids are resolved before compiling. */
+  isReference: boolean
+}
+
+/** A compiled `find`: the WHERE clause with its values, the order, and the page. */
+export interface CompiledFind {
+  where: string
+  args: InValue[]
+  orderBy: string
+  limit: number | undefined
+  skip: number
+  select: readonly Field[] | undefined
+}
+
+/** The filters a query may carry next to its conditions. */
+export const FILTERS = ['$sort', '$limit', '$skip', '$select'] as const
+const COMPARISONS: Record<string, string> = { $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' }
+const OPERATORS = new Set(['$ne', '$in', '$nin', '$lt', '$lte', '$gt', '$gte', '$like', '$notlike', '$ilike'])
+
+function badQuery(message: string): BadRequest {
+  return new BadRequest(message)
+}
+
+/** Converts a LIKE pattern (`%`, `_`, `\` escapes) to a case-sensitive GLOB pattern. */
+export function likeToGlob(pattern: string): string {
+  let glob = ''
+  for (let i = 0; i < pattern.length; i++) {
+    let c = pattern[i]!
+    if (c === '\\' && i + 1 < pattern.length) c = `\\${pattern[++i]}`
+    if (c === '%') glob += '*'
+    else if (c === '_') glob += '?'
+    else {
+      const literal = c.length === 2 ? c[1]! : c
+      glob += literal === '*' || literal === '?' || literal === '[' ? `[${literal}]` : literal
+    }
+  }
+  return glob
+}
+
+export class QueryCompiler {
+  readonly #def: AnyDefinition
+  readonly #fields = new Map<string, Field>()
+  readonly #columns: Set<string>
+  readonly #references: Set<string>
+
+  constructor(def: AnyDefinition) {
+    this.#def = def
+    this.#references = new Set([def.idField, ...def.keyColumns.filter((k) => k.relation).map((k) => k.name)])
+    this.#columns = new Set([
+      def.idField,
+      ...(def.statuses ? ['status'] : []),
+      'created_at',
+      'updated_at',
+      ...def.keyColumns.map((k) => k.name)
+    ])
+  }
+
+  /** The field `name` names, or a BadRequest if the schema has no such field. */
+  field(name: string): Field {
+    const cached = this.#fields.get(name)
+    if (cached) return cached
+    const field = this.#describe(name)
+    this.#fields.set(name, field)
+    return field
+  }
+
+  #describe(name: string): Field {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200)
+      throw badQuery('Invalid field name')
+    if (this.#columns.has(name)) {
+      const kind = name === 'created_at' || name === 'updated_at' ? 'timestamp' : 'string'
+      return { name, path: [name], sql: quoteIdent(name), kind, isReference: this.#references.has(name) }
+    }
+    const path = name.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+    if (path.some((s) => typeof s === 'string' && !SAFE_SEGMENT.test(s))) {
+      throw badQuery(`Invalid field name '${name}'`)
+    }
+    const info = this.#columns.has(String(path[0])) ? undefined : describePath(this.#def.schema, path)
+    if (!info) throw badQuery(`Unknown field '${name}' in ${this.#def.name} query`)
+    return { name, path, sql: jsonExtract(path), kind: info.kind, isReference: false }
+  }
+
+  /** Compiles the conditions of a query (filters such as `$sort` are ignored here). */
+  where(query: Query): { sql: string; args: InValue[] } {
+    const args: InValue[] = []
+    const sql = this.#conditions(query, args, 0)
+    return { sql, args }
+  }
+
+  /** Compiles a whole `find` query. */
+  compile(query: Query = {}): CompiledFind {
+    const { sql, args } = this.where(query)
+    return {
+      where: sql,
+      args,
+      orderBy: this.#orderBy(query.$sort),
+      limit: this.#count(query.$limit, '$limit'),
+      skip: this.#count(query.$skip, '$skip') ?? 0,
+      select: this.#select(query.$select)
+    }
+  }
+
+  #conditions(query: unknown, args: InValue[], depth: number): string {
+    if (!isPlainObject(query)) throw badQuery('A query must be an object')
+    if (depth > 32) throw badQuery('The query is nested too deeply')
+    const parts: string[] = []
+    for (const key of Object.keys(query)) {
+      const value = query[key]
+      if (value === undefined) continue
+      if (key === '$or' || key === '$and') {
+        if (!Array.isArray(value)) throw badQuery(`${key} needs an array of queries`)
+        const subs = value.map((sub) => this.#conditions(sub, args, depth + 1))
+        if (subs.length === 0) parts.push(key === '$or' ? '0' : '1')
+        else parts.push(`(${subs.join(key === '$or' ? ' OR ' : ' AND ')})`)
+      } else if (key.startsWith('$')) {
+        if (!(FILTERS as readonly string[]).includes(key) || depth > 0)
+          throw badQuery(`Invalid query parameter ${key}`)
+      } else {
+        parts.push(this.#condition(this.field(key), value, args))
+      }
+    }
+    return parts.length ? parts.join(' AND ') : '1'
+  }
+
+  #condition(field: Field, value: unknown, args: InValue[]): string {
+    if (!isPlainObject(value)) return this.#equals(field, value, args)
+    const keys = Object.keys(value)
+    if (keys.length === 0 || keys.some((k) => !k.startsWith('$'))) {
+      throw badQuery(
+        `Query value of '${field.name}' must be a value or an object of operators (use dot paths for nested fields)`
+      )
+    }
+    const parts = keys.map((op) => this.#operator(field, op, value[op], args))
+    return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`
+  }
+
+  #equals(field: Field, value: unknown, args: InValue[]): string {
+    if (value === null) return `${field.sql} IS NULL`
+    args.push(this.#value(field, value))
+    return `${field.sql} = ?`
+  }
+
+  #operator(field: Field, op: string, value: unknown, args: InValue[]): string {
+    if (!OPERATORS.has(op)) throw badQuery(`Invalid query operator ${op} on '${field.name}'`)
+    const column = field.sql
+    switch (op) {
+      case '$ne':
+        if (value === null) return `${column} IS NOT NULL`
+        args.push(this.#value(field, value))
+        return `${column} IS NOT ?`
+      case '$in':
+      case '$nin': {
+        const list = this.#list(field, op, value)
+        const values = list.filter((v) => v !== null)
+        const hasNull = values.length < list.length
+        for (const v of values) args.push(this.#value(field, v))
+        const marks = values.map(() => '?').join(', ')
+        if (op === '$in') {
+          const parts = [
+            ...(values.length ? [`${column} IN (${marks})`] : []),
+            ...(hasNull ? [`${column} IS NULL`] : [])
+          ]
+          return parts.length === 0 ? '0' : parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`
+        }
+        if (values.length === 0) return hasNull ? `${column} IS NOT NULL` : '1'
+        return hasNull
+          ? `(${column} IS NOT NULL AND ${column} NOT IN (${marks}))`
+          : `(${column} IS NULL OR ${column} NOT IN (${marks}))`
+      }
+      case '$like':
+      case '$notlike':
+      case '$ilike': {
+        if (typeof value !== 'string') throw badQuery(`${op} on '${field.name}' needs a string pattern`)
+        if (op === '$ilike') {
+          args.push(value)
+          return `${column} LIKE ? ESCAPE '\\'`
+        }
+        args.push(likeToGlob(value))
+        return op === '$like' ? `${column} GLOB ?` : `(${column} IS NULL OR ${column} NOT GLOB ?)`
+      }
+      default: {
+        if (value === null) throw badQuery(`${op} on '${field.name}' needs a value, not null`)
+        args.push(this.#value(field, value))
+        return `${column} ${COMPARISONS[op]} ?`
+      }
+    }
+  }
+
+  #list(field: Field, op: string, value: unknown): unknown[] {
+    if (Array.isArray(value)) return value
+    // REST query strings with more than 20 items arrive as objects with numeric keys
+    if (isPlainObject(value) && Object.keys(value).every((k) => /^\d+$/.test(k))) return Object.values(value)
+    throw badQuery(`${op} on '${field.name}' needs an array`)
+  }
+
+  #value(field: Field, value: unknown): InValue {
+    if (field.kind === 'timestamp') {
+      if (typeof value === 'number' && Number.isFinite(value)) return value
+      if (typeof value === 'string' && !Number.isNaN(toMillis(value))) return toMillis(value)
+      throw badQuery(`'${field.name}' needs an ISO timestamp or milliseconds`)
+    }
+    if (typeof value === 'string') return value
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw badQuery(`'${field.name}' needs a finite number`)
+      return value
+    }
+    if (typeof value === 'boolean') return value ? 1 : 0
+    throw badQuery(`Query value of '${field.name}' must be a string, number, boolean or null`)
+  }
+
+  #count(value: unknown, name: string): number | undefined {
+    if (value === undefined || value === null) return undefined
+    const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw badQuery(`${name} must be a non-negative integer`)
+    return n
+  }
+
+  #orderBy(sort: unknown): string {
+    const id = quoteIdent(this.#def.idField)
+    if (sort === undefined || sort === null) return id
+    if (!isPlainObject(sort)) throw badQuery('$sort must be an object of field: 1 | -1')
+    const parts: string[] = []
+    let hasId = false
+    for (const [name, direction] of Object.entries(sort)) {
+      const field = this.field(name)
+      const order = sortDirection(direction)
+      if (!order) throw badQuery(`$sort of '${name}' must be 1 or -1`)
+      hasId ||= name === this.#def.idField
+      parts.push(`${field.sql} ${order}`)
+    }
+    if (!hasId) parts.push(id)
+    return parts.join(', ')
+  }
+
+  #select(select: unknown): Field[] | undefined {
+    if (select === undefined || select === null) return undefined
+    const names = typeof select === 'string' ? [select] : select
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
+      throw badQuery('$select must be an array of field names')
+    }
+    return names.map((n: string) => this.field(n))
+  }
+}
+
+function sortDirection(value: unknown): 'ASC' | 'DESC' | undefined {
+  if (value === 1 || value === '1' || value === 'asc' || value === 'ascending') return 'ASC'
+  if (value === -1 || value === '-1' || value === 'desc' || value === 'descending') return 'DESC'
+  return undefined
+}
+
+/**
+ * Keeps only the selected fields of a document (and its id). Nested paths keep the enclosing
+ * objects: selecting `git_state.ref` yields `{ git_state: { ref } }`.
+ */
+export function project(doc: Document, select: readonly Field[] | undefined, idField: string): Document {
+  if (!select) return doc
+  const result: Document = { [idField]: doc[idField] }
+  for (const field of select) {
+    let source: unknown = doc
+    let target: Document = result
+    for (let i = 0; i < field.path.length; i++) {
+      const segment = field.path[i]!
+      if (source === null || typeof source !== 'object') break
+      const value = (source as Record<string | number, unknown>)[segment]
+      if (value === undefined) break
+      if (i === field.path.length - 1) {
+        target[segment] = value
+      } else {
+        const next = target[segment]
+        if (!isPlainObject(next)) target[segment] = Array.isArray(value) ? [] : {}
+        target = target[segment] as Document
+      }
+      source = value
+    }
+  }
+  return result
+}

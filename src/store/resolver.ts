@@ -1,0 +1,121 @@
+/**
+ * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
+ * statement, and computes the short ids that people see.
+ */
+import type { InValue, Row } from '@libsql/client'
+import type { Database } from '../db/database.js'
+import { AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
+import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { quoteIdent } from '../schema/sql.js'
+import type { RowMapper } from './row.js'
+
+/** Extra SQL condition a resolved row must also meet (a `get(id, { query })`). */
+export interface Condition {
+  sql: string
+  args: InValue[]
+}
+
+const MAX_CANDIDATES = 10
+const MATCH = '__agor_match'
+
+export class Resolver {
+  readonly #db: Database
+  readonly #def: AnyDefinition
+  readonly #mapper: RowMapper
+  readonly #table: string
+  readonly #id: string
+
+  constructor(db: Database, def: AnyDefinition, mapper: RowMapper) {
+    this.#db = db
+    this.#def = def
+    this.#mapper = mapper
+    this.#table = quoteIdent(def.name)
+    this.#id = quoteIdent(def.idField)
+  }
+
+  /**
+   * The row `input` names: one statement, `id = ?` for a whole id, an index range with LIMIT 2 for
+   * a prefix. Throws a 404 when nothing matches (or the match fails `condition`), a 409 listing
+   * the candidates when the prefix is ambiguous, a 400 when the input is not an id.
+   */
+  async row(input: unknown, condition?: Condition): Promise<Row> {
+    const prefix = parseIdPrefix(input)
+    const match = condition ? `, (${condition.sql}) AS ${MATCH}` : ''
+    const select = `SELECT ${this.#mapper.columnList}${match} FROM ${this.#table} WHERE`
+    const statement = prefix.full
+      ? { sql: `${select} ${this.#id} = ?`, args: [...(condition?.args ?? []), prefix.text] }
+      : {
+          sql: `${select} ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT 2`,
+          args: [...(condition?.args ?? []), prefix.lo, prefix.hi]
+        }
+    const { rows } = await this.#db.execute(statement)
+    if (rows.length > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
+    const row = rows[0]
+    if (!row || (condition && !row[MATCH])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
+    return row
+  }
+
+  /**
+   * Resolves id prefixes to whole ids (for relation fields). Whole ids are returned as they are,
+   * without a lookup; the foreign key checks them when they are written. Prefixes are resolved in
+   * one round trip.
+   */
+  async resolveIds(inputs: readonly unknown[]): Promise<Map<unknown, string>> {
+    const resolved = new Map<unknown, string>()
+    const lookups: { input: unknown; text: string; lo: string; hi: string }[] = []
+    for (const input of new Set(inputs)) {
+      const prefix = parseIdPrefix(input)
+      if (prefix.full) resolved.set(input, prefix.text)
+      else lookups.push({ input, text: prefix.text, lo: prefix.lo, hi: prefix.hi })
+    }
+    if (lookups.length === 0) return resolved
+    const sql = `SELECT ${this.#id} AS id FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT 2`
+    const results = await this.#db.batch(
+      lookups.map((l) => ({ sql, args: [l.lo, l.hi] })),
+      'read'
+    )
+    for (const [i, lookup] of lookups.entries()) {
+      const rows = results[i]?.rows ?? []
+      if (rows.length > 1) throw await this.#ambiguous(lookup.text, lookup.lo, lookup.hi)
+      if (rows.length === 0) throw new DocumentNotFoundError(this.#def.singular, lookup.text)
+      resolved.set(lookup.input, String(rows[0]!.id))
+    }
+    return resolved
+  }
+
+  /**
+   * The short id of each id, in one statement: for each id, its neighbours in the primary-key
+   * index give the shortest prefix that no other document shares.
+   */
+  async shortIds(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return []
+    const { rows } = await this.#db.execute({
+      sql: `SELECT j.value AS id,
+          (SELECT ${this.#id} FROM ${this.#table} WHERE ${this.#id} < j.value ORDER BY ${this.#id} DESC LIMIT 1) AS prev,
+          (SELECT ${this.#id} FROM ${this.#table} WHERE ${this.#id} > j.value ORDER BY ${this.#id} LIMIT 1) AS next
+        FROM json_each(?) AS j ORDER BY j.key`,
+      args: [JSON.stringify(ids)]
+    })
+    return rows.map((r) =>
+      shortIdFromNeighbours(String(r.id), r.prev as string | null, r.next as string | null)
+    )
+  }
+
+  async #ambiguous(text: string, lo: string, hi: string): Promise<AmbiguousIdError> {
+    const { rows } = await this.#db.execute({
+      sql: `SELECT ${this.#mapper.columnList} FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT ${MAX_CANDIDATES + 1}`,
+      args: [lo, hi]
+    })
+    const docs = rows.slice(0, MAX_CANDIDATES).map((r) => this.#mapper.fromRow(r))
+    const shortIds = await this.shortIds(docs.map((d) => String(d[this.#def.idField])))
+    const candidates = docs.map((doc, i) => ({
+      id: String(doc[this.#def.idField]),
+      short_id: shortIds[i]!,
+      created_at: String(doc.created_at),
+      status: typeof doc.status === 'string' ? doc.status : null,
+      summary: this.#def.summary(doc)
+    }))
+    return new AmbiguousIdError(this.#def.singular, text, candidates, rows.length > MAX_CANDIDATES)
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The one mapping between a document (the flat API shape) and its table row. Every write builds
+ * its row with `toRow`, every read builds its document with `fromRow`.
+ */
+import type { InValue, Row } from '@libsql/client'
+import type { AnyDefinition } from '../schema/collection.js'
+import { quoteIdent } from '../schema/sql.js'
+
+export type Document = Record<string, unknown>
+
+export interface RowMapper {
+  /** Column names in table order. */
+  columns: readonly string[]
+  /** The quoted column list for SELECT and INSERT. */
+  columnList: string
+  /** Column values in `columns` order. */
+  toRow(doc: Document): InValue[]
+  fromRow(row: Row): Document
+  /** The document that `values` (from `toRow`) store: what a read of the row will return. */
+  fromValues(values: readonly InValue[]): Document
+}
+
+/** Converts an API timestamp to the stored milliseconds. */
+export function toMillis(iso: string): number {
+  return Date.parse(iso)
+}
+
+/** Converts stored milliseconds to the API timestamp. */
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+export function rowMapper(def: AnyDefinition): RowMapper {
+  const keyNames = def.keyColumns.map((k) => k.name)
+  const head = [def.idField, ...(def.statuses ? ['status'] : []), 'created_at', 'updated_at']
+  const columns = [...head, ...keyNames, 'data']
+  const inColumns = new Set(columns)
+
+  return {
+    columns,
+    columnList: columns.map(quoteIdent).join(', '),
+    toRow(doc) {
+      const data: Document = {}
+      for (const key of Object.keys(doc)) {
+        if (!inColumns.has(key) && doc[key] !== undefined) data[key] = doc[key]
+      }
+      const values: InValue[] = [doc[def.idField] as string]
+      if (def.statuses) values.push(doc.status as string)
+      values.push(toMillis(doc.created_at as string), toMillis(doc.updated_at as string))
+      for (const name of keyNames) values.push((doc[name] as string | null | undefined) ?? null)
+      values.push(JSON.stringify(data))
+      return values
+    },
+    fromRow(row) {
+      return fromValues(columns.map((c) => row[c] as InValue))
+    },
+    fromValues
+  }
+
+  function fromValues(values: readonly InValue[]): Document {
+    let i = 0
+    const doc: Document = { [def.idField]: values[i++] }
+    if (def.statuses) doc.status = values[i++]
+    doc.created_at = toIso(Number(values[i++]))
+    doc.updated_at = toIso(Number(values[i++]))
+    for (const name of keyNames) doc[name] = values[i++] ?? null
+    const data = JSON.parse(String(values[i])) as Document
+    for (const key of Object.keys(data)) {
+      if (!inColumns.has(key)) doc[key] = data[key]
+    }
+    return doc
+  }
+}

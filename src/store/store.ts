@@ -1,0 +1,70 @@
+/**
+ * The store: one database, its migrations, and a collection per definition.
+ */
+import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/client.js'
+import { Database } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { type CollectionName, type Collections, collections } from '../schema/index.js'
+import { Collection } from './collection.js'
+import { Genealogy } from './genealogy.js'
+
+export interface StoreOptions extends DatabaseConfig {
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean
+}
+
+export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
+
+export class Store {
+  readonly db: Database
+  readonly collections: StoreCollections
+  readonly genealogy: Genealogy
+
+  constructor(db: Database) {
+    this.db = db
+    this.collections = {
+      sessions: new Collection(db, collections.sessions),
+      tasks: new Collection(db, collections.tasks),
+      boards: new Collection(db, collections.boards),
+      repos: new Collection(db, collections.repos)
+    }
+    this.genealogy = new Genealogy(this.collections.sessions)
+  }
+
+  get config(): ResolvedDatabaseConfig {
+    return this.db.config
+  }
+
+  /** The collection called `name`. */
+  collection<N extends CollectionName>(name: N): StoreCollections[N] {
+    const collection = this.collections[name]
+    if (!collection) throw new Error(`Unknown collection '${String(name)}'`)
+    return collection
+  }
+
+  /** The short id that people see for a document id (at least 8 hex digits, unique in its table). */
+  shortId(name: CollectionName, id: string): Promise<string> {
+    return this.collection(name).shortId(id)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
+
+/**
+ * Opens the store: connects, applies pending migrations and returns the collections.
+ *
+ * @example
+ * const store = await openStore({ url: 'file:~/.agor/agor.db' })
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const db = await Database.open(resolveDatabaseConfig(options))
+  try {
+    if (options.migrate !== false) await migrate(db.client)
+  } catch (error) {
+    db.close()
+    throw error
+  }
+  return new Store(db)
+}

@@ -1,0 +1,71 @@
+/**
+ * Validation of whole documents against a collection's zod schema. Strict on what a write adds,
+ * tolerant of what is already stored: a key this version does not know passes only where the
+ * stored document already has it (a newer version wrote it), and update carries such keys over.
+ */
+import { z } from 'zod'
+import { ValidationError, type ValidationIssue } from '../errors.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { unwrap } from '../schema/fields.js'
+import { isPlainObject } from './merge.js'
+import type { Document } from './row.js'
+
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let current = doc
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined
+    current = (current as Record<PropertyKey, unknown>)[segment]
+  }
+  return current
+}
+
+/**
+ * Throws a {@link ValidationError} listing every issue of `doc`. Unknown keys are accepted where
+ * `stored` has them at the same place, and everywhere when `allowUnknownKeys` is set (imports of
+ * documents written by a newer version).
+ */
+export function validateDocument(
+  def: AnyDefinition,
+  doc: Document,
+  stored?: Document,
+  allowUnknownKeys = false
+): void {
+  const result = def.schema.safeParse(doc)
+  if (result.success) return
+  const issues: ValidationIssue[] = []
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
+    if (issue.code === 'unrecognized_keys') {
+      if (allowUnknownKeys) continue
+      const storedHere = valueAt(stored, path)
+      const unknown = issue.keys.filter((k) => !isPlainObject(storedHere) || !Object.hasOwn(storedHere, k))
+      for (const key of unknown)
+        issues.push({ path: [...path, key], message: 'Unknown field', code: issue.code })
+    } else {
+      issues.push({ path, message: issue.message, code: issue.code })
+    }
+  }
+  if (issues.length) throw new ValidationError(def.singular, issues)
+}
+
+/**
+ * Copies into `next` the keys of `stored` that the schema does not know, wherever `next` has the
+ * enclosing object but not the key: a replace by a client that never saw them must not drop them.
+ */
+export function carryUnknownKeys(schema: z.ZodType, stored: Document, next: Document): void {
+  const shape = objectShape(schema)
+  if (!shape) return
+  for (const key of Object.keys(stored)) {
+    const field = shape[key]
+    if (!field) {
+      if (!Object.hasOwn(next, key)) next[key] = stored[key]
+    } else if (isPlainObject(stored[key]) && isPlainObject(next[key])) {
+      carryUnknownKeys(field, stored[key] as Document, next[key] as Document)
+    }
+  }
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const inner = unwrap(schema)
+  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : undefined
+}

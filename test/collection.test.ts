@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  AmbiguousIdError,
+  DocumentNotFoundError,
+  MissingReferenceError,
+  UniqueViolationError,
+  ValidationError
+} from '../src/errors.js'
+import { openStore, type Store } from '../src/store/store.js'
+import { tempDbUrl } from './helpers.js'
+
+let store: Store
+beforeAll(async () => {
+  store = await openStore({ url: tempDbUrl() })
+})
+afterAll(() => store.close())
+
+const sessions = () => store.collection('sessions')
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** The row as stored, read with plain SQL. */
+async function stored(table: string, idField: string, id: string) {
+  const { rows } = await store.db.execute({ sql: `SELECT * FROM ${table} WHERE ${idField} = ?`, args: [id] })
+  const row = rows[0]
+  return row
+    ? ({ ...row, data: JSON.parse(String(row.data)) } as Record<string, unknown> & {
+        data: Record<string, unknown>
+      })
+    : undefined
+}
+
+describe('create', () => {
+  it('writes the flat document: columns for id, status, timestamps; data for the rest', async () => {
+    const doc = await sessions().create({ agent: 'claude-code', title: 'Fix login', repo: { cwd: '/src' } })
+    expect(doc).toMatchObject({
+      status: 'idle',
+      agent: 'claude-code',
+      title: 'Fix login',
+      repo: { cwd: '/src' }
+    })
+    expect(doc.created_at).toMatch(ISO)
+    expect(doc.updated_at).toBe(doc.created_at)
+    const row = await stored('sessions', 'session_id', doc.session_id)
+    expect(row).toMatchObject({
+      status: 'idle',
+      created_at: Date.parse(doc.created_at),
+      updated_at: Date.parse(doc.created_at),
+      parent_session_id: null,
+      data: { agent: 'claude-code', title: 'Fix login', repo: { cwd: '/src' } }
+    })
+    expect(await sessions().get(doc.session_id)).toEqual(doc)
+  })
+
+  it('writes an array atomically: one invalid item and nothing is stored', async () => {
+    const before = (await sessions().find({ query: { $limit: 0 }, paginate: {} })).total
+    const error = await sessions()
+      .create([{ agent: 'a' }, { agent: 'b' }, { agent: '' }, { agent: 'd' }])
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((await sessions().find({ query: { $limit: 0 }, paginate: {} })).total).toBe(before)
+    const made = await sessions().create([{ agent: 'a' }, { agent: 'b' }])
+    expect((await sessions().find({ query: { $limit: 0 }, paginate: {} })).total).toBe(before + 2)
+    expect(made[0]!.session_id < made[1]!.session_id).toBe(true)
+  })
+
+  it('validates the whole document and names every issue by its path', async () => {
+    const error = (await sessions()
+      .create({ agent: 5, status: 'sleeping', repo: { cwd: 1, typo: true }, colour: 'red' } as never)
+      .catch((e: unknown) => e)) as ValidationError
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error.code).toBe(400)
+    const paths = error.data.issues.map((i: { path: string[] }) => i.path.join('.')).sort()
+    expect(paths).toEqual(['agent', 'colour', 'repo.cwd', 'repo.typo', 'status'])
+    expect(error.message).toMatch(/colour: Unknown field/)
+  })
+
+  it('takes a given canonical id, refuses a malformed one and a duplicate', async () => {
+    const id = '0199b73d-b52e-7ed1-b028-277d6ad08cef'
+    expect((await sessions().create({ session_id: id, agent: 'x' })).session_id).toBe(id)
+    await expect(sessions().create({ session_id: 'abc', agent: 'x' })).rejects.toMatchObject({ code: 400 })
+    await expect(sessions().create({ session_id: id, agent: 'y' })).rejects.toThrow(UniqueViolationError)
+    expect((await sessions().get(id)).agent).toBe('x')
+  })
+
+  it('ignores given timestamps: the store sets them', async () => {
+    const doc = await sessions().create({ agent: 'x', created_at: '2000-01-01T00:00:00.000Z' } as never)
+    expect(Date.parse(doc.created_at)).toBeGreaterThan(Date.parse('2020-01-01'))
+  })
+
+  it('resolves a short id in a relation field and refuses a missing or ambiguous one', async () => {
+    const session = await sessions().create({ agent: 'x' })
+    const short = await store.shortId('sessions', session.session_id)
+    const task = await store.collection('tasks').create({ session_id: short, description: 'do it' })
+    expect(task.session_id).toBe(session.session_id)
+    expect((await stored('tasks', 'task_id', task.task_id))?.session_id).toBe(session.session_id)
+    const missing = 'ffffffff-ffff-7fff-bfff-ffffffffffff'
+    await expect(store.collection('tasks').create({ session_id: missing })).rejects.toThrow(
+      MissingReferenceError
+    )
+    await expect(store.collection('tasks').create({ session_id: 'ffffffff' })).rejects.toThrow(
+      DocumentNotFoundError
+    )
+    await expect(
+      store.collection('tasks').create({ session_id: session.session_id.slice(0, 4) })
+    ).rejects.toThrow(AmbiguousIdError)
+  })
+
+  it('refuses a second repo with the same slug, in the same array or later', async () => {
+    const repos = store.collection('repos')
+    await repos.create({ slug: 'org/one', name: 'One' })
+    await expect(repos.create({ slug: 'org/one' })).rejects.toThrow(UniqueViolationError)
+    await expect(repos.create({ slug: 'org/one' })).rejects.toThrow(
+      'A repo with slug "org/one" already exists'
+    )
+    await expect(repos.create([{ slug: 'org/two' }, { slug: 'org/two' }])).rejects.toThrow(/org\/two/)
+    expect(await repos.find({ query: { slug: 'org/two' } })).toEqual([])
+  })
+})
+
+describe('patch', () => {
+  it('merges nested objects, replaces arrays and scalars, stores null', async () => {
+    const doc = await sessions().create({
+      agent: 'x',
+      title: 'old',
+      git_state: { ref: 'main', base_sha: 'a1' },
+      custom_context: { tags: ['a', 'b'], nested: { keep: 1, change: 1 } }
+    })
+    const patched = await sessions().patch(doc.session_id, {
+      title: null,
+      git_state: { ref: 'dev' },
+      custom_context: { tags: ['c'], nested: { change: 2 } }
+    })
+    const expected = {
+      title: null,
+      git_state: { ref: 'dev', base_sha: 'a1' },
+      custom_context: { tags: ['c'], nested: { keep: 1, change: 2 } }
+    }
+    expect(patched).toMatchObject(expected)
+    expect((await stored('sessions', 'session_id', doc.session_id))?.data).toEqual({
+      agent: 'x',
+      ...expected
+    })
+  })
+
+  it('validates the merged document and writes nothing when it is invalid', async () => {
+    const doc = await sessions().create({ agent: 'x', title: 'keep' })
+    await expect(
+      sessions().patch(doc.session_id, { agent: null, title: 'changed' } as never)
+    ).rejects.toThrow(ValidationError)
+    await expect(sessions().patch(doc.session_id, { titel: 'typo' } as never)).rejects.toThrow(
+      /titel: Unknown field/
+    )
+    await expect(sessions().patch(doc.session_id, { status: 'paused' } as never)).rejects.toThrow(
+      ValidationError
+    )
+    expect(await sessions().get(doc.session_id)).toEqual(doc)
+  })
+
+  it('strictly increases updated_at on every write, even within a millisecond', async () => {
+    const doc = await sessions().create({ agent: 'x' })
+    let last = Date.parse(doc.updated_at)
+    for (let i = 0; i < 50; i++) {
+      const next = await sessions().patch(doc.session_id, { title: `v${i}` })
+      const row = await stored('sessions', 'session_id', doc.session_id)
+      expect(row?.updated_at).toBe(Date.parse(next.updated_at))
+      expect(Date.parse(next.updated_at)).toBeGreaterThan(last)
+      last = Date.parse(next.updated_at)
+    }
+    expect(Date.parse((await sessions().get(doc.session_id)).created_at)).toBe(Date.parse(doc.created_at))
+  })
+
+  it('patches every match of a query in one write (id null)', async () => {
+    const marker = `batch-${Date.now()}`
+    await sessions().create([
+      { agent: marker, title: 'a' },
+      { agent: marker, title: 'b' },
+      { agent: 'other', title: 'c' }
+    ])
+    const patched = await sessions().patch(null, { status: 'running' }, { query: { agent: marker } })
+    expect(patched.map((d) => d.status)).toEqual(['running', 'running'])
+    const rows = await sessions().find({ query: { agent: marker } })
+    expect(rows.map((d) => d.status)).toEqual(['running', 'running'])
+    expect((await sessions().find({ query: { agent: 'other' } }))[0]?.status).toBe('idle')
+  })
+
+  it('refuses to change the id', async () => {
+    const doc = await sessions().create({ agent: 'x' })
+    await expect(
+      sessions().patch(doc.session_id, { session_id: '0199b73d-0000-7000-8000-000000000000' } as never)
+    ).rejects.toThrow(/cannot be changed/)
+  })
+
+  it('sets completed_at when a task finishes and clears it when it runs again', async () => {
+    const session = await sessions().create({ agent: 'x' })
+    const tasks = store.collection('tasks')
+    const task = await tasks.create({ session_id: session.session_id })
+    expect(task.completed_at).toBeUndefined()
+    const done = await tasks.patch(task.task_id, { status: 'completed' })
+    expect(done.completed_at).toBe(done.updated_at)
+    expect((await stored('tasks', 'task_id', task.task_id))?.data.completed_at).toBe(done.updated_at)
+    const again = await tasks.patch(task.task_id, { status: 'failed' })
+    expect(again.completed_at).toBe(done.completed_at)
+    const rerun = await tasks.patch(task.task_id, { status: 'running' })
+    expect(rerun.completed_at).toBeNull()
+  })
+})
+
+describe('update', () => {
+  it('replaces the document but keeps id and created_at', async () => {
+    const doc = await sessions().create({ agent: 'x', title: 'old', git_state: { ref: 'main' } })
+    const updated = await sessions().update(doc.session_id.slice(0, 13), { agent: 'y', status: 'running' })
+    expect(updated).toMatchObject({
+      session_id: doc.session_id,
+      created_at: doc.created_at,
+      agent: 'y',
+      status: 'running'
+    })
+    expect(updated.title).toBeUndefined()
+    expect(updated.git_state).toBeUndefined()
+    expect((await stored('sessions', 'session_id', doc.session_id))?.data).toEqual({ agent: 'y' })
+    await expect(sessions().update(doc.session_id, { title: 'no agent' } as never)).rejects.toThrow(
+      ValidationError
+    )
+  })
+})
+
+describe('fields this version does not know', () => {
+  it('are kept on read, through patch and through update', async () => {
+    const doc = await sessions().create({ agent: 'x', git_state: { ref: 'main' } })
+    // a newer version wrote fields this one does not know, at the top and inside an object
+    await store.db.execute({
+      sql: `UPDATE sessions SET data = json_set(data, '$.priority', 7, '$.git_state.dirty', json('true')) WHERE session_id = ?`,
+      args: [doc.session_id]
+    })
+    const read = await sessions().get(doc.session_id)
+    expect(read).toMatchObject({ priority: 7, git_state: { ref: 'main', dirty: true } })
+    await sessions().patch(doc.session_id, { title: 'patched', git_state: { ref: 'dev' } })
+    expect((await stored('sessions', 'session_id', doc.session_id))?.data).toMatchObject({
+      priority: 7,
+      title: 'patched',
+      git_state: { ref: 'dev', dirty: true }
+    })
+    // a client that read the document may send the field back, or leave it out
+    await sessions().update(doc.session_id, { ...read, title: 'updated' } as never)
+    await sessions().update(doc.session_id, { agent: 'x', git_state: { ref: 'x' } })
+    expect((await stored('sessions', 'session_id', doc.session_id))?.data).toEqual({
+      agent: 'x',
+      priority: 7,
+      git_state: { ref: 'x', dirty: true }
+    })
+    // but nobody may add a new unknown field
+    await expect(sessions().patch(doc.session_id, { colour: 'red' } as never)).rejects.toThrow(
+      /colour: Unknown field/
+    )
+  })
+})
+
+describe('remove', () => {
+  it('removes one by short id and returns it; then it is gone', async () => {
+    const doc = await sessions().create({ agent: 'x' })
+    const short = await store.shortId('sessions', doc.session_id)
+    expect(await sessions().remove(short)).toEqual(doc)
+    expect(await stored('sessions', 'session_id', doc.session_id)).toBeUndefined()
+    await expect(sessions().remove(doc.session_id)).rejects.toThrow(DocumentNotFoundError)
+  })
+
+  it('removes every match of a query (id null), with their tasks', async () => {
+    const marker = `gone-${Date.now()}`
+    const made = await sessions().create([{ agent: marker }, { agent: marker }])
+    await store.collection('tasks').create({ session_id: made[0]!.session_id })
+    const removed = await sessions().remove(null, { query: { agent: marker } })
+    expect(removed.map((d) => d.session_id)).toEqual(made.map((d) => d.session_id))
+    expect(await sessions().find({ query: { agent: marker } })).toEqual([])
+    expect(await store.collection('tasks').find({ query: { session_id: made[0]!.session_id } })).toEqual([])
+  })
+
+  it('honours a query next to the id', async () => {
+    const doc = await sessions().create({ agent: 'x', title: 'stay' })
+    await expect(sessions().remove(doc.session_id, { query: { title: 'other' } })).rejects.toThrow(
+      DocumentNotFoundError
+    )
+    expect(await sessions().get(doc.session_id)).toEqual(doc)
+  })
+})
+
+describe('concurrent writers', () => {
+  it('lose no change when two connections patch the same document at once', async () => {
+    const url = tempDbUrl()
+    const a = await openStore({ url })
+    const b = await openStore({ url })
+    try {
+      const doc = await a.collection('sessions').create({ agent: 'x', custom_context: {} })
+      const rounds = 60
+      await Promise.all([
+        (async () => {
+          for (let i = 0; i < rounds; i++) {
+            await a.collection('sessions').patch(doc.session_id, { custom_context: { [`a${i}`]: i } })
+          }
+        })(),
+        (async () => {
+          for (let i = 0; i < rounds; i++) {
+            await b.collection('sessions').patch(doc.session_id, { custom_context: { [`b${i}`]: i } })
+          }
+        })()
+      ])
+      const { rows } = await a.db.execute({
+        sql: 'SELECT data FROM sessions WHERE session_id = ?',
+        args: [doc.session_id]
+      })
+      const context = JSON.parse(String(rows[0]?.data)).custom_context
+      expect(Object.keys(context)).toHaveLength(rounds * 2)
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+})

@@ -1,0 +1,144 @@
+import type { InStatement } from '@libsql/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DocumentNotFoundError } from '../src/errors.js'
+import { openStore, type Store } from '../src/store/store.js'
+import { tempDbUrl } from './helpers.js'
+
+let store: Store
+beforeAll(async () => {
+  store = await openStore({ url: tempDbUrl() })
+})
+afterAll(() => store.close())
+
+/** Runs `work` and returns the statements it sent to the database. */
+async function statementsOf(work: () => Promise<unknown>): Promise<InStatement[]> {
+  const seen: InStatement[] = []
+  const execute = store.db.execute.bind(store.db)
+  const batch = store.db.batch.bind(store.db)
+  store.db.execute = (s) => {
+    seen.push(s)
+    return execute(s)
+  }
+  store.db.batch = (s, mode) => {
+    seen.push(...s)
+    return batch(s, mode)
+  }
+  try {
+    await work()
+  } finally {
+    store.db.execute = execute
+    store.db.batch = batch
+  }
+  return seen
+}
+
+describe('session genealogy', () => {
+  it('spawn makes an idle child on the parent’s agent and repo, linked in one insert', async () => {
+    const parent = await store.collection('sessions').create({
+      agent: 'claude-code',
+      title: 'parent',
+      status: 'running',
+      repo: { cwd: '/work' },
+      git_state: { ref: 'main' }
+    })
+    let child: Awaited<ReturnType<Store['genealogy']['spawn']>> | undefined
+    const statements = await statementsOf(async () => {
+      child = await store.genealogy.spawn(parent.session_id.slice(0, 16), { title: 'child' })
+    })
+    expect(child).toMatchObject({
+      status: 'idle',
+      agent: 'claude-code',
+      title: 'child',
+      repo: { cwd: '/work' },
+      git_state: { ref: 'main' },
+      parent_session_id: parent.session_id,
+      forked_from_session_id: null
+    })
+    const inserts = statements.filter((s) => typeof s !== 'string' && /^INSERT/.test(s.sql))
+    expect(inserts).toHaveLength(1)
+    const stored = await store.collection('sessions').get(child!.session_id)
+    expect(stored.parent_session_id).toBe(parent.session_id)
+  })
+
+  it('fork copies the origin and points at it', async () => {
+    const origin = await store.collection('sessions').create({
+      agent: 'codex',
+      title: 'origin',
+      description: 'd',
+      custom_context: { a: 1 }
+    })
+    const fork = await store.genealogy.fork(origin.session_id, { title: 'fork' })
+    expect(fork).toMatchObject({
+      status: 'idle',
+      agent: 'codex',
+      title: 'fork',
+      description: 'd',
+      custom_context: { a: 1 },
+      forked_from_session_id: origin.session_id,
+      parent_session_id: null
+    })
+    expect(fork.session_id).not.toBe(origin.session_id)
+  })
+
+  it('ancestors are nearest first, from one recursive query however deep', async () => {
+    const sessions = store.collection('sessions')
+    const root = await sessions.create({ agent: 'x', title: 'level 0' })
+    let current = root
+    const chain = [root]
+    for (let level = 1; level <= 30; level++) {
+      current =
+        level % 2 === 0
+          ? await store.genealogy.spawn(current.session_id, { title: `level ${level}` })
+          : await store.genealogy.fork(current.session_id, { title: `level ${level}` })
+      chain.push(current)
+    }
+    let ancestors: { title?: string | null }[] = []
+    const statements = await statementsOf(async () => {
+      ancestors = await store.genealogy.ancestors(current.session_id)
+    })
+    expect(ancestors.map((a) => a.title)).toEqual(
+      chain
+        .slice(0, -1)
+        .reverse()
+        .map((s) => s.title)
+    )
+    // one statement resolves the id, one reads the whole chain
+    expect(statements).toHaveLength(2)
+    expect(JSON.stringify(statements[1])).toMatch(/WITH RECURSIVE/)
+
+    const descendants = await store.genealogy.descendants(root.session_id)
+    expect(descendants.map((d) => d.title)).toEqual(chain.slice(1).map((s) => s.title))
+  })
+
+  it('children and the tree of a session, by short id', async () => {
+    const sessions = store.collection('sessions')
+    const parent = await sessions.create({ agent: 'x', title: 'p' })
+    const a = await store.genealogy.spawn(parent.session_id, { title: 'a' })
+    const b = await store.genealogy.fork(parent.session_id, { title: 'b' })
+    await store.genealogy.spawn(a.session_id, { title: 'grandchild' })
+    const short = await store.shortId('sessions', parent.session_id)
+    expect((await store.genealogy.children(short)).map((c) => c.title)).toEqual(['a', 'b'])
+    const tree = await store.genealogy.tree(a.session_id)
+    expect(tree.session.session_id).toBe(a.session_id)
+    expect(tree.ancestors.map((s) => s.title)).toEqual(['p'])
+    expect(tree.children.map((s) => s.title)).toEqual(['grandchild'])
+    expect(b.forked_from_session_id).toBe(parent.session_id)
+  })
+
+  it('a cycle patched in by hand does not hang the recursive queries', async () => {
+    const sessions = store.collection('sessions')
+    const a = await sessions.create({ agent: 'x', title: 'cycle a' })
+    const b = await store.genealogy.spawn(a.session_id, { title: 'cycle b' })
+    await sessions.patch(a.session_id, { parent_session_id: b.session_id })
+    expect((await store.genealogy.ancestors(a.session_id)).map((s) => s.title).sort()).toEqual([
+      'cycle a',
+      'cycle b'
+    ])
+    expect((await store.genealogy.descendants(a.session_id)).length).toBe(2)
+  })
+
+  it('a missing session is a 404', async () => {
+    await expect(store.genealogy.spawn('ffffffff')).rejects.toThrow(DocumentNotFoundError)
+    await expect(store.genealogy.ancestors('ffffffff')).rejects.toThrow(DocumentNotFoundError)
+  })
+})
