@@ -2,7 +2,7 @@
  * The errors agor-store throws on purpose. Each one is a Feathers error, so the service layer and
  * the transports pass it on unchanged, with its status code, and the CLI maps it to an exit code.
  */
-import { BadRequest, Conflict, GeneralError, NotFound, Unavailable } from '@feathersjs/errors'
+import { BadRequest, Conflict, FeathersError, GeneralError, NotFound, Unavailable } from '@feathersjs/errors'
 
 /** An id or id prefix that is not of the accepted form (400). */
 export class InvalidIdError extends BadRequest {
@@ -69,3 +69,10 @@ export class DatabaseUnavailableError extends Unavailable {}
 
 /** The database was written by a newer agor-store than this one (500, never retried). */
 export class SchemaTooNewError extends GeneralError {}
+
+/** A request body above the size limit (413). Feathers has no class of its own for it. */
+export class PayloadTooLarge extends FeathersError {
+  constructor(message: string, data?: unknown) {
+    super(message, 'PayloadTooLarge', 413, 'payload-too-large', data)
+  }
+}

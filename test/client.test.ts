@@ -2,21 +2,21 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/client.js'
-import { openStore, type Store } from '../src/store/store.js'
+import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
-const opened: Store[] = []
+const opened: Documents[] = []
 afterEach(() => {
   for (const store of opened.splice(0)) store.close()
 })
 
 async function open(url: string, options = {}) {
-  const store = await openStore({ url, ...options })
+  const store = await openDocuments({ url, ...options })
   opened.push(store)
   return store
 }
 
-async function pragma(store: Store, name: string) {
+async function pragma(store: Documents, name: string) {
   const { rows } = await store.db.execute(`PRAGMA ${name}`)
   return rows[0]?.[0]
 }
@@ -69,7 +69,7 @@ describe('the embedded file', () => {
     process.env.HOME = home
     delete process.env.AGOR_DB_URL
     try {
-      opened.push(await openStore())
+      opened.push(await openDocuments())
       expect(existsSync(join(home, '.agor', 'agor.db'))).toBe(true)
     } finally {
       process.env.HOME = HOME

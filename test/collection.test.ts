@@ -6,12 +6,12 @@ import {
   UniqueViolationError,
   ValidationError
 } from '../src/errors.js'
-import { openStore, type Store } from '../src/store/store.js'
+import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Store
+let store: Documents
 beforeAll(async () => {
-  store = await openStore({ url: tempDbUrl() })
+  store = await openDocuments({ url: tempDbUrl() })
 })
 afterAll(() => store.close())
 
@@ -183,11 +183,19 @@ describe('patch', () => {
     expect((await sessions().find({ query: { agent: 'other' } }))[0]?.status).toBe('idle')
   })
 
-  it('refuses to change the id', async () => {
+  it('ignores an id in the data: the id argument names the document', async () => {
     const doc = await sessions().create({ agent: 'x' })
-    await expect(
-      sessions().patch(doc.session_id, { session_id: '0199b73d-0000-7000-8000-000000000000' } as never)
-    ).rejects.toThrow(/cannot be changed/)
+    const other = await sessions().create({ agent: 'other' })
+    const patched = await sessions().patch(doc.session_id, {
+      session_id: other.session_id,
+      title: 't'
+    } as never)
+    expect(patched.session_id).toBe(doc.session_id)
+    expect((await sessions().get(other.session_id)).title).toBeUndefined()
+    expect(
+      (await sessions().update(doc.session_id, { session_id: other.session_id, agent: 'y' })).session_id
+    ).toBe(doc.session_id)
+    expect((await sessions().get(other.session_id)).agent).toBe('other')
   })
 
   it('sets completed_at when a task finishes and clears it when it runs again', async () => {
@@ -286,8 +294,8 @@ describe('remove', () => {
 describe('concurrent writers', () => {
   it('lose no change when two connections patch the same document at once', async () => {
     const url = tempDbUrl()
-    const a = await openStore({ url })
-    const b = await openStore({ url })
+    const a = await openDocuments({ url })
+    const b = await openDocuments({ url })
     try {
       const doc = await a.collection('sessions').create({ agent: 'x', custom_context: {} })
       const rounds = 60

@@ -1,12 +1,12 @@
 import type { InStatement } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DocumentNotFoundError } from '../src/errors.js'
-import { openStore, type Store } from '../src/store/store.js'
+import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Store
+let store: Documents
 beforeAll(async () => {
-  store = await openStore({ url: tempDbUrl() })
+  store = await openDocuments({ url: tempDbUrl() })
 })
 afterAll(() => store.close())
 
@@ -41,7 +41,7 @@ describe('session genealogy', () => {
       repo: { cwd: '/work' },
       git_state: { ref: 'main' }
     })
-    let child: Awaited<ReturnType<Store['genealogy']['spawn']>> | undefined
+    let child: Awaited<ReturnType<Documents['genealogy']['spawn']>> | undefined
     const statements = await statementsOf(async () => {
       child = await store.genealogy.spawn(parent.session_id.slice(0, 16), { title: 'child' })
     })

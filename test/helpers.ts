@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
-import { openStore, type Store, type StoreOptions } from '../src/store/store.js'
+import type { Database } from '../src/db/database.js'
+import type { AnyDefinition } from '../src/schema/collection.js'
+import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
 
 const dirs: string[] = []
 
@@ -18,7 +20,7 @@ export function tempDbUrl(name = 'agor.db'): string {
   return `file:${join(tempDir(), name)}`
 }
 
-/** A store on a fresh database file. */
+/** A store (documents and services) on a fresh database file. */
 export function openTempStore(options: StoreOptions = {}): Promise<Store> {
   return openStore({ url: tempDbUrl(), ...options })
 }
@@ -26,3 +28,14 @@ export function openTempStore(options: StoreOptions = {}): Promise<Store> {
 afterAll(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
+
+/** Creates the tables of collection definitions that have no migration (test collections). */
+export async function createTables(db: Database, definitions: AnyDefinition[]): Promise<void> {
+  const { generateSQLiteDrizzleJson, generateSQLiteMigration } = await import('drizzle-kit/api')
+  const tables = Object.fromEntries(definitions.map((d) => [d.name, d.table]))
+  const statements = await generateSQLiteMigration(
+    await generateSQLiteDrizzleJson({}),
+    await generateSQLiteDrizzleJson(tables)
+  )
+  await db.batch(statements, 'write')
+}

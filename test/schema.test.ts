@@ -2,15 +2,15 @@ import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
 import { SchemaTooNewError } from '../src/errors.js'
-import { openStore, type Store } from '../src/store/store.js'
+import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Store
+let store: Documents
 let url: string
 
 beforeAll(async () => {
   url = tempDbUrl()
-  store = await openStore({ url })
+  store = await openDocuments({ url })
 })
 afterAll(() => store.close())
 
@@ -30,7 +30,7 @@ describe('migrations', () => {
   it('are idempotent, also when several processes open a new database at once', async () => {
     expect(await migrate(store.db.client)).toBe(0)
     const fresh = tempDbUrl()
-    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ url: fresh })))
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openDocuments({ url: fresh })))
     const { rows } = await stores[0]!.db.execute('SELECT count(*) AS n FROM __drizzle_migrations')
     expect(rows[0]?.n).toBe(localMigrations().length)
     for (const s of stores) s.close()
@@ -38,14 +38,14 @@ describe('migrations', () => {
 
   it('refuse a database that a newer version migrated', async () => {
     const newer = tempDbUrl()
-    const s = await openStore({ url: newer })
+    const s = await openDocuments({ url: newer })
     await s.db.execute({
       sql: 'INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)',
       args: ['f'.repeat(64), Date.now() + 10 ** 9]
     })
     s.close()
-    await expect(openStore({ url: newer })).rejects.toThrow(SchemaTooNewError)
-    await expect(openStore({ url: newer })).rejects.toThrow(/newer agor-store/)
+    await expect(openDocuments({ url: newer })).rejects.toThrow(SchemaTooNewError)
+    await expect(openDocuments({ url: newer })).rejects.toThrow(/newer agor-store/)
   })
 })
 

@@ -1,10 +1,10 @@
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AmbiguousIdError, DocumentNotFoundError, InvalidIdError } from '../src/errors.js'
-import { openStore, type Store } from '../src/store/store.js'
+import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Store
+let store: Documents
 let url: string
 let ids: string[]
 let shorts: string[]
@@ -13,7 +13,7 @@ const hexLength = (s: string) => s.replaceAll('-', '').length
 
 beforeAll(async () => {
   url = tempDbUrl()
-  store = await openStore({ url })
+  store = await openDocuments({ url })
   const created = await store
     .collection('sessions')
     .create(Array.from({ length: 1000 }, (_, i) => ({ agent: 'claude-code', title: `burst ${i}` })))

@@ -177,9 +177,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       this.definition.beforeWrite?.(doc, undefined, now)
       validateDocument(this.definition, doc)
     }
-    const stored = await this.#insert(docs)
-    const select = this.#compiler.compile(params.query ?? {}).select
-    const results = stored.map((doc) => this.#project(doc, select))
+    const results = (await this.#insert(docs)).map((doc) => this.#output(doc, params.query))
     return Array.isArray(data) ? results : results[0]!
   }
 
@@ -192,7 +190,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     await this.#resolveDataReferences([input])
     const { idField, statuses } = this.definition
     const doc = await this.#modify(id, params, (stored) => {
-      this.#checkSameId(input, stored)
       const next: Document = { [idField]: stored[idField] }
       if (statuses) next.status = input.status ?? statuses[0]
       next.created_at = stored.created_at
@@ -221,7 +218,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const input = this.#object(data)
     await this.#resolveDataReferences([input])
     const merge = (stored: Document) => {
-      this.#checkSameId(input, stored)
       const { created_at, updated_at, [this.definition.idField]: _id, ...changes } = input
       return mergePatch(stored, changes)
     }
@@ -308,13 +304,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       if (!(key in doc) && key !== 'created_at' && key !== 'updated_at') doc[key] = item[key]
     }
     return doc
-  }
-
-  #checkSameId(input: Document, stored: Document): void {
-    const given = input[this.idField]
-    if (given !== undefined && given !== stored[this.idField]) {
-      throw new BadRequest(`${this.idField} cannot be changed`)
-    }
   }
 
   /** Read, change, validate and write one document, again from the read if it changed meanwhile. */
@@ -475,6 +464,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       for (const key of Object.keys(copy)) {
         if (key === '$or' || key === '$and') {
           if (Array.isArray(copy[key])) copy[key] = (copy[key] as unknown[]).map(visit)
+          continue
+        }
+        if (key === '$not') {
+          copy[key] = visit(copy[key])
           continue
         }
         if (key.startsWith('$')) continue

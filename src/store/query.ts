@@ -40,7 +40,20 @@ export interface CompiledFind {
 /** The filters a query may carry next to its conditions. */
 export const FILTERS = ['$sort', '$limit', '$skip', '$select'] as const
 const COMPARISONS: Record<string, string> = { $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' }
-const OPERATORS = new Set(['$ne', '$in', '$nin', '$lt', '$lte', '$gt', '$gte', '$like', '$notlike', '$ilike'])
+const OPERATORS = new Set([
+  '$ne',
+  '$in',
+  '$nin',
+  '$lt',
+  '$lte',
+  '$gt',
+  '$gte',
+  '$like',
+  '$notlike',
+  '$ilike',
+  '$between',
+  '$notBetween'
+])
 
 function badQuery(message: string): BadRequest {
   return new BadRequest(message)
@@ -137,6 +150,9 @@ export class QueryCompiler {
         const subs = value.map((sub) => this.#conditions(sub, args, depth + 1))
         if (subs.length === 0) parts.push(key === '$or' ? '0' : '1')
         else parts.push(`(${subs.join(key === '$or' ? ' OR ' : ' AND ')})`)
+      } else if (key === '$not') {
+        // a condition that is NULL (a missing field) counts as false, so its negation holds
+        parts.push(`NOT coalesce((${this.#conditions(value, args, depth + 1)}), 0)`)
       } else if (key.startsWith('$')) {
         if (!(FILTERS as readonly string[]).includes(key) || depth > 0)
           throw badQuery(`Invalid query parameter ${key}`)
@@ -191,6 +207,16 @@ export class QueryCompiler {
         return hasNull
           ? `(${column} IS NOT NULL AND ${column} NOT IN (${marks}))`
           : `(${column} IS NULL OR ${column} NOT IN (${marks}))`
+      }
+      case '$between':
+      case '$notBetween': {
+        if (!Array.isArray(value) || value.length !== 2 || value.some((v) => v === null)) {
+          throw badQuery(`${op} on '${field.name}' needs [min, max]`)
+        }
+        args.push(this.#value(field, value[0]), this.#value(field, value[1]))
+        return op === '$between'
+          ? `${column} BETWEEN ? AND ?`
+          : `(${column} IS NULL OR ${column} NOT BETWEEN ? AND ?)`
       }
       case '$like':
       case '$notlike':

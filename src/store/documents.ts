@@ -1,5 +1,6 @@
 /**
- * The store: one database, its migrations, and a collection per definition.
+ * The documents of one database: its migrations, a collection per definition and the session
+ * genealogy. This is the store below the Feathers services.
  */
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/client.js'
 import { Database } from '../db/database.js'
@@ -8,14 +9,14 @@ import { type CollectionName, type Collections, collections } from '../schema/in
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 
-export interface StoreOptions extends DatabaseConfig {
+export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
   migrate?: boolean
 }
 
 export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
 
-export class Store {
+export class Documents {
   readonly db: Database
   readonly collections: StoreCollections
   readonly genealogy: Genealogy
@@ -53,12 +54,9 @@ export class Store {
 }
 
 /**
- * Opens the store: connects, applies pending migrations and returns the collections.
- *
- * @example
- * const store = await openStore({ url: 'file:~/.agor/agor.db' })
+ * Connects, applies pending migrations and returns the collections.
  */
-export async function openStore(options: StoreOptions = {}): Promise<Store> {
+export async function openDocuments(options: OpenOptions = {}): Promise<Documents> {
   const db = await Database.open(resolveDatabaseConfig(options))
   try {
     if (options.migrate !== false) await migrate(db.client)
@@ -66,5 +64,5 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     db.close()
     throw error
   }
-  return new Store(db)
+  return new Documents(db)
 }

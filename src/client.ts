@@ -1,0 +1,103 @@
+/**
+ * A Feathers client for an agor daemon, over socket.io (live events) or REST, with the same
+ * services and methods as the server: the CLI uses it, and so can scripts.
+ */
+import client from '@feathersjs/client'
+import type { Application, Id, Paginated, Params } from '@feathersjs/feathers'
+import { io } from 'socket.io-client'
+import type { DocOf } from './schema/collection.js'
+import type { boards, repos, sessions, tasks } from './schema/index.js'
+import type { CreateData, PatchData } from './store/collection.js'
+import type { SessionTree } from './store/genealogy.js'
+
+export type Transport = 'socketio' | 'rest'
+
+/** A remote service. External `find` calls are always paginated by the server. */
+export interface ClientService<Def extends typeof sessions | typeof tasks | typeof boards | typeof repos> {
+  find(params?: Params): Promise<Paginated<DocOf<Def>>>
+  get(id: Id, params?: Params): Promise<DocOf<Def>>
+  create(data: CreateData<Def>, params?: Params): Promise<DocOf<Def>>
+  create(data: CreateData<Def>[], params?: Params): Promise<DocOf<Def>[]>
+  update(id: Id, data: CreateData<Def>, params?: Params): Promise<DocOf<Def>>
+  patch(id: Id, data: PatchData<Def>, params?: Params): Promise<DocOf<Def>>
+  patch(id: null, data: PatchData<Def>, params?: Params): Promise<DocOf<Def>[]>
+  remove(id: Id, params?: Params): Promise<DocOf<Def>>
+  remove(id: null, params?: Params): Promise<DocOf<Def>[]>
+}
+
+type Lineage = { id: string } & Partial<CreateData<typeof sessions>>
+
+export interface ClientServices {
+  sessions: ClientService<typeof sessions> & {
+    fork(data: Lineage, params?: Params): Promise<DocOf<typeof sessions>>
+    spawn(data: Lineage, params?: Params): Promise<DocOf<typeof sessions>>
+    genealogy(data: { id: string }, params?: Params): Promise<SessionTree>
+  }
+  tasks: ClientService<typeof tasks>
+  boards: ClientService<typeof boards>
+  repos: ClientService<typeof repos>
+}
+
+export interface AgorClient {
+  app: Application<ClientServices>
+  transport: Transport
+  /** Disconnects the socket (nothing to do for REST). */
+  close(): void
+}
+
+const { feathers, rest, socketio } = client
+const STANDARD = ['find', 'get', 'create', 'update', 'patch', 'remove'] as const
+const SESSION = [...STANDARD, 'fork', 'spawn', 'genealogy'] as const
+// socket.io-client ships ESM and CommonJS builds whose types differ in protected members;
+// @feathersjs/socketio-client is typed against the CommonJS one.
+type FeathersSocket = Parameters<typeof socketio>[0]
+
+interface Connection {
+  service(name: string): unknown
+}
+
+/** Registers the remote services under their names, with their methods (custom ones included). */
+function register(app: Application<ClientServices>, connection: Connection): void {
+  // A remote service is a proxy that forwards any method; its type is the server's.
+  const remote = <N extends keyof ClientServices>(name: N) => connection.service(name) as ClientServices[N]
+  app.use('sessions', remote('sessions'), { methods: [...SESSION] })
+  app.use('tasks', remote('tasks'), { methods: [...STANDARD] })
+  app.use('boards', remote('boards'), { methods: [...STANDARD] })
+  app.use('repos', remote('repos'), { methods: [...STANDARD] })
+}
+
+export interface ConnectOptions {
+  transport?: Transport
+  /** How long a socket call may take before it fails (ms). */
+  timeout?: number
+  /** Extra HTTP headers (REST) or handshake headers (socket.io), e.g. Authorization. */
+  headers?: Record<string, string>
+}
+
+/**
+ * Connects to an agor daemon.
+ *
+ * @example
+ * const { app, close } = connect('http://127.0.0.1:3030')
+ * app.service('sessions').on('created', (s) => console.log('created', s.session_id))
+ * await app.service('sessions').get('0199b73d')
+ */
+export function connect(url: string, options: ConnectOptions = {}): AgorClient {
+  const transport = options.transport ?? 'socketio'
+  const app = feathers<ClientServices>()
+  if (transport === 'rest') {
+    const connection = rest(url).fetch(fetch, { headers: options.headers ?? {} })
+    app.configure(connection)
+    register(app, connection)
+    return { app, transport, close: () => {} }
+  }
+  const socket = io(url, {
+    transports: ['websocket'],
+    extraHeaders: options.headers,
+    reconnectionDelayMax: 2000
+  })
+  const connection = socketio(socket as unknown as FeathersSocket, { timeout: options.timeout ?? 30_000 })
+  app.configure(connection)
+  register(app, connection)
+  return { app, transport, close: () => socket.close() }
+}

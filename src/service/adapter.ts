@@ -1,0 +1,188 @@
+/**
+ * The Feathers database adapter over a collection: adapter-commons' thin public methods (option
+ * handling, multi checks, query sanitising) over hook-free `_find/_get/_create/...` that hand
+ * over to the collection.
+ */
+import {
+  AdapterBase,
+  type AdapterParams,
+  type AdapterServiceOptions,
+  type PaginationOptions
+} from '@feathersjs/adapter-commons'
+import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
+import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
+import type { AnyDefinition, DocOf } from '../schema/collection.js'
+import type { Collection, CreateData, PatchData } from '../store/collection.js'
+import { coerceQuery } from './query-coercion.js'
+
+/** Query operators beyond the Feathers standard ones. */
+export const EXTRA_OPERATORS = ['$like', '$notlike', '$ilike', '$between', '$notBetween', '$and', '$not']
+
+export interface DocumentServiceOptions<Def extends AnyDefinition> extends AdapterServiceOptions {
+  collection: Collection<Def>
+}
+
+export type DocumentParams = AdapterParams<Query>
+
+/**
+ * A Feathers service for one collection.
+ *
+ * @example
+ * app.use('sessions', new DocumentService({ collection, paginate: { default: 50, max: 500 }, multi: true }))
+ */
+export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends AdapterBase<
+  DocOf<Def>,
+  CreateData<Def>,
+  PatchData<Def>,
+  DocumentParams,
+  DocumentServiceOptions<Def>,
+  Id
+> {
+  readonly collection: Collection<Def>
+
+  constructor(options: DocumentServiceOptions<Def>) {
+    const { collection } = options
+    super({
+      id: collection.idField,
+      ...options,
+      operators: [...EXTRA_OPERATORS, ...(options.operators ?? [])],
+      filters: { $not: true, ...options.filters }
+    })
+    if (this.options.id !== collection.idField) {
+      throw new Error(`The ${collection.name} service's id is ${collection.idField}, not ${this.options.id}`)
+    }
+    this.collection = collection
+  }
+
+  /** Validates filters and operators, then coerces REST strings to the fields' types. */
+  override async sanitizeQuery(params: DocumentParams = {}): Promise<Query> {
+    const query = await super.sanitizeQuery(params)
+    return coerceQuery(this.collection.fields, query, params.provider)
+  }
+
+  async _find(params?: DocumentParams & { paginate?: PaginationOptions }): Promise<Paginated<DocOf<Def>>>
+  async _find(params?: DocumentParams & { paginate: false }): Promise<DocOf<Def>[]>
+  async _find(params?: DocumentParams): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]>
+  async _find(params: DocumentParams = {}): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]> {
+    const { paginate } = this.getOptions(params)
+    return this.collection.find({
+      query: params.query,
+      paginate: paginate !== false && paginate?.default ? paginate : false
+    })
+  }
+
+  async _get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
+    return this.collection.get(id, { query: params.query })
+  }
+
+  async _create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  async _create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
+  async _create(
+    data: CreateData<Def> | CreateData<Def>[],
+    params?: DocumentParams
+  ): Promise<DocOf<Def> | DocOf<Def>[]>
+  async _create(
+    data: CreateData<Def> | CreateData<Def>[],
+    params: DocumentParams = {}
+  ): Promise<DocOf<Def> | DocOf<Def>[]> {
+    return this.collection.create(data, { query: params.query })
+  }
+
+  async _update(id: NullableId, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
+    if (id === null || Array.isArray(data)) {
+      throw new BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
+    }
+    return this.collection.update(id, data, { query: params.query })
+  }
+
+  async _patch(id: null, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>[]>
+  async _patch(id: Id, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  async _patch(
+    id: NullableId,
+    data: PatchData<Def>,
+    params?: DocumentParams
+  ): Promise<DocOf<Def> | DocOf<Def>[]>
+  async _patch(
+    id: NullableId,
+    data: PatchData<Def>,
+    params: DocumentParams = {}
+  ): Promise<DocOf<Def> | DocOf<Def>[]> {
+    return this.collection.patch(id, data, { query: params.query })
+  }
+
+  async _remove(id: null, params?: DocumentParams): Promise<DocOf<Def>[]>
+  async _remove(id: Id, params?: DocumentParams): Promise<DocOf<Def>>
+  async _remove(id: NullableId, params?: DocumentParams): Promise<DocOf<Def> | DocOf<Def>[]>
+  async _remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
+    return this.collection.remove(id, { query: params.query })
+  }
+
+  async find(params?: DocumentParams & { paginate?: PaginationOptions }): Promise<Paginated<DocOf<Def>>>
+  async find(params?: DocumentParams & { paginate: false }): Promise<DocOf<Def>[]>
+  async find(params?: DocumentParams): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]>
+  async find(params: DocumentParams = {}): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]> {
+    return this._find({ ...params, query: await this.sanitizeQuery(params) })
+  }
+
+  async get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
+    return this._get(id, { ...params, query: await this.sanitizeQuery(params) })
+  }
+
+  async create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  async create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
+  async create(
+    data: CreateData<Def> | CreateData<Def>[],
+    params?: DocumentParams
+  ): Promise<DocOf<Def> | DocOf<Def>[]>
+  async create(
+    data: CreateData<Def> | CreateData<Def>[],
+    params: DocumentParams = {}
+  ): Promise<DocOf<Def> | DocOf<Def>[]> {
+    if (Array.isArray(data) && !this.allowsMulti('create', params)) {
+      throw new MethodNotAllowed('Can not create multiple entries')
+    }
+    return this._create(data, { ...params, query: await this.sanitizeQuery(params) })
+  }
+
+  async update(id: Id, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
+    return this._update(id, data, { ...params, query: await this.sanitizeQuery(params) })
+  }
+
+  async patch(id: null, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>[]>
+  async patch(id: Id, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  async patch(
+    id: NullableId,
+    data: PatchData<Def>,
+    params?: DocumentParams
+  ): Promise<DocOf<Def> | DocOf<Def>[]>
+  async patch(
+    id: NullableId,
+    data: PatchData<Def>,
+    params: DocumentParams = {}
+  ): Promise<DocOf<Def> | DocOf<Def>[]> {
+    if (id === null && !this.allowsMulti('patch', params)) {
+      throw new MethodNotAllowed('Can not patch multiple entries')
+    }
+    return this._patch(id, data, { ...params, query: await this.sanitizeMultiQuery(params) })
+  }
+
+  async remove(id: null, params?: DocumentParams): Promise<DocOf<Def>[]>
+  async remove(id: Id, params?: DocumentParams): Promise<DocOf<Def>>
+  async remove(id: NullableId, params?: DocumentParams): Promise<DocOf<Def> | DocOf<Def>[]>
+  async remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
+    if (id === null && !this.allowsMulti('remove', params)) {
+      throw new MethodNotAllowed('Can not remove multiple entries')
+    }
+    return this._remove(id, { ...params, query: await this.sanitizeMultiQuery(params) })
+  }
+
+  /**
+   * The query of a patch or remove. Sanitising sets $limit to the page size, but a multi patch or
+   * remove affects every match. (Feathers calls service methods on a wrapper object, so service
+   * classes cannot have #private members.)
+   */
+  async sanitizeMultiQuery(params: DocumentParams): Promise<Query> {
+    const { $limit, ...query } = await this.sanitizeQuery(params)
+    return query
+  }
+}

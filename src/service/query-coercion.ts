@@ -1,0 +1,68 @@
+/**
+ * The query schema of a service: turns the strings a REST query string carries into the types
+ * of the fields they compare with (`?age=5` → 5, `?done=true` → true, `?title=null` → null).
+ * Socket clients send typed JSON; their values pass through unchanged.
+ */
+import { BadRequest } from '@feathersjs/errors'
+import { isPlainObject } from '../store/merge.js'
+import type { Field, Query } from '../store/query.js'
+
+export interface FieldLookup {
+  field(name: string): Field
+}
+
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
+  if (typeof value !== 'string') return value
+  if (fromRest && value === 'null') return null
+  switch (field.kind) {
+    case 'number':
+      if (!NUMBER.test(value))
+        throw new BadRequest(`'${field.name}' is a number, got ${JSON.stringify(value)}`)
+      return Number(value)
+    case 'boolean':
+      if (value === 'true' || value === '1') return true
+      if (value === 'false' || value === '0') return false
+      throw new BadRequest(`'${field.name}' is true or false, got ${JSON.stringify(value)}`)
+    case 'timestamp':
+      return /^\d+$/.test(value) ? Number(value) : value
+    default:
+      return value
+  }
+}
+
+/**
+ * Returns `query` with every condition value converted to its field's type. Unknown fields are a
+ * BadRequest here already, before any SQL is built.
+ */
+export function coerceQuery(fields: FieldLookup, query: Query, provider: string | undefined): Query {
+  const fromRest = provider === 'rest'
+  const visit = (q: unknown): unknown => {
+    if (!isPlainObject(q)) return q
+    const result: Query = {}
+    for (const [key, value] of Object.entries(q)) {
+      if (key === '$or' || key === '$and') {
+        result[key] = Array.isArray(value) ? value.map(visit) : value
+      } else if (key === '$not') {
+        result[key] = visit(value)
+      } else if (key.startsWith('$')) {
+        result[key] = value
+      } else {
+        const field = fields.field(key)
+        result[key] = isPlainObject(value)
+          ? Object.fromEntries(
+              Object.entries(value).map(([op, v]) => [
+                op,
+                Array.isArray(v)
+                  ? v.map((item) => coerceValue(field, item, fromRest))
+                  : coerceValue(field, v, fromRest)
+              ])
+            )
+          : coerceValue(field, value, fromRest)
+      }
+    }
+    return result
+  }
+  return visit(query) as Query
+}

@@ -1,0 +1,87 @@
+/**
+ * Serving a store: REST and socket.io on one port, a health endpoint, and a graceful close that
+ * lets calls in flight finish.
+ */
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Store } from './store.js'
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 3030
+
+export interface ServerOptions {
+  /** AGOR_HOST, then 127.0.0.1. */
+  host?: string
+  /** AGOR_PORT, then 3030; 0 picks a free port. */
+  port?: number
+  /** How long close() waits for calls in flight before it cuts connections (ms). */
+  shutdownTimeout?: number
+}
+
+export interface AgorServer {
+  host: string
+  port: number
+  /** `http://host:port` */
+  url: string
+  http: Server
+  /** Stops accepting connections, lets calls in flight finish, disconnects sockets. */
+  close(): Promise<void>
+}
+
+function portFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${value}`)
+  return port
+}
+
+/**
+ * Serves the store's services over REST (Koa) and socket.io.
+ *
+ * @example
+ * const server = await createServer(store, { host: '127.0.0.1', port: 3030 })
+ * await server.close(); await store.close()
+ */
+export async function createServer(store: Store, options: ServerOptions = {}): Promise<AgorServer> {
+  const host = options.host ?? process.env.AGOR_HOST ?? DEFAULT_HOST
+  const port = options.port ?? portFrom(process.env.AGOR_PORT) ?? DEFAULT_PORT
+  const shutdownTimeout = options.shutdownTimeout ?? 10_000
+  const { app } = store
+  if (app.io) throw new Error('This store is already served')
+
+  const http = await app.listen(port, host)
+  if (!http.listening) {
+    await Promise.race([
+      once(http, 'listening'),
+      once(http, 'error').then(([error]) => {
+        throw error
+      })
+    ])
+  }
+  const address = http.address() as AddressInfo
+  let closing: Promise<void> | undefined
+
+  // No new connections; requests and socket calls in progress finish (for up to shutdownTimeout);
+  // then sockets are disconnected and whatever is left is cut.
+  async function close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
+    const deadline = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+    await Promise.race([app.get('inFlight').drained(), deadline(shutdownTimeout)])
+    app.io?.close()
+    await Promise.race([stopped, deadline(1000)])
+    http.closeAllConnections()
+    await stopped
+  }
+
+  return {
+    host,
+    port: address.port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    http,
+    close: () => {
+      closing ??= close()
+      return closing
+    }
+  }
+}

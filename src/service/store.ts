@@ -1,0 +1,74 @@
+/**
+ * The store that library users, the daemon and the CLI share: the documents of one database and
+ * the Feathers services over them.
+ */
+
+import type { CollectionName } from '../schema/index.js'
+import { type Documents, type OpenOptions, openDocuments } from '../store/documents.js'
+import { type App, createApp, type ServiceTypes } from './app.js'
+
+export type StoreOptions = OpenOptions
+
+export class Store {
+  readonly documents: Documents
+  /** The Feathers application whose services `service()` returns and `createServer` serves. */
+  readonly app: App
+
+  constructor(documents: Documents) {
+    this.documents = documents
+    this.app = createApp(documents)
+  }
+
+  /** Where the data lives: the mode, and the file path or URL. */
+  get config() {
+    return this.documents.config
+  }
+
+  /**
+   * The Feathers service of a collection, the same one the daemon serves: its writes are
+   * published to connected clients.
+   *
+   * @example
+   * await store.service('sessions').get('0199b73d')
+   */
+  service<N extends keyof ServiceTypes>(name: N) {
+    return this.app.service(name)
+  }
+
+  /** The collection below a service (no hooks, no events). */
+  collection<N extends CollectionName>(name: N) {
+    return this.documents.collection(name)
+  }
+
+  /**
+   * The short id people see for a document: its shortest unique prefix, at least 8 hex digits.
+   *
+   * @example
+   * await store.shortId('sessions', session.session_id) // '0199b73d'
+   */
+  shortId(name: CollectionName, id: string): Promise<string> {
+    return this.documents.collection(name).shortId(id)
+  }
+
+  /** The short ids of many documents, in one statement. */
+  shortIds(name: CollectionName, ids: readonly string[]): Promise<string[]> {
+    return this.documents.collection(name).shortIds(ids)
+  }
+
+  /** Closes the database. Close a server first: see `createServer`. */
+  async close(): Promise<void> {
+    this.documents.close()
+  }
+}
+
+/**
+ * Opens the store: connects (AGOR_DB_URL, or ~/.agor/agor.db), applies pending migrations and
+ * sets up the services.
+ *
+ * @example
+ * const store = await openStore({ url: 'file:~/.agor/agor.db' })
+ * const session = await store.service('sessions').create({ agent: 'claude-code' })
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  return new Store(await openDocuments(options))
+}
