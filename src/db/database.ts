@@ -45,6 +45,21 @@ export class Database {
     }
   }
 
+  /**
+   * Pulls the primary's changes into an embedded replica. Only replicas sync; other modes throw.
+   */
+  async sync(): Promise<{ framesSynced: number; frameNo: number }> {
+    if (this.config.mode !== 'replica') {
+      throw new Error(`Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`)
+    }
+    try {
+      const result = await this.client.sync()
+      return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
+    } catch (error) {
+      throw translate(error)
+    }
+  }
+
   close(): void {
     this.client.close()
   }

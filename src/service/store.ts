@@ -55,6 +55,11 @@ export class Store {
     return this.documents.collection(name).shortIds(ids)
   }
 
+  /** Pulls the primary's changes into an embedded replica now (replicas also sync on open and periodically). */
+  sync() {
+    return this.documents.sync()
+  }
+
   /** Closes the database. Close a server first: see `createServer`. */
   async close(): Promise<void> {
     this.documents.close()

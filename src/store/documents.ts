@@ -48,6 +48,11 @@ export class Documents {
     return this.collection(name).shortId(id)
   }
 
+  /** Pulls the primary's changes into an embedded replica (see Database.sync). */
+  sync() {
+    return this.db.sync()
+  }
+
   close(): void {
     this.db.close()
   }
