@@ -50,7 +50,9 @@ export class Database {
    */
   async sync(): Promise<{ framesSynced: number; frameNo: number }> {
     if (this.config.mode !== 'replica') {
-      throw new Error(`Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`)
+      throw new Error(
+        `Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`
+      )
     }
     try {
       const result = await this.client.sync()
