@@ -77,27 +77,39 @@ describe('the embedded file', () => {
     }
   })
 
-  it('keeps the busy timeout and foreign keys on every connection, including after transactions', async () => {
+  it('keeps its settings after transactions, and other work waits for an open transaction', async () => {
     const store = await open(tempDbUrl(), { busyTimeout: 4321 })
-    const client = store.db.client
+    const { db } = store
     for (let round = 0; round < 3; round++) {
-      const tx = await client.transaction('write')
-      await tx.execute('SELECT 1')
-      await tx.commit()
-      // concurrent calls borrow several pooled connections, among them fresh ones
-      const results = await Promise.all(
-        Array.from({ length: 8 }, () => client.batch(['PRAGMA busy_timeout', 'PRAGMA foreign_keys'], 'read'))
+      await db.transaction('write', (tx) =>
+        tx.execute(
+          "INSERT INTO boards VALUES ('0199b73d-b52e-7ed1-b028-00000000000" + round + "', 1, 1, '{}')"
+        )
       )
-      for (const [timeout, fk] of results) {
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          db.batch(['PRAGMA busy_timeout', 'PRAGMA foreign_keys', 'PRAGMA synchronous'], 'read')
+        )
+      )
+      for (const [timeout, fk, synchronous] of results) {
         expect(timeout?.rows[0]?.[0]).toBe(4321)
         expect(fk?.rows[0]?.[0]).toBe(1)
+        expect(synchronous?.rows[0]?.[0]).toBe(1)
       }
     }
-    // a transaction that is still open holds its connection; the others keep the settings too
-    const tx = await client.transaction('read')
-    expect((await tx.execute('PRAGMA busy_timeout')).rows[0]?.[0]).toBe(4321)
-    expect(await pragma(store, 'busy_timeout')).toBe(4321)
-    tx.close()
+    const order: string[] = []
+    const transaction = db.transaction('write', async (tx) => {
+      await tx.execute('SELECT 1')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      order.push('transaction')
+    })
+    const read = db.execute('SELECT count(*) AS n FROM boards').then((r) => {
+      order.push('read')
+      return r.rows[0]?.n
+    })
+    await Promise.all([transaction, read])
+    expect(order).toEqual(['transaction', 'read'])
+    expect(await read).toBe(3)
   })
 
   it('enforces foreign keys through the store: a task of a missing session is refused', async () => {

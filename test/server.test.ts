@@ -345,19 +345,28 @@ describe('errors', () => {
 describe('shutdown', () => {
   it('lets a request in flight finish, then stops accepting and closes', async () => {
     const other = await serve()
+    // a transaction holds the database, so the request below stays in flight while close() starts
+    let releaseDatabase = () => {}
+    const held = other.store.documents.db.transaction('write', async (tx) => {
+      await tx.execute('SELECT 1')
+      await new Promise<void>((resolve) => (releaseDatabase = resolve))
+    })
     const pending = other.http(
       'POST',
       '/boards',
-      Array.from({ length: 5000 }, (_, i) => ({ name: `board ${i}` }))
+      Array.from({ length: 500 }, (_, i) => ({ name: `board ${i}` }))
     )
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await waitFor(() => other.store.app.get('inFlight').count > 0, 'the request to arrive')
     const closing = other.server.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    releaseDatabase()
+    await held
     const response = await pending
     await closing
     expect(response.status).toBe(201)
-    expect(response.body).toHaveLength(5000)
+    expect(response.body).toHaveLength(500)
     expect((await other.store.collection('boards').find({ query: { $limit: 0 }, paginate: {} })).total).toBe(
-      5000
+      500
     )
     await expect(fetch(`${other.server.url}/health`)).rejects.toThrow()
     await other.store.close()

@@ -15,6 +15,11 @@ export class InFlight {
   /** Around hook for every service call, socket.io calls included. */
   readonly hook = async (_context: HookContext, next: NextFunction) => this.#track(next)
 
+  /** Requests and calls in progress now. */
+  get count(): number {
+    return this.#count
+  }
+
   /** Resolves when nothing is in progress. */
   drained(): Promise<void> {
     return this.#count === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve))
