@@ -23,6 +23,8 @@ export interface ClientService<Def extends typeof sessions | typeof tasks | type
   patch(id: null, data: PatchData<Def>, params?: Params): Promise<DocOf<Def>[]>
   remove(id: Id, params?: Params): Promise<DocOf<Def>>
   remove(id: null, params?: Params): Promise<DocOf<Def>[]>
+  /** The short ids people see for whole ids (see DocumentService.shortIds). */
+  shortIds(data: { ids: string[] }, params?: Params): Promise<string[]>
 }
 
 type Lineage = { id: string } & Partial<CreateData<typeof sessions>>
@@ -46,7 +48,7 @@ export interface AgorClient {
 }
 
 const { feathers, rest, socketio } = client
-const STANDARD = ['find', 'get', 'create', 'update', 'patch', 'remove'] as const
+const STANDARD = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
 const SESSION = [...STANDARD, 'fork', 'spawn', 'genealogy'] as const
 // socket.io-client ships ESM and CommonJS builds whose types differ in protected members;
 // @feathersjs/socketio-client is typed against the CommonJS one.

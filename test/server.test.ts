@@ -112,6 +112,17 @@ describe('REST', () => {
     expect(bad.body.message).toMatch(/'tool_use_count' is a number/)
   })
 
+  it('computes short ids for clients, over both transports', async () => {
+    const made = (await served.http('POST', '/boards', [{ name: 's1' }, { name: 's2' }])).body
+    const ids = made.map((b: { board_id: string }) => b.board_id)
+    const expected = await served.store.shortIds('boards', ids)
+    const rest = await served.client('rest')
+    expect(await rest.app.service('boards').shortIds({ ids })).toEqual(expected)
+    const socket = await served.client()
+    expect(await socket.app.service('boards').shortIds({ ids })).toEqual(expected)
+    await expect(socket.app.service('boards').shortIds({ ids: ['abc'] })).rejects.toMatchObject({ code: 400 })
+  })
+
   it('serves a health endpoint', async () => {
     expect(await served.http('GET', '/health')).toMatchObject({
       status: 200,

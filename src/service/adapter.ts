@@ -11,9 +11,15 @@ import {
 } from '@feathersjs/adapter-commons'
 import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
+import { isCanonicalId } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
 import { coerceQuery } from './query-coercion.js'
+
+/** The methods clients may call on every document service. */
+export const DOCUMENT_METHODS = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
+/** Most ids one shortIds call takes. */
+export const MAX_SHORT_IDS = 1000
 
 /** Query operators beyond the Feathers standard ones. */
 export const EXTRA_OPERATORS = ['$like', '$notlike', '$ilike', '$between', '$notBetween', '$and', '$not']
@@ -52,6 +58,18 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
       throw new Error(`The ${collection.name} service's id is ${collection.idField}, not ${this.options.id}`)
     }
     this.collection = collection
+  }
+
+  /**
+   * The short ids people see for whole ids, in one statement: `shortIds({ ids: [...] })`.
+   * A custom method, so that clients of a daemon can show the same short ids as the store.
+   */
+  async shortIds(data: { ids: string[] }, _params?: DocumentParams): Promise<string[]> {
+    const ids = data?.ids
+    if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS || !ids.every(isCanonicalId)) {
+      throw new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
+    }
+    return this.collection.shortIds(ids)
   }
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */

@@ -9,7 +9,7 @@ import { type Application, bodyParser, koa, type Middleware, rest } from '@feath
 import socketio from '@feathersjs/socketio'
 import type { boards, repos, tasks } from '../schema/index.js'
 import type { Documents } from '../store/documents.js'
-import { DocumentService } from './adapter.js'
+import { DOCUMENT_METHODS, DocumentService } from './adapter.js'
 import { configureChannels } from './channels.js'
 import { clientSafeErrors, toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
@@ -101,9 +101,10 @@ export function createApp(documents: Documents): App {
   app.use('sessions', new SessionService({ collection: collections.sessions, genealogy, ...common }), {
     methods: [...SESSION_METHODS]
   })
-  app.use('tasks', new DocumentService({ collection: collections.tasks, ...common }))
-  app.use('boards', new DocumentService({ collection: collections.boards, ...common }))
-  app.use('repos', new DocumentService({ collection: collections.repos, ...common }))
+  const methods = [...DOCUMENT_METHODS]
+  app.use('tasks', new DocumentService({ collection: collections.tasks, ...common }), { methods })
+  app.use('boards', new DocumentService({ collection: collections.boards, ...common }), { methods })
+  app.use('repos', new DocumentService({ collection: collections.repos, ...common }), { methods })
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))
