@@ -5,6 +5,7 @@
 import client from '@feathersjs/client'
 import type { Application, Id, Paginated, Params } from '@feathersjs/feathers'
 import { io } from 'socket.io-client'
+import { API_KEY_HEADER } from './protocol.js'
 import type { DocOf } from './schema/collection.js'
 import type { boards, repos, sessions, tasks } from './schema/index.js'
 import type { CreateData, PatchData } from './store/collection.js'
@@ -72,8 +73,10 @@ export interface ConnectOptions {
   transport?: Transport
   /** How long a socket call may take before it fails (ms). */
   timeout?: number
-  /** Extra HTTP headers (REST) or handshake headers (socket.io), e.g. Authorization. */
+  /** Extra HTTP headers (REST) or handshake headers (socket.io). */
   headers?: Record<string, string>
+  /** An API key of a daemon with authentication on (sent as the x-api-key header). */
+  apiKey?: string
 }
 
 /**
@@ -86,16 +89,20 @@ export interface ConnectOptions {
  */
 export function connect(url: string, options: ConnectOptions = {}): AgorClient {
   const transport = options.transport ?? 'socketio'
+  const headers = { ...options.headers, ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}) }
   const app = feathers<ClientServices>()
   if (transport === 'rest') {
-    const connection = rest(url).fetch(fetch, { headers: options.headers ?? {} })
+    const connection = rest(url).fetch(fetch, { headers })
     app.configure(connection)
     register(app, connection)
     return { app, transport, close: () => {} }
   }
+  // The handshake carries the API key in socket.io's `auth` (which every platform sends, unlike
+  // headers), so the server authenticates the connection itself, on every reconnect too.
   const socket = io(url, {
     transports: ['websocket'],
     extraHeaders: options.headers,
+    auth: options.apiKey ? { apiKey: options.apiKey } : {},
     reconnectionDelayMax: 2000
   })
   const connection = socketio(socket as unknown as FeathersSocket, { timeout: options.timeout ?? 30_000 })

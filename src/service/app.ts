@@ -10,6 +10,7 @@ import socketio from '@feathersjs/socketio'
 import type { boards, repos, tasks } from '../schema/index.js'
 import type { Documents } from '../store/documents.js'
 import { DOCUMENT_METHODS, DocumentService } from './adapter.js'
+import { type AuthOptions, configureAuthentication, requireAuthentication } from './auth.js'
 import { configureChannels } from './channels.js'
 import { clientSafeErrors, toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
@@ -81,7 +82,12 @@ const noEvent = (context: HookContext) => {
   context.event = null
 }
 
-export function createApp(documents: Documents): App {
+export interface AppOptions {
+  /** API keys and token secret; without them every client is trusted (loopback only). */
+  auth?: AuthOptions
+}
+
+export function createApp(documents: Documents, options: AppOptions = {}): App {
   const app = koa<ServiceTypes, AppSettings>(feathers() as FeathersApplication<ServiceTypes, AppSettings>)
   const inFlight = new InFlight()
   app.set('inFlight', inFlight)
@@ -93,8 +99,9 @@ export function createApp(documents: Documents): App {
   )
   app.configure(rest())
   app.configure(socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }))
-  app.configure(configureChannels)
+  app.configure((a) => configureChannels(a, options.auth !== undefined))
   app.hooks({ around: { all: [inFlight.hook] }, error: { all: [clientSafeErrors] } })
+  if (options.auth) configureAuthentication(app, options.auth)
 
   const { collections, genealogy } = documents
   const common = { paginate: PAGINATE, multi: true }
@@ -105,6 +112,11 @@ export function createApp(documents: Documents): App {
   app.use('tasks', new DocumentService({ collection: collections.tasks, ...common }), { methods })
   app.use('boards', new DocumentService({ collection: collections.boards, ...common }), { methods })
   app.use('repos', new DocumentService({ collection: collections.repos, ...common }), { methods })
+  if (options.auth) {
+    for (const name of ['sessions', 'tasks', 'boards', 'repos'] as const) {
+      app.service(name).hooks({ before: { all: [requireAuthentication] } })
+    }
+  }
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))

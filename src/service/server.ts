@@ -29,6 +29,11 @@ export interface AgorServer {
   close(): Promise<void>
 }
 
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
 function portFrom(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const port = Number(value)
@@ -49,6 +54,11 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
   const { app } = store
   if (app.io) throw new Error('This store is already served')
+  if (!isLoopback(host) && !store.authentication) {
+    throw new Error(
+      `Refusing to listen on ${host} without authentication: anyone who can reach it could read and change every document. Set AGOR_API_KEY (16+ characters), or listen on 127.0.0.1.`
+    )
+  }
 
   const http = await app.listen(port, host)
   if (!http.listening) {

@@ -6,17 +6,28 @@
 import type { CollectionName } from '../schema/index.js'
 import { type Documents, type OpenOptions, openDocuments } from '../store/documents.js'
 import { type App, createApp, type ServiceTypes } from './app.js'
+import { type AuthOptions, authFromEnv } from './auth.js'
 
-export type StoreOptions = OpenOptions
+export interface StoreOptions extends OpenOptions {
+  /**
+   * API keys (and token secret) that external clients must present. Defaults to AGOR_API_KEY and
+   * AGOR_AUTH_SECRET; `false` turns authentication off whatever the environment says.
+   */
+  auth?: AuthOptions | false
+}
 
 export class Store {
   readonly documents: Documents
   /** The Feathers application whose services `service()` returns and `createServer` serves. */
   readonly app: App
 
-  constructor(documents: Documents) {
+  /** True when external clients must authenticate. */
+  readonly authentication: boolean
+
+  constructor(documents: Documents, auth?: AuthOptions) {
     this.documents = documents
-    this.app = createApp(documents)
+    this.authentication = auth !== undefined
+    this.app = createApp(documents, { auth })
   }
 
   /** Where the data lives: the mode, and the file path or URL. */
@@ -75,5 +86,12 @@ export class Store {
  * const session = await store.service('sessions').create({ agent: 'claude-code' })
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
-  return new Store(await openDocuments(options))
+  const { auth = authFromEnv(), ...open } = options
+  const documents = await openDocuments(open)
+  try {
+    return new Store(documents, auth || undefined)
+  } catch (error) {
+    documents.close()
+    throw error
+  }
 }
