@@ -3,7 +3,7 @@ import { connect } from '../src/client.js'
 import { createServer } from '../src/service/server.js'
 import { openStore, type Store } from '../src/service/store.js'
 import { tempDbUrl } from './helpers.js'
-import { record, waitFor } from './transport-helpers.js'
+import { record, request, waitFor } from './transport-helpers.js'
 
 const API_KEY = 'test-key-0123456789abcdef'
 let store: Store
@@ -20,14 +20,8 @@ afterAll(async () => {
   await store.close()
 })
 
-async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  return { status: response.status, body: await response.json() }
-}
+const http = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  request(server.url, method, path, body, headers)
 
 const count = async () =>
   (await store.collection('boards').find({ query: { $limit: 0 }, paginate: {} })).total

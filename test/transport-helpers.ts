@@ -18,6 +18,29 @@ export interface HttpResult {
   text: string
 }
 
+/** An HTTP request with a JSON body (or a raw string body) and its parsed JSON answer. */
+export async function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<HttpResult> {
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+  })
+  const text = await response.text()
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  return { status: response.status, body: parsed, text }
+}
+
 /** A store on a fresh file, served on a free loopback port, with clients that are closed at the end. */
 export async function serve(): Promise<Served> {
   const store = await openTempStore()
@@ -32,21 +55,7 @@ export async function serve(): Promise<Served> {
       if (transport === 'socketio') await client.app.service('sessions').find({ query: { $limit: 0 } })
       return client
     },
-    async http(method, path, body, headers = {}) {
-      const response = await fetch(server.url + path, {
-        method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-      })
-      const text = await response.text()
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = undefined
-      }
-      return { status: response.status, body: parsed, text }
-    },
+    http: (method, path, body, headers) => request(server.url, method, path, body, headers),
     async close() {
       for (const c of clients) c.close()
       await server.close()
