@@ -7,7 +7,9 @@ import { BadRequest, Conflict, FeathersError, GeneralError, NotFound, Unavailabl
 /** An id or id prefix that is not of the accepted form (400). */
 export class InvalidIdError extends BadRequest {
   constructor(input: unknown, rule: string) {
-    super(`Invalid id ${JSON.stringify(String(input))}: ${rule}`, { input: String(input) })
+    const shown =
+      typeof input === 'string' ? JSON.stringify(input) : `(${input === null ? 'null' : typeof input})`
+    super(`Invalid id ${shown}: ${rule}`, { input: typeof input === 'string' ? input : null })
   }
 }
 

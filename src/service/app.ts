@@ -4,7 +4,13 @@
  * before the services are registered: Feathers attaches routes and event publishing to a service
  * when it is registered.
  */
-import { type Application as FeathersApplication, feathers, type HookContext } from '@feathersjs/feathers'
+import { MethodNotAllowed } from '@feathersjs/errors'
+import {
+  type Application as FeathersApplication,
+  feathers,
+  getServiceOptions,
+  type HookContext
+} from '@feathersjs/feathers'
 import { type Application, bodyParser, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
 import type { boards, repos, tasks } from '../schema/index.js'
@@ -82,6 +88,36 @@ const noEvent = (context: HookContext) => {
   context.event = null
 }
 
+/**
+ * Answers a socket call of a method no service has, which socket.io would otherwise leave
+ * unanswered until the client times out.
+ */
+function refuseUnknownMethod(app: App, event: string, args: unknown[]): void {
+  const callback = args.at(-1)
+  if (typeof callback !== 'function') return
+  const known = Object.values(app.services).some((service) =>
+    getServiceOptions(service).methods?.includes(event)
+  )
+  if (!known) callback(new MethodNotAllowed(`There is no method '${event}'`).toJSON())
+}
+
+/**
+ * Feathers' router looks path segments up in plain objects, so `/sessions/constructor` finds
+ * Object.prototype.constructor and fails with a TypeError (a 500, and its stack to socket clients).
+ * Such paths name nothing here: they are not found, for REST and socket.io alike.
+ */
+function guardLookup(app: App): void {
+  const lookup = app.lookup.bind(app)
+  // (lookup is typed as always finding something; it returns null for unknown paths)
+  const nothing = null as unknown as ReturnType<typeof lookup>
+  app.lookup = (path: string) =>
+    String(path)
+      .split('/')
+      .some((segment) => segment in Object.prototype)
+      ? nothing
+      : lookup(path)
+}
+
 export interface AppOptions {
   /** API keys and token secret; without them every client is trusted (loopback only). */
   auth?: AuthOptions
@@ -89,6 +125,7 @@ export interface AppOptions {
 
 export function createApp(documents: Documents, options: AppOptions = {}): App {
   const app = koa<ServiceTypes, AppSettings>(feathers() as FeathersApplication<ServiceTypes, AppSettings>)
+  guardLookup(app)
   const inFlight = new InFlight()
   app.set('inFlight', inFlight)
   app.use(inFlight.middleware)
@@ -98,7 +135,13 @@ export function createApp(documents: Documents, options: AppOptions = {}): App {
     bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })
   )
   app.configure(rest())
-  app.configure(socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }))
+  app.configure(
+    socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }, (io) => {
+      io.on('connection', (socket) =>
+        socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(app, event, args))
+      )
+    })
+  )
   app.configure((a) => configureChannels(a, options.auth !== undefined))
   app.hooks({ around: { all: [inFlight.hook] }, error: { all: [clientSafeErrors] } })
   if (options.auth) configureAuthentication(app, options.auth)

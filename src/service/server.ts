@@ -3,8 +3,9 @@
  * lets calls in flight finish.
  */
 import { once } from 'node:events'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type Server, STATUS_CODES } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { BadRequest, FeathersError } from '@feathersjs/errors'
 import type { Store } from './store.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -27,6 +28,31 @@ export interface AgorServer {
   http: Server
   /** Stops accepting connections, lets calls in flight finish, disconnects sockets. */
   close(): Promise<void>
+}
+
+/**
+ * Requests that Node's HTTP parser refuses (a URL or headers over 16 KB, malformed HTTP) never
+ * reach the app: answer them with a Feathers error in JSON too, instead of an empty response.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy()
+    return
+  }
+  const clientError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new FeathersError(
+          'The request URL or headers are too large',
+          'RequestHeaderFieldsTooLarge',
+          431,
+          'request-header-fields-too-large',
+          undefined
+        )
+      : new BadRequest('Malformed HTTP request')
+  const body = JSON.stringify(clientError.toJSON())
+  socket.end(
+    `HTTP/1.1 ${clientError.code} ${STATUS_CODES[clientError.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  )
 }
 
 /** True for addresses only this machine can reach. */
@@ -69,6 +95,7 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
       })
     ])
   }
+  http.on('clientError', answerClientError)
   const address = http.address() as AddressInfo
   let closing: Promise<void> | undefined
 

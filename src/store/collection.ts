@@ -11,6 +11,7 @@ import { isCanonicalId, newId, parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
+import { assertPlainJson } from './input.js'
 import { isPlainObject, mergePatch } from './merge.js'
 import { FILTERS, type Field, project, type Query, QueryCompiler } from './query.js'
 import { type Condition, Resolver } from './resolver.js'
@@ -268,7 +269,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * document is validated first; fields this version does not know are kept. All or nothing.
    */
   async insertDocuments(docs: readonly Document[]): Promise<void> {
-    for (const doc of docs) validateDocument(this.definition, doc, undefined, true)
+    for (const doc of docs) {
+      assertPlainJson(doc, this.definition.singular)
+      validateDocument(this.definition, doc, undefined, true)
+    }
     await this.#insert(docs)
   }
 
@@ -285,6 +289,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
 
   #object(data: unknown): Document {
     if (!isPlainObject(data)) throw new BadRequest(`A ${this.definition.singular} must be a JSON object`)
+    assertPlainJson(data, this.definition.singular)
     return data
   }
 

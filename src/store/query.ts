@@ -37,6 +37,10 @@ export interface CompiledFind {
   select: readonly Field[] | undefined
 }
 
+/** Most values in one `$in`/`$nin` list, and in one whole query (SQLite binds at most 32,766). */
+export const MAX_LIST = 1000
+export const MAX_VALUES = 5000
+
 /** The filters a query may carry next to its conditions. */
 export const FILTERS = ['$sort', '$limit', '$skip', '$select'] as const
 const COMPARISONS: Record<string, string> = { $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' }
@@ -122,6 +126,7 @@ export class QueryCompiler {
   where(query: Query): { sql: string; args: InValue[] } {
     const args: InValue[] = []
     const sql = this.#conditions(query, args, 0)
+    if (args.length > MAX_VALUES) throw badQuery(`A query may compare with at most ${MAX_VALUES} values`)
     return { sql, args }
   }
 
@@ -238,10 +243,14 @@ export class QueryCompiler {
   }
 
   #list(field: Field, op: string, value: unknown): unknown[] {
-    if (Array.isArray(value)) return value
     // REST query strings with more than 20 items arrive as objects with numeric keys
-    if (isPlainObject(value) && Object.keys(value).every((k) => /^\d+$/.test(k))) return Object.values(value)
-    throw badQuery(`${op} on '${field.name}' needs an array`)
+    const list =
+      Array.isArray(value) || !isPlainObject(value) || !Object.keys(value).every((k) => /^\d+$/.test(k))
+        ? value
+        : Object.values(value)
+    if (!Array.isArray(list)) throw badQuery(`${op} on '${field.name}' needs an array`)
+    if (list.length > MAX_LIST) throw badQuery(`${op} on '${field.name}' takes at most ${MAX_LIST} values`)
+    return list
   }
 
   #value(field: Field, value: unknown): InValue {

@@ -1,0 +1,51 @@
+/**
+ * The shape every written document must have before zod even looks at it: plain JSON (what is
+ * stored is what is read back), not nested deeper than MAX_DEPTH (deep values would exhaust the
+ * stack of JSON.stringify and of every client), and no `__proto__` keys (they would change a
+ * prototype instead of setting a field). The walk is iterative so hostile input cannot overflow it.
+ */
+import { BadRequest } from '@feathersjs/errors'
+import { isPlainObject } from './merge.js'
+
+/** How deep objects and arrays may nest inside a document. */
+export const MAX_DEPTH = 32
+
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object'
+  return typeof value
+}
+
+/** Throws a BadRequest naming the path of the first value that is not plain JSON. */
+export function assertPlainJson(root: unknown, what: string): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }]
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!
+    const where = path || '(document)'
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value))
+        throw new BadRequest(`Invalid ${what}: ${where} is ${value}, not a JSON number`)
+      continue
+    }
+    const isArray = Array.isArray(value)
+    if (!isArray && !isPlainObject(value)) {
+      throw new BadRequest(`Invalid ${what}: ${where} is a ${describe(value)}, not a JSON value`)
+    }
+    if (depth >= MAX_DEPTH)
+      throw new BadRequest(`Invalid ${what}: nested deeper than ${MAX_DEPTH} levels at ${where}`)
+    if (isArray) {
+      value.forEach((item, i) => {
+        if (item === undefined) throw new BadRequest(`Invalid ${what}: ${path}[${i}] is undefined`)
+        stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 })
+      })
+      continue
+    }
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') throw new BadRequest(`Invalid ${what}: the key __proto__ is not allowed`)
+      const item = (value as Record<string, unknown>)[key]
+      if (item !== undefined)
+        stack.push({ value: item, path: path ? `${path}.${key}` : key, depth: depth + 1 })
+    }
+  }
+}
