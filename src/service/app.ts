@@ -5,12 +5,7 @@
  * when it is registered.
  */
 import { MethodNotAllowed } from '@feathersjs/errors'
-import {
-  type Application as FeathersApplication,
-  feathers,
-  getServiceOptions,
-  type HookContext
-} from '@feathersjs/feathers'
+import { type Application as FeathersApplication, feathers, type HookContext } from '@feathersjs/feathers'
 import { type Application, bodyParser, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
 import type { boards, repos, tasks } from '../schema/index.js'
@@ -92,14 +87,15 @@ const noEvent = (context: HookContext) => {
  * Answers a socket call of a method no service has, which socket.io would otherwise leave
  * unanswered until the client times out.
  */
-function refuseUnknownMethod(app: App, event: string, args: unknown[]): void {
+function refuseUnknownMethod(event: string, args: unknown[]): void {
   const callback = args.at(-1)
-  if (typeof callback !== 'function') return
-  const known = Object.values(app.services).some((service) =>
-    getServiceOptions(service).methods?.includes(event)
-  )
-  if (!known) callback(new MethodNotAllowed(`There is no method '${event}'`).toJSON())
+  if (typeof callback === 'function' && !SOCKET_METHODS.has(event)) {
+    callback(new MethodNotAllowed(`There is no method '${event}'`).toJSON())
+  }
 }
+
+/** Every method a service of this app has (the authentication service has create and remove). */
+const SOCKET_METHODS = new Set<string>(SESSION_METHODS)
 
 /**
  * Feathers' router looks path segments up in plain objects, so `/sessions/constructor` finds
@@ -138,7 +134,7 @@ export function createApp(documents: Documents, options: AppOptions = {}): App {
   app.configure(
     socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }, (io) => {
       io.on('connection', (socket) =>
-        socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(app, event, args))
+        socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(event, args))
       )
     })
   )
