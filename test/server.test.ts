@@ -121,6 +121,10 @@ describe('REST', () => {
     const socket = await served.client()
     expect(await socket.app.service('boards').shortIds({ ids })).toEqual(expected)
     await expect(socket.app.service('boards').shortIds({ ids: ['abc'] })).rejects.toMatchObject({ code: 400 })
+    const session = await socket.app.service('sessions').create({ agent: 'short' })
+    expect(await socket.app.service('sessions').shortIds({ ids: [session.session_id] })).toEqual(
+      await served.store.shortIds('sessions', [session.session_id])
+    )
   })
 
   it('serves a health endpoint', async () => {
