@@ -2,7 +2,16 @@
  * The errors agor-store throws on purpose. Each one is a Feathers error, so the service layer and
  * the transports pass it on unchanged, with its status code, and the CLI maps it to an exit code.
  */
-import { BadRequest, Conflict, FeathersError, GeneralError, NotFound, Unavailable } from '@feathersjs/errors'
+import {
+  BadRequest,
+  Conflict,
+  FeathersError,
+  Forbidden,
+  GeneralError,
+  NotAuthenticated,
+  NotFound,
+  Unavailable
+} from '@feathersjs/errors'
 
 /** An id or id prefix that is not of the accepted form (400). */
 export class InvalidIdError extends BadRequest {
@@ -68,6 +77,12 @@ export class MissingReferenceError extends BadRequest {
 
 /** The database could not be reached or refused the operation for a reason outside the request (503). */
 export class DatabaseUnavailableError extends Unavailable {}
+
+/** A remote database or a replica's primary refused the auth token: missing, invalid or expired (401). */
+export class DatabaseAuthError extends NotAuthenticated {}
+
+/** A remote database or a replica's primary refused a write: the auth token only allows reads (403). */
+export class DatabaseReadOnlyError extends Forbidden {}
 
 /** The database was written by a newer agor-store than this one (500, never retried). */
 export class SchemaTooNewError extends GeneralError {}

@@ -3,46 +3,89 @@
  * serialises transactions on a local connection, keeps the driver's native memory bounded, and
  * turns driver failures that are not the request's fault into clear Feathers errors.
  */
+import './quiet-driver.js'
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from '@libsql/client'
-import { LibsqlError } from '@libsql/client'
 import { DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
+import { driverCode, refusedByPrimary, serverOf, translate } from './driver-errors.js'
 import { countStatements } from './native-memory.js'
+import { databaseLog, openReplica, openSynced, probePrimary, type SyncResult } from './replica.js'
 
-/** The driver error code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …). */
-export function driverCode(error: unknown): string | undefined {
-  if (!(error instanceof LibsqlError)) return undefined
-  return error.extendedCode ?? error.code
-}
+export { driverCode } from './driver-errors.js'
 
-const BUSY = /^SQLITE_(BUSY|LOCKED)/
+/** How often a replica opened read-only (its primary was unreachable) looks for its primary (ms). */
+export const RECOVERY_INTERVAL = 5000
 
 export class Database {
   readonly config: ResolvedDatabaseConfig
-  readonly client: Client
+  #client: Client
+  /** A replica reading its local copy because its primary was unreachable (see replica.ts). */
+  #readOnly: boolean
+  #recovery: NodeJS.Timeout | undefined
   /** The end of the queue of work on a local connection (see #exclusive). */
   #tail: Promise<unknown> = Promise.resolve()
   /** Set after a failure: the driver may have replaced the connection, losing its settings. */
   #settingsInDoubt = false
 
-  private constructor(config: ResolvedDatabaseConfig, client: Client) {
+  private constructor(config: ResolvedDatabaseConfig, client: Client, readOnly = false) {
     this.config = config
-    this.client = client
+    this.#client = client
+    this.#readOnly = readOnly
+    if (readOnly) this.#watchPrimary()
   }
 
+  /**
+   * Opens the database. A replica is synced with its primary before it is returned; if the
+   * primary is unreachable, its local copy is opened read-only and reconnected when it returns.
+   */
   static async open(config: ResolvedDatabaseConfig): Promise<Database> {
-    return new Database(config, await openClient(config))
+    if (config.mode !== 'replica') return new Database(config, await openClient(config))
+    const { client, readOnly } = await openReplica(config)
+    return new Database(config, client, readOnly)
+  }
+
+  /** The driver client (a replica's changes when it reconnects: do not keep it). */
+  get client(): Client {
+    return this.#client
+  }
+
+  /**
+   * True while a replica serves reads from its local copy because its primary was unreachable
+   * when it opened: writes fail with a 503 until the primary returns.
+   */
+  get readOnly(): boolean {
+    return this.#readOnly
   }
 
   async execute(statement: InStatement): Promise<ResultSet> {
     await countStatements(1)
-    return this.#exclusive(() => this.client.execute(statement))
+    return this.#exclusive(() => this.#client.execute(statement))
   }
 
-  /** Runs statements in one transaction (one round trip to a remote server). */
+  /**
+   * Runs statements in one transaction (one round trip to a remote server). On a replica, a read
+   * batch runs statement by statement on the local copy: the driver sends every transaction, even
+   * a read-only one, to the primary, which would cost a round trip and fail while it is down.
+   */
   async batch(statements: InStatement[], mode: TransactionMode): Promise<ResultSet[]> {
     await countStatements(statements.length + 2)
-    return this.#exclusive(() => this.client.batch(statements, mode))
+    if (mode === 'read' && this.config.mode === 'replica') {
+      return this.#exclusive(async () => {
+        const results: ResultSet[] = []
+        for (const statement of statements) results.push(await this.#client.execute(statement))
+        return results
+      })
+    }
+    return this.#exclusive(() => this.#client.batch(statements, mode))
+  }
+
+  /**
+   * Runs statements in one transaction with foreign key checks off (schema migrations; one round
+   * trip to a remote server).
+   */
+  async migrate(statements: InStatement[]): Promise<ResultSet[]> {
+    await countStatements(statements.length + 4)
+    return this.#exclusive(() => this.#client.migrate(statements))
   }
 
   /**
@@ -53,7 +96,7 @@ export class Database {
   async transaction<T>(mode: TransactionMode, work: (tx: Transaction) => Promise<T>): Promise<T> {
     await countStatements(2)
     return this.#exclusive(async () => {
-      const tx = await this.client.transaction(mode)
+      const tx = await this.#client.transaction(mode)
       try {
         const result = await work(tx)
         await tx.commit()
@@ -65,20 +108,26 @@ export class Database {
   }
 
   /**
-   * Pulls the primary's changes into an embedded replica. Only replicas sync; other modes throw.
+   * Pulls the primary's changes into an embedded replica now (replicas also sync on open and every
+   * `syncInterval` seconds). A replica opened read-only reconnects. Other modes throw.
    */
-  async sync(): Promise<{ framesSynced: number; frameNo: number }> {
+  async sync(): Promise<SyncResult> {
     if (this.config.mode !== 'replica') {
       throw new Error(
         `Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`
       )
     }
-    const result = await this.#exclusive(() => this.client.sync())
-    return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
+    return this.#exclusive(async () => {
+      if (this.#readOnly) return this.#reconnect()
+      await probePrimary(this.config)
+      const result = await this.#client.sync()
+      return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
+    })
   }
 
   close(): void {
-    this.client.close()
+    clearInterval(this.#recovery)
+    this.#client.close()
   }
 
   /**
@@ -92,12 +141,11 @@ export class Database {
       try {
         if (this.#settingsInDoubt) {
           this.#settingsInDoubt = false
-          await applyLocalPragmas(this.client, this.config)
+          await applyLocalPragmas(this.#client, this.config, { readOnly: this.#readOnly })
         }
         return await work()
       } catch (error) {
-        this.#settingsInDoubt = this.config.mode !== 'remote'
-        throw translate(error)
+        return this.#failed(error, work)
       }
     }
     if (this.config.mode === 'remote') return run()
@@ -105,14 +153,66 @@ export class Database {
     this.#tail = result.catch(() => undefined)
     return result
   }
+
+  /**
+   * After `work` failed (in the queue): a write on a replica opened read-only reconnects it and runs
+   * again if the primary is back; a write that a replica's primary refused, maybe because the
+   * local copy was behind, syncs the copy before the caller looks again. Throws what to report.
+   */
+  async #failed<T>(error: unknown, work: () => Promise<T>): Promise<T> {
+    const { mode } = this.config
+    // a replica's client has no local settings: the driver would send them to the primary
+    this.#settingsInDoubt = mode === 'file' || mode === 'memory' || this.#readOnly
+    const failure = translate(error, this.config)
+    if (this.#readOnly && isReadOnlyRefusal(failure)) {
+      try {
+        await this.#reconnect()
+      } catch (reconnect) {
+        throw reconnect instanceof DatabaseUnavailableError
+          ? new DatabaseUnavailableError(
+              `${serverOf(this.config)} is unreachable; this replica serves reads from its local copy until it returns`
+            )
+          : reconnect
+      }
+      return work().catch((again: unknown) => {
+        throw translate(again, this.config)
+      })
+    }
+    if (mode === 'replica' && refusedByPrimary(error)) {
+      await this.#client.sync().catch(() => undefined)
+    }
+    throw failure
+  }
+
+  /** Reopens a read-only replica synced with its primary (in the queue). Throws if it is not back. */
+  async #reconnect(): Promise<SyncResult> {
+    const { client, ...result } = await openSynced(this.config)
+    const local = this.#client
+    this.#client = client
+    this.#readOnly = false
+    this.#settingsInDoubt = false
+    clearInterval(this.#recovery)
+    local.close()
+    databaseLog.warn(`${serverOf(this.config)} is reachable again: ${this.config.path} syncs with it again`)
+    return result
+  }
+
+  /** While read-only, looks for the primary every RECOVERY_INTERVAL, outside the queue. */
+  #watchPrimary(): void {
+    this.#recovery = setInterval(() => {
+      probePrimary(this.config)
+        .then(() =>
+          this.#exclusive(async () => {
+            if (this.#readOnly) await this.#reconnect()
+          })
+        )
+        .catch(() => undefined)
+    }, RECOVERY_INTERVAL)
+    this.#recovery.unref()
+  }
 }
 
-// Failures that say nothing about the request become 503s; constraint failures and everything
-// else go back to the caller, which knows what the statement was for.
-function translate(error: unknown): unknown {
-  const code = driverCode(error)
-  if (code && BUSY.test(code)) {
-    return new DatabaseUnavailableError('The database is busy; try again')
-  }
-  return error
+/** A write that a read-only local copy refused. */
+function isReadOnlyRefusal(error: unknown): boolean {
+  return driverCode(error)?.startsWith('SQLITE_READONLY') ?? false
 }

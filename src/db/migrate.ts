@@ -28,6 +28,12 @@ export interface MigrationStatus {
 
 type LocalMigration = MigrationMeta & { tag: string }
 
+/**
+ * What migrations run on: a Database (its queue, clean errors, and a replica's local copy synced
+ * when the primary refuses a write) or a bare driver client.
+ */
+export type MigrationTarget = Pick<Client, 'execute' | 'migrate'>
+
 let cached: LocalMigration[] | undefined
 
 /** This version's migrations, in order, each with its drizzle-kit tag (`0000_init`). */
@@ -43,7 +49,7 @@ export function localMigrations(): LocalMigration[] {
 }
 
 /** Compares the database's bookkeeping with the migrations of this version. */
-export async function migrationStatus(client: Client): Promise<MigrationStatus> {
+export async function migrationStatus(client: MigrationTarget): Promise<MigrationStatus> {
   const local = localMigrations()
   const exists = await client.execute({
     sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -67,7 +73,7 @@ export async function migrationStatus(client: Client): Promise<MigrationStatus> 
  * migrated. Safe when several processes open a new database at once: the loser's transaction
  * fails, and it then finds the work done.
  */
-export async function migrate(client: Client): Promise<number> {
+export async function migrate(client: MigrationTarget): Promise<number> {
   const status = await migrationStatus(client)
   assertNotNewer(status)
   if (status.pending.length === 0) return 0

@@ -1,0 +1,128 @@
+/**
+ * Turns the driver's failures into what the store and its users can act on. A server or primary
+ * that cannot be reached, refuses the token, or allows only reads becomes a short, stable Feathers
+ * error that names it; SQLite errors that an embedded replica's primary reports in its own format
+ * become ordinary SQLite errors again, so that the store explains them as it does for a local file.
+ * The driver's text (Rust debug output, backtraces) never leaves this module.
+ */
+import { FeathersError } from '@feathersjs/errors'
+import { LibsqlError } from '@libsql/client'
+import { DatabaseAuthError, DatabaseReadOnlyError, DatabaseUnavailableError } from '../errors.js'
+import { type ResolvedDatabaseConfig, redact } from './client.js'
+
+/** The driver error code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …). */
+export function driverCode(error: unknown): string | undefined {
+  if (!(error instanceof LibsqlError)) return undefined
+  return error.extendedCode ?? error.code
+}
+
+/** Who answers for a database: the server of a remote database, or a replica's primary. */
+export function serverOf(config: ResolvedDatabaseConfig): string {
+  if (config.mode === 'replica') return `The primary database at ${config.syncUrl}`
+  return `The database server at ${redact(config.url)}`
+}
+
+const BUSY = /^SQLITE_(BUSY|LOCKED)/
+/** Node's and undici's codes for a connection that could not be made or was lost. */
+const NETWORK_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+)$/
+/** How a replica's driver reports a primary it cannot reach. */
+const REPLICA_UNREACHABLE =
+  /^WriteDelegation\(status: (Unavailable|DeadlineExceeded|Cancelled)|^Replication\(PrimaryHandshakeTimeout\)|^sync error: error trying to connect|error trying to connect: (tcp connect|dns)/
+const TLS_MISMATCH = /corrupt message of type InvalidContentType|^ERR_SSL_|wrong version number/i
+/** An SQL error that a replica's primary reported for a forwarded write. */
+const REMOTE_SQLITE = /RemoteSqliteFailure\((-?\d+), (-?\d+), "((?:[^"\\]|\\.)*)"\)/
+const HTTP_STATUS = /Server returned HTTP status (\d{3})/
+
+/**
+ * The error to throw for a driver failure: a Feathers error for what is not the request's fault,
+ * an ordinary SQLite error for what a replica's primary refused, the error itself otherwise.
+ */
+export function translate(error: unknown, config: ResolvedDatabaseConfig): unknown {
+  const code = driverCode(error)
+  if (code && BUSY.test(code)) return new DatabaseUnavailableError('The database is busy; try again')
+  if (!(error instanceof Error) || error instanceof FeathersError) return error
+  if (config.mode === 'file' || config.mode === 'memory') return error
+  const server = serverOf(config)
+  const message = error.message
+  const status = Number(HTTP_STATUS.exec(message)?.[1] ?? 0)
+  const grpc = /^WriteDelegation\(status: (\w+)/.exec(message)?.[1]
+  if (status === 401 || grpc === 'Unauthenticated') {
+    return new DatabaseAuthError(
+      `${server} refused the auth token (AGOR_DB_AUTH_TOKEN is missing, invalid or expired)`
+    )
+  }
+  if (status === 403 || grpc === 'PermissionDenied') {
+    return new DatabaseReadOnlyError(
+      `${server} refused a write: the auth token (AGOR_DB_AUTH_TOKEN) only allows reads`
+    )
+  }
+  if (causes(error).some((c) => TLS_MISMATCH.test(c))) {
+    return new DatabaseUnavailableError(
+      `${server} did not answer over TLS; for a server without TLS use http://host:port or libsql://host:port?tls=0`
+    )
+  }
+  if (isUnreachable(error, status)) return new DatabaseUnavailableError(`${server} is unreachable`)
+  const remote = REMOTE_SQLITE.exec(message)
+  if (remote) return sqliteError(Number(remote[2]), remote[3]!.replace(/\\(.)/g, '$1'))
+  return withoutBacktrace(error)
+}
+
+/** True for an SQL error that a replica's primary reported (the replica's copy may be behind). */
+export function refusedByPrimary(error: unknown): boolean {
+  return error instanceof Error && REMOTE_SQLITE.test(error.message)
+}
+
+function isUnreachable(error: Error, status: number): boolean {
+  if (status === 502 || status === 503 || status === 504) return true
+  if (REPLICA_UNREACHABLE.test(error.message)) return true
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return true
+  if ((error as { code?: unknown }).code === 'HRANA_WEBSOCKET_ERROR') return true
+  return causes(error).some((c) => NETWORK_CODES.test(c)) || error.message === 'fetch failed'
+}
+
+/** The codes and messages along an error's `cause` chain. */
+function causes(error: Error): string[] {
+  const found: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') found.push(code)
+    found.push(current.message)
+    current = current.cause
+  }
+  return found
+}
+
+// SQLite's primary result codes, and the extended codes of the constraint family, which the
+// store tells apart (unique, foreign key, not null).
+const PRIMARY_CODES = (
+  'OK ERROR INTERNAL PERM ABORT BUSY LOCKED NOMEM READONLY INTERRUPT IOERR CORRUPT NOTFOUND FULL CANTOPEN ' +
+  'PROTOCOL EMPTY SCHEMA TOOBIG CONSTRAINT MISMATCH MISUSE NOLFS AUTH FORMAT RANGE NOTADB NOTICE WARNING'
+).split(' ')
+const CONSTRAINT_CODES: Record<number, string> = {
+  275: 'CHECK',
+  531: 'COMMITHOOK',
+  787: 'FOREIGNKEY',
+  1043: 'FUNCTION',
+  1299: 'NOTNULL',
+  1555: 'PRIMARYKEY',
+  1811: 'TRIGGER',
+  2067: 'UNIQUE',
+  2323: 'VTAB',
+  2579: 'ROWID',
+  2835: 'PINNED',
+  3091: 'DATATYPE'
+}
+
+function sqliteError(rawCode: number, message: string): LibsqlError {
+  const code = `SQLITE_${PRIMARY_CODES[rawCode & 0xff] ?? 'UNKNOWN'}`
+  const extended = CONSTRAINT_CODES[rawCode] ? `SQLITE_CONSTRAINT_${CONSTRAINT_CODES[rawCode]}` : undefined
+  return new LibsqlError(message, code, extended, rawCode)
+}
+
+/** The error without the cause chain and Rust backtrace that a replica's driver appends to its message. */
+function withoutBacktrace(error: Error): Error {
+  const cut = error.message.search(/\n\s*(Caused by:|Stack backtrace:)/)
+  return cut < 0 ? error : new Error(error.message.slice(0, cut))
+}
