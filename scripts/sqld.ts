@@ -69,7 +69,10 @@ export async function startSqld(options: SqldOptions = {}): Promise<Sqld> {
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), 'agor-sqld-')), 'data.sqld')
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
+  // On SIGTERM sqld waits for open connections (an embedded replica that wrote keeps one) for up
+  // to 30 s by default: 1 s keeps a restart quick.
   const args = ['--db-path', dbPath, '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome']
+  args.push('--shutdown-timeout', '1')
   if (options.jwtKeyFile) args.push('--auth-jwt-key-file', options.jwtKeyFile)
   let child: ChildProcess | undefined
   let log = ''
