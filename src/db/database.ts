@@ -9,12 +9,16 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
 import { driverCode, refusedByPrimary, serverOf, translate } from './driver-errors.js'
 import { countStatements } from './native-memory.js'
-import { databaseLog, openReplica, openSynced, probePrimary, type SyncResult } from './replica.js'
+import {
+  databaseLog,
+  openReplica,
+  openSynced,
+  probePrimary,
+  replicaTimings,
+  type SyncResult
+} from './replica.js'
 
 export { driverCode } from './driver-errors.js'
-
-/** How often a replica opened read-only (its primary was unreachable) looks for its primary (ms). */
-export const RECOVERY_INTERVAL = 5000
 
 export class Database {
   readonly config: ResolvedDatabaseConfig
@@ -197,7 +201,7 @@ export class Database {
     return result
   }
 
-  /** While read-only, looks for the primary every RECOVERY_INTERVAL, outside the queue. */
+  /** While read-only, looks for the primary every few seconds, outside the queue. */
   #watchPrimary(): void {
     this.#recovery = setInterval(() => {
       probePrimary(this.config)
@@ -207,7 +211,7 @@ export class Database {
           })
         )
         .catch(() => undefined)
-    }, RECOVERY_INTERVAL)
+    }, replicaTimings.recoveryInterval)
     this.#recovery.unref()
   }
 }

@@ -10,8 +10,8 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
 import { serverOf, translate } from './driver-errors.js'
 
-/** How long the probe waits for the primary (ms). */
-export const PROBE_TIMEOUT = 5000
+/** How long a probe waits for the primary, and how often a replica opened read-only probes it (ms). */
+export const replicaTimings = { probeTimeout: 5000, recoveryInterval: 5000 }
 
 /** Where the database layer reports what its user should know that is not the failure of a call. */
 export const databaseLog = {
@@ -42,7 +42,7 @@ export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void
         ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
       },
       body: JSON.stringify({ requests: [{ type: 'close' }] }),
-      signal: AbortSignal.timeout(PROBE_TIMEOUT)
+      signal: AbortSignal.timeout(replicaTimings.probeTimeout)
     })
     await response.arrayBuffer()
   } catch (error) {
