@@ -29,7 +29,11 @@ describe('daemon memory (stress)', () => {
       const json = { 'content-type': 'application/json' }
       const ids: string[] = []
       for (let i = 0; i < 200; i++) {
-        const response = await fetch(`${url}/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ agent: 'soak' }) })
+        const response = await fetch(`${url}/sessions`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ agent: 'soak' })
+        })
         ids.push(((await response.json()) as { session_id: string }).session_id)
       }
       const samples: { done: number; rss: number }[] = []
@@ -46,8 +50,16 @@ describe('daemon memory (stress)', () => {
               : kind < 7
                 ? await fetch(`${url}/sessions?agent=soak&$limit=5&$sort[created_at]=-1`)
                 : kind < 9
-                  ? await fetch(`${url}/tasks`, { method: 'POST', headers: json, body: JSON.stringify({ session_id: id, description: `t${n}` }) })
-                  : await fetch(`${url}/sessions/${id}`, { method: 'PATCH', headers: json, body: JSON.stringify({ title: `n${n}` }) })
+                  ? await fetch(`${url}/tasks`, {
+                      method: 'POST',
+                      headers: json,
+                      body: JSON.stringify({ session_id: id, description: `t${n}` })
+                    })
+                  : await fetch(`${url}/sessions/${id}`, {
+                      method: 'PATCH',
+                      headers: json,
+                      body: JSON.stringify({ title: `n${n}` })
+                    })
           await response.arrayBuffer()
           if (!response.ok) failures++
           done++
