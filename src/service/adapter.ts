@@ -31,6 +31,14 @@ export interface DocumentServiceOptions<Def extends AnyDefinition> extends Adapt
 export type DocumentParams = AdapterParams<Query>
 
 /**
+ * True when a call carries no query. Methods other than find then skip sanitising: all it would
+ * add is the page size, which only find uses, and on a get it costs about a fifth of the call.
+ */
+function isEmptyQuery(query: Query | undefined): boolean {
+  return !query || Object.keys(query).length === 0
+}
+
+/**
  * A Feathers service for one collection.
  *
  * @example
@@ -143,7 +151,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   async get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    return this._get(id, { ...params, query: await this.sanitizeQuery(params) })
+    return this._get(id, { ...params, query: await this.sanitizeSingleQuery(params) })
   }
 
   async create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
@@ -159,11 +167,11 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     if (Array.isArray(data) && !this.allowsMulti('create', params)) {
       throw new MethodNotAllowed('Can not create multiple entries')
     }
-    return this._create(data, { ...params, query: await this.sanitizeQuery(params) })
+    return this._create(data, { ...params, query: await this.sanitizeSingleQuery(params) })
   }
 
   async update(id: Id, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    return this._update(id, data, { ...params, query: await this.sanitizeQuery(params) })
+    return this._update(id, data, { ...params, query: await this.sanitizeSingleQuery(params) })
   }
 
   async patch(id: null, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>[]>
@@ -195,11 +203,19 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   /**
+   * The query of a get, create or update: sanitised, unless there is none. (Feathers calls
+   * service methods on a wrapper object, so service classes cannot have #private members.)
+   */
+  async sanitizeSingleQuery(params: DocumentParams): Promise<Query> {
+    return isEmptyQuery(params.query) ? {} : this.sanitizeQuery(params)
+  }
+
+  /**
    * The query of a patch or remove. Sanitising sets $limit to the page size, but a multi patch or
-   * remove affects every match. (Feathers calls service methods on a wrapper object, so service
-   * classes cannot have #private members.)
+   * remove affects every match.
    */
   async sanitizeMultiQuery(params: DocumentParams): Promise<Query> {
+    if (isEmptyQuery(params.query)) return {}
     const { $limit, ...query } = await this.sanitizeQuery(params)
     return query
   }
