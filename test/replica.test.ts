@@ -69,6 +69,27 @@ describe('an embedded replica', () => {
     expect(seen).toEqual(board)
   })
 
+  it('queues work on its single connection: concurrent transactions do not collide', async () => {
+    const replica = await sqld.replica({ authToken: rw })
+    const { db } = replica.documents
+    const id = (n: number) => `0199b73d-0000-7000-8000-${String(n).padStart(12, '0')}`
+    const transactions = Array.from({ length: 3 }, (_, i) =>
+      db.transaction('write', async (tx) => {
+        for (const j of [0, 1]) {
+          await tx.execute({
+            sql: "INSERT INTO boards VALUES (?, 1, 1, json_object('name', ?))",
+            args: [id(i * 2 + j), `queued ${i}`]
+          })
+        }
+      })
+    )
+    const created = replica.service('boards').create([{ name: 'queued' }, { name: 'queued' }])
+    const read = replica.service('boards').find({ query: { $limit: 0 } })
+    await Promise.all([...transactions, created, read])
+    const stored = await primary.service('boards').find({ query: { name: { $like: 'queued%' }, $limit: 0 } })
+    expect(stored.total).toBe(8)
+  })
+
   it("reports the primary's constraint failures as the store's own errors", async () => {
     const replica = await sqld.replica({ authToken: rw })
     await primary.service('repos').create({ slug: 'taken', name: 'first' })
