@@ -1,6 +1,7 @@
 // Remote mode against a real sqld: migrations, URL forms, the core document behaviour, the
 // Feathers services and transports, round trips counted by a proxy, and an outage.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type CountingProxy, countingProxy } from '../scripts/counting-proxy.js'
 import { startSqld } from '../scripts/sqld.js'
 import { connect } from '../src/client.js'
 import { resolveDatabaseConfig } from '../src/db/client.js'
@@ -16,7 +17,7 @@ import {
 } from '../src/errors.js'
 import { createServer } from '../src/service/server.js'
 import { openStore, type Store } from '../src/service/store.js'
-import { type CountingProxy, countingProxy, useSqld } from './sqld-helpers.js'
+import { useSqld } from './sqld-helpers.js'
 import { record, request, waitFor } from './transport-helpers.js'
 
 const sqld = useSqld()
@@ -289,6 +290,10 @@ describe('remote mode: round trips', () => {
       await requestsOf(() => boards.find({ query: { $limit: 50, $sort: { created_at: 1 } } }))
     ).toHaveLength(1)
     expect((await boards.get(short)).board_id).toBe(ids[7])
+  })
+
+  it('opening a migrated database is one request', async () => {
+    expect(await requestsOf(async () => (await openStore({ url: proxy.url })).close())).toHaveLength(1)
   })
 })
 

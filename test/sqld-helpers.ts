@@ -1,7 +1,4 @@
-// A real sqld per test file, stores on it (remote or replica), and an HTTP proxy that counts the
-// requests a store sends to it.
-import { createServer as createHttpServer, request as httpRequest } from 'node:http'
-import type { AddressInfo } from 'node:net'
+// A real sqld per test file, and stores on it (remote or replica) that are closed at the end.
 import { afterAll, beforeAll } from 'vitest'
 import { type Sqld, type SqldOptions, startSqld } from '../scripts/sqld.js'
 import { type SqldKeys, sqldKeys } from '../scripts/sqld-token.js'
@@ -78,51 +75,4 @@ export function captureWarnings(): string[] {
     databaseLog.warn = original
   })
   return warnings
-}
-
-export interface CountingProxy {
-  /** `http://127.0.0.1:<port>`: use it as the database URL. */
-  url: string
-  /** The requests since the last `reset()`, as `METHOD /path`. */
-  requests: string[]
-  reset(): void
-  close(): Promise<void>
-}
-
-/** An HTTP proxy in front of `target` that records every request it forwards. */
-export async function countingProxy(target: string): Promise<CountingProxy> {
-  const upstream = new URL(target)
-  const requests: string[] = []
-  const server = createHttpServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`)
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      }
-    )
-    forward.on('error', () => res.destroy())
-    req.pipe(forward)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    reset: () => {
-      requests.length = 0
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
-  }
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Client } from '@libsql/client'
+import type { Client, Row } from '@libsql/client'
 import { type MigrationMeta, readMigrationFiles } from 'drizzle-orm/migrator'
 import { SchemaTooNewError } from '../errors.js'
 
@@ -48,16 +48,19 @@ export function localMigrations(): LocalMigration[] {
   return cached
 }
 
-/** Compares the database's bookkeeping with the migrations of this version. */
+/**
+ * Compares the database's bookkeeping with the migrations of this version. One statement (one
+ * round trip to a remote database): a database without the bookkeeping table has none applied.
+ */
 export async function migrationStatus(client: MigrationTarget): Promise<MigrationStatus> {
   const local = localMigrations()
-  const exists = await client.execute({
-    sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-    args: [TABLE]
-  })
-  const rows = exists.rows.length
-    ? (await client.execute(`SELECT hash, created_at FROM "${TABLE}" ORDER BY created_at`)).rows
-    : []
+  let rows: Row[]
+  try {
+    rows = (await client.execute(`SELECT hash, created_at FROM "${TABLE}" ORDER BY created_at`)).rows
+  } catch (error) {
+    if (!/no such table/i.test(String((error as Error)?.message))) throw error
+    rows = []
+  }
   const applied = rows.map((r) => ({ hash: String(r.hash), createdAt: Number(r.created_at) }))
   const appliedMillis = new Set(applied.map((a) => a.createdAt))
   const newest = local.at(-1)?.folderMillis ?? 0
