@@ -7,7 +7,8 @@
  * const sessions = store.service('sessions')
  */
 export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/client.js'
-export { DEFAULT_DB_URL, resolveDatabaseConfig } from './db/client.js'
+export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/client.js'
+export { databaseLog, type SyncResult } from './db/replica.js'
 export * from './errors.js'
 export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'
 export type { AnyDefinition, CollectionDefinition, DocOf } from './schema/collection.js'

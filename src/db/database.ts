@@ -4,6 +4,7 @@
  * turns driver failures that are not the request's fault into clear Feathers errors.
  */
 import './quiet-driver.js'
+import { BadRequest } from '@feathersjs/errors'
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from '@libsql/client'
 import { DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
@@ -117,7 +118,7 @@ export class Database {
    */
   async sync(): Promise<SyncResult> {
     if (this.config.mode !== 'replica') {
-      throw new Error(
+      throw new BadRequest(
         `Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`
       )
     }
