@@ -299,20 +299,28 @@ describe('remote mode: round trips', () => {
 
 // Last: it stops the server that the other tests use.
 describe('remote mode: the server stops and returns', () => {
-  it('fails with a clear 503 while it is down and works again once it is back, without reopening', async () => {
+  it('fails with a clear 503 while it is down and works again once it is back, over HTTP and websockets', async () => {
+    const overWs = await sqld.open({ url: sqld.server.url.replace('http:', 'ws:') })
     const doc = await sessions().create({ agent: 'outage' })
+    expect(await overWs.service('sessions').get(doc.session_id)).toEqual(doc)
     await sqld.server.pause()
-    for (const call of [() => sessions().get(doc.session_id), () => sessions().create({ agent: 'lost' })]) {
-      const error = await call().catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(DatabaseUnavailableError)
-      expect(error).toMatchObject({
-        code: 503,
-        message: `The database server at ${sqld.server.url} is unreachable`
-      })
+    for (const [url, target] of [
+      [sqld.server.url, store],
+      [overWs.config.url, overWs]
+    ] as const) {
+      const attempts = [
+        () => target.service('sessions').get(doc.session_id),
+        () => target.service('sessions').create({ agent: 'lost' })
+      ]
+      for (const attempt of attempts) {
+        const error = await attempt().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(DatabaseUnavailableError)
+        expect(error).toMatchObject({ code: 503, message: `The database server at ${url} is unreachable` })
+      }
     }
     await sqld.server.start()
     expect(await sessions().get(doc.session_id)).toEqual(doc)
-    const after = await sessions().create({ agent: 'back' })
+    const after = await overWs.service('sessions').create({ agent: 'back' })
     expect((await row('sessions', 'session_id', after.session_id))?.session_id).toBe(after.session_id)
     expect((await sessions().find({ query: { agent: 'lost' } })).total).toBe(0)
   })
