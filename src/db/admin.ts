@@ -1,11 +1,13 @@
 /**
- * Administration of a local database file: create or reset it, back it up while it is in use.
+ * Administration of a database: create or reset a local file, back it up while it is in use,
+ * migrate it, and check its integrity.
  */
 import { existsSync, rmSync } from 'node:fs'
-import { createClient } from '@libsql/client'
-import { resolveDatabaseConfig } from './client.js'
+import { type Client, createClient } from '@libsql/client'
+import { quoteIdent } from '../schema/sql.js'
+import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './client.js'
 import { Database } from './database.js'
-import { migrate } from './migrate.js'
+import { type MigrationStatus, migrate, migrationStatus } from './migrate.js'
 
 export interface SetupResult {
   path: string
@@ -25,6 +27,7 @@ export function backupName(path: string, now = new Date()): string {
  * VACUUM INTO reads one snapshot and writes a compact new file.
  */
 export async function backupDatabase(path: string, target: string): Promise<void> {
+  if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
   if (existsSync(target)) throw new Error(`${target} already exists`)
   // A short-lived client of its own: VACUUM must not run on a pooled connection that others use.
   const client = createClient({ url: `file:${path}` })
@@ -55,4 +58,76 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
   } finally {
     db.close()
   }
+}
+
+/**
+ * Opens a database for administration without migrating it. A local file must exist already:
+ * looking at a database must not create an empty one.
+ */
+export async function openExistingDatabase(
+  config: DatabaseConfig | ResolvedDatabaseConfig
+): Promise<Database> {
+  const resolved = 'mode' in config ? config : resolveDatabaseConfig(config)
+  if (resolved.path && !existsSync(resolved.path)) {
+    throw new Error(`There is no database at ${resolved.path} (create it with: agor db setup)`)
+  }
+  return Database.open(resolved)
+}
+
+/** A row whose foreign key names a document that does not exist. */
+export interface ForeignKeyProblem {
+  table: string
+  /** The primary key of the row (its rowid when the table has no single-column key). */
+  id: string
+  /** The table the key should point into. */
+  parent: string
+}
+
+export interface CheckReport {
+  /** `['ok']`, or what SQLite's integrity_check found (at most 100 lines). */
+  integrity: string[]
+  foreignKeys: ForeignKeyProblem[]
+  migrations: MigrationStatus
+  /** No integrity or foreign key problem, and no migration from a newer version. */
+  ok: boolean
+}
+
+/**
+ * Checks a database: `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, and the migrations
+ * applied against this version's.
+ *
+ * @example
+ * const report = await checkDatabase(db.client)
+ * if (!report.ok) console.error(report.integrity, report.foreignKeys)
+ */
+export async function checkDatabase(client: Client): Promise<CheckReport> {
+  const integrity = (await client.execute('PRAGMA integrity_check(100)')).rows.map((r) => String(r[0]))
+  const { rows } = await client.execute('PRAGMA foreign_key_check')
+  const foreignKeys: ForeignKeyProblem[] = []
+  for (const row of rows.slice(0, 100)) {
+    const table = String(row.table)
+    foreignKeys.push({
+      table,
+      id: await primaryKeyOf(client, table, Number(row.rowid)),
+      parent: String(row.parent)
+    })
+  }
+  const migrations = await migrationStatus(client)
+  const ok =
+    integrity.length === 1 && integrity[0] === 'ok' && rows.length === 0 && migrations.unknown.length === 0
+  return { integrity, foreignKeys, migrations, ok }
+}
+
+async function primaryKeyOf(client: Client, table: string, rowid: number): Promise<string> {
+  const info = await client.execute({
+    sql: 'SELECT name FROM pragma_table_info(?) WHERE pk > 0',
+    args: [table]
+  })
+  if (info.rows.length !== 1) return `rowid ${rowid}`
+  const column = quoteIdent(String(info.rows[0]!.name))
+  const { rows } = await client.execute({
+    sql: `SELECT ${column} AS id FROM ${quoteIdent(table)} WHERE rowid = ?`,
+    args: [rowid]
+  })
+  return String(rows[0]?.id ?? `rowid ${rowid}`)
 }
