@@ -25,10 +25,17 @@ export function isStaleWrite(error: unknown, def: AnyDefinition): boolean {
   )
 }
 
-/** Returns the error to throw for a failed write of `docs`: a 409 or 400 that names the value. */
+/** Where the explaining queries run: the database, or the transaction the write failed in. */
+type Reader = Pick<Database, 'execute'>
+
+/**
+ * Returns the error to throw for a failed write of `docs`: a 409 or 400 that names the value.
+ * Inside a transaction pass the transaction: the queries must see its writes (and the database
+ * itself waits until the transaction ends).
+ */
 export async function explainWriteError(
   error: unknown,
-  db: Database,
+  db: Reader,
   def: AnyDefinition,
   docs: readonly Document[]
 ): Promise<unknown> {
@@ -57,7 +64,7 @@ export async function explainWriteError(
   return new BadRequest(`The ${def.singular} breaks a database constraint`)
 }
 
-async function duplicateValue(db: Database, def: AnyDefinition, field: string, docs: readonly Document[]) {
+async function duplicateValue(db: Reader, def: AnyDefinition, field: string, docs: readonly Document[]) {
   const seen = new Set<unknown>()
   for (const doc of docs) {
     if (seen.has(doc[field])) return doc[field]
