@@ -1,0 +1,219 @@
+/**
+ * Where the CLI's data comes from: the Feathers services of the store itself (direct mode, on
+ * AGOR_DB_URL or the embedded default), or those of a daemon through @feathersjs/client (named by
+ * --url / AGOR_URL, or found serving the same database file). Both answer with what the service
+ * returned, so --json prints the same in either mode. Heavy modules load only for the mode used.
+ */
+import { Unavailable } from '@feathersjs/errors'
+import type { CollectionName } from '../schema/index.js'
+import { isPlainObject } from '../store/merge.js'
+import type { Query } from '../store/query.js'
+import { connectDaemon, type DaemonRecord, findDaemon } from './daemon.js'
+import { asWireError } from './errors.js'
+import type { Output } from './output.js'
+
+export type Doc = Record<string, unknown>
+
+export interface Page {
+  total: number
+  limit: number
+  skip: number
+  data: Doc[]
+}
+
+export interface Tree {
+  session: Doc
+  ancestors: Doc[]
+  children: Doc[]
+}
+
+/** The calls the CLI makes on a collection's service. */
+export interface DocumentsApi {
+  find(query: Query): Promise<Page>
+  get(id: string): Promise<Doc>
+  create(data: Doc | Doc[]): Promise<Doc | Doc[]>
+  patch(id: string, data: Doc): Promise<Doc>
+  update(id: string, data: Doc): Promise<Doc>
+  remove(id: string): Promise<Doc>
+  shortIds(ids: string[]): Promise<string[]>
+}
+
+export interface SessionsApi extends DocumentsApi {
+  fork(id: string, data: Doc): Promise<Doc>
+  spawn(id: string, data: Doc): Promise<Doc>
+  genealogy(id: string): Promise<Tree>
+}
+
+export interface Backend {
+  /** `database /home/me/.agor/agor.db` or `daemon http://127.0.0.1:3030`. */
+  label: string
+  daemon: boolean
+  service(name: CollectionName): DocumentsApi
+  sessions(): SessionsApi
+  close(): Promise<void>
+}
+
+export interface SourceOptions {
+  /** --db: a database URL or path. */
+  db?: string
+  /** --url: a daemon's URL. */
+  url?: string
+  /** false with --no-daemon: never look for a daemon. */
+  daemon?: boolean
+}
+
+/** A service as both the store and @feathersjs/client type it, reduced to what the CLI calls. */
+interface ServiceLike {
+  find(params: { query: Query }): Promise<unknown>
+  get(id: string): Promise<unknown>
+  create(data: Doc | Doc[]): Promise<unknown>
+  patch(id: string, data: Doc): Promise<unknown>
+  update(id: string, data: Doc): Promise<unknown>
+  remove(id: string): Promise<unknown>
+  shortIds(data: { ids: string[] }): Promise<string[]>
+}
+
+interface SessionServiceLike extends ServiceLike {
+  fork(data: Doc & { id: string }): Promise<unknown>
+  spawn(data: Doc & { id: string }): Promise<unknown>
+  genealogy(data: { id: string }): Promise<unknown>
+}
+
+function unexpected(what: string): Error {
+  return new Error(`Unexpected answer from the service: expected ${what}`)
+}
+
+function asDoc(value: unknown): Doc {
+  if (!isPlainObject(value)) throw unexpected('a document')
+  return value
+}
+
+function asDocs(value: unknown): Doc[] {
+  if (!Array.isArray(value)) throw unexpected('a list of documents')
+  return value.map(asDoc)
+}
+
+function asPage(value: unknown): Page {
+  if (!isPlainObject(value) || !Array.isArray(value.data)) throw unexpected('a page of documents')
+  return {
+    total: Number(value.total),
+    limit: Number(value.limit),
+    skip: Number(value.skip),
+    data: asDocs(value.data)
+  }
+}
+
+function asTree(value: unknown): Tree {
+  if (!isPlainObject(value)) throw unexpected('a session tree')
+  return {
+    session: asDoc(value.session),
+    ancestors: asDocs(value.ancestors),
+    children: asDocs(value.children)
+  }
+}
+
+type Call = <T>(work: () => Promise<T>) => Promise<T>
+
+function documentsApi(service: ServiceLike, call: Call, prepare: (query: Query) => Query): DocumentsApi {
+  return {
+    find: (query) => call(async () => asPage(await service.find({ query: prepare(query) }))),
+    get: (id) => call(async () => asDoc(await service.get(id))),
+    create: (data) =>
+      call(async () => {
+        // a list is one atomic create of many documents
+        const created = await service.create(data)
+        return Array.isArray(created) ? asDocs(created) : asDoc(created)
+      }),
+    patch: (id, data) => call(async () => asDoc(await service.patch(id, data))),
+    update: (id, data) => call(async () => asDoc(await service.update(id, data))),
+    remove: (id) => call(async () => asDoc(await service.remove(id))),
+    shortIds: (ids) => call(() => service.shortIds({ ids }))
+  }
+}
+
+function sessionsApi(service: SessionServiceLike, call: Call, prepare: (query: Query) => Query): SessionsApi {
+  return {
+    ...documentsApi(service, call, prepare),
+    fork: (id, data) => call(async () => asDoc(await service.fork({ ...data, id }))),
+    spawn: (id, data) => call(async () => asDoc(await service.spawn({ ...data, id }))),
+    genealogy: (id) => call(async () => asTree(await service.genealogy({ id })))
+  }
+}
+
+const direct: Call = (work) => work()
+
+async function directBackend(db: string | undefined): Promise<Backend> {
+  const [{ openStore }, { coerceQuery }] = await Promise.all([
+    import('../service/store.js'),
+    import('../service/query-coercion.js')
+  ])
+  // The CLI serves nobody: the services are called in-process, without authentication.
+  const store = await openStore({ url: db, auth: false })
+  // Query values typed on a command line are strings, like a REST query string's: the same
+  // coercion the daemon applies to REST queries gives them their fields' types.
+  const prepare = (name: CollectionName) => (query: Query) =>
+    coerceQuery(store.collection(name).fields, query, 'rest')
+  const { path, url } = store.config
+  return {
+    label: `database ${path ?? url}`,
+    daemon: false,
+    service: (name) => documentsApi(store.service(name), direct, prepare(name)),
+    sessions: () => sessionsApi(store.service('sessions'), direct, prepare('sessions')),
+    close: () => store.close()
+  }
+}
+
+/**
+ * A call to a daemon; a daemon that cannot be reached is a clear 503. The REST client turns
+ * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed".
+ */
+function daemonCall(url: string): Call {
+  return async (work) => {
+    try {
+      return await work()
+    } catch (error) {
+      if (!asWireError(error) && (error as Error)?.message === 'fetch failed') {
+        throw new Unavailable(`Cannot reach the agor daemon at ${url}`)
+      }
+      throw error
+    }
+  }
+}
+
+async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backend> {
+  const client = await connectDaemon(url, record)
+  const call = daemonCall(url)
+  const keep = (query: Query) => query
+  return {
+    label: `daemon ${url}`,
+    daemon: true,
+    service: (name) => documentsApi(client.app.service(name), call, keep),
+    sessions: () => sessionsApi(client.app.service('sessions'), call, keep),
+    close: async () => client.close()
+  }
+}
+
+/**
+ * Opens the source the options name: --url (or AGOR_URL when --db is not given) is a daemon;
+ * otherwise the database of --db (or AGOR_DB_URL, or the default file), through the daemon that
+ * serves that file if one is running.
+ */
+export async function openBackend(options: SourceOptions, output: Output): Promise<Backend> {
+  const url = options.url ?? (options.db === undefined ? process.env.AGOR_URL || undefined : undefined)
+  if (url) return daemonBackend(url)
+  if (options.daemon !== false) {
+    const { resolveDatabaseConfig } = await import('../db/client.js')
+    const { path } = resolveDatabaseConfig({ url: options.db })
+    if (path) {
+      const found = await findDaemon(path)
+      if (found.record) return daemonBackend(found.record.url, found.record)
+      if (found.unresponsive) {
+        const { pid, url: at } = found.unresponsive
+        output.err(
+          `${output.errColor.yellow('warning:')} the daemon of this database (pid ${pid}, ${at}) does not answer; using the file directly`
+        )
+      }
+    }
+  }
+  return directBackend(options.db)
+}

@@ -1,0 +1,105 @@
+/**
+ * The daemon record: how a CLI finds a daemon that serves the same database file, so that its
+ * writes go through the daemon and its websocket clients see them.
+ *
+ * `agor serve` writes `<absolute database path>.daemon.json` (mode 0600) once it listens, holding
+ * `{ pid, url, dbPath, startedAt }`, and removes it when it stops. A record whose process is gone,
+ * or whose daemon does not answer `GET /health` quickly, is ignored.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import type { AgorClient, ConnectOptions } from '../client.js'
+
+export interface DaemonRecord {
+  pid: number
+  /** Where the daemon listens: `http://127.0.0.1:3030`. */
+  url: string
+  /** The absolute path of the database file it serves. */
+  dbPath: string
+  startedAt: string
+}
+
+/** How long a daemon may take to answer the health check before the CLI goes to the file itself. */
+export const HEALTH_TIMEOUT_MS = 2000
+
+export function recordPath(dbPath: string): string {
+  return `${dbPath}.daemon.json`
+}
+
+/** Writes the record atomically (a reader never sees half of it), readable by its owner only. */
+export function writeDaemonRecord(record: DaemonRecord): string {
+  const path = recordPath(record.dbPath)
+  const temporary = `${path}.${record.pid}.tmp`
+  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 })
+  renameSync(temporary, path)
+  return path
+}
+
+export function readDaemonRecord(dbPath: string): DaemonRecord | undefined {
+  let parsed: Partial<DaemonRecord>
+  try {
+    parsed = JSON.parse(readFileSync(recordPath(dbPath), 'utf8'))
+  } catch {
+    return undefined
+  }
+  const valid =
+    Number.isSafeInteger(parsed.pid) &&
+    typeof parsed.url === 'string' &&
+    parsed.dbPath === dbPath &&
+    typeof parsed.startedAt === 'string'
+  return valid ? (parsed as DaemonRecord) : undefined
+}
+
+/** Removes the record of `dbPath` if it is the one process `pid` wrote. */
+export function removeDaemonRecord(dbPath: string, pid = process.pid): void {
+  if (readDaemonRecord(dbPath)?.pid === pid) rmSync(recordPath(dbPath), { force: true })
+}
+
+/** True while process `pid` exists (EPERM: it exists, but belongs to someone else). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function answers(url: string, timeout: number): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(timeout) })
+    await response.body?.cancel()
+    return response.ok
+  } catch {
+    return false
+  }
+}
+
+export interface DaemonLookup {
+  /** A live daemon that serves the file. */
+  record?: DaemonRecord
+  /** Why a record that exists was not used, when its process is alive (worth a warning). */
+  unresponsive?: DaemonRecord
+}
+
+/** Finds a live daemon serving the database file `dbPath`. Never throws. */
+export async function findDaemon(dbPath: string, timeout = HEALTH_TIMEOUT_MS): Promise<DaemonLookup> {
+  const record = readDaemonRecord(dbPath)
+  if (!record || !isAlive(record.pid)) return {}
+  return (await answers(record.url, timeout)) ? { record } : { unresponsive: record }
+}
+
+/**
+ * The options of every connection the CLI makes to a daemon: REST (one-shot commands need no
+ * socket; the daemon publishes events to its websocket clients either way) and the API key when
+ * AGOR_API_KEY holds one. The one place to change when records carry credentials.
+ */
+export function connectOptions(_record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
+  const apiKey = env.AGOR_API_KEY?.split(',')[0]?.trim()
+  return { transport: 'rest', ...(apiKey ? { apiKey } : {}) }
+}
+
+/** Connects to the daemon at `url` (found through `record`, or named by --url / AGOR_URL). */
+export async function connectDaemon(url: string, record?: DaemonRecord): Promise<AgorClient> {
+  const { connect } = await import('../client.js')
+  return connect(url, connectOptions(record))
+}

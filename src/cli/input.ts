@@ -1,0 +1,79 @@
+/**
+ * Documents from the command line: the common fields as flags, everything else as
+ * `--data '<json>'`, `--data @file.json` or `--data @-` (standard input). Flags win over --data.
+ */
+import { readFileSync } from 'node:fs'
+import { isPlainObject, mergePatch } from '../store/merge.js'
+import type { Doc } from './backend.js'
+import { UsageError } from './errors.js'
+
+/** A flag that sets one field (a dot path sets a nested one). */
+export interface FieldFlag {
+  /** Commander's flag syntax: `--agent <agent>`. */
+  flags: string
+  /** The field it sets: `agent`, `git_state.ref`. */
+  field: string
+  description: string
+}
+
+/** Commander's name of a flag's value: `--remote-url <url>` → `remoteUrl`. */
+export function optionKey(flag: FieldFlag): string {
+  const long = /--([a-z0-9-]+)/.exec(flag.flags)?.[1] ?? flag.field
+  return long.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase())
+}
+
+/** Parses --data: JSON, or @file with JSON in it, or @- for standard input. */
+export function readData(value: string): unknown {
+  let text = value
+  let source = '--data'
+  if (value.startsWith('@')) {
+    source = value === '@-' ? 'standard input' : value.slice(1)
+    try {
+      text = readFileSync(value === '@-' ? 0 : value.slice(1), 'utf8')
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
+      )
+    }
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+function setPath(doc: Doc, path: string, value: unknown): void {
+  const keys = path.split('.')
+  let target = doc
+  for (const key of keys.slice(0, -1)) {
+    if (!isPlainObject(target[key])) target[key] = {}
+    target = target[key] as Doc
+  }
+  target[keys.at(-1)!] = value
+}
+
+/**
+ * The document (or, from a JSON array in --data, the documents) that flags and --data describe.
+ * `allowList` is true where a list means several documents (create).
+ */
+export function documentFrom(
+  options: Record<string, unknown>,
+  flags: readonly FieldFlag[],
+  allowList = false
+): Doc | Doc[] {
+  const fromFlags: Doc = {}
+  for (const flag of flags) {
+    const value = options[optionKey(flag)]
+    if (value !== undefined) setPath(fromFlags, flag.field, value)
+  }
+  const data = typeof options.data === 'string' ? readData(options.data) : {}
+  if (Array.isArray(data) && allowList) {
+    if (!data.every(isPlainObject)) throw new UsageError('--data must be a JSON object or a list of objects')
+    return data.map((item) => mergePatch(item, fromFlags))
+  }
+  if (!isPlainObject(data)) {
+    throw new UsageError(`--data must be a JSON object${allowList ? ' or a list of objects' : ''}`)
+  }
+  return mergePatch(data, fromFlags)
+}

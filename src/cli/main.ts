@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/**
+ * The `agor` executable (package.json "bin"). Everything but the exit lives in program.ts.
+ */
+import { once } from 'node:events'
+import { run } from './program.js'
+
+const code = await run(process.argv)
+// exit only once stdout has taken everything written to it (a slow pipe)
+if (process.stdout.writableLength > 0) await once(process.stdout, 'drain')
+process.exit(code)

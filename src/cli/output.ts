@@ -1,0 +1,54 @@
+/**
+ * Where the CLI writes, and whether in colour: colours only on a terminal, never with NO_COLOR
+ * (unless --color or FORCE_COLOR ask for them).
+ */
+import pc from 'picocolors'
+
+export type Colors = ReturnType<typeof pc.createColors>
+
+export interface Output {
+  /** Print what the service returned as JSON instead of text. */
+  json: boolean
+  /** Colours for stdout and stderr. */
+  color: Colors
+  errColor: Colors
+  /** True when stdout is a terminal. */
+  tty: boolean
+  /** Columns of the terminal (80 when stdout is not one). */
+  width: number
+  out(text: string): void
+  err(text: string): void
+}
+
+/**
+ * Whether to colour a stream: an explicit --color/--no-color wins, then NO_COLOR (set and not
+ * empty) and FORCE_COLOR, then whether the stream is a terminal.
+ */
+export function wantsColor(
+  stream: { isTTY?: boolean },
+  flag: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env
+): boolean {
+  if (flag !== undefined) return flag
+  if (env.NO_COLOR) return false
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  return stream.isTTY === true && env.TERM !== 'dumb'
+}
+
+export function createOutput(options: { json?: boolean; color?: boolean }): Output {
+  const { stdout, stderr } = process
+  return {
+    json: options.json === true,
+    color: pc.createColors(wantsColor(stdout, options.color)),
+    errColor: pc.createColors(wantsColor(stderr, options.color)),
+    tty: stdout.isTTY === true,
+    width: stdout.isTTY ? stdout.columns || 80 : 80,
+    out: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => stderr.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+}
+
+/** Prints a value as the service returned it: JSON, two-space indented. */
+export function printJson(output: Output, value: unknown): void {
+  output.out(JSON.stringify(value, null, 2))
+}

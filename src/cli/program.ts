@@ -1,0 +1,105 @@
+/**
+ * The `agor` command: global options, the command tree, and exit codes (0 ok, 1 error, 2 usage,
+ * 3 not found, 4 ambiguous id).
+ */
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, Option } from 'commander'
+import { Context } from './context.js'
+import { registerDb } from './db.js'
+import { registerEntities } from './entities.js'
+import { EXIT, reportError } from './errors.js'
+import { createOutput } from './output.js'
+import { registerServe } from './serve.js'
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return pkg.version
+}
+
+const HELP_AFTER = `
+Where the data comes from:
+  By default the embedded database (AGOR_DB_URL, or ~/.agor/agor.db). When a daemon
+  (agor serve) serves that file, commands go through it, so its websocket clients see
+  the changes. --url or AGOR_URL name a daemon explicitly.
+
+Short ids:
+  Every id argument takes any unique prefix of at least 4 hex digits, with or without
+  dashes, in any case. list shows each id by its shortest unique prefix.
+
+Exit codes:
+  0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id
+
+Examples:
+  $ agor session create --agent claude-code --title "Fix the login bug"
+  $ agor session list --status running
+  $ agor session show 0199b73d
+  $ agor task list --session 0199b73d --json | node -e "…"
+  $ agor serve --port 3030
+`
+
+/** The command tree. With `json`, parse errors are printed as Feathers error JSON. */
+export function buildProgram(json: boolean): Command {
+  const program = new Command('agor')
+    .description('Sessions, tasks, boards and repos as JSON documents with git-style short ids')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option(
+      '--db <url>',
+      'the database: a file path, file: URL or libsql:// URL (default: AGOR_DB_URL or ~/.agor/agor.db)'
+    )
+    .addOption(
+      new Option('--url <url>', 'talk to the daemon at this URL (default: AGOR_URL)').conflicts('db')
+    )
+    .option(
+      '--json',
+      'print exactly what the service returned, as JSON; errors as Feathers error JSON on stderr'
+    )
+    .option('--no-daemon', 'use the database directly even when a daemon serves it')
+    // no --color: boards have a --color field; FORCE_COLOR=1 colours output that is not a terminal
+    .option('--no-color', 'never colour the output (also: NO_COLOR=1; FORCE_COLOR=1 forces colour)')
+    .showHelpAfterError(!json)
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => {
+        if (!json) return write(text)
+        const message = text.replace(/^error: /, '').trim()
+        write(`${JSON.stringify({ name: 'BadRequest', message, code: 400, className: 'bad-request' })}\n`)
+      }
+    })
+    .addHelpText('after', HELP_AFTER)
+  registerEntities(program)
+  registerDb(program)
+  registerServe(program)
+  return program
+}
+
+function commanderExitCode(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
+  if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+  return EXIT.usage
+}
+
+/** Runs the command line and returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json')
+  const program = buildProgram(json)
+  let active: Command = program
+  program.hook('preAction', (_program, actionCommand) => {
+    active = actionCommand
+  })
+  try {
+    await program.parseAsync([...argv])
+    return Number(process.exitCode ?? EXIT.ok)
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExitCode(error)
+    const output = createOutput({ json, color: Context.of(active).options.color })
+    const code = reportError(error, output)
+    if (code === EXIT.usage && !json) {
+      output.err('')
+      active.outputHelp({ error: true })
+    }
+    return code
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The list filters of the command line as a Feathers query. Values stay strings, as in a REST
+ * query string: the service gives them their fields' types (`tool_use_count>5` compares numbers,
+ * `title=null` means no title).
+ */
+import { InvalidArgumentError } from 'commander'
+import type { Query } from '../store/query.js'
+import { UsageError } from './errors.js'
+
+const WHERE = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(!=|>=|<=|=|>|<|~)(.*)$/s
+const OPERATOR: Record<string, string> = {
+  '!=': '$ne',
+  '>': '$gt',
+  '>=': '$gte',
+  '<': '$lt',
+  '<=': '$lte',
+  '~': '$like'
+}
+
+/**
+ * One `--where` condition: `field=value`, `field!=value`, `field>n` (also `>=`, `<`, `<=`) or
+ * `field~pattern` (LIKE: `%` any text, `_` one character; without `%` it matches anywhere).
+ *
+ * @example
+ * parseWhere('git_state.ref=main') // { 'git_state.ref': 'main' }
+ * parseWhere('title~login')        // { title: { $like: '%login%' } }
+ */
+export function parseWhere(expression: string): Query {
+  const match = WHERE.exec(expression.trim())
+  if (!match) {
+    throw new UsageError(
+      `Invalid --where '${expression}': expected field=value, field!=value, field>value, field>=value, field<value, field<=value or field~pattern`
+    )
+  }
+  const field = match[1]!
+  const op = match[2]!
+  const value = match[3]!.trim()
+  if (op === '=') return { [field]: value }
+  if (op === '~') return { [field]: { $like: value.includes('%') ? value : `%${value}%` } }
+  return { [field]: { [OPERATOR[op]!]: value } }
+}
+
+/**
+ * `--sort created_at` (ascending) or `--sort -created_at` (descending); several fields separated
+ * by commas.
+ */
+export function parseSort(sort: string): Record<string, 1 | -1> {
+  const result: Record<string, 1 | -1> = {}
+  for (const part of sort.split(',').map((s) => s.trim())) {
+    const descending = part.startsWith('-')
+    const field = descending || part.startsWith('+') ? part.slice(1) : part
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(field))
+      throw new UsageError(`Invalid --sort '${sort}': expected field or -field`)
+    result[field] = descending ? -1 : 1
+  }
+  return result
+}
+
+/** Reads a whole number option (`--limit 20`); commander reports the error with the command's help. */
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number.')
+  return Number(value)
+}
+
+export interface ListOptions {
+  status?: string
+  where?: string[]
+  sort?: string
+  limit?: number
+  skip?: number
+}
+
+/**
+ * The query of a `list`: conditions from --status (comma-separated: any of them) and every
+ * --where (all of them), then sort and page. A field named twice is combined with $and.
+ */
+export function listQuery(
+  options: ListOptions,
+  statuses: readonly string[] | undefined,
+  extra: Query = {}
+): Query {
+  const conditions: Query[] = [extra]
+  if (options.status !== undefined) {
+    if (!statuses) throw new UsageError('This collection has no status')
+    const wanted = options.status.split(',').map((s) => s.trim())
+    const unknown = wanted.filter((s) => !statuses.includes(s))
+    if (unknown.length)
+      throw new UsageError(`Unknown status '${unknown.join(', ')}': use ${statuses.join(', ')}`)
+    conditions.push({ status: wanted.length === 1 ? wanted[0] : { $in: wanted } })
+  }
+  for (const where of options.where ?? []) conditions.push(parseWhere(where))
+  const query: Query = {}
+  const and: Query[] = []
+  for (const condition of conditions) {
+    for (const [field, value] of Object.entries(condition)) {
+      if (field in query) and.push({ [field]: value })
+      else query[field] = value
+    }
+  }
+  if (and.length) query.$and = and
+  query.$sort = parseSort(options.sort ?? '-created_at')
+  if (options.limit !== undefined) query.$limit = options.limit
+  if (options.skip !== undefined) query.$skip = options.skip
+  return query
+}

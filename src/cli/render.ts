@@ -1,0 +1,223 @@
+/**
+ * Human output: tables of documents by short id, with coloured statuses and relative times, one
+ * document's fields, and a session's family tree.
+ */
+import Table from 'cli-table3'
+import type { AnyDefinition } from '../schema/collection.js'
+import { isPlainObject } from '../store/merge.js'
+import type { Doc, Page, Tree } from './backend.js'
+import type { Colors, Output } from './output.js'
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['week', 7 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000]
+]
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+
+/** `just now`, `3 minutes ago`, `yesterday`, `in 2 hours`. */
+export function relativeTime(iso: unknown, now = Date.now()): string {
+  const ms = Date.parse(String(iso))
+  if (Number.isNaN(ms)) return String(iso ?? '')
+  const diff = ms - now
+  if (Math.abs(diff) < 10_000) return 'just now'
+  const [unit, size] = UNITS.find(([, size]) => Math.abs(diff) >= size) ?? UNITS.at(-1)!
+  return relative.format(Math.round(diff / size), unit)
+}
+
+export function colorStatus(status: unknown, c: Colors): string {
+  const text = String(status ?? '')
+  switch (text) {
+    case 'running':
+      return c.yellow(text)
+    case 'completed':
+      return c.green(text)
+    case 'failed':
+      return c.red(text)
+    case 'created':
+      return c.cyan(text)
+    default:
+      return c.dim(text)
+  }
+}
+
+/** One line, at most `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, Math.max(1, max - 1))}…` : line
+}
+
+/** An extra column of a list, next to id, status and time. */
+export interface Column {
+  title: string
+  value(doc: Doc): string
+}
+
+const BORDERLESS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  '
+}
+
+/**
+ * A page as a table (short id, status, extra columns, created, summary) and a footer with the
+ * total of the whole filtered set: `Showing 1-50 of 1234 sessions`.
+ */
+export function renderList(
+  def: AnyDefinition,
+  page: Page,
+  shortIds: readonly string[],
+  columns: readonly Column[],
+  output: Output
+): string {
+  const c = output.color
+  const footer = (text: string) => c.dim(text)
+  if (page.data.length === 0) {
+    const none =
+      page.total === 0 ? `No ${def.name}` : `Showing 0 of ${page.total} ${def.name} (skipped ${page.skip})`
+    return footer(none)
+  }
+  const head = [
+    'ID',
+    ...(def.statuses ? ['STATUS'] : []),
+    ...columns.map((k) => k.title),
+    'CREATED',
+    'SUMMARY'
+  ]
+  const rows = page.data.map((doc, i) => [
+    c.bold(shortIds[i] ?? String(doc[def.idField])),
+    ...(def.statuses ? [colorStatus(doc.status, c)] : []),
+    ...columns.map((k) => k.value(doc)),
+    relativeTime(doc.created_at),
+    String(def.summary(doc) ?? '')
+  ])
+  // the summary gets what the other columns leave of the terminal's width
+  const used = rows.reduce(
+    (max, row) =>
+      Math.max(
+        max,
+        row.slice(0, -1).reduce((sum, cell) => sum + visibleLength(cell) + 2, 0)
+      ),
+    0
+  )
+  const room = Math.max(20, output.width - used - 1)
+  const table = new Table({
+    head: head.map((h) => c.dim(h)),
+    chars: BORDERLESS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 }
+  })
+  for (const row of rows) table.push([...row.slice(0, -1), oneLine(row.at(-1)!, room)])
+  const first = page.skip + 1
+  const last = page.skip + page.data.length
+  const lines = table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${page.total} ${def.name}`)}`
+}
+
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are control characters
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length
+}
+
+function flatten(value: unknown, prefix: string, into: [string, unknown][]): void {
+  if (isPlainObject(value) && Object.keys(value).length > 0) {
+    for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, into)
+  } else {
+    into.push([prefix, value])
+  }
+}
+
+function showValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/**
+ * One document: its kind and short id, then every field that has a value (nested objects as dot
+ * paths), the timestamps last with their relative times.
+ */
+export function renderDocument(def: AnyDefinition, doc: Doc, shortId: string, output: Output): string {
+  const c = output.color
+  const fields: [string, unknown][] = []
+  const { [def.idField]: id, status, created_at, updated_at, ...rest } = doc
+  fields.push(['id', id])
+  if (def.statuses) fields.push(['status', status])
+  for (const [key, value] of Object.entries(rest)) flatten(value, key, fields)
+  const width = Math.max(...fields.filter(([, v]) => v != null).map(([k]) => k.length), 'updated_at'.length)
+  const lines = [`${def.singular} ${c.bold(shortId)}`]
+  for (const [key, value] of fields) {
+    if (value === null || value === undefined) continue
+    const shown = key === 'status' ? colorStatus(value, c) : showValue(value)
+    lines.push(`  ${c.dim(key.padEnd(width))}  ${shown.replace(/\n/g, `\n  ${' '.repeat(width)}  `)}`)
+  }
+  for (const [key, value] of [
+    ['created_at', created_at],
+    ['updated_at', updated_at]
+  ] as const) {
+    lines.push(`  ${c.dim(key.padEnd(width))}  ${String(value)} ${c.dim(`(${relativeTime(value)})`)}`)
+  }
+  return lines.join('\n')
+}
+
+/**
+ * A session with its ancestors above it (root first) and its children below:
+ *
+ *     0199a0c1  completed  plan the release
+ *     └─ 0199b73d  running  write the notes   ← this session
+ *        ├─ 0199c2e0  idle  spawned  check links
+ *        └─ 0199c2e4  idle  forked   try shorter wording
+ */
+export function renderTree(
+  def: AnyDefinition,
+  tree: Tree,
+  shortIds: Map<string, string>,
+  output: Output
+): string {
+  const c = output.color
+  const id = (doc: Doc) => String(doc[def.idField])
+  const line = (doc: Doc, how?: string) =>
+    [
+      c.bold(shortIds.get(id(doc)) ?? id(doc)),
+      colorStatus(doc.status, c),
+      how ? c.dim(how) : '',
+      def.summary(doc)
+    ]
+      .filter(Boolean)
+      .join('  ')
+  const how = (child: Doc, parent: Doc) =>
+    child.forked_from_session_id === id(parent) ? 'forked' : 'spawned'
+  const chain = [...tree.ancestors].reverse()
+  const lines: string[] = []
+  let indent = ''
+  chain.forEach((doc, i) => {
+    lines.push(`${indent}${i === 0 ? '' : '└─ '}${line(doc, i === 0 ? undefined : how(doc, chain[i - 1]!))}`)
+    if (i > 0) indent += '   '
+  })
+  const parent = chain.at(-1)
+  lines.push(
+    `${indent}${parent ? '└─ ' : ''}${line(tree.session, parent ? how(tree.session, parent) : undefined)}  ${c.cyan('← this session')}`
+  )
+  if (parent) indent += '   '
+  tree.children.forEach((child, i) => {
+    const last = i === tree.children.length - 1
+    lines.push(`${indent}${last ? '└─ ' : '├─ '}${line(child, how(child, tree.session))}`)
+  })
+  return lines.join('\n')
+}

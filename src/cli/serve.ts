@@ -1,0 +1,85 @@
+/**
+ * `agor serve`: the daemon. Serves the store over REST and socket.io, records itself next to the
+ * database file (see daemon.ts) so that CLIs on the same file go through it, and shuts down
+ * gracefully on SIGINT or SIGTERM: calls in flight finish, then the database closes.
+ */
+import { type Command, InvalidArgumentError } from 'commander'
+import { Context } from './context.js'
+import { findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { parseCount } from './query.js'
+
+function parsePort(value: string): number {
+  const port = parseCount(value)
+  if (port > 65535) throw new InvalidArgumentError('Expected a port number (0 to 65535).')
+  return port
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      // a second signal while closing ends the process at once
+      process.once('SIGINT', () => process.exit(130))
+      process.once('SIGTERM', () => process.exit(143))
+      resolve(signal)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the daemon: REST and socket.io for the database, on 127.0.0.1:3030')
+    .option('--host <host>', 'the address to listen on (default: AGOR_HOST or 127.0.0.1)')
+    .option('--port <port>', 'the port; 0 picks a free one (default: AGOR_PORT or 3030)', parsePort)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agor serve
+  $ agor serve --db ./agor.db --port 0
+  $ AGOR_API_KEY=$(openssl rand -hex 24) agor serve --host 0.0.0.0
+
+While it runs, agor commands on the same database file go through it, so that its
+websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
+`
+    )
+    .action(async (options: { host?: string; port?: number }, command: Command) => {
+      const { output, options: global } = Context.of(command)
+      const [{ openStore }, { createServer }, { redact }] = await Promise.all([
+        import('../service/store.js'),
+        import('../service/server.js'),
+        import('../db/client.js')
+      ])
+      const store = await openStore({ url: global.db })
+      const { path, mode, url } = store.config
+      let server: Awaited<ReturnType<typeof createServer>>
+      try {
+        const running = path ? (await findDaemon(path)).record : undefined
+        if (running) throw new Error(`A daemon (pid ${running.pid}) already serves ${path} at ${running.url}`)
+        server = await createServer(store, { host: options.host, port: options.port })
+      } catch (error) {
+        await store.close()
+        throw error
+      }
+      const stopped = stopSignal()
+      if (path) {
+        writeDaemonRecord({
+          pid: process.pid,
+          url: server.url,
+          dbPath: path,
+          startedAt: new Date().toISOString()
+        })
+        process.once('exit', () => removeDaemonRecord(path))
+      }
+      output.out(`Listening on ${server.url}\nDatabase: ${path ?? redact(url)} (${mode})`)
+      const signal = await stopped
+      output.err(`Received ${signal}: finishing requests in flight, then closing`)
+      if (path) removeDaemonRecord(path)
+      await server.close()
+      await store.close()
+    })
+}
