@@ -1,0 +1,172 @@
+// `agor serve` as a real process, and the CLI going through it: websocket clients see the CLI's
+// writes, the daemon record is found (and ignored when stale), and shutdown is graceful.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type AgorClient, connect } from '../src/client.js'
+import { openStore } from '../src/service/store.js'
+import { agor, json, npmStart, startDaemon, tempDb } from './cli-helpers.js'
+import { tempDir } from './helpers.js'
+import { record, waitFor } from './transport-helpers.js'
+
+const clients: AgorClient[] = []
+afterEach(() => {
+  for (const client of clients.splice(0)) client.close()
+})
+
+async function listen(url: string): Promise<AgorClient> {
+  const client = connect(url)
+  clients.push(client)
+  await client.app.service('sessions').find({ query: { $limit: 0 } })
+  return client
+}
+
+/** A loopback port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+async function storedSessions(path: string) {
+  const store = await openStore({ url: path, auth: false })
+  try {
+    return await store.service('sessions').find({ paginate: false })
+  } finally {
+    await store.close()
+  }
+}
+
+describe('agor serve', () => {
+  it("serves the file, records itself, and websocket clients see the CLI's writes", async () => {
+    const { path, db } = tempDb()
+    const daemon = await startDaemon(db)
+    expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(daemon.stdout()).toContain(`Database: ${path} (file)`)
+    const recordFile = `${path}.daemon.json`
+    expect(JSON.parse(readFileSync(recordFile, 'utf8'))).toMatchObject({
+      pid: daemon.process.pid,
+      url: daemon.url,
+      dbPath: path
+    })
+    expect(statSync(recordFile).mode & 0o777).toBe(0o600)
+
+    const client = await listen(daemon.url)
+    const sessionEvents = record(client.app.service('sessions'))
+    const taskEvents = record(client.app.service('tasks'))
+
+    // found through the record of the file
+    const created = json(
+      await agor([...db, 'session', 'create', '--agent', 'claude', '--title', 'live', '--json'])
+    )
+    await waitFor(() => sessionEvents.length === 1, 'the created event')
+    expect(sessionEvents[0]).toEqual({ event: 'created', data: created })
+
+    const short = String(created.session_id).slice(0, 8)
+    const task = json(
+      await agor([...db, 'task', 'create', '--session', short, '--description', 'go', '--json'])
+    )
+    await waitFor(() => taskEvents.length === 1, 'the task event')
+    expect(taskEvents[0]).toEqual({ event: 'created', data: task })
+
+    // a direct write (--no-daemon) is no event; the daemon's next one arrives after it
+    expect((await agor([...db, '--no-daemon', 'session', 'update', short, '--title', 'direct'])).code).toBe(0)
+    const patched = await agor([...db, 'session', 'update', short, '--status', 'running'])
+    expect(patched.code).toBe(0)
+    await waitFor(() => sessionEvents.length === 2, 'the patched event')
+    expect(sessionEvents[1]).toMatchObject({ event: 'patched', data: { status: 'running', title: 'direct' } })
+
+    // named explicitly: --url and AGOR_URL
+    const [viaUrl, viaEnv] = await Promise.all([
+      agor(['--url', daemon.url, 'session', 'list', '--json']),
+      agor(['session', 'show', short, '--json'], { env: { AGOR_URL: daemon.url } })
+    ])
+    expect(json<{ total: number }>(viaUrl).total).toBe(1)
+    const direct = await agor([...db, '--no-daemon', 'session', 'show', short, '--json'])
+    expect(json(viaEnv)).toEqual(json(direct))
+
+    // errors keep their meaning through the daemon
+    const boards = [
+      { board_id: '0199b73d-0000-7000-8000-000000000001', name: 'one' },
+      { board_id: '0199b73d-0000-7000-8000-000000000002', name: 'two' }
+    ]
+    expect((await agor([...db, 'board', 'create', '--data', JSON.stringify(boards)])).code).toBe(0)
+    const ambiguous = await agor(['--url', daemon.url, 'board', 'show', '0199b73d'])
+    expect(ambiguous.code).toBe(4)
+    expect(ambiguous.stderr).toMatch(/^hint: {3}0199b73d-0000-7000-8000-000000000002\s.*\stwo$/m)
+    const malformed = await agor(['--url', daemon.url, 'session', 'show', '0'])
+    expect(malformed.code).toBe(2)
+    const missing = await agor(['--url', daemon.url, '--json', 'session', 'show', 'ffffffff'])
+    expect(missing.code).toBe(3)
+    expect(JSON.parse(missing.stderr)).toMatchObject({ name: 'NotFound', code: 404 })
+
+    const removed = await agor([...db, 'session', 'delete', short])
+    expect(removed.code).toBe(0)
+    await waitFor(() => sessionEvents.length === 3, 'the removed event')
+    expect(sessionEvents[2]).toMatchObject({ event: 'removed', data: { session_id: created.session_id } })
+
+    // a second daemon on the same file is refused
+    const second = await agor([...db, 'serve', '--port', '0'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain(`already serves ${path} at ${daemon.url}`)
+
+    expect(await daemon.stop('SIGTERM')).toBe(0)
+    expect(existsSync(recordFile)).toBe(false)
+    expect(daemon.stderr()).toContain('Received SIGTERM')
+    expect(await storedSessions(path)).toEqual([])
+  })
+
+  it('ignores a stale record, warns about a daemon that does not answer, and fails clearly on a dead --url', async () => {
+    const { path, db } = tempDb()
+    const port = await closedPort()
+    // a process that has ended: its pid is free
+    const gone = spawn(process.execPath, ['-e', '0'])
+    await once(gone, 'exit')
+    const write = (pid: number) =>
+      writeFileSync(
+        `${path}.daemon.json`,
+        JSON.stringify({
+          pid,
+          url: `http://127.0.0.1:${port}`,
+          dbPath: path,
+          startedAt: new Date().toISOString()
+        })
+      )
+    write(gone.pid!)
+    const stale = await agor([...db, 'session', 'create', '--agent', 'a'])
+    expect(stale).toMatchObject({ code: 0, stderr: '' })
+
+    write(process.pid)
+    const silent = await agor([...db, 'session', 'create', '--agent', 'b'])
+    expect(silent.code).toBe(0)
+    expect(silent.stderr).toContain(`warning: the daemon of this database (pid ${process.pid}`)
+    expect((await storedSessions(path)).map((s) => s.agent).sort()).toEqual(['a', 'b'])
+
+    const dead = await agor(['--url', `http://127.0.0.1:${port}`, 'session', 'list'])
+    expect(dead.code).toBe(1)
+    expect(dead.stderr).toBe(`error: Cannot reach the agor daemon at http://127.0.0.1:${port}\n`)
+  })
+
+  it('npm start serves the default database on AGOR_PORT, and CLI runs on the default database go through it', async () => {
+    const home = tempDir()
+    const daemon = await npmStart({ HOME: home, AGOR_PORT: '0' })
+    const path = join(home, '.agor', 'agor.db')
+    expect(daemon.stdout()).toContain(`Database: ${path} (file)`)
+    expect(existsSync(`${path}.daemon.json`)).toBe(true)
+    const client = await listen(daemon.url)
+    const events = record(client.app.service('boards'))
+    const board = json(
+      await agor(['board', 'create', '--name', 'defaults', '--json'], { env: { HOME: home } })
+    )
+    await waitFor(() => events.length === 1, 'the created event')
+    expect(events[0]).toEqual({ event: 'created', data: board })
+    await daemon.stop('SIGINT')
+    await waitFor(() => !existsSync(`${path}.daemon.json`), 'the record to be removed')
+  })
+})
