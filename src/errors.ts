@@ -81,8 +81,8 @@ export class DatabaseUnavailableError extends Unavailable {}
 /** A remote database or a replica's primary refused the auth token: missing, invalid or expired (401). */
 export class DatabaseAuthError extends NotAuthenticated {}
 
-/** A remote database or a replica's primary refused a write: the auth token only allows reads (403). */
-export class DatabaseReadOnlyError extends Forbidden {}
+/** A remote database or a replica's primary refused what the auth token does not allow, such as a write with a read-only token (403). */
+export class DatabaseForbiddenError extends Forbidden {}
 
 /** The database was written by a newer agor-store than this one (500, never retried). */
 export class SchemaTooNewError extends GeneralError {}

@@ -7,7 +7,7 @@ import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
 import {
   DatabaseAuthError,
-  DatabaseReadOnlyError,
+  DatabaseForbiddenError,
   DocumentNotFoundError,
   MissingReferenceError,
   UniqueViolationError
@@ -142,7 +142,7 @@ describe('tokens', () => {
       .service('boards')
       .create({ name: 'not allowed' })
       .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(DatabaseReadOnlyError)
+    expect(error).toBeInstanceOf(DatabaseForbiddenError)
     expect(error).toMatchObject({
       code: 403,
       message: `The primary database at ${sqld.server.url} refused a write: the auth token (AGOR_DB_AUTH_TOKEN) only allows reads`

@@ -27,6 +27,7 @@ export class Database {
   /** A replica reading its local copy because its primary was unreachable (see replica.ts). */
   #readOnly: boolean
   #recovery: NodeJS.Timeout | undefined
+  #closed = false
   /** The end of the queue of work on a local connection (see #exclusive). */
   #tail: Promise<unknown> = Promise.resolve()
   /** Set after a failure: the driver may have replaced the connection, losing its settings. */
@@ -49,7 +50,10 @@ export class Database {
     return new Database(config, client, readOnly)
   }
 
-  /** The driver client (a replica's changes when it reconnects: do not keep it). */
+  /**
+   * The driver client. A replica opened read-only gets a new one when it reconnects: read this
+   * each time rather than keeping the client.
+   */
   get client(): Client {
     return this.#client
   }
@@ -131,6 +135,7 @@ export class Database {
   }
 
   close(): void {
+    this.#closed = true
     clearInterval(this.#recovery)
     this.#client.close()
   }
@@ -179,9 +184,7 @@ export class Database {
             )
           : reconnect
       }
-      return work().catch((again: unknown) => {
-        throw translate(again, this.config)
-      })
+      return work().catch((again: unknown) => this.#failed(again, work))
     }
     if (mode === 'replica' && refusedByPrimary(error)) {
       await this.#client.sync().catch(() => undefined)
@@ -192,6 +195,10 @@ export class Database {
   /** Reopens a read-only replica synced with its primary (in the queue). Throws if it is not back. */
   async #reconnect(): Promise<SyncResult> {
     const { client, ...result } = await openSynced(this.config)
+    if (this.#closed) {
+      client.close()
+      throw new DatabaseUnavailableError('The database is closed')
+    }
     const local = this.#client
     this.#client = client
     this.#readOnly = false

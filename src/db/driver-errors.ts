@@ -7,7 +7,7 @@
  */
 import { FeathersError } from '@feathersjs/errors'
 import { LibsqlError } from '@libsql/client'
-import { DatabaseAuthError, DatabaseReadOnlyError, DatabaseUnavailableError } from '../errors.js'
+import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
 import { type ResolvedDatabaseConfig, redact } from './client.js'
 
 /** The driver error code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …). */
@@ -53,7 +53,7 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
     )
   }
   if (status === 403 || grpc === 'PermissionDenied') {
-    return new DatabaseReadOnlyError(
+    return new DatabaseForbiddenError(
       `${server} refused a write: the auth token (AGOR_DB_AUTH_TOKEN) only allows reads`
     )
   }

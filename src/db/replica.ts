@@ -5,8 +5,9 @@
  */
 import './quiet-driver.js'
 import { existsSync } from 'node:fs'
+import { FeathersError } from '@feathersjs/errors'
 import { type Client, createClient } from '@libsql/client'
-import { DatabaseUnavailableError } from '../errors.js'
+import { DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
 import { serverOf, translate } from './driver-errors.js'
 
@@ -49,11 +50,16 @@ export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void
     throw translate(error, config)
   }
   if (response.ok) return
+  const server = serverOf(config)
+  if (response.status === 403) {
+    throw new DatabaseForbiddenError(
+      `${server} refused the auth token: it does not allow reading the database`
+    )
+  }
   const failure = translate(new Error(`Server returned HTTP status ${response.status}`), config)
-  if (failure instanceof DatabaseUnavailableError || response.status === 401 || response.status === 403)
-    throw failure
+  if (failure instanceof FeathersError) throw failure
   throw new DatabaseUnavailableError(
-    `${serverOf(config)} answered HTTP ${response.status}: is AGOR_DB_SYNC_URL a libSQL server?`
+    `${server} answered HTTP ${response.status}: is AGOR_DB_SYNC_URL a libSQL server?`
   )
 }
 
