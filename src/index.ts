@@ -6,6 +6,14 @@
  * const store = await openStore()
  * const sessions = store.service('sessions')
  */
+
+export {
+  backupDatabase,
+  type CheckReport,
+  checkDatabase,
+  type SetupResult,
+  setupDatabase
+} from './db/admin.js'
 export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/client.js'
 export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/client.js'
 export { databaseLog, type SyncResult } from './db/replica.js'
@@ -26,3 +34,11 @@ export type { OpenOptions } from './store/documents.js'
 export { Documents, openDocuments } from './store/documents.js'
 export type { SessionTree } from './store/genealogy.js'
 export type { Query } from './store/query.js'
+export {
+  exportDatabase,
+  exportDocuments,
+  importDatabase,
+  importDocuments,
+  type Manifest,
+  type TransferOptions
+} from './store/transfer.js'

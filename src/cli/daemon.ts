@@ -3,10 +3,11 @@
  * writes go through the daemon and its websocket clients see them.
  *
  * `agor serve` writes `<absolute database path>.daemon.json` (mode 0600) once it listens, holding
- * `{ pid, url, dbPath, startedAt }`, and removes it when it stops. A record whose process is gone,
- * or whose daemon does not answer `GET /health` quickly, is ignored.
+ * `{ pid, url, dbPath, startedAt }` (and `apiKey` when the daemon requires one), and removes it when
+ * it stops. A record whose process is gone, or whose daemon does not answer `GET /health` quickly,
+ * is ignored; so is one copied along with its database to another place.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { AgorClient, ConnectOptions } from '../client.js'
 
 export interface DaemonRecord {
@@ -16,6 +17,8 @@ export interface DaemonRecord {
   /** The absolute path of the database file it serves. */
   dbPath: string
   startedAt: string
+  /** An API key of the daemon when it requires one (AGOR_API_KEY), for CLIs of the same user. */
+  apiKey?: string
 }
 
 /** How long a daemon may take to answer the health check before the CLI goes to the file itself. */
@@ -44,9 +47,20 @@ export function readDaemonRecord(dbPath: string): DaemonRecord | undefined {
   const valid =
     Number.isSafeInteger(parsed.pid) &&
     typeof parsed.url === 'string' &&
-    parsed.dbPath === dbPath &&
-    typeof parsed.startedAt === 'string'
+    typeof parsed.dbPath === 'string' &&
+    sameFile(parsed.dbPath, dbPath) &&
+    typeof parsed.startedAt === 'string' &&
+    (parsed.apiKey === undefined || typeof parsed.apiKey === 'string')
   return valid ? (parsed as DaemonRecord) : undefined
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true
+  try {
+    return realpathSync(a) === realpathSync(b)
+  } catch {
+    return false
+  }
 }
 
 /** Removes the record of `dbPath` if it is the one process `pid` wrote. */
@@ -88,13 +102,18 @@ export async function findDaemon(dbPath: string, timeout = HEALTH_TIMEOUT_MS): P
   return (await answers(record.url, timeout)) ? { record } : { unresponsive: record }
 }
 
+/** The first key of AGOR_API_KEY (which may list several, comma-separated). */
+export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AGOR_API_KEY?.split(',')[0]?.trim() || undefined
+}
+
 /**
  * The options of every connection the CLI makes to a daemon: REST (one-shot commands need no
- * socket; the daemon publishes events to its websocket clients either way) and the API key when
- * AGOR_API_KEY holds one. The one place to change when records carry credentials.
+ * socket; the daemon publishes events to its websocket clients either way) and an API key: the
+ * one in the daemon's record, else AGOR_API_KEY's.
  */
-export function connectOptions(_record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
-  const apiKey = env.AGOR_API_KEY?.split(',')[0]?.trim()
+export function connectOptions(record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
+  const apiKey = record?.apiKey ?? apiKeyFromEnv(env)
   return { transport: 'rest', ...(apiKey ? { apiKey } : {}) }
 }
 

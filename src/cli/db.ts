@@ -8,8 +8,7 @@ import type { ResolvedDatabaseConfig } from '../db/client.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
 import { UsageError } from './errors.js'
-import type { Output } from './output.js'
-import { printJson } from './output.js'
+import { examples, type Output, printJson } from './output.js'
 import { progressBar } from './progress.js'
 
 async function configOf(context: Context): Promise<ResolvedDatabaseConfig> {
@@ -27,10 +26,6 @@ async function localPathOf(context: Context, what: string): Promise<string> {
 
 function report(output: Output, lines: string[]): void {
   for (const line of lines) output.out(line)
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
 }
 
 async function withDatabase<T>(
@@ -208,7 +203,7 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         const { exportDatabase } = await import('../store/transfer.js')
         await configOf(context)
-        const dir = options.out ?? `agor-export-${new Date().toISOString().replace(/[:.]/g, '-')}`
+        const dir = resolve(options.out ?? `agor-export-${new Date().toISOString().replace(/[:.]/g, '-')}`)
         const bar = progressBar('Exporting', 'documents')
         try {
           const manifest = await exportDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
@@ -233,6 +228,7 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         const { importDatabase } = await import('../store/transfer.js')
         await configOf(context)
+        dir = resolve(dir)
         const bar = progressBar('Importing', 'bytes')
         try {
           const counts = await importDatabase({ url: context.options.db }, dir, { onProgress: bar.update })

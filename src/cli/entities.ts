@@ -9,7 +9,7 @@ import type { Backend, Doc, DocumentsApi } from './backend.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
 import { documentFrom, type FieldFlag, optionKey } from './input.js'
-import { printJson } from './output.js'
+import { examples, printJson } from './output.js'
 import { listQuery, parseCount } from './query.js'
 import { type Column, renderDocument, renderList, renderTree } from './render.js'
 
@@ -107,10 +107,6 @@ async function sessionColumn(docs: Doc[], backend: Backend): Promise<Column[]> {
   return [
     { title: 'SESSION', value: (doc) => short.get(String(doc.session_id)) ?? String(doc.session_id ?? '') }
   ]
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
 }
 
 function addFlags(

@@ -52,3 +52,8 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
 export function printJson(output: Output, value: unknown): void {
   output.out(JSON.stringify(value, null, 2))
 }
+
+/** The Examples section of a command's help. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+}

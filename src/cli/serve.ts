@@ -5,7 +5,8 @@
  */
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
-import { findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { apiKeyFromEnv, findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { examples } from './output.js'
 import { parseCount } from './query.js'
 
 function parsePort(value: string): number {
@@ -37,12 +38,11 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'the port; 0 picks a free one (default: AGOR_PORT or 3030)', parsePort)
     .addHelpText(
       'after',
-      `
-Examples:
-  $ agor serve
-  $ agor serve --db ./agor.db --port 0
-  $ AGOR_API_KEY=$(openssl rand -hex 24) agor serve --host 0.0.0.0
-
+      `${examples([
+        'agor serve',
+        'agor serve --db ./agor.db --port 0',
+        'AGOR_API_KEY=$(openssl rand -hex 24) agor serve --host 0.0.0.0'
+      ])}
 While it runs, agor commands on the same database file go through it, so that its
 websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
 `
@@ -67,11 +67,13 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       }
       const stopped = stopSignal()
       if (path) {
+        const apiKey = store.authentication ? apiKeyFromEnv() : undefined
         writeDaemonRecord({
           pid: process.pid,
           url: server.url,
           dbPath: path,
-          startedAt: new Date().toISOString()
+          startedAt: new Date().toISOString(),
+          ...(apiKey ? { apiKey } : {})
         })
         process.once('exit', () => removeDaemonRecord(path))
       }

@@ -25,6 +25,9 @@ export function backupName(path: string, now = new Date()): string {
 /**
  * Makes a consistent copy of a local database, even while other processes write to it: SQLite's
  * VACUUM INTO reads one snapshot and writes a compact new file.
+ *
+ * @example
+ * await backupDatabase('/home/me/.agor/agor.db', '/backups/agor-2025-11-22.db')
  */
 export async function backupDatabase(path: string, target: string): Promise<void> {
   if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
@@ -41,6 +44,9 @@ export async function backupDatabase(path: string, target: string): Promise<void
 /**
  * Creates the database file at `path` (folders included) and applies the migrations. With
  * `reset`, an existing file is first backed up next to itself, then replaced by an empty one.
+ *
+ * @example
+ * const { backup, applied } = await setupDatabase('/home/me/.agor/agor.db', { reset: true })
  */
 export async function setupDatabase(path: string, options: { reset?: boolean } = {}): Promise<SetupResult> {
   const config = resolveDatabaseConfig({ url: path })

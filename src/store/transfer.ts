@@ -157,6 +157,9 @@ async function exportCollection(
 /**
  * Exports a database given by its configuration. A local file is first copied with VACUUM INTO,
  * so that the export is one consistent snapshot even while a daemon writes to the file.
+ *
+ * @example
+ * await exportDatabase({ url: 'file:~/.agor/agor.db' }, './dump')
  */
 export async function exportDatabase(
   options: OpenOptions,
@@ -178,7 +181,12 @@ export async function exportDatabase(
   }
 }
 
-/** Imports an export folder into a database given by its configuration (see importDocuments). */
+/**
+ * Imports an export folder into a database given by its configuration (see importDocuments).
+ *
+ * @example
+ * await importDatabase({ url: 'file:./copy.db' }, './dump') // { sessions: 120, tasks: 3400, … }
+ */
 export function importDatabase(options: OpenOptions, dir: string, transfer: TransferOptions = {}) {
   return withDocuments(options, (docs) => importDocuments(docs, dir, transfer))
 }
@@ -237,6 +245,9 @@ function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manife
  * and written with its id and timestamps, all in one transaction. An id or unique key that already
  * exists, a reference to a document that exists nowhere, or any invalid line fails the whole
  * import, and nothing is written. Returns the documents imported per collection.
+ *
+ * @example
+ * const counts = await importDocuments(store.documents, './dump', { onProgress: (done, total) => {} })
  */
 export async function importDocuments(
   documents: Documents,
