@@ -7,8 +7,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AgorClient, connect } from '../src/client.js'
-import { openStore } from '../src/service/store.js'
-import { agor, json, npmStart, startDaemon, tempDb } from './cli-helpers.js'
+import { agor, json, npmStart, openFile, startDaemon, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 import { record, waitFor } from './transport-helpers.js'
 
@@ -35,12 +34,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function storedSessions(path: string) {
-  const store = await openStore({ url: path, auth: false })
-  try {
-    return await store.service('sessions').find({ paginate: false })
-  } finally {
-    await store.close()
-  }
+  return (await openFile(path)).service('sessions').find({ paginate: false })
 }
 
 describe('agor serve', () => {
@@ -151,6 +145,23 @@ describe('agor serve', () => {
     const dead = await agor(['--url', `http://127.0.0.1:${port}`, 'session', 'list'])
     expect(dead.code).toBe(1)
     expect(dead.stderr).toBe(`error: Cannot reach the agor daemon at http://127.0.0.1:${port}\n`)
+  })
+
+  it('a daemon that requires an API key hands it to CLIs on the same file through its record', async () => {
+    const { path, db } = tempDb()
+    const key = 'cli-test-key-0123456789'
+    const daemon = await startDaemon(db, { AGOR_API_KEY: key })
+    expect(JSON.parse(readFileSync(`${path}.daemon.json`, 'utf8')).apiKey).toBe(key)
+    const viaRecord = await agor([...db, 'session', 'create', '--agent', 'keyed', '--json'])
+    expect(json(viaRecord)).toMatchObject({ agent: 'keyed' })
+    const [withoutKey, withKey] = await Promise.all([
+      agor(['--url', daemon.url, 'session', 'list']),
+      agor(['--url', daemon.url, 'session', 'list', '--json'], { env: { AGOR_API_KEY: key } })
+    ])
+    expect(withoutKey.code).toBe(1)
+    expect(withoutKey.stderr).toMatch(/^error: .*(authenticat|API key)/i)
+    expect(json<{ total: number }>(withKey).total).toBe(1)
+    expect(await daemon.stop()).toBe(0)
   })
 
   it('npm start serves the default database on AGOR_PORT, and CLI runs on the default database go through it', async () => {

@@ -3,22 +3,13 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { CollectionName } from '../src/schema/index.js'
-import { openStore, type Store } from '../src/service/store.js'
-import { agor, json, tempDb } from './cli-helpers.js'
+import type { Store } from '../src/service/store.js'
+import { agor, json, openFile, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
-const stores: Store[] = []
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close()
-})
-
-async function open(path: string): Promise<Store> {
-  const store = await openStore({ url: path, auth: false })
-  stores.push(store)
-  return store
-}
+const open = openFile
 
 const NAMES: CollectionName[] = ['sessions', 'tasks', 'boards', 'repos']
 

@@ -5,7 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
+import { openStore, type Store } from '../src/service/store.js'
 import { tempDir } from './helpers.js'
 
 export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
@@ -78,6 +79,18 @@ export function listedIds(stdout: string): string[] {
     .split('\n')
     .slice(1, -1)
     .map((line) => line.split(/\s+/)[0]!)
+}
+
+const stores: Store[] = []
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close()
+})
+
+/** The store on a file the CLI wrote, to read back what it stored; closed when the test ends. */
+export async function openFile(path: string): Promise<Store> {
+  const store = await openStore({ url: path, auth: false })
+  stores.push(store)
+  return store
 }
 
 /** A database file in a new temporary folder, and the `--db` arguments naming it. */

@@ -1,23 +1,12 @@
 // The `agor` entity commands, run as real subprocesses on real database files: what they print,
 // their exit codes, and what is stored afterwards.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openStore, type Store } from '../src/service/store.js'
-import { agor, type CliResult, json, listedIds, shell, tempDb } from './cli-helpers.js'
+import { describe, expect, it } from 'vitest'
+import { agor, type CliResult, json, listedIds, openFile, shell, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
-const stores: Store[] = []
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close()
-})
-
-/** The store on a file the CLI wrote, to read back what it stored. */
-async function open(path: string): Promise<Store> {
-  const store = await openStore({ url: path, auth: false })
-  stores.push(store)
-  return store
-}
+const open = openFile
 
 // Ids chosen so that their short ids differ in length: A and B share 31 hex digits.
 const A = '0199b73d-0000-7000-8000-000000000001'
@@ -279,7 +268,6 @@ describe('writes', () => {
   it('creates from flags and --data (inline, @file, @-), merges on update, replaces with --replace, deletes', async () => {
     const { path, db } = tempDb()
     const file = join(tempDir(), 'session.json')
-    const { writeFileSync } = await import('node:fs')
     writeFileSync(file, JSON.stringify({ agent: 'from-file', custom_context: { ticket: 42 } }))
     const fromFlags = json(
       await agor([
