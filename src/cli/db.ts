@@ -9,7 +9,6 @@ import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
 import { UsageError } from './errors.js'
 import { examples, type Output, printJson } from './output.js'
-import { progressBar } from './progress.js'
 
 async function configOf(context: Context): Promise<ResolvedDatabaseConfig> {
   if (context.options.url) throw new UsageError('agor db works on a database (--db), not on a daemon (--url)')
@@ -201,7 +200,10 @@ export function registerDb(program: Command): void {
     .addHelpText('after', examples(['agor db export --out ./dump', 'agor db import ./dump --db ./copy.db']))
     .action(async (options, command: Command) =>
       Context.run(command, async (context) => {
-        const { exportDatabase } = await import('../store/transfer.js')
+        const [{ exportDatabase }, { progressBar }] = await Promise.all([
+          import('../store/transfer.js'),
+          import('./progress.js')
+        ])
         await configOf(context)
         const dir = resolve(options.out ?? `agor-export-${new Date().toISOString().replace(/[:.]/g, '-')}`)
         const bar = progressBar('Exporting', 'documents')
@@ -226,7 +228,10 @@ export function registerDb(program: Command): void {
     )
     .action(async (dir: string, _options, command: Command) =>
       Context.run(command, async (context) => {
-        const { importDatabase } = await import('../store/transfer.js')
+        const [{ importDatabase }, { progressBar }] = await Promise.all([
+          import('../store/transfer.js'),
+          import('./progress.js')
+        ])
         await configOf(context)
         dir = resolve(dir)
         const bar = progressBar('Importing', 'bytes')
