@@ -148,7 +148,12 @@ async function directBackend(db: string | undefined): Promise<Backend> {
     import('../service/query-coercion.js')
   ])
   // The CLI serves nobody: the services are called in-process, without authentication.
-  const store = await openStore({ url: db, auth: false })
+  const store = await openStore({ url: db, auth: false }).catch((error: unknown) => {
+    if (asWireError(error)) throw error
+    throw new Error(
+      `Cannot open the database ${db ?? process.env.AGOR_DB_URL ?? '~/.agor/agor.db'}: ${(error as Error).message}`
+    )
+  })
   // Query values typed on a command line are strings, like a REST query string's: the same
   // coercion the daemon applies to REST queries gives them their fields' types.
   const prepare = (name: CollectionName) => (query: Query) =>
