@@ -118,7 +118,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * await sessions.get('0199b73d') // throws 404 if none, 409 if several match
    */
   async get(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def>> {
-    const condition = await this.#condition(params.query)
+    const { query } = params
+    const condition = query && Object.keys(query).length > 0 ? await this.#condition(query) : undefined
     const row = await this.#resolver.row(id, condition)
     return this.#output(this.#mapper.fromRow(row), params.query)
   }

@@ -5,7 +5,7 @@
 import type { InValue, Row } from '@libsql/client'
 import type { Database } from '../db/database.js'
 import { AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
-import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
+import { isCanonicalId, parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import type { RowMapper } from './row.js'
@@ -25,6 +25,8 @@ export class Resolver {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
+  /** The statement of the commonest lookup: a whole id, no condition. */
+  readonly #byId: string
 
   constructor(db: Database, def: AnyDefinition, mapper: RowMapper) {
     this.#db = db
@@ -32,6 +34,7 @@ export class Resolver {
     this.#mapper = mapper
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
+    this.#byId = `SELECT ${mapper.columnList} FROM ${this.#table} WHERE ${this.#id} = ?`
   }
 
   /**
@@ -40,6 +43,12 @@ export class Resolver {
    * the candidates when the prefix is ambiguous, a 400 when the input is not an id.
    */
   async row(input: unknown, condition?: Condition): Promise<Row> {
+    if (!condition && isCanonicalId(input)) {
+      // a canonical id is its own prefix text: nothing to parse, no range
+      const { rows } = await this.#db.execute({ sql: this.#byId, args: [input] })
+      if (!rows[0]) throw new DocumentNotFoundError(this.#def.singular, input)
+      return rows[0]
+    }
     const prefix = parseIdPrefix(input)
     const match = condition ? `, (${condition.sql}) AS ${MATCH}` : ''
     const select = `SELECT ${this.#mapper.columnList}${match} FROM ${this.#table} WHERE`

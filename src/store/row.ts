@@ -46,7 +46,9 @@ export function rowMapper(def: AnyDefinition): RowMapper {
       }
       const values: InValue[] = [doc[def.idField] as string]
       if (def.statuses) values.push(doc.status as string)
-      values.push(toMillis(doc.created_at as string), toMillis(doc.updated_at as string))
+      const created = toMillis(doc.created_at as string)
+      // a document written once has the same timestamp twice: convert it once
+      values.push(created, doc.updated_at === doc.created_at ? created : toMillis(doc.updated_at as string))
       for (const name of keyNames) values.push((doc[name] as string | null | undefined) ?? null)
       values.push(JSON.stringify(data))
       return values
@@ -61,8 +63,10 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     let i = 0
     const doc: Document = { [def.idField]: values[i++] }
     if (def.statuses) doc.status = values[i++]
-    doc.created_at = toIso(Number(values[i++]))
-    doc.updated_at = toIso(Number(values[i++]))
+    const created = Number(values[i++])
+    const updated = Number(values[i++])
+    doc.created_at = toIso(created)
+    doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null
     const data = JSON.parse(String(values[i])) as Document
     for (const key of Object.keys(data)) {
