@@ -5,7 +5,7 @@
 import type { InValue, Row } from '@libsql/client'
 import type { Database } from '../db/database.js'
 import { AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
-import { isCanonicalId, parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
+import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import type { RowMapper } from './row.js'
@@ -25,8 +25,9 @@ export class Resolver {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
-  /** The statement of the commonest lookup: a whole id, no condition. */
+  /** The statements of the commonest lookups, by whole id and by prefix, without a condition. */
   readonly #byId: string
+  readonly #byPrefix: string
 
   constructor(db: Database, def: AnyDefinition, mapper: RowMapper) {
     this.#db = db
@@ -34,7 +35,8 @@ export class Resolver {
     this.#mapper = mapper
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
-    this.#byId = `SELECT ${mapper.columnList} FROM ${this.#table} WHERE ${this.#id} = ?`
+    this.#byId = this.#select(false)
+    this.#byPrefix = this.#select(true)
   }
 
   /**
@@ -43,26 +45,26 @@ export class Resolver {
    * the candidates when the prefix is ambiguous, a 400 when the input is not an id.
    */
   async row(input: unknown, condition?: Condition): Promise<Row> {
-    if (!condition && isCanonicalId(input)) {
-      // a canonical id is its own prefix text: nothing to parse, no range
-      const { rows } = await this.#db.execute({ sql: this.#byId, args: [input] })
-      if (!rows[0]) throw new DocumentNotFoundError(this.#def.singular, input)
-      return rows[0]
-    }
     const prefix = parseIdPrefix(input)
-    const match = condition ? `, (${condition.sql}) AS ${MATCH}` : ''
-    const select = `SELECT ${this.#mapper.columnList}${match} FROM ${this.#table} WHERE`
-    const statement = prefix.full
-      ? { sql: `${select} ${this.#id} = ?`, args: [...(condition?.args ?? []), prefix.text] }
-      : {
-          sql: `${select} ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT 2`,
-          args: [...(condition?.args ?? []), prefix.lo, prefix.hi]
-        }
+    const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]
+    const statement = condition
+      ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds] }
+      : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds }
     const { rows } = await this.#db.execute(statement)
     if (rows.length > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
     const row = rows[0]
     if (!row || (condition && !row[MATCH])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
     return row
+  }
+
+  /**
+   * The SELECT of one id (`id = ?`) or of a prefix (an index range: `id >= ? AND id < ?`, at most
+   * two rows, any two: two mean the prefix is ambiguous), with the truth of `condition` as a column.
+   */
+  #select(range: boolean, condition?: Condition): string {
+    const match = condition ? `, (${condition.sql}) AS ${MATCH}` : ''
+    const where = range ? `${this.#id} >= ? AND ${this.#id} < ? LIMIT 2` : `${this.#id} = ?`
+    return `SELECT ${this.#mapper.columnList}${match} FROM ${this.#table} WHERE ${where}`
   }
 
   /**
