@@ -1,0 +1,76 @@
+/**
+ * What every scenario gets: the run's profile (sizes, rounds), a work folder for the files it
+ * writes, and the data sets (built by the parent process before the scenarios run; read-only).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Dataset, sessionsDataset } from './datasets.js'
+import type { Result } from './report.js'
+import type { TimingOptions } from './timing.js'
+
+/** The data set sizes, by the name the issue gives them. */
+export type SizeName = '10k' | '100k' | '1m'
+
+export interface Profile {
+  mode: 'quick' | 'full'
+  sizes: Record<SizeName, number>
+  timing: TimingOptions
+  /** For slow operations (a full scan, an array create): one operation per sample. */
+  slowTiming: TimingOptions
+  /** Documents created one by one in the memory scenario (the issue: 200k). */
+  memoryCreates: number
+}
+
+export const PROFILES: Record<Profile['mode'], Profile> = {
+  full: {
+    mode: 'full',
+    sizes: { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 },
+    timing: { rounds: 101, sampleMs: 5, warmupMs: 300 },
+    slowTiming: { rounds: 31, sampleMs: 1, warmupMs: 300 },
+    memoryCreates: 200_000
+  },
+  quick: {
+    mode: 'quick',
+    sizes: { '10k': 10_000, '100k': 50_000, '1m': 200_000 },
+    timing: { rounds: 41, sampleMs: 4, warmupMs: 150 },
+    slowTiming: { rounds: 11, sampleMs: 1, warmupMs: 150 },
+    memoryCreates: 20_000
+  }
+}
+
+export class Context {
+  readonly profile: Profile
+  /** A folder for this scenario's own files, removed at the end. */
+  readonly workDir = mkdtempSync(join(tmpdir(), 'agor-bench-'))
+  readonly notes: string[] = []
+  readonly #datasets = new Map<SizeName, Promise<Dataset>>()
+
+  constructor(profile: Profile) {
+    this.profile = profile
+  }
+
+  log(line: string): void {
+    process.stderr.write(`bench: ${line}\n`)
+  }
+
+  note(line: string): void {
+    this.notes.push(line)
+  }
+
+  /** The sessions data set of a named size (from the cache; built there if it is missing). */
+  dataset(size: SizeName): Promise<Dataset> {
+    let dataset = this.#datasets.get(size)
+    if (!dataset) {
+      dataset = sessionsDataset(this.profile.sizes[size], { log: (l) => this.log(l) })
+      this.#datasets.set(size, dataset)
+    }
+    return dataset
+  }
+
+  close(): void {
+    rmSync(this.workDir, { recursive: true, force: true })
+  }
+}
+
+export type Scenario = (context: Context) => Promise<Result[]>

@@ -1,0 +1,78 @@
+/**
+ * The peer: the usual Feathers SQL stack, a `@feathersjs/knex` service on better-sqlite3, over the
+ * same `sessions` table (our migration's DDL: the same columns, CHECKs and indexes) with the same
+ * connection settings as our store (WAL, synchronous=NORMAL, foreign keys, busy timeout). It
+ * stores what a knex user would: the row as given, the JSON fields as a text column.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { type Application, feathers } from '@feathersjs/feathers'
+import { KnexService, transaction } from '@feathersjs/knex'
+import BetterSqlite3 from 'better-sqlite3'
+import knex, { type Knex } from 'knex'
+import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/client.js'
+
+const MIGRATION = fileURLToPath(new URL('../../drizzle/0000_init.sql', import.meta.url))
+
+/** A sessions row as the peer stores it. */
+export interface PeerRow {
+  session_id: string
+  status: string
+  created_at: number
+  updated_at: number
+  parent_session_id: string | null
+  forked_from_session_id: string | null
+  data: string
+}
+
+export interface Peer {
+  service: KnexService<PeerRow>
+  app: Application
+  close(): Promise<void>
+}
+
+/** Creates our schema in a new better-sqlite3 file (for a peer that starts empty). */
+export function createPeerSchema(path: string): void {
+  const db = new BetterSqlite3(path)
+  db.pragma('journal_mode = WAL')
+  db.exec(readFileSync(MIGRATION, 'utf8').replaceAll('--> statement-breakpoint', ''))
+  db.close()
+}
+
+/** Opens a knex service over the sessions table of the database file at `path`. */
+export function openPeer(path: string): Peer {
+  const db: Knex = knex({
+    client: 'better-sqlite3',
+    connection: { filename: path },
+    useNullAsDefault: true,
+    pool: {
+      afterCreate(connection: BetterSqlite3.Database, done: (error: Error | null) => void) {
+        connection.pragma('journal_mode = WAL')
+        connection.pragma('synchronous = NORMAL')
+        connection.pragma('foreign_keys = ON')
+        connection.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT}`)
+        done(null)
+      }
+    }
+  })
+  const app = feathers()
+  const service = new KnexService<PeerRow>({
+    Model: db,
+    name: 'sessions',
+    id: 'session_id',
+    multi: true,
+    paginate: { default: 50, max: 500 }
+  })
+  app.use('sessions', service)
+  // What the @feathersjs/knex docs recommend for atomic multi-row writes.
+  app.service('sessions').hooks({
+    before: { create: [transaction.start()] },
+    after: { create: [transaction.end()] },
+    error: { create: [transaction.rollback()] }
+  })
+  return {
+    service: app.service('sessions') as unknown as KnexService<PeerRow>,
+    app,
+    close: () => db.destroy()
+  }
+}
