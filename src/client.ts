@@ -2,9 +2,10 @@
  * A Feathers client for an agor daemon, over socket.io (live events) or REST, with the same
  * services and methods as the server: the CLI uses it, and so can scripts.
  */
+
+import { createRequire } from 'node:module'
 import client from '@feathersjs/client'
 import type { Application, Id, Paginated, Params } from '@feathersjs/feathers'
-import { io } from 'socket.io-client'
 import { API_KEY_HEADER } from './protocol.js'
 import type { DocOf } from './schema/collection.js'
 import type { boards, repos, sessions, tasks } from './schema/index.js'
@@ -51,10 +52,6 @@ export interface AgorClient {
 const { feathers, rest, socketio } = client
 const STANDARD = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
 const SESSION = [...STANDARD, 'fork', 'spawn', 'genealogy'] as const
-// socket.io-client ships ESM and CommonJS builds whose types differ in protected members;
-// @feathersjs/socketio-client is typed against the CommonJS one.
-type FeathersSocket = Parameters<typeof socketio>[0]
-
 interface Connection {
   service(name: string): unknown
 }
@@ -99,13 +96,18 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
   }
   // The handshake carries the API key in socket.io's `auth` (which every platform sends, unlike
   // headers), so the server authenticates the connection itself, on every reconnect too.
+  // socket.io-client is loaded only for socket connections (REST clients, such as the CLI, start
+  // faster without it), and as CommonJS, the build @feathersjs/socketio-client is typed against.
+  const { io } = createRequire(import.meta.url)(
+    'socket.io-client'
+  ) as typeof import('socket.io-client', { with: { 'resolution-mode': 'require' }})
   const socket = io(url, {
     transports: ['websocket'],
     extraHeaders: options.headers,
     auth: options.apiKey ? { apiKey: options.apiKey } : {},
     reconnectionDelayMax: 2000
   })
-  const connection = socketio(socket as unknown as FeathersSocket, { timeout: options.timeout ?? 30_000 })
+  const connection = socketio(socket, { timeout: options.timeout ?? 30_000 })
   app.configure(connection)
   register(app, connection)
   return { app, transport, close: () => socket.close() }

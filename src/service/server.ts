@@ -8,6 +8,9 @@ import type { AddressInfo, Socket } from 'node:net'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
 import type { Store } from './store.js'
 
+/** Stores that createServer has served: an application can be served once. */
+const served = new WeakSet<Store>()
+
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 3030
 
@@ -78,13 +81,15 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const host = options.host ?? process.env.AGOR_HOST ?? DEFAULT_HOST
   const port = options.port ?? portFrom(process.env.AGOR_PORT) ?? DEFAULT_PORT
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
-  const { app } = store
-  if (app.io) throw new Error('This store is already served')
+  if (served.has(store)) throw new Error('This store is already served')
   if (!isLoopback(host) && !store.authentication) {
     throw new Error(
       `Refusing to listen on ${host} without authentication: anyone who can reach it could read and change every document. Set AGOR_API_KEY (16+ characters), or listen on 127.0.0.1.`
     )
   }
+  served.add(store)
+  const { attachTransports } = await import('./transports.js')
+  const app = attachTransports(store.app, store.documents, store.auth)
 
   const http = await app.listen(port, host)
   if (!http.listening) {

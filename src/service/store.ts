@@ -6,7 +6,7 @@
 import type { CollectionName } from '../schema/index.js'
 import { type Documents, type OpenOptions, openDocuments } from '../store/documents.js'
 import { type App, createApp, type ServiceTypes } from './app.js'
-import { type AuthOptions, authFromEnv } from './auth.js'
+import { type AuthOptions, authFromEnv, checkAuthOptions } from './auth-options.js'
 
 export interface StoreOptions extends OpenOptions {
   /**
@@ -21,13 +21,19 @@ export class Store {
   /** The Feathers application whose services `service()` returns and `createServer` serves. */
   readonly app: App
 
-  /** True when external clients must authenticate. */
-  readonly authentication: boolean
+  /** The API keys external clients must present when the store is served; none: no authentication. */
+  readonly auth: AuthOptions | undefined
 
   constructor(documents: Documents, auth?: AuthOptions) {
+    if (auth) checkAuthOptions(auth)
     this.documents = documents
-    this.authentication = auth !== undefined
-    this.app = createApp(documents, { auth })
+    this.auth = auth
+    this.app = createApp(documents)
+  }
+
+  /** True when external clients must authenticate. */
+  get authentication(): boolean {
+    return this.auth !== undefined
   }
 
   /** Where the data lives: the mode, and the file path or URL. */

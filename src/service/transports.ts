@@ -1,0 +1,131 @@
+/**
+ * What serving adds to a store's application: Koa REST with its error, health and body-size
+ * handling, socket.io, channels, and authentication when it is configured. Loaded only by
+ * createServer.
+ *
+ * Feathers attaches routes and event publishing to a service through "mixins" when the service is
+ * registered; the services exist already here, so the mixins these transports add are applied to
+ * them afterwards, as registration would have.
+ */
+import { MethodNotAllowed } from '@feathersjs/errors'
+import feathersModule from '@feathersjs/feathers'
+import { bodyParser, type Application as KoaApplication, koa, type Middleware, rest } from '@feathersjs/koa'
+import socketio from '@feathersjs/socketio'
+import type { Documents } from '../store/documents.js'
+import { DOCUMENT_METHODS } from './adapter.js'
+import type { App, AppSettings, ServiceTypes } from './app.js'
+import { DOCUMENT_SERVICES } from './app.js'
+import { configureAuthentication, requireAuthentication } from './auth.js'
+import type { AuthOptions } from './auth-options.js'
+import { configureChannels } from './channels.js'
+import { toClientError } from './errors.js'
+import { InFlight } from './in-flight.js'
+import { SESSION_METHODS } from './sessions.js'
+
+/** The largest JSON body a REST request or socket message may carry. */
+export const BODY_LIMIT_BYTES = 1024 * 1024
+
+export type ServedApp = KoaApplication<ServiceTypes, AppSettings>
+
+/** Every method a service of this app has (the authentication service has create and remove). */
+const SOCKET_METHODS = new Set<string>([...SESSION_METHODS, ...DOCUMENT_METHODS])
+
+/** Koa middleware: errors outside service calls (bad bodies, unknown paths) as Feathers JSON. */
+const koaErrors: Middleware = async (ctx, next) => {
+  try {
+    await next()
+    if (ctx.body === undefined && ctx.status === 404) {
+      ctx.status = 404
+      ctx.body = {
+        name: 'NotFound',
+        message: `Path ${ctx.path} not found`,
+        code: 404,
+        className: 'not-found'
+      }
+    }
+  } catch (error) {
+    const clientError = toClientError(error, `${ctx.method} ${ctx.path}`)
+    ctx.status = clientError.code
+    ctx.body = clientError.toJSON()
+  }
+}
+
+function healthCheck(documents: Documents): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== '/health') return next()
+    try {
+      await documents.db.execute('SELECT 1')
+      ctx.body = { status: 'ok', database: documents.config.mode }
+    } catch {
+      ctx.status = 503
+      ctx.body = { status: 'unavailable', database: documents.config.mode }
+    }
+  }
+}
+
+/**
+ * Answers a socket call of a method no service has, which socket.io would otherwise leave
+ * unanswered until the client times out.
+ */
+function refuseUnknownMethod(event: string, args: unknown[]): void {
+  const callback = args.at(-1)
+  if (typeof callback === 'function' && !SOCKET_METHODS.has(event)) {
+    callback(new MethodNotAllowed(`There is no method '${event}'`).toJSON())
+  }
+}
+
+/**
+ * Feathers' router looks path segments up in plain objects, so `/sessions/constructor` finds
+ * Object.prototype.constructor and fails with a TypeError (a 500, and its stack to socket clients).
+ * Such paths name nothing here: they are not found, for REST and socket.io alike.
+ */
+function guardLookup(app: ServedApp): void {
+  const lookup = app.lookup.bind(app)
+  // (lookup is typed as always finding something; it returns null for unknown paths)
+  const nothing = null as unknown as ReturnType<typeof lookup>
+  app.lookup = (path: string) =>
+    String(path)
+      .split('/')
+      .some((segment) => segment in Object.prototype)
+      ? nothing
+      : lookup(path)
+}
+
+/** Turns the store's application into one that Koa and socket.io can serve. */
+export function attachTransports(app: App, documents: Documents, auth: AuthOptions | undefined): ServedApp {
+  const mixinsBefore = app.mixins.length
+  const served = koa(app)
+  guardLookup(served)
+  const inFlight = new InFlight()
+  served.set('inFlight', inFlight)
+  served.use(inFlight.middleware)
+  served.use(koaErrors)
+  served.use(healthCheck(documents))
+  served.use(
+    bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })
+  )
+  served.configure(rest())
+  served.configure(
+    socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }, (io) => {
+      io.on('connection', (socket) =>
+        socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(event, args))
+      )
+    })
+  )
+  served.configure((a) => configureChannels(a, auth !== undefined))
+  served.hooks({ around: { all: [inFlight.hook] } })
+
+  const { getServiceOptions } = feathersModule
+  for (const mixin of served.mixins.slice(mixinsBefore)) {
+    for (const [path, service] of Object.entries(served.services)) {
+      mixin.call(served, service, path, getServiceOptions(service))
+    }
+  }
+
+  if (auth) {
+    configureAuthentication(served, auth)
+    for (const name of DOCUMENT_SERVICES)
+      served.service(name).hooks({ before: { all: [requireAuthentication] } })
+  }
+  return served
+}
