@@ -102,7 +102,7 @@ export function registerDb(program: Command): void {
         ])
         const database = await Database.open(config)
         try {
-          const applied = await migrate(database.client)
+          const applied = await migrate(database)
           if (context.output.json) return printJson(context.output, { applied })
           context.output.out(applied ? `Applied ${applied} migration(s)` : 'The database is up to date')
         } finally {
@@ -117,7 +117,7 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         const { migrationStatus } = await import('../db/migrate.js')
         const config = await configOf(context)
-        const status = migrationRows(await withDatabase(config, (d) => migrationStatus(d.client)))
+        const status = migrationRows(await withDatabase(config, (d) => migrationStatus(d)))
         if (context.output.json) return printJson(context.output, status)
         const c = context.output.color
         const lines = [`Database: ${config.path ?? config.url} (${config.mode})`]

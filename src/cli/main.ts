@@ -2,6 +2,8 @@
 /**
  * The `agor` executable (package.json "bin"). Everything but the exit lives in program.ts.
  */
+// First: the driver must not log replication failures to stdout (it would corrupt --json output).
+import '../db/quiet-driver.js'
 import { once } from 'node:events'
 import { run } from './program.js'
 

@@ -60,7 +60,7 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
   }
   const db = await Database.open(config)
   try {
-    return { path: file, backup, applied: await migrate(db.client) }
+    return { path: file, backup, applied: await migrate(db) }
   } finally {
     db.close()
   }

@@ -64,7 +64,7 @@ export class Documents {
 export async function openDocuments(options: OpenOptions = {}): Promise<Documents> {
   const db = await Database.open(resolveDatabaseConfig(options))
   try {
-    if (options.migrate !== false) await migrate(db.client)
+    if (options.migrate !== false) await migrate(db)
   } catch (error) {
     db.close()
     throw error
