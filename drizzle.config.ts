@@ -1,5 +1,5 @@
 import { defineConfig } from 'drizzle-kit'
-import { resolveDatabaseConfig } from './src/db/client.js'
+import { resolveDatabaseConfig } from './src/db/config.js'
 
 // Migrations are generated from the collection definitions (src/schema) into drizzle/; the store
 // applies them on open. `npm run db:studio` opens the database that AGOR_DB_URL names, or the

@@ -3,7 +3,7 @@
 // --reset keeps a timestamped backup of the old file next to it, then starts from an empty one.
 import { parseArgs } from 'node:util'
 import { setupDatabase } from '../src/db/admin.js'
-import { resolveDatabaseConfig } from '../src/db/client.js'
+import { resolveDatabaseConfig } from '../src/db/config.js'
 
 const { values } = parseArgs({
   options: { path: { type: 'string' }, reset: { type: 'boolean', default: false } }

@@ -14,8 +14,8 @@ export {
   type SetupResult,
   setupDatabase
 } from './db/admin.js'
-export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/client.js'
-export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/client.js'
+export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/config.js'
+export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/config.js'
 export { databaseLog, type SyncResult } from './db/replica.js'
 export * from './errors.js'
 export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/client.js'
+import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
 import { type Documents, openDocuments } from '../src/store/documents.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 

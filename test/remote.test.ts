@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CountingProxy, countingProxy } from '../scripts/counting-proxy.js'
 import { startSqld } from '../scripts/sqld.js'
 import { connect } from '../src/client.js'
-import { resolveDatabaseConfig } from '../src/db/client.js'
+import { resolveDatabaseConfig } from '../src/db/config.js'
 import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
 import {

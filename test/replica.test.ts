@@ -2,7 +2,7 @@
 // primary, other replicas' writes after a sync, the primary's constraints, and refused tokens.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { startSqld } from '../scripts/sqld.js'
-import { resolveDatabaseConfig } from '../src/db/client.js'
+import { resolveDatabaseConfig } from '../src/db/config.js'
 import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
 import {

@@ -207,7 +207,7 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
   const url = options.url ?? (options.db === undefined ? process.env.AGOR_URL || undefined : undefined)
   if (url) return daemonBackend(url)
   if (options.daemon !== false) {
-    const { resolveDatabaseConfig } = await import('../db/client.js')
+    const { resolveDatabaseConfig } = await import('../db/config.js')
     const { path } = resolveDatabaseConfig({ url: options.db })
     if (path) {
       const found = await findDaemon(path)

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import type { ResolvedDatabaseConfig } from '../db/client.js'
+import type { ResolvedDatabaseConfig } from '../db/config.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
 import { UsageError } from './errors.js'
@@ -12,7 +12,7 @@ import { examples, type Output, printJson } from './output.js'
 
 async function configOf(context: Context): Promise<ResolvedDatabaseConfig> {
   if (context.options.url) throw new UsageError('agor db works on a database (--db), not on a daemon (--url)')
-  const { resolveDatabaseConfig } = await import('../db/client.js')
+  const { resolveDatabaseConfig } = await import('../db/config.js')
   return resolveDatabaseConfig({ url: context.options.db })
 }
 
@@ -77,7 +77,7 @@ export function registerDb(program: Command): void {
         const path = options.path ?? (await localPathOf(context, 'db setup'))
         const { setupDatabase } = await import('../db/admin.js')
         if (options.reset) {
-          const { resolveDatabaseConfig } = await import('../db/client.js')
+          const { resolveDatabaseConfig } = await import('../db/config.js')
           const daemon = (await findDaemon(resolveDatabaseConfig({ url: path }).path!)).record
           if (daemon)
             throw new Error(

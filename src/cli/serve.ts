@@ -52,7 +52,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       const [{ openStore }, { createServer }, { redact }] = await Promise.all([
         import('../service/store.js'),
         import('../service/server.js'),
-        import('../db/client.js')
+        import('../db/config.js')
       ])
       const store = await openStore({ url: global.db })
       const { path, mode, url } = store.config

@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from 'node:fs'
 import { type Client, createClient } from '@libsql/client'
 import { quoteIdent } from '../schema/sql.js'
-import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './client.js'
+import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
 import { Database } from './database.js'
 import { type MigrationStatus, migrate, migrationStatus } from './migrate.js'
 

@@ -8,7 +8,7 @@
 import { FeathersError } from '@feathersjs/errors'
 import { LibsqlError } from '@libsql/client'
 import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
-import { type ResolvedDatabaseConfig, redact } from './client.js'
+import { type ResolvedDatabaseConfig, redact } from './config.js'
 
 /** The driver error code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …). */
 export function driverCode(error: unknown): string | undefined {

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs'
 import { FeathersError } from '@feathersjs/errors'
 import { type Client, createClient } from '@libsql/client'
 import { DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
-import { applyLocalPragmas, openClient, type ResolvedDatabaseConfig } from './client.js'
+import { applyLocalPragmas, openClient } from './client.js'
+import type { ResolvedDatabaseConfig } from './config.js'
 import { serverOf, translate } from './driver-errors.js'
 
 /** How long a probe waits for the primary, and how often a replica opened read-only probes it (ms). */

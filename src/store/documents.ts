@@ -2,7 +2,7 @@
  * The documents of one database: its migrations, a collection per definition and the session
  * genealogy. This is the store below the Feathers services.
  */
-import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/client.js'
+import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
 import { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { type CollectionName, type Collections, collections } from '../schema/index.js'

@@ -1,0 +1,126 @@
+/**
+ * Where the data lives: the database configuration with its defaults and environment variables
+ * applied. Plain data, so that reading it loads no driver (the CLI needs it to find a daemon).
+ */
+import { homedir } from 'node:os'
+import { resolve } from 'node:path'
+
+/** The default database: a file in the user's home folder. */
+export const DEFAULT_DB_URL = 'file:~/.agor/agor.db'
+/** How long a write waits for another connection's lock before it fails (ms). */
+export const DEFAULT_BUSY_TIMEOUT = 10_000
+/** Seconds between a replica's background syncs when AGOR_DB_SYNC_INTERVAL is not set (0 turns them off). */
+export const DEFAULT_SYNC_INTERVAL = 60
+
+/** Where the data lives. Every field falls back to its environment variable. */
+export interface DatabaseConfig {
+  /** `file:path`, a plain path, `:memory:`, or `libsql://`, `http(s)://`, `ws(s)://` (AGOR_DB_URL). */
+  url?: string
+  /** The token for a remote server or a replica's primary (AGOR_DB_AUTH_TOKEN). */
+  authToken?: string
+  /**
+   * Makes `url` (a file) an embedded replica of this primary (AGOR_DB_SYNC_URL): `libsql://`,
+   * `https://` or `http://` (`libsql://host:port?tls=0` for a server without TLS).
+   */
+  syncUrl?: string
+  /** Seconds between background syncs of a replica (AGOR_DB_SYNC_INTERVAL, default 60; 0: none). */
+  syncInterval?: number
+  /** Busy timeout in ms for local files. */
+  busyTimeout?: number
+}
+
+export type DatabaseMode = 'file' | 'memory' | 'remote' | 'replica'
+
+/** A configuration with defaults and environment applied. */
+export interface ResolvedDatabaseConfig {
+  mode: DatabaseMode
+  /** The URL handed to the driver (`~` expanded, paths absolute). */
+  url: string
+  /** The absolute path of the local file, for file and replica modes. */
+  path?: string
+  authToken?: string
+  /** A replica's primary, always `http(s)://` (the driver syncs over HTTP only). */
+  syncUrl?: string
+  syncInterval?: number
+  busyTimeout: number
+}
+
+const REMOTE = /^(libsql|https?|wss?):\/\//i
+
+/** Applies environment variables and defaults, and normalises local paths. */
+export function resolveDatabaseConfig(
+  config: DatabaseConfig = {},
+  env: NodeJS.ProcessEnv = process.env
+): ResolvedDatabaseConfig {
+  const url = config.url ?? env.AGOR_DB_URL ?? DEFAULT_DB_URL
+  const authToken = config.authToken ?? env.AGOR_DB_AUTH_TOKEN ?? undefined
+  const syncUrl = config.syncUrl ?? env.AGOR_DB_SYNC_URL ?? undefined
+  const interval = config.syncInterval ?? numberOrUndefined(env.AGOR_DB_SYNC_INTERVAL)
+  const busyTimeout = config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT
+  if (url === ':memory:' || url === 'file::memory:') {
+    if (syncUrl) throw new Error('An embedded replica needs a local file, not :memory:')
+    return { mode: 'memory', url: ':memory:', busyTimeout }
+  }
+  if (REMOTE.test(url)) {
+    if (syncUrl) throw new Error(`An embedded replica needs a local file URL, got ${redact(url)}`)
+    return { mode: 'remote', url, authToken, busyTimeout }
+  }
+  const path = localPath(url)
+  if (!syncUrl) return { mode: 'file', url: `file:${path}`, path, authToken, busyTimeout }
+  return {
+    mode: 'replica',
+    url: `file:${path}`,
+    path,
+    authToken,
+    syncUrl: httpSyncUrl(syncUrl),
+    syncInterval: interval ?? DEFAULT_SYNC_INTERVAL,
+    busyTimeout
+  }
+}
+
+/**
+ * The primary's URL as the driver's replication wants it. It syncs over HTTP only: it refuses
+ * `ws(s)://`, and it ignores `?tls=0`, so `libsql://host:port?tls=0` (a server without TLS, as
+ * remote clients write it) becomes `http://host:port`, and `libsql://host` becomes `https://host`.
+ */
+export function httpSyncUrl(syncUrl: string): string {
+  let url: URL
+  try {
+    url = new URL(syncUrl)
+  } catch {
+    throw new Error(`AGOR_DB_SYNC_URL must be a libsql://, https:// or http:// URL, got ${redact(syncUrl)}`)
+  }
+  const tls = url.searchParams.get('tls')
+  const scheme = url.protocol.toLowerCase()
+  let secure: boolean
+  if (scheme === 'libsql:') secure = tls !== '0'
+  else if (scheme === 'https:' || scheme === 'wss:') secure = true
+  else if (scheme === 'http:' || scheme === 'ws:') secure = false
+  else
+    throw new Error(`AGOR_DB_SYNC_URL must be a libsql://, https:// or http:// URL, got ${redact(syncUrl)}`)
+  const rest = [...url.searchParams.keys()].filter((key) => key !== 'tls')
+  if (rest.length > 0) {
+    throw new Error(`AGOR_DB_SYNC_URL takes no query parameters but tls=0 (got ${rest.join(', ')})`)
+  }
+  return `${secure ? 'https' : 'http'}://${url.host}${url.pathname === '/' ? '' : url.pathname}`
+}
+
+function numberOrUndefined(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`AGOR_DB_SYNC_INTERVAL must be a number of seconds, got ${value}`)
+  return n
+}
+
+/** The absolute path of a `file:` URL or a plain path, with `~` expanded. */
+export function localPath(url: string): string {
+  let path = url.startsWith('file://') ? url.slice('file://'.length) : url.replace(/^file:/, '')
+  if (path === '~' || path.startsWith('~/')) path = homedir() + path.slice(1)
+  return resolve(path)
+}
+
+/** A URL safe to print: no credentials or query parameters. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '')
+}
