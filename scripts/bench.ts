@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { runChild } from './bench/child.js'
 import { PROFILES, type SizeName } from './bench/context.js'
 import { sessionsDataset } from './bench/datasets.js'
-import { markdownTable, met, type Result, writeResults } from './bench/report.js'
+import { machineMarkdown, markdownTable, met, type Result, writeResults } from './bench/report.js'
 import { ITEMS } from './bench/scenarios/index.js'
 
 const { values } = parseArgs({
@@ -64,6 +64,8 @@ writeResults(values.out, { mode: profile.mode, results, notes, sizes: profile.si
 console.log(markdownTable(results))
 console.log()
 for (const note of notes) console.log(`- ${note}`)
+console.log()
+console.log(machineMarkdown())
 const missed = results.filter((r) => met(r) === false).length
 console.log(
   `\n${profile.mode} run: ${results.length} results, ${missed} missed, ${seconds.toFixed(0)} s; wrote ${values.out}`

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
 import { UUID } from 'uuidv7'
 import { migrate } from '../../src/db/migrate.js'
+import { sessions } from '../../src/schema/sessions.js'
+import { rowMapper } from '../../src/store/row.js'
 
 export const DAY_MS = 86_400_000
 /** The time the 90 days end at: fixed, so that a data set is the same on every run. */
@@ -116,16 +118,8 @@ export function fieldPool(count: number, seed: number) {
   return Array.from({ length: count }, (_, i) => sessionFields(i, random))
 }
 
-/** The columns of `sessions` in table order, as our migration creates them. */
-export const SESSION_COLUMNS = [
-  'session_id',
-  'status',
-  'created_at',
-  'updated_at',
-  'parent_session_id',
-  'forked_from_session_id',
-  'data'
-] as const
+/** The columns of `sessions` in table order (sessionRow writes its values in this order). */
+export const SESSION_COLUMNS = rowMapper(sessions).columns
 
 /** A `sessions` row for `id`, in SESSION_COLUMNS order. */
 export function sessionRow(id: string, i: number, random: () => number, createdAt = idMillis(id)) {

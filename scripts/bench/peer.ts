@@ -10,7 +10,8 @@ import { type Application, feathers } from '@feathersjs/feathers'
 import { KnexService, transaction } from '@feathersjs/knex'
 import BetterSqlite3 from 'better-sqlite3'
 import knex, { type Knex } from 'knex'
-import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/client.js'
+import { uuidv7 } from 'uuidv7'
+import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/config.js'
 
 const MIGRATION = fileURLToPath(new URL('../../drizzle/0000_init.sql', import.meta.url))
 
@@ -74,5 +75,25 @@ export function openPeer(path: string): Peer {
     service: app.service('sessions') as unknown as KnexService<PeerRow>,
     app,
     close: () => db.destroy()
+  }
+}
+
+/**
+ * The peer's create of one row per session of `pool`, in one call (inside the transaction its
+ * hooks open), with ids and JSON made as a knex user would make them.
+ */
+export function knexArrayCreate(peer: Peer, pool: readonly object[]) {
+  return () => {
+    const now = Date.now()
+    const rows: PeerRow[] = pool.map((fields) => ({
+      session_id: uuidv7(),
+      status: 'idle',
+      created_at: now,
+      updated_at: now,
+      parent_session_id: null,
+      forked_from_session_id: null,
+      data: JSON.stringify(fields)
+    }))
+    return peer.service.create(rows)
   }
 }

@@ -9,7 +9,8 @@ import { cpus, release, totalmem } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SQLD_BINARY } from '../sqld.js'
-import { type Rounds, type Times, timeRatio } from './timing.js'
+import type { ClockRatios, Rounds, Times } from './timing.js'
+import { timeRatio } from './timing.js'
 
 export type Op = '<=' | '>='
 
@@ -27,7 +28,6 @@ export type Unit =
   | 'speedup' // how many times longer the second side takes: higher is better
   | 'throughput ratio' // documents per second of the first side over the second's: higher is better
   | 'MiB'
-  | 'growth' // RSS at the end over RSS at a quarter of the run
   | 'statements'
   | 'requests'
 
@@ -74,6 +74,28 @@ export function compared(
   const { value, iqr } = ratio(rounds[clock])
   const other = clock === 'cpu' ? 'wall' : 'cpu'
   return { ...comparison, value, iqr, clock, otherClock: ratio(rounds[other]).value }
+}
+
+/**
+ * Our throughput over a peer's, each timed against the same yardstick in a process of its own
+ * (see yardsticks.ts): `ours` and `peer` are their times over the yardstick's.
+ */
+export function throughputByYardstick(comparison: Comparison, ours: ClockRatios, peer: ClockRatios): Result {
+  const {
+    value: a,
+    iqr: [a1, a3]
+  } = ours.cpu
+  const {
+    value: b,
+    iqr: [b1, b3]
+  } = peer.cpu
+  return {
+    ...comparison,
+    value: b / a,
+    iqr: [b1 / a3, b3 / a1],
+    clock: 'cpu',
+    otherClock: peer.wall.value / ours.wall.value
+  }
 }
 
 export function met(result: Result): boolean | undefined {
@@ -165,6 +187,16 @@ export function markdownTable(results: readonly Result[]): string {
     )
   }
   return lines.join('\n')
+}
+
+/** The machine and versions, as markdown lines (for BENCHMARKS.md). */
+export function machineMarkdown(info: ReturnType<typeof machine> = machine()): string {
+  const packages = Object.entries(info.packages).map(([name, version]) => `${name} ${version}`)
+  return [
+    `- machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
+    `- Node ${info.node}, commit ${info.commit}, sqld: ${info.sqld}`,
+    `- packages: ${packages.join(', ')}`
+  ].join('\n')
 }
 
 export interface Report {

@@ -3,11 +3,13 @@
  * service (hooks and all). The raw side uses the store's own driver client,
  * `store.documents.db.client`: the same file, the same single connection and settings.
  */
-import { openStore, type Store } from '../../src/service/store.js'
-import { SESSION_COLUMNS } from './datasets.js'
 
-/** The columns our store selects, for the raw side's statements. */
-export const COLUMNS = SESSION_COLUMNS.join(', ')
+import { sessions } from '../../src/schema/sessions.js'
+import { openStore, type Store } from '../../src/service/store.js'
+import { rowMapper } from '../../src/store/row.js'
+
+/** The column list our store selects, for the raw side's statements (their text is the store's). */
+export const COLUMNS = rowMapper(sessions).columnList
 
 const sessionsOf = (store: Store) => store.service('sessions')
 

@@ -54,6 +54,14 @@ export function quartiles(values: readonly number[]): [number, number] {
   return [at(0.25), at(0.75)]
 }
 
+/** A time ratio by both clocks, with the quartiles of the per-round ratios. */
+export type ClockRatios = Record<keyof Rounds, { value: number; iqr: [number, number] }>
+
+/** Contender a's time over contender b's, by both clocks. */
+export function clockRatios(rounds: Rounds, a: number, b: number): ClockRatios {
+  return { cpu: timeRatio(rounds.cpu[a]!, rounds.cpu[b]!), wall: timeRatio(rounds.wall[a]!, rounds.wall[b]!) }
+}
+
 /** Median over rounds of a[r] / b[r]: how many times longer A took than B. */
 export function timeRatio(
   a: readonly number[],

@@ -1,74 +1,41 @@
 /**
  * Item 2, creating sessions: one document through the service against one raw INSERT on the same
  * connection; an array of 1,000 through the service against the driver's batch of 1,000 INSERTs,
- * and against the knex service's array create inside a transaction (the peer). Every side makes
- * its own ids and serialises its own JSON inside the timed operation, as its user would.
+ * and against the knex service's array create inside a transaction (the peer, timed in a process
+ * of its own against the same batch: see yardsticks.ts). Every side makes its own ids and
+ * serialises its own JSON inside the timed operation, as its user would.
  */
 import { join } from 'node:path'
-import type { InStatement } from '@libsql/client'
-import { uuidv7 } from 'uuidv7'
+import { fileURLToPath } from 'node:url'
+import { runChild } from '../child.js'
 import type { Context, Scenario } from '../context.js'
-import { fieldPool, multiRowInsert } from '../datasets.js'
-import { createPeerSchema, openPeer, type PeerRow } from '../peer.js'
-import { compared } from '../report.js'
+import { fieldPool } from '../datasets.js'
+import { compared, throughputByYardstick } from '../report.js'
 import { expectSame, openFileStore } from '../stores.js'
-import { interleave } from '../timing.js'
+import { type ClockRatios, clockRatios, interleave } from '../timing.js'
+import { rawBatch, rawInsert } from '../yardsticks.js'
 
+const PEER_CHILD = fileURLToPath(new URL('../peer-child.ts', import.meta.url))
 const ARRAY = 1000
-const INSERT = multiRowInsert(1)
-
-function rawArgs(fields: object, now: number) {
-  return [uuidv7(), 'idle', now, now, null, null, JSON.stringify(fields)]
-}
 
 export const create: Scenario = async (context: Context) => {
   const pool = fieldPool(ARRAY, 7)
   const { store, sessions, client } = await openFileStore(join(context.workDir, 'create.db'))
-  const peerPath = join(context.workDir, 'create-peer.db')
-  createPeerSchema(peerPath)
-  const peer = openPeer(peerPath)
   try {
     const one = await interleave(
       [
         { label: 'service create', op: (i) => sessions.create(pool[i % ARRAY]!) },
-        {
-          label: 'raw insert',
-          op: (i) => client.execute({ sql: INSERT, args: rawArgs(pool[i % ARRAY]!, Date.now()) })
-        },
+        rawInsert(client, pool),
         { label: 'service _create', op: (i) => sessions._create(pool[i % ARRAY]!) }
       ],
       context.profile.timing
     )
-
-    const rawBatch = () => {
-      const now = Date.now()
-      const batch: InStatement[] = pool.map((fields) => ({ sql: INSERT, args: rawArgs(fields, now) }))
-      return client.batch(batch, 'write')
-    }
-    const knexCreate = () => {
-      const now = Date.now()
-      const rows: PeerRow[] = pool.map((fields) => ({
-        session_id: uuidv7(),
-        status: 'idle',
-        created_at: now,
-        updated_at: now,
-        parent_session_id: null,
-        forked_from_session_id: null,
-        data: JSON.stringify(fields)
-      }))
-      return peer.service.create(rows)
-    }
     expectSame((await sessions.create(pool)).length, ARRAY, 'array create')
-    expectSame((await rawBatch()).length, ARRAY, 'raw batch')
-    expectSame((await knexCreate()).length, ARRAY, 'knex array create')
     const many = await interleave(
-      [
-        { label: 'service array create', op: () => sessions.create(pool) },
-        { label: 'raw batch', op: rawBatch },
-        { label: 'knex array create', op: knexCreate }
-      ],
+      [{ label: 'service array create', op: () => sessions.create(pool) }, rawBatch(client, pool)],
       context.profile.slowTiming
     )
+    const knex = await runChild<ClockRatios>(PEER_CHILD, ['create', context.profile.mode, context.workDir])
     return [
       compared(
         {
@@ -106,22 +73,20 @@ export const create: Scenario = async (context: Context) => {
         0,
         1
       ),
-      compared(
+      throughputByYardstick(
         {
           item: 2,
           name: 'array_create_throughput_vs_knex',
           description:
-            'service create of an array of 1,000 / knex + better-sqlite3 array create in a transaction',
+            'service create of an array of 1,000 / knex + better-sqlite3 array create in a transaction (sessions per second)',
           unit: 'throughput ratio',
           target: { op: '>=', value: 2 }
         },
-        many,
-        0,
-        2
+        clockRatios(many, 0, 1),
+        knex
       )
     ]
   } finally {
-    await peer.close()
     await store.close()
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Item 5, memory: peak RSS while paging through the 1M data set with find, and while creating
- * 200k sessions one by one through the service, each in a child process of its own. "Flat" is the
- * RSS at the end of the run over the RSS at a quarter of it.
+ * 200k sessions one by one through the service, each in a child process of its own. "Flat" is
+ * the growth of RSS from a quarter of the run to its end: a leak grows with the work (the
+ * driver's native statements cost 4-11 KiB each when nothing collects them), a bounded cache or
+ * heap does not.
  */
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,7 +13,8 @@ import type { Result } from '../report.js'
 
 const CHILD = fileURLToPath(new URL('../memory-child.ts', import.meta.url))
 const PEAK_MIB = 300
-const FLAT = 1.1
+/** Most RSS growth from 25% to 100% of a run that still counts as flat: a tenth of the budget. */
+const FLAT_MIB = 30
 
 interface ChildReport {
   peak: number
@@ -31,11 +34,11 @@ function memoryResults(name: string, what: string, report: ChildReport): Result[
     },
     {
       item: 5,
-      name: `${name}_rss_growth`,
-      value: end! / quarter!,
-      unit: 'growth',
-      description: `RSS at the end / at 25% while ${what} (25/50/75/100%: ${report.checkpoints.map((c) => c.toFixed(0)).join(', ')} MiB)`,
-      target: { op: '<=', value: FLAT }
+      name: `${name}_rss_growth_mib`,
+      value: end! - quarter!,
+      unit: 'MiB',
+      description: `RSS growth from 25% to 100% of the run while ${what} (RSS at 25/50/75/100%: ${report.checkpoints.map((c) => c.toFixed(0)).join(', ')} MiB)`,
+      target: { op: '<=', value: FLAT_MIB }
     }
   ]
 }

@@ -6,51 +6,65 @@
  */
 import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient } from '@libsql/client'
+import { fileURLToPath } from 'node:url'
+import { createClient, type ResultSet } from '@libsql/client'
 import { parseIdPrefix } from '../../../src/ids.js'
 import { collections as definitions } from '../../../src/schema/index.js'
 import { rowMapper } from '../../../src/store/row.js'
+import { runChild } from '../child.js'
 import type { Context, Scenario } from '../context.js'
-import { AGENTS, type Dataset } from '../datasets.js'
-import { openPeer } from '../peer.js'
-import { compared, type Result } from '../report.js'
-import { COLUMNS, expectSame, type OpenedStore, openFileStore } from '../stores.js'
-import { interleave } from '../timing.js'
+import { AGENTS } from '../datasets.js'
+import { compared, type Result, throughputByYardstick } from '../report.js'
+import { COLUMNS, expectSame, openFileStore } from '../stores.js'
+import { type ClockRatios, clockRatios, interleave, type Rounds } from '../timing.js'
+import { rawSelect } from '../yardsticks.js'
 
 /** The JSON index of `sessions` (declared as `indexes: ['agent']`). */
 const AGENT_INDEX = 'sessions_agent_idx'
+const PEER_CHILD = fileURLToPath(new URL('../peer-child.ts', import.meta.url))
 const PAGE_QUERY = { agent: AGENTS[1], $sort: { created_at: -1 }, $limit: 50 }
 
-/** The service's get against the driver's own SELECTs, with where the difference goes. */
-async function getsVersusDriver(context: Context, store: OpenedStore, dataset: Dataset): Promise<Result[]> {
-  const { sessions, client } = store
-  const ids = dataset.samples.random
-  const id = (i: number) => ids[i % ids.length]!
-  const lookups = [...dataset.samples.prefix8, ...dataset.samples.longPrefix]
-  const ranges = lookups.map((l) => parseIdPrefix(l.prefix))
-  const mapper = rowMapper(definitions.sessions)
-  const byId = `SELECT ${COLUMNS} FROM sessions WHERE session_id = ?`
-  const range = `SELECT ${COLUMNS} FROM sessions WHERE session_id >= ? AND session_id < ? ORDER BY session_id LIMIT 2`
-  const rounds = await interleave(
-    [
-      { label: 'service get by short id', op: (i) => sessions.get(lookups[i % lookups.length]!.prefix) },
-      {
-        label: 'raw range select',
-        op: (i) => {
-          const { lo, hi } = ranges[i % ranges.length]!
-          return client.execute({ sql: range, args: [lo, hi] })
-        }
-      },
-      { label: 'raw select', op: (i) => client.execute({ sql: byId, args: [id(i)] }) },
-      {
-        label: 'raw select + row mapping',
-        op: async (i) => mapper.fromRow((await client.execute({ sql: byId, args: [id(i)] })).rows[0]!)
-      },
-      { label: 'service _get', op: (i) => sessions._get(id(i)) },
-      { label: 'service get', op: (i) => sessions.get(id(i)) }
-    ],
-    context.profile.timing
-  )
+/**
+ * The service's get against the driver's own SELECTs, with where the difference goes; and
+ * against the knex service's get, each timed against the same raw SELECT in a process of its
+ * own (see yardsticks.ts).
+ */
+async function gets(context: Context): Promise<Result[]> {
+  const dataset = await context.dataset('100k')
+  const { store, sessions, client } = await openFileStore(dataset.path)
+  let rounds: Rounds
+  try {
+    const ids = dataset.samples.random
+    const id = (i: number) => ids[i % ids.length]!
+    const lookups = [...dataset.samples.prefix8, ...dataset.samples.longPrefix]
+    const ranges = lookups.map((l) => parseIdPrefix(l.prefix))
+    const mapper = rowMapper(definitions.sessions)
+    const select = rawSelect(client, ids)
+    const range = `SELECT ${COLUMNS} FROM "sessions" WHERE "session_id" >= ? AND "session_id" < ? LIMIT 2`
+    rounds = await interleave(
+      [
+        { label: 'service get by short id', op: (i) => sessions.get(lookups[i % lookups.length]!.prefix) },
+        {
+          label: 'raw range select',
+          op: (i) => {
+            const { lo, hi } = ranges[i % ranges.length]!
+            return client.execute({ sql: range, args: [lo, hi] })
+          }
+        },
+        select,
+        {
+          label: 'raw select + row mapping',
+          op: async (i) => mapper.fromRow(((await select.op(i)) as ResultSet).rows[0]!)
+        },
+        { label: 'service _get', op: (i) => sessions._get(id(i)) },
+        { label: 'service get', op: (i) => sessions.get(id(i)) }
+      ],
+      context.profile.timing
+    )
+  } finally {
+    await store.close()
+  }
+  const knex = await runChild<ClockRatios>(PEER_CHILD, ['get', context.profile.mode])
   const anatomy = (name: string, description: string, a: number) =>
     compared(
       { item: 3, name, description: `where a get goes: ${description}, 100k`, unit: 'time ratio' },
@@ -71,64 +85,35 @@ async function getsVersusDriver(context: Context, store: OpenedStore, dataset: D
       0,
       1
     ),
+    throughputByYardstick(
+      {
+        item: 3,
+        name: 'get_throughput_vs_knex_get',
+        description: 'service get / knex + better-sqlite3 service get, by whole id, 100k (gets per second)',
+        unit: 'throughput ratio',
+        target: { op: '>=', value: 1 }
+      },
+      clockRatios(rounds, 5, 2),
+      knex
+    ),
     anatomy(
       'anatomy_row_mapping_vs_raw_select',
       'raw SELECT by id + our row mapping (JSON, ISO timestamps) / raw SELECT',
       3
     ),
     anatomy('anatomy_unhooked_get_vs_raw_select', 'service _get (no Feathers hooks) / raw SELECT', 4),
-    anatomy('anatomy_service_get_vs_raw_select', 'service get / raw SELECT', 5)
+    anatomy('anatomy_service_get_vs_raw_select', 'service get / raw SELECT', 5),
+    {
+      item: 3,
+      name: 'anatomy_knex_get_vs_raw_select',
+      description: 'where a get goes: knex + better-sqlite3 service get / raw @libsql/client SELECT, 100k',
+      unit: 'time ratio',
+      value: knex.cpu.value,
+      iqr: knex.cpu.iqr,
+      clock: 'cpu',
+      otherClock: knex.wall.value
+    }
   ]
-}
-
-/**
- * The service's get against the knex service's, on the same file. The peer runs after the
- * comparisons with the driver: once both run in one process, Feathers' shared hook code has seen
- * two kinds of service, which slows both a little.
- */
-async function getsVersusKnex(context: Context, store: OpenedStore, dataset: Dataset): Promise<Result[]> {
-  const ids = dataset.samples.random
-  const id = (i: number) => ids[i % ids.length]!
-  const peer = openPeer(dataset.path)
-  try {
-    expectSame((await peer.service.get(id(0))).session_id, id(0), 'knex get')
-    const rounds = await interleave(
-      [
-        { label: 'service get', op: (i) => store.sessions.get(id(i)) },
-        { label: 'knex get', op: (i) => peer.service.get(id(i)) }
-      ],
-      context.profile.timing
-    )
-    return [
-      compared(
-        {
-          item: 3,
-          name: 'get_throughput_vs_knex_get',
-          description: 'service get / knex + better-sqlite3 service get, by whole id, 100k (gets per second)',
-          unit: 'throughput ratio',
-          target: { op: '>=', value: 1 }
-        },
-        rounds,
-        0,
-        1
-      )
-    ]
-  } finally {
-    await peer.close()
-  }
-}
-
-async function gets(context: Context): Promise<Result[]> {
-  const dataset = await context.dataset('100k')
-  const store = await openFileStore(dataset.path)
-  try {
-    return [
-      ...(await getsVersusDriver(context, store, dataset)),
-      ...(await getsVersusKnex(context, store, dataset))
-    ]
-  } finally {
-    await store.store.close()
-  }
 }
 
 /** The query plan of the page and of its total, from a short-lived client of its own. */

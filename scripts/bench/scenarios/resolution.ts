@@ -86,7 +86,7 @@ export const resolution: Scenario = async (context: Context) => {
     const get = (lookups: Lookup[], key: keyof Lookup) => (i: number) => sessions.get(at(lookups, i)[key])
     const select = (operator: string, arg: (l: Lookup) => string) => (i: number) =>
       client.execute({
-        sql: `SELECT ${COLUMNS} FROM sessions WHERE session_id ${operator} ?`,
+        sql: `SELECT ${COLUMNS} FROM "sessions" WHERE "session_id" ${operator} ?`,
         args: [arg(at(prefix8, i))]
       })
     const ops: Record<Kind, Contender['op']> = {
