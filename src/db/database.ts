@@ -156,7 +156,7 @@ export class Database {
         }
         return await work()
       } catch (error) {
-        return this.#failed(error, work)
+        return this.#failed(error, work, 1)
       }
     }
     if (this.config.mode === 'remote') return run()
@@ -170,10 +170,22 @@ export class Database {
    * again if the primary is back; a write that a replica's primary refused, maybe because the
    * local copy was behind, syncs the copy before the caller looks again. Throws what to report.
    */
-  async #failed<T>(error: unknown, work: () => Promise<T>): Promise<T> {
+  async #failed<T>(error: unknown, work: () => Promise<T>, attempt: number): Promise<T> {
     const { mode } = this.config
     // a replica's client has no local settings: the driver would send them to the primary
     this.#settingsInDoubt = mode === 'file' || mode === 'memory' || this.#readOnly
+    if (mode === 'file' && isBusy(error)) {
+      // A statement that failed busy stays in progress on its connection: later statements run in
+      // its open transaction and are never committed (libsql-client-ts #352). Start over on a fresh
+      // connection. Nothing was written, so the work can run again.
+      await this.#client.reconnect()
+      await applyLocalPragmas(this.#client, this.config)
+      this.#settingsInDoubt = false
+      if (attempt < BUSY_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 25 * attempt * (1 + Math.random())))
+        return work().catch((again: unknown) => this.#failed(again, work, attempt + 1))
+      }
+    }
     const failure = translate(error, this.config)
     if (this.#readOnly && isReadOnlyRefusal(failure)) {
       try {
@@ -185,7 +197,7 @@ export class Database {
             )
           : reconnect
       }
-      return work().catch((again: unknown) => this.#failed(again, work))
+      return work().catch((again: unknown) => this.#failed(again, work, attempt + 1))
     }
     if (mode === 'replica' && refusedByPrimary(error)) {
       await this.#client.sync().catch(() => undefined)
@@ -223,6 +235,13 @@ export class Database {
     }, replicaTimings.recoveryInterval)
     this.#recovery.unref()
   }
+}
+
+/** How often work on a local file is tried when another process holds the lock past the busy timeout. */
+const BUSY_ATTEMPTS = 3
+
+function isBusy(error: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(driverCode(error) ?? '')
 }
 
 /** A write that a read-only local copy refused. */
