@@ -16,7 +16,7 @@ import { isPlainObject, mergePatch } from './merge.js'
 import { FILTERS, type Field, project, type Query, QueryCompiler } from './query.js'
 import { type Condition, Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper, toIso, toMillis } from './row.js'
-import { carryUnknownKeys, validateDocument } from './validate.js'
+import { carryUnknownKeys, validateDocument, validateStoredDocument } from './validate.js'
 
 /** Page sizes: `default` when a query gives no `$limit`, never more than `max`. */
 export interface PaginationOptions {
@@ -270,11 +270,16 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * document is validated first; fields this version does not know are kept. All or nothing.
    */
   async insertDocuments(docs: readonly Document[]): Promise<void> {
-    for (const doc of docs) {
-      assertPlainJson(doc, this.definition.singular)
-      validateDocument(this.definition, doc, undefined, true)
-    }
+    for (const doc of docs) validateStoredDocument(this.definition, doc)
     await this.#insert(docs)
+  }
+
+  /**
+   * The INSERT statements that write documents as they are, for a caller that runs them in a
+   * transaction of its own (an import). Validate each document with validateStoredDocument first.
+   */
+  insertStatements(docs: readonly Document[]): InStatement[] {
+    return this.#insertStatements(docs.map((doc) => this.#mapper.toRow(doc)))
   }
 
   /**
@@ -393,6 +398,18 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async #insert(docs: readonly Document[]): Promise<Document[]> {
     if (docs.length === 0) return []
     const rows = docs.map((doc) => this.#mapper.toRow(doc))
+    const statements = this.#insertStatements(rows)
+    try {
+      if (statements.length === 1) await this.#db.execute(statements[0]!)
+      else await this.#db.batch(statements, 'write')
+    } catch (error) {
+      throw await explainWriteError(error, this.#db, this.definition, docs)
+    }
+    return rows.map((values) => this.#mapper.fromValues(values))
+  }
+
+  /** Multi-row INSERTs of rows (from toRow), ROWS_PER_INSERT at a time. */
+  #insertStatements(rows: readonly (readonly InValue[])[]): InStatement[] {
     const placeholders = `(${new Array(this.#mapper.columns.length).fill('?').join(', ')})`
     const statements: InStatement[] = []
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
@@ -402,13 +419,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
         args: chunk.flat()
       })
     }
-    try {
-      if (statements.length === 1) await this.#db.execute(statements[0]!)
-      else await this.#db.batch(statements, 'write')
-    } catch (error) {
-      throw await explainWriteError(error, this.#db, this.definition, docs)
-    }
-    return rows.map((values) => this.#mapper.fromValues(values))
+    return statements
   }
 
   /** The SQL condition of a query given to get/update/patch/remove, if it has one. */

@@ -25,7 +25,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { finished } from 'node:stream/promises'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
-import type { InStatement, Transaction } from '@libsql/client'
+import type { Transaction } from '@libsql/client'
 import { backupDatabase } from '../db/admin.js'
 import { resolveDatabaseConfig } from '../db/config.js'
 import { MissingReferenceError } from '../errors.js'
@@ -36,8 +36,8 @@ import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import { type Documents, type OpenOptions, openDocuments } from './documents.js'
 import { isPlainObject } from './merge.js'
-import { type Document, rowMapper } from './row.js'
-import { validateDocument } from './validate.js'
+import type { Document } from './row.js'
+import { validateStoredDocument } from './validate.js'
 
 /** The file that describes an export. */
 export const MANIFEST = 'manifest.json'
@@ -264,7 +264,10 @@ export async function importDocuments(
     await tx.execute('PRAGMA defer_foreign_keys = ON')
     const known = await foreignKeyViolations(tx)
     for (const file of files) {
-      counts[file.name] = await importFile(tx, file, (bytes) => options.onProgress?.(before + bytes, total))
+      const collection = documents.collection(file.name)
+      counts[file.name] = await importFile(tx, collection, file, (bytes) =>
+        options.onProgress?.(before + bytes, total)
+      )
       before += file.bytes
       const expected = manifest?.counts[file.name]
       if (expected !== undefined && expected !== counts[file.name]) {
@@ -280,16 +283,11 @@ export async function importDocuments(
 
 async function importFile(
   tx: Transaction,
+  collection: Collection,
   file: ImportFile,
   progress: (bytes: number) => void
 ): Promise<number> {
-  const def: AnyDefinition = collections[file.name]
-  const mapper = rowMapper(def)
-  const placeholders = `(${mapper.columns.map(() => '?').join(', ')})`
-  const insert = (docs: Document[]): InStatement => ({
-    sql: `INSERT INTO ${quoteIdent(def.name)} (${mapper.columnList}) VALUES ${docs.map(() => placeholders).join(', ')}`,
-    args: docs.flatMap((doc) => mapper.toRow(doc))
-  })
+  const def = collection.definition
   const where = `${file.name}.jsonl`
   const input = createReadStream(file.path, { encoding: 'utf8' })
   let count = 0
@@ -298,7 +296,7 @@ async function importFile(
   const flush = async () => {
     if (chunk.length === 0) return
     try {
-      await tx.execute(insert(chunk))
+      for (const statement of collection.insertStatements(chunk)) await tx.execute(statement)
     } catch (error) {
       throw located(where, await explainWriteError(error, tx, def, chunk))
     }
@@ -318,7 +316,7 @@ async function importFile(
     if (!isPlainObject(doc))
       throw new BadRequest(`${where} line ${line}: a ${def.singular} must be a JSON object`)
     try {
-      validateDocument(def, doc, undefined, true)
+      validateStoredDocument(def, doc)
     } catch (error) {
       throw located(`${where} line ${line}`, error)
     }

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
+import { assertPlainJson } from './input.js'
 import { isPlainObject } from './merge.js'
 import type { Document } from './row.js'
 
@@ -46,6 +47,15 @@ export function validateDocument(
     }
   }
   if (issues.length) throw new ValidationError(def.singular, issues)
+}
+
+/**
+ * Validates a whole document as it is to be stored, timestamps and id included (imports and
+ * restores): plain JSON, the schema's fields, and fields a newer version wrote kept as they are.
+ */
+export function validateStoredDocument(def: AnyDefinition, doc: Document): void {
+  assertPlainJson(doc, def.singular)
+  validateDocument(def, doc, undefined, true)
 }
 
 /**
