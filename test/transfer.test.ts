@@ -52,7 +52,8 @@ describe('import of hostile or newer documents', () => {
       expect(await target.collection('boards').get(board.board_id)).toEqual(
         await source.collection('boards').get(board.board_id)
       )
-      expect((await target.collection('boards').get(board.board_id)).layout).toEqual({ columns: 3 })
+      const imported: Record<string, unknown> = await target.collection('boards').get(board.board_id)
+      expect(imported.layout).toEqual({ columns: 3 })
     } finally {
       source.close()
       target.close()
