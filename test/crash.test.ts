@@ -15,14 +15,12 @@ describe('crash safety', () => {
     const sessions = await source
       .collection('sessions')
       .create(Array.from({ length: 2000 }, (_, i) => ({ agent: 'import', title: `s${i}` })))
-    await source
-      .collection('tasks')
-      .create(
-        Array.from({ length: 8000 }, (_, i) => ({
-          session_id: sessions[i % 2000]!.session_id,
-          description: `t${i}`
-        }))
-      )
+    await source.collection('tasks').create(
+      Array.from({ length: 8000 }, (_, i) => ({
+        session_id: sessions[i % 2000]!.session_id,
+        description: `t${i}`
+      }))
+    )
     await source.collection('boards').create(Array.from({ length: 4000 }, (_, i) => ({ name: `b${i}` })))
     const dump = join(tempDir(), 'dump')
     await exportDocuments(source, dump)
