@@ -79,6 +79,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #table: string
   readonly #id: string
   readonly #updateSql: string
+  readonly #insertTexts = new Map<number, string>()
 
   constructor(db: Database, definition: Def) {
     this.definition = definition
@@ -410,16 +411,23 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
 
   /** Multi-row INSERTs of rows (from toRow), ROWS_PER_INSERT at a time. */
   #insertStatements(rows: readonly (readonly InValue[])[]): InStatement[] {
-    const placeholders = `(${new Array(this.#mapper.columns.length).fill('?').join(', ')})`
     const statements: InStatement[] = []
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT)
-      statements.push({
-        sql: `INSERT INTO ${this.#table} (${this.#mapper.columnList}) VALUES ${new Array(chunk.length).fill(placeholders).join(', ')}`,
-        args: chunk.flat()
-      })
+      statements.push({ sql: this.#insertSql(chunk.length), args: chunk.flat() })
     }
     return statements
+  }
+
+  /** The INSERT of `rows` rows. The commonest, of one row and of a full chunk, are built once. */
+  #insertSql(rows: number): string {
+    let sql = this.#insertTexts.get(rows)
+    if (sql === undefined) {
+      const placeholders = `(${new Array(this.#mapper.columns.length).fill('?').join(', ')})`
+      sql = `INSERT INTO ${this.#table} (${this.#mapper.columnList}) VALUES ${new Array(rows).fill(placeholders).join(', ')}`
+      if (rows === 1 || rows === ROWS_PER_INSERT) this.#insertTexts.set(rows, sql)
+    }
+    return sql
   }
 
   /** The SQL condition of a query given to get/update/patch/remove, if it has one. */
