@@ -33,7 +33,7 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
   quick: {
     mode: 'quick',
     sizes: { '10k': 10_000, '100k': 50_000, '1m': 200_000 },
-    timing: { rounds: 61, sampleMs: 4, warmupMs: 150 },
+    timing: { rounds: 101, sampleMs: 4, warmupMs: 150 },
     slowTiming: { rounds: 11, sampleMs: 1, warmupMs: 150 },
     memoryCreates: 20_000
   }
