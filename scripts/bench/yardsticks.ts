@@ -13,7 +13,8 @@ import { multiRowInsert } from './datasets.js'
 import { COLUMNS } from './stores.js'
 import type { Contender } from './timing.js'
 
-const BY_ID = `SELECT ${COLUMNS} FROM "sessions" WHERE "session_id" = ?`
+/** The store's own SELECT of one session by id. */
+export const BY_ID = `SELECT ${COLUMNS} FROM "sessions" WHERE "session_id" = ?`
 const INSERT = multiRowInsert(1)
 
 /** The arguments of a raw INSERT of one session, with its own id and JSON, as a driver user writes it. */

@@ -35,7 +35,11 @@ export const create: Scenario = async (context: Context) => {
       [{ label: 'service array create', op: () => sessions.create(pool) }, rawBatch(client, pool)],
       context.profile.slowTiming
     )
-    const knex = await runChild<ClockRatios>(PEER_CHILD, ['create', context.profile.mode, context.workDir])
+    const [knex] = await runChild<ClockRatios[]>(PEER_CHILD, [
+      'create',
+      context.profile.mode,
+      context.workDir
+    ])
     return [
       compared(
         {
@@ -83,7 +87,7 @@ export const create: Scenario = async (context: Context) => {
           target: { op: '>=', value: 2 }
         },
         clockRatios(many, 0, 1),
-        knex
+        knex!
       )
     ]
   } finally {

@@ -64,7 +64,8 @@ async function gets(context: Context): Promise<Result[]> {
   } finally {
     await store.close()
   }
-  const knex = await runChild<ClockRatios>(PEER_CHILD, ['get', context.profile.mode])
+  const [knex] = await runChild<ClockRatios[]>(PEER_CHILD, ['get', context.profile.mode])
+  const drivers = await runChild<ClockRatios[]>(PEER_CHILD, ['drivers', context.profile.mode])
   const anatomy = (name: string, description: string, a: number) =>
     compared(
       { item: 3, name, description: `where a get goes: ${description}, 100k`, unit: 'time ratio' },
@@ -94,7 +95,7 @@ async function gets(context: Context): Promise<Result[]> {
         target: { op: '>=', value: 1 }
       },
       clockRatios(rounds, 5, 2),
-      knex
+      knex!
     ),
     anatomy(
       'anatomy_row_mapping_vs_raw_select',
@@ -103,17 +104,37 @@ async function gets(context: Context): Promise<Result[]> {
     ),
     anatomy('anatomy_unhooked_get_vs_raw_select', 'service _get (no Feathers hooks) / raw SELECT', 4),
     anatomy('anatomy_service_get_vs_raw_select', 'service get / raw SELECT', 5),
-    {
-      item: 3,
-      name: 'anatomy_knex_get_vs_raw_select',
-      description: 'where a get goes: knex + better-sqlite3 service get / raw @libsql/client SELECT, 100k',
-      unit: 'time ratio',
-      value: knex.cpu.value,
-      iqr: knex.cpu.iqr,
-      clock: 'cpu',
-      otherClock: knex.wall.value
-    }
+    measuredElsewhere('anatomy_knex_get_vs_raw_select', 'knex + better-sqlite3 service get', knex!),
+    measuredElsewhere(
+      'anatomy_driver_one_column_select_vs_raw_select',
+      'SELECT of the data column only',
+      drivers[0]!
+    ),
+    measuredElsewhere(
+      'anatomy_driver_better_sqlite3_vs_raw_select',
+      'better-sqlite3 prepare and get',
+      drivers[1]!
+    ),
+    measuredElsewhere(
+      'anatomy_driver_libsql_prepared_vs_raw_select',
+      'libsql (under @libsql/client), statement prepared once',
+      drivers[2]!
+    )
   ]
+}
+
+/** A time ratio against the raw SELECT, measured in a process of its own (see yardsticks.ts). */
+function measuredElsewhere(name: string, what: string, ratio: ClockRatios): Result {
+  return {
+    item: 3,
+    name,
+    description: `where a get goes: ${what} / raw @libsql/client SELECT (the same row), 100k`,
+    unit: 'time ratio',
+    value: ratio.cpu.value,
+    iqr: ratio.cpu.iqr,
+    clock: 'cpu',
+    otherClock: ratio.wall.value
+  }
 }
 
 /** The query plan of the page and of its total, from a short-lived client of its own. */
