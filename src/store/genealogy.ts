@@ -32,7 +32,16 @@ const PARENT = quoteIdent('parent_session_id')
 const ORIGIN = quoteIdent('forked_from_session_id')
 const ID = quoteIdent('session_id')
 /** What a child inherits from the session it was spawned from. */
-const SPAWN_INHERITS = ['agent', 'repo', 'git_state'] as const
+const SPAWN_INHERITS = ['agent', 'repo', 'git_state']
+/** What a fork does not copy from its origin: its identity, state and own links. */
+const FORK_LEAVES = [
+  'session_id',
+  'status',
+  'created_at',
+  'updated_at',
+  'parent_session_id',
+  'forked_from_session_id'
+]
 
 export class Genealogy {
   readonly #sessions: Collection<SessionDef>
@@ -85,22 +94,10 @@ export class Genealogy {
    * it with `forked_from_session_id`. The child and its link are one insert.
    */
   async fork(id: string, data: Partial<CreateData<SessionDef>> = {}, writer: SessionWriter = this.#sessions) {
-    const origin = await writer.get(id)
-    const inherited: Document = {}
-    for (const key of Object.keys(this.#sessions.definition.schema.shape)) {
-      if (
-        key in origin &&
-        !['session_id', 'status', 'created_at', 'updated_at', 'parent_session_id'].includes(key)
-      ) {
-        inherited[key] = (origin as Document)[key]
-      }
-    }
-    return writer.create({
-      ...inherited,
-      ...data,
-      status: data.status ?? 'idle',
-      forked_from_session_id: origin.session_id
-    } as CreateData<SessionDef>)
+    const known = Object.keys(this.#sessions.definition.schema.shape).filter(
+      (key) => !FORK_LEAVES.includes(key)
+    )
+    return this.#child(id, data, writer, 'forked_from_session_id', known)
   }
 
   /**
@@ -112,14 +109,25 @@ export class Genealogy {
     data: Partial<CreateData<SessionDef>> = {},
     writer: SessionWriter = this.#sessions
   ) {
-    const parent = await writer.get(id)
+    return this.#child(id, data, writer, 'parent_session_id', SPAWN_INHERITS)
+  }
+
+  /** A new idle session with `inherit` fields of `id` and `data` over them, linked to it by `link`. */
+  async #child(
+    id: string,
+    data: Partial<CreateData<SessionDef>>,
+    writer: SessionWriter,
+    link: 'parent_session_id' | 'forked_from_session_id',
+    inherit: readonly string[]
+  ) {
+    const source: Document = await writer.get(id)
     const inherited: Document = {}
-    for (const key of SPAWN_INHERITS) if (parent[key] != null) inherited[key] = parent[key]
+    for (const key of inherit) if (source[key] != null) inherited[key] = source[key]
     return writer.create({
       ...inherited,
       ...data,
       status: data.status ?? 'idle',
-      parent_session_id: parent.session_id
+      [link]: source.session_id
     } as CreateData<SessionDef>)
   }
 
