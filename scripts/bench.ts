@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util'
 import { runChild } from './bench/child.js'
 import { PROFILES, type SizeName } from './bench/context.js'
 import { sessionsDataset } from './bench/datasets.js'
-import { machineMarkdown, markdownTable, met, type Result, writeResults } from './bench/report.js'
+import { machineMarkdown } from './bench/machine.js'
+import { markdownTable, met, type Result, writeResults } from './bench/report.js'
 import { ITEMS } from './bench/scenarios/index.js'
 
 const { values } = parseArgs({

@@ -3,12 +3,9 @@
  * bench/results.json (`ratios`, `targets`, `machine`, …) and printed as a markdown table that marks
  * each row met or missed. No absolute time is reported: only ratios, counts and memory.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, release, totalmem } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { SQLD_BINARY } from '../sqld.js'
+import { machine } from './machine.js'
 import type { ClockRatios, Rounds, Times } from './timing.js'
 import { timeRatio } from './timing.js'
 
@@ -104,55 +101,6 @@ export function met(result: Result): boolean | undefined {
   return target.op === '<=' ? value <= target.value : value >= target.value
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-function packageVersion(name: string): string {
-  try {
-    const file = `${ROOT}node_modules/${name}/package.json`
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  } catch {
-    return 'absent'
-  }
-}
-
-function command(file: string, args: string[]): string {
-  try {
-    return execFileSync(file, args, {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore']
-    }).trim()
-  } catch {
-    return 'unknown'
-  }
-}
-
-export function machine() {
-  const cpu = cpus()
-  return {
-    cpu: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    os: `${process.platform} ${release()}`,
-    node: process.version,
-    commit: command('git', ['rev-parse', '--short', 'HEAD']),
-    packages: Object.fromEntries(
-      [
-        '@libsql/client',
-        'libsql',
-        '@feathersjs/feathers',
-        '@feathersjs/adapter-commons',
-        '@feathersjs/knex',
-        'knex',
-        'better-sqlite3',
-        'zod',
-        'uuidv7'
-      ].map((name) => [name, packageVersion(name)])
-    ),
-    sqld: command(SQLD_BINARY, ['--version'])
-  }
-}
-
 function format(value: number, unit: Unit): string {
   if (unit === 'statements' || unit === 'requests') return String(value)
   if (unit === 'MiB') return `${value.toFixed(0)} MiB`
@@ -187,16 +135,6 @@ export function markdownTable(results: readonly Result[]): string {
     )
   }
   return lines.join('\n')
-}
-
-/** The machine and versions, as markdown lines (for BENCHMARKS.md). */
-export function machineMarkdown(info: ReturnType<typeof machine> = machine()): string {
-  const packages = Object.entries(info.packages).map(([name, version]) => `${name} ${version}`)
-  return [
-    `- machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
-    `- Node ${info.node}, commit ${info.commit}, sqld: ${info.sqld}`,
-    `- packages: ${packages.join(', ')}`
-  ].join('\n')
 }
 
 export interface Report {

@@ -2,15 +2,19 @@
 import type { Scenario, SizeName } from '../context.js'
 import { create } from './create.js'
 import { display } from './display.js'
+import { gets } from './gets.js'
+import { jsonFind } from './json-find.js'
 import { memory } from './memory.js'
-import { read } from './read.js'
 import { remote } from './remote.js'
 import { resolution } from './resolution.js'
 
 export const ITEMS: Record<number, { scenario: Scenario; datasets: SizeName[] }> = {
   1: { scenario: resolution, datasets: ['10k', '100k', '1m'] },
   2: { scenario: create, datasets: [] },
-  3: { scenario: read, datasets: ['100k', '1m'] },
+  3: {
+    scenario: async (context) => [...(await gets(context)), ...(await jsonFind(context))],
+    datasets: ['100k', '1m']
+  },
   4: { scenario: display, datasets: ['1m'] },
   5: { scenario: memory, datasets: ['1m'] },
   6: { scenario: remote, datasets: ['10k'] }

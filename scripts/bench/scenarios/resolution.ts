@@ -5,7 +5,7 @@
  * so that the sizes can be compared with each other too.
  */
 import type { Context, Scenario, SizeName } from '../context.js'
-import type { Lookup } from '../datasets.js'
+import type { Lookup } from '../dataset-ids.js'
 import { type Comparison, compared, type Result } from '../report.js'
 import { COLUMNS, expectSame, openFileStore } from '../stores.js'
 import { type Contender, interleave } from '../timing.js'
