@@ -6,9 +6,9 @@
  * (and every scenario of one run) reuses them.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
 import { migrate } from '../../src/db/migrate.js'
@@ -142,9 +142,18 @@ export async function sessionsDataset(
   renameSync(building, path)
   const samples = chooseSamples(ids, burst, seed)
   writeFileSync(samplesFile, JSON.stringify(samples))
+  removeOtherVersions(size, basename(base))
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   options.log?.(`built ${size.toLocaleString('en')} sessions in ${seconds} s (${path})`)
   return { path, size, burst, samples }
+}
+
+/** Removes the cached data sets of `size` that older code built (they differ in their hash). */
+function removeOtherVersions(size: number, keep: string): void {
+  for (const file of readdirSync(CACHE_DIR)) {
+    if (file.startsWith(`sessions-${size}-`) && !file.startsWith(keep))
+      rmSync(join(CACHE_DIR, file), { force: true })
+  }
 }
 
 async function buildFile(path: string, ids: readonly string[], seed: number): Promise<void> {
