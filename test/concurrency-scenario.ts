@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { openDocuments } from '../src/store/documents.js'
-import { checkDatabase, runFixture } from './crash-helpers.js'
+import { checkDatabase, runFixture, stop } from './crash-helpers.js'
 import { tempDir } from './helpers.js'
 import { request } from './transport-helpers.js'
 
@@ -73,8 +73,7 @@ export async function runConcurrentWriters(seconds: number) {
     http.patches[target] = http.rounds
   }
   const reports = [http, ...(await Promise.all(writers)).map((out) => JSON.parse(out) as WriterReport)]
-  daemon.kill('SIGTERM')
-  await new Promise((resolve) => daemon.once('exit', resolve))
+  await stop(daemon, 'SIGTERM')
 
   const documents = await openDocuments({ url: `file:${path}` })
   try {

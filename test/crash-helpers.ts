@@ -18,6 +18,14 @@ export function waitForLine(child: ChildProcess, line: string): Promise<void> {
   })
 }
 
+/** Sends `signal` and resolves once the child has exited (at once if it had already). */
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+}
+
 /** SQLite's integrity_check and foreign_key_check on a database file, on a client of their own. */
 export async function checkDatabase(
   path: string

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDocuments } from '../src/store/documents.js'
 import { exportDocuments } from '../src/store/transfer.js'
-import { checkDatabase, runFixture, waitForLine } from './crash-helpers.js'
+import { checkDatabase, runFixture, stop, waitForLine } from './crash-helpers.js'
 import { tempDir } from './helpers.js'
 
 const COUNT = 10_000
@@ -38,8 +38,7 @@ describe('crash safety', () => {
       const child = runFixture('test/fixtures/import.ts', [path, dump])
       await waitForLine(child, line).catch(() => undefined)
       await new Promise((resolve) => setTimeout(resolve, delay))
-      child.kill('SIGKILL')
-      await new Promise((resolve) => child.once('exit', resolve))
+      await stop(child)
       expect(await checkDatabase(path)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 })
       const target = await openDocuments({ url: `file:${path}` })
       try {
@@ -73,8 +72,7 @@ describe('crash safety', () => {
       const child = runFixture('test/fixtures/create-array.ts', [path, String(COUNT), '3'])
       await waitForLine(child, line)
       await new Promise((resolve) => setTimeout(resolve, delay))
-      child.kill('SIGKILL')
-      await new Promise((resolve) => child.once('exit', resolve))
+      await stop(child)
 
       expect(await checkDatabase(path)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 })
       const documents = await openDocuments({ url: `file:${path}` })

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runFixture } from '../crash-helpers.js'
+import { runFixture, stop } from '../crash-helpers.js'
 import { tempDir } from '../helpers.js'
 
 const REQUESTS = Number(process.env.AGOR_SOAK_REQUESTS ?? 1_000_000)
@@ -81,8 +81,7 @@ describe('daemon memory (stress)', () => {
       // flat: after warm-up, growth over the remaining three quarters stays small
       expect(last.rss - quarter.rss).toBeLessThan(40)
     } finally {
-      child.kill('SIGTERM')
-      await new Promise((resolve) => child.once('exit', resolve))
+      await stop(child, 'SIGTERM')
     }
   })
 })
