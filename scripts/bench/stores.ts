@@ -1,8 +1,12 @@
 /**
  * Our side of every comparison: the store a user gets from `openStore()` and its `sessions`
- * service (hooks and all). The raw side uses the store's own driver client,
- * `store.documents.db.client`: the same file, the same single connection and settings.
+ * service (hooks and all). The raw side is a plain `@libsql/client` on the same database with the
+ * same settings as the store's connection: for a file one connection, WAL, synchronous=NORMAL,
+ * foreign keys on and the same busy timeout. (The store itself reads and writes a local file
+ * through src/db/native-client.ts, not through @libsql/client.)
  */
+import { type Client, createClient } from '@libsql/client'
+import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/config.js'
 
 import { sessions } from '../../src/schema/sessions.js'
 import { openStore, type Store } from '../../src/service/store.js'
@@ -16,14 +20,22 @@ const sessionsOf = (store: Store) => store.service('sessions')
 export interface OpenedStore {
   store: Store
   sessions: ReturnType<typeof sessionsOf>
-  /** The driver client under the store (no queue, no row mapping, no hooks). */
-  client: Store['documents']['db']['client']
+  /** A plain @libsql/client on the same database (no queue, no row mapping, no hooks). */
+  client: Client
+}
+
+/** A plain @libsql/client set up as the store sets up its own connection. */
+export async function rawClient(url: string): Promise<Client> {
+  if (!url.startsWith('file:')) return createClient({ url })
+  const client = createClient({ url, timeout: DEFAULT_BUSY_TIMEOUT, concurrency: 1 })
+  for (const pragma of ['foreign_keys = ON', 'synchronous = NORMAL']) await client.execute(`PRAGMA ${pragma}`)
+  return client
 }
 
 /** Opens the store at `url` (a file, or a remote server). */
 export async function openStoreAt(url: string): Promise<OpenedStore> {
   const store = await openStore({ url })
-  return { store, sessions: sessionsOf(store), client: store.documents.db.client }
+  return { store, sessions: sessionsOf(store), client: await rawClient(url) }
 }
 
 export const openFileStore = (path: string) => openStoreAt(`file:${path}`)

@@ -7,19 +7,22 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Client, createClient } from '@libsql/client'
 import type { ResolvedDatabaseConfig } from './config.js'
+import { openNativeClient } from './native-client.js'
 
 /**
- * Opens the driver client for a resolved configuration. A local file gets one connection: the
- * driver's calls are synchronous, so more connections buy no parallelism inside one process, and
- * with one connection the per-connection settings (see localPragmas) hold for every statement.
- * The Database class serialises transactions against other work on it.
+ * Opens the driver client for a resolved configuration. A local file (or memory) gets one
+ * connection of native-client.ts, which keeps prepared statements: the driver's calls are
+ * synchronous, so more connections buy no parallelism inside one process, and with one
+ * connection the per-connection settings (see applyLocalPragmas) hold for every statement. The
+ * Database class serialises transactions against other work on it. Remote databases and
+ * replicas use @libsql/client.
  *
  * A replica's client is returned as the driver opens it: empty if new, not yet synced (see
  * replica.ts, which syncs it). It gets no local settings: the driver sends every statement that
  * is not a plain read, PRAGMAs included, to the primary, which enforces foreign keys itself.
  */
 export async function openClient(config: ResolvedDatabaseConfig): Promise<Client> {
-  if (config.mode === 'memory') return createClient({ url: ':memory:' })
+  if (config.mode === 'memory') return openNativeClient(':memory:', { timeout: config.busyTimeout })
   if (config.mode === 'remote') return createClient({ url: config.url, authToken: config.authToken })
   mkdirSync(dirname(config.path!), { recursive: true })
   if (config.mode === 'replica') {
@@ -30,7 +33,7 @@ export async function openClient(config: ResolvedDatabaseConfig): Promise<Client
       syncInterval: config.syncInterval
     })
   }
-  const client = createClient({ url: config.url, timeout: config.busyTimeout, concurrency: 1 })
+  const client = openNativeClient(config.path!, { timeout: config.busyTimeout })
   const mode = await client.execute('PRAGMA journal_mode')
   if (String(mode.rows[0]?.[0]).toLowerCase() !== 'wal') await client.execute('PRAGMA journal_mode = WAL')
   await applyLocalPragmas(client, config)

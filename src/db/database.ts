@@ -10,7 +10,7 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient } from './client.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import { driverCode, refusedByPrimary, serverOf, translate } from './driver-errors.js'
-import { countStatements } from './native-memory.js'
+import { collectNativeStatements, noteNativeStatements } from './native-memory.js'
 import {
   databaseLog,
   openReplica,
@@ -68,7 +68,7 @@ export class Database {
   }
 
   async execute(statement: InStatement): Promise<ResultSet> {
-    await countStatements(1)
+    await this.#collect(1)
     return this.#exclusive(() => this.#client.execute(statement))
   }
 
@@ -78,7 +78,7 @@ export class Database {
    * a read-only one, to the primary, which would cost a round trip and fail while it is down.
    */
   async batch(statements: InStatement[], mode: TransactionMode): Promise<ResultSet[]> {
-    await countStatements(statements.length + 2)
+    await this.#collect(statements.length + 2)
     if (mode === 'read' && this.config.mode === 'replica') {
       return this.#exclusive(async () => {
         const results: ResultSet[] = []
@@ -94,7 +94,7 @@ export class Database {
    * trip to a remote server).
    */
   async migrate(statements: InStatement[]): Promise<ResultSet[]> {
-    await countStatements(statements.length + 4)
+    await this.#collect(statements.length + 4)
     return this.#exclusive(() => this.#client.migrate(statements))
   }
 
@@ -104,7 +104,7 @@ export class Database {
    * transaction ends.
    */
   async transaction<T>(mode: TransactionMode, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    await countStatements(2)
+    await this.#collect(2)
     return this.#exclusive(async () => {
       const tx = await this.#client.transaction(mode)
       try {
@@ -133,6 +133,16 @@ export class Database {
       const result = await this.#client.sync()
       return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
     })
+  }
+
+  /**
+   * Keeps the driver's native statement memory bounded (native-memory.ts): a replica's calls go
+   * through @libsql/client, which prepares a native statement for each; a local file's client
+   * counts the statements it prepares itself.
+   */
+  async #collect(statements: number): Promise<void> {
+    if (this.config.mode === 'replica') noteNativeStatements(statements)
+    await collectNativeStatements()
   }
 
   close(): void {

@@ -1,14 +1,16 @@
 /**
- * A bound on the driver's native memory. Every statement the libSQL driver runs prepares a native
- * statement that is freed only when V8 collects its JavaScript wrapper, and V8 does not see that
- * memory, so it does not hurry: 200k statements grew a process by about 700 MB while its JS heap
- * stayed under 20 MB. A full collection every few thousand statements, followed by one turn of the
- * event loop (the native finalizers run there, not inside gc()), keeps RSS flat.
+ * A bound on the driver's native memory. A native statement is freed only when V8 collects its
+ * JavaScript wrapper, and V8 does not see that memory, so it does not hurry: with @libsql/client,
+ * which prepares a statement for every call, 200k statements grew a process by about 700 MB while
+ * its JS heap stayed under 20 MB. Local files keep their statements prepared (native-client.ts),
+ * so only an uncached text (or an embedded replica's call, which goes through @libsql/client)
+ * makes one. After every few thousand of those, a full collection followed by one turn of the
+ * event loop (the native finalizers run there, not inside gc()) keeps RSS flat.
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
-/** Statements between two full collections. */
+/** Native statements made between two full collections. */
 export const STATEMENTS_PER_COLLECTION = 2000
 
 function loadGc(): (() => void) | undefined {
@@ -23,16 +25,20 @@ function loadGc(): (() => void) | undefined {
 }
 
 const gc = loadGc()
-let statements = 0
+let made = 0
+
+/** Records native statements that become garbage once their wrappers are collected. */
+export function noteNativeStatements(count: number): void {
+  made += count
+}
 
 /**
- * Counts statements sent to the driver; every STATEMENTS_PER_COLLECTION it collects garbage and
- * yields one event-loop turn so that the freed statements' finalizers run.
+ * Collects garbage once STATEMENTS_PER_COLLECTION native statements were made since the last
+ * time, and yields one event-loop turn so that their finalizers run.
  */
-export async function countStatements(count: number): Promise<void> {
-  statements += count
-  if (statements < STATEMENTS_PER_COLLECTION || !gc) return
-  statements = 0
+export async function collectNativeStatements(): Promise<void> {
+  if (made < STATEMENTS_PER_COLLECTION || !gc) return
+  made = 0
   gc()
   await new Promise((resolve) => setImmediate(resolve))
 }
