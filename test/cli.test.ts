@@ -369,7 +369,10 @@ describe('writes', () => {
     )
     expect(done.completed_at).toBe(done.updated_at)
     const missing = await agor([...db, 'task', 'create', '--session', 'ffffffff'])
-    expect(missing).toMatchObject({ code: 3, stderr: "error: No session matches 'ffffffff'\n" })
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'error: session_id "ffffffff" does not name an existing session\n'
+    })
 
     expect((await agor([...db, 'session', 'delete', String(session.session_id)])).code).toBe(0)
     const store = await open(path)

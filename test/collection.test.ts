@@ -97,9 +97,11 @@ describe('create', () => {
     await expect(store.collection('tasks').create({ session_id: missing })).rejects.toThrow(
       MissingReferenceError
     )
+    // an unknown prefix is refused as an unknown whole id is
     await expect(store.collection('tasks').create({ session_id: 'ffffffff' })).rejects.toThrow(
-      DocumentNotFoundError
+      new MissingReferenceError('session_id', 'session', 'ffffffff')
     )
+    expect(await store.collection('tasks').find({ query: { session_id: 'ffffffff' } })).toEqual([])
     await expect(
       store.collection('tasks').create({ session_id: session.session_id.slice(0, 4) })
     ).rejects.toThrow(AmbiguousIdError)
@@ -256,10 +258,21 @@ describe('fields this version does not know', () => {
       priority: 7,
       git_state: { ref: 'x', dirty: true }
     })
-    // but nobody may add a new unknown field
+    // but nobody may add a new unknown field, not even one named like an Object.prototype member
     await expect(sessions().patch(doc.session_id, { colour: 'red' } as never)).rejects.toThrow(
       /colour: Unknown field/
     )
+    await expect(sessions().create({ agent: 'x', toString: 'x' } as never)).rejects.toThrow(
+      /toString: Unknown field/
+    )
+    await expect(sessions().update(doc.session_id, { agent: 'x', constructor: 1 } as never)).rejects.toThrow(
+      /constructor: Unknown field/
+    )
+    expect((await stored('sessions', 'session_id', doc.session_id))?.data).toEqual({
+      agent: 'x',
+      priority: 7,
+      git_state: { ref: 'x', dirty: true }
+    })
   })
 })
 

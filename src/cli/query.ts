@@ -93,7 +93,7 @@ export function listQuery(
   const and: Query[] = []
   for (const condition of conditions) {
     for (const [field, value] of Object.entries(condition)) {
-      if (field in query) and.push({ [field]: value })
+      if (Object.hasOwn(query, field)) and.push({ [field]: value })
       else query[field] = value
     }
   }

@@ -6,7 +6,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { InStatement, InValue } from '@libsql/client'
 import type { Database } from '../db/database.js'
-import { DatabaseUnavailableError, DocumentNotFoundError } from '../errors.js'
+import { DatabaseUnavailableError, DocumentNotFoundError, MissingReferenceError } from '../errors.js'
 import { isCanonicalId, newId, parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -198,7 +198,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       next.created_at = stored.created_at
       next.updated_at = stored.updated_at
       for (const key of Object.keys(input)) {
-        if (!(key in next)) next[key] = input[key]
+        if (!Object.hasOwn(next, key)) next[key] = input[key]
       }
       carryUnknownKeys(this.definition.schema, stored, next)
       return next
@@ -313,7 +313,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     doc.created_at = now
     doc.updated_at = now
     for (const key of Object.keys(item)) {
-      if (!(key in doc) && key !== 'created_at' && key !== 'updated_at') doc[key] = item[key]
+      if (!Object.hasOwn(doc, key) && key !== 'created_at' && key !== 'updated_at') doc[key] = item[key]
     }
     return doc
   }
@@ -467,19 +467,26 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async #resolveDataReferences(docs: Document[]): Promise<void> {
     for (const key of this.definition.keyColumns) {
       if (!key.relation) continue
-      const values = docs.map((d) => d[key.name]).filter((v) => typeof v === 'string' && !isCanonicalId(v))
+      const values = docs
+        .map((d) => d[key.name])
+        .filter((v): v is string => typeof v === 'string' && !isCanonicalId(v))
       if (values.length === 0) continue
-      const resolved = await this.#targetResolver(key.relation.target()).resolveIds(values)
+      const target = key.relation.target()
+      const resolved = await this.#targetResolver(target).resolveIds(values)
       for (const doc of docs) {
         const value = doc[key.name]
-        if (resolved.has(value)) doc[key.name] = resolved.get(value)
+        if (typeof value !== 'string' || !values.includes(value)) continue
+        const id = resolved.get(value)
+        if (id === undefined) throw new MissingReferenceError(key.name, target.singular, value)
+        doc[key.name] = id
       }
     }
   }
 
   /**
    * Replaces short ids given for the id field or a relation field in equality, `$ne`, `$in` and
-   * `$nin` conditions by whole ids, so that `{ session_id: '0199b73d' }` means that session.
+   * `$nin` conditions by whole ids, so that `{ session_id: '0199b73d' }` means that session. A
+   * prefix that names no document stays as it is: like an unknown whole id, it equals no id.
    */
   async #resolveQueryReferences(query: Query): Promise<Query> {
     const pending: { target: AnyDefinition; value: unknown; set: (id: string) => void }[] = []
@@ -531,7 +538,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     for (const target of new Set(pending.map((p) => p.target))) {
       const items = pending.filter((p) => p.target === target)
       const ids = await this.#targetResolver(target).resolveIds(items.map((p) => p.value))
-      for (const item of items) item.set(ids.get(item.value)!)
+      for (const item of items) {
+        const id = ids.get(item.value)
+        if (id !== undefined) item.set(id)
+      }
     }
     return resolvedQuery
   }

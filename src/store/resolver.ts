@@ -69,8 +69,9 @@ export class Resolver {
 
   /**
    * Resolves id prefixes to whole ids (for relation fields). Whole ids are returned as they are,
-   * without a lookup; the foreign key checks them when they are written. Prefixes are resolved in
-   * one round trip.
+   * without a lookup; the foreign key checks them when they are written. A prefix that matches
+   * nothing is left out of the map, so that the caller treats it as it treats an unknown whole id.
+   * Prefixes are resolved in one round trip.
    */
   async resolveIds(inputs: readonly unknown[]): Promise<Map<unknown, string>> {
     const resolved = new Map<unknown, string>()
@@ -89,8 +90,7 @@ export class Resolver {
     for (const [i, lookup] of lookups.entries()) {
       const rows = results[i]?.rows ?? []
       if (rows.length > 1) throw await this.#ambiguous(lookup.text, lookup.lo, lookup.hi)
-      if (rows.length === 0) throw new DocumentNotFoundError(this.#def.singular, lookup.text)
-      resolved.set(lookup.input, String(rows[0]!.id))
+      if (rows.length === 1) resolved.set(lookup.input, String(rows[0]!.id))
     }
     return resolved
   }

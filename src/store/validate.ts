@@ -66,7 +66,7 @@ export function carryUnknownKeys(schema: z.ZodType, stored: Document, next: Docu
   const shape = objectShape(schema)
   if (!shape) return
   for (const key of Object.keys(stored)) {
-    const field = shape[key]
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined
     if (!field) {
       if (!Object.hasOwn(next, key)) next[key] = stored[key]
     } else if (isPlainObject(stored[key]) && isPlainObject(next[key])) {
