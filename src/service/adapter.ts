@@ -14,6 +14,7 @@ import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import { isCanonicalId } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
+import { queryCount } from '../store/query.js'
 import { coerceQuery } from './query-coercion.js'
 
 /** The methods clients may call on every document service. */
@@ -82,6 +83,8 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
   override async sanitizeQuery(params: DocumentParams = {}): Promise<Query> {
+    // Feathers reads $limit with parseInt and takes the default for what it cannot read ('1e9' is 1)
+    queryCount(params.query?.$limit, '$limit')
     const query = await super.sanitizeQuery(params)
     return coerceQuery(this.collection.fields, query, params.provider)
   }

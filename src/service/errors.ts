@@ -19,11 +19,18 @@ export function toClientError(error: unknown, where: string): FeathersError {
   // koa-body and other HTTP middleware mark client errors with a status
   const status = (error as { status?: unknown })?.status
   if (status === 413) return new PayloadTooLarge('The request body is too large')
-  if (status === 400 || status === 415 || status === 422) {
-    return new BadRequest('The request body is not valid JSON')
-  }
+  if (status === 400 || status === 415 || status === 422) return bodyError(String((error as Error).message))
   errorLog.report(error, where)
   return new GeneralError('Internal server error')
+}
+
+/** The body parser's refusals (co-body and @hapi/bourne), in the words the services use. */
+function bodyError(message: string): BadRequest {
+  if (message.includes('only supports object and array'))
+    return new BadRequest('The request body must be a JSON object or array')
+  if (message.includes('forbidden prototype property'))
+    return new BadRequest('Invalid request body: the key __proto__ is not allowed')
+  return new BadRequest('The request body is not valid JSON')
 }
 
 /** App error hook: calls from outside the process get client-safe errors. */

@@ -20,6 +20,7 @@ import type { AuthOptions } from './auth-options.js'
 import { configureChannels } from './channels.js'
 import { toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
+import { strictQuery } from './rest-query.js'
 import { SESSION_METHODS } from './sessions.js'
 
 /** The largest JSON body a REST request or socket message may carry. */
@@ -53,6 +54,10 @@ const koaErrors: Middleware = async (ctx, next) => {
 function healthCheck(documents: Documents): Middleware {
   return async (ctx, next) => {
     if (ctx.path !== '/health') return next()
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD')
+      throw new MethodNotAllowed(`/health answers GET, not ${ctx.method}`)
+    }
     try {
       await documents.db.execute('SELECT 1')
       ctx.body = { status: 'ok', database: documents.config.mode }
@@ -101,6 +106,7 @@ export function attachTransports(app: App, documents: Documents, auth: AuthOptio
   served.use(inFlight.middleware)
   served.use(koaErrors)
   served.use(healthCheck(documents))
+  served.use(strictQuery)
   served.use(
     bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })
   )

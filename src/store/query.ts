@@ -59,6 +59,18 @@ const OPERATORS = new Set([
   '$notBetween'
 ])
 
+/**
+ * The value of `$limit` or `$skip`: a non-negative integer, or its digits (REST); undefined when
+ * not given.
+ */
+export function queryCount(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw badQuery(`${name} must be a non-negative integer`)
+  return n
+}
+
 function badQuery(message: string): BadRequest {
   return new BadRequest(message)
 }
@@ -137,8 +149,8 @@ export class QueryCompiler {
       where: sql,
       args,
       orderBy: this.#orderBy(query.$sort),
-      limit: this.#count(query.$limit, '$limit'),
-      skip: this.#count(query.$skip, '$skip') ?? 0,
+      limit: queryCount(query.$limit, '$limit'),
+      skip: queryCount(query.$skip, '$skip') ?? 0,
       select: this.#select(query.$select)
     }
   }
@@ -266,14 +278,6 @@ export class QueryCompiler {
     }
     if (typeof value === 'boolean') return value ? 1 : 0
     throw badQuery(`Query value of '${field.name}' must be a string, number, boolean or null`)
-  }
-
-  #count(value: unknown, name: string): number | undefined {
-    if (value === undefined || value === null) return undefined
-    const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-      throw badQuery(`${name} must be a non-negative integer`)
-    return n
   }
 
   #orderBy(sort: unknown): string {
