@@ -8,6 +8,7 @@ import type { DocOf } from '../src/schema/collection.js'
 import type { sessions } from '../src/schema/index.js'
 import { type AgorServer, createServer } from '../src/service/server.js'
 import type { Store } from '../src/service/store.js'
+import { cutProxy } from './cut-proxy.js'
 import { tempDbUrl } from './helpers.js'
 import { captureWarnings, eventually, useSqld } from './sqld-helpers.js'
 import { request } from './transport-helpers.js'
@@ -136,5 +137,32 @@ describe('when the primary returns', () => {
     const created = await request(daemon.url, 'POST', '/boards', { name: 'daemon after' })
     expect(created.status).toBe(201)
     expect(await daemonStore.service('boards').get(created.body.board_id)).toEqual(created.body)
+  })
+})
+
+describe('a connection to the primary that breaks in the middle of a write', () => {
+  it('is a 503 that says the write may have been applied, and the replica carries on', async () => {
+    const proxy = await cutProxy(new URL(sqld.server.url))
+    try {
+      const replica = await sqld.replica({ syncUrl: proxy.url })
+      const sessions = replica.service('sessions')
+      const doc = await sessions.create({ agent: 'cut', title: 'before' })
+      await proxy.setCut(true)
+      for (const attempt of [
+        () => sessions.patch(doc.session_id, { title: 'during' }),
+        () => sessions.create({ agent: 'cut', title: 'during' })
+      ]) {
+        const error = await attempt().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(DatabaseUnavailableError)
+        expect((error as Error).message).toMatch(
+          new RegExp(`^The primary database at ${proxy.url} (went away during the call|is unreachable)`)
+        )
+      }
+      await proxy.setCut(false)
+      const after = await eventually(() => sessions.patch(doc.session_id, { title: 'after' }), 'a write')
+      expect(await (await sqld.open()).service('sessions').get(doc.session_id)).toEqual(after)
+    } finally {
+      await proxy.close()
+    }
   })
 })

@@ -29,6 +29,12 @@ const NETWORK_CODES =
 /** How a replica's driver reports a primary it cannot reach. */
 const REPLICA_UNREACHABLE =
   /^WriteDelegation\(status: (Unavailable|DeadlineExceeded|Cancelled)|^Replication\(PrimaryHandshakeTimeout\)|^sync error: error trying to connect|error trying to connect: (tcp connect|dns)/
+/**
+ * How a replica's driver reports a connection to the primary that broke while a call was under way
+ * (the primary stopped or restarted): the write may have been committed or not.
+ */
+const REPLICA_LOST =
+  /^(WriteDelegation\(status: Unknown|Replication\(Client\()[\s\S]*(connection closed|connection reset|IncompleteMessage|broken pipe|os error (32|103|104))/i
 const TLS_MISMATCH = /corrupt message of type InvalidContentType|^ERR_SSL_|wrong version number/i
 /** An SQL error that a replica's primary reported for a forwarded write. */
 const REMOTE_SQLITE = /RemoteSqliteFailure\((-?\d+), (-?\d+), "((?:[^"\\]|\\.)*)"\)/
@@ -63,6 +69,11 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
     )
   }
   if (isUnreachable(error, status)) return new DatabaseUnavailableError(`${server} is unreachable`)
+  if (REPLICA_LOST.test(message)) {
+    return new DatabaseUnavailableError(
+      `${server} went away during the call: a write may or may not have been applied; read it back before trying again`
+    )
+  }
   const remote = REMOTE_SQLITE.exec(message)
   if (remote) return sqliteError(Number(remote[2]), remote[3]!.replace(/\\(.)/g, '$1'))
   return withoutBacktrace(error)

@@ -1,0 +1,32 @@
+// The cut proxy (fixtures/cut-proxy.mjs) as a child process.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export interface CutProxy {
+  /** The proxy's URL (http://127.0.0.1:<port>). */
+  readonly url: string
+  /** Breaks every connection as soon as the client sends anything (`true`), or passes all (`false`). */
+  setCut(cut: boolean): Promise<void>
+  close(): Promise<void>
+}
+
+export async function cutProxy(target: URL): Promise<CutProxy> {
+  const script = fileURLToPath(new URL('./fixtures/cut-proxy.mjs', import.meta.url))
+  const child = spawn(process.execPath, [script, target.host], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async () => String((await lines.next()).value)
+  const port = await next()
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async setCut(cut) {
+      child.stdin.write(`${cut ? 'cut' : 'pass'}\n`)
+      await next()
+    },
+    async close() {
+      child.stdin.end()
+      if (child.exitCode === null) await once(child, 'exit')
+    }
+  }
+}
