@@ -82,6 +82,12 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
       unreachable()
     )
     expectClearFailure(await viaCli(['db', 'sync']), unreachable())
+    const offlineCheck = await viaCli(['db', 'check'])
+    expect(offlineCheck.code).toBe(0)
+    expect(json<{ ok: boolean; checked: string }>(offlineCheck)).toMatchObject({
+      ok: true,
+      checked: 'local copy'
+    })
 
     await sqld.server.start()
     const afterA = json<Doc>(await viaDaemon(a, ['session', 'create', '--agent', 'a', '--title', 'after a']))
@@ -102,5 +108,8 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
       expect.arrayContaining(['from a', 'from the cli', 'before', 'after a', 'after b', 'after cli'])
     )
     expect(titles).not.toContain('lost')
+    const check = await agor(['db', 'check'], { env: cliEnv })
+    expect(check).toMatchObject({ code: 0 })
+    expect(check.stdout).toContain(`Checked: the primary at ${sqld.server.url}`)
   })
 })

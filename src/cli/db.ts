@@ -140,14 +140,27 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         const { checkDatabase } = await import('../db/admin.js')
         const config = await configOf(context)
-        const result = await withDatabase(config, (d) => checkDatabase(d.client))
+        // a replica's driver sends PRAGMAs to its primary, but one opened read-only has only its copy
+        const { checked, ...result } = await withDatabase(config, async (d) => ({
+          ...(await checkDatabase(d.client)),
+          checked: d.readOnly ? 'local copy' : config.mode === 'replica' ? 'primary' : 'database'
+        }))
         process.exitCode = result.ok ? 0 : 1
         if (context.output.json)
-          return printJson(context.output, { ...result, migrations: migrationRows(result.migrations) })
+          return printJson(context.output, {
+            ...result,
+            checked,
+            migrations: migrationRows(result.migrations)
+          })
         const c = context.output.color
         const mark = (ok: boolean) => (ok ? c.green('ok  ') : c.red('FAIL'))
         const integrityOk = result.integrity.length === 1 && result.integrity[0] === 'ok'
         const lines = [`Database: ${config.path ?? config.url} (${config.mode})`]
+        if (checked === 'primary') lines.push(`Checked: the primary at ${config.syncUrl}`)
+        if (checked === 'local copy')
+          lines.push(
+            `Checked: this replica's local copy only (the primary at ${config.syncUrl} is unreachable)`
+          )
         lines.push(`${mark(integrityOk)}  integrity`)
         if (!integrityOk) for (const problem of result.integrity) lines.push(`      ${problem}`)
         lines.push(`${mark(result.foreignKeys.length === 0)}  foreign keys`)
