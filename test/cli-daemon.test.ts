@@ -164,6 +164,19 @@ describe('agor serve', () => {
     expect(await daemon.stop()).toBe(0)
   })
 
+  it('refuses a public address without a key, or with a short one, before touching the database', async () => {
+    const { path, db } = tempDb()
+    const open = await agor([...db, 'serve', '--host', '0.0.0.0', '--port', '0'])
+    expect(open).toMatchObject({ code: 1 })
+    expect(open.stderr).toMatch(/^error: Refusing to listen on 0\.0\.0\.0 without authentication/)
+    const short = await agor([...db, 'serve', '--host', '0.0.0.0', '--port', '0'], {
+      env: { AGOR_API_KEY: 'short' }
+    })
+    expect(short).toMatchObject({ code: 1 })
+    expect(short.stderr).toMatch(/16/)
+    expect(existsSync(path)).toBe(false)
+  })
+
   it('npm start serves the default database on AGOR_PORT, and CLI runs on the default database go through it', async () => {
     const home = tempDir()
     const daemon = await npmStart({ HOME: home, AGOR_PORT: '0' })

@@ -49,11 +49,17 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
     )
     .action(async (options: { host?: string; port?: number }, command: Command) => {
       const { output, options: global } = Context.of(command)
-      const [{ openStore }, { createServer }, { redact }] = await Promise.all([
-        import('../service/store.js'),
-        import('../service/server.js'),
-        import('../db/config.js')
-      ])
+      const [{ openStore }, { assertHostAllowed, createServer, serverHost }, { redact }, auth] =
+        await Promise.all([
+          import('../service/store.js'),
+          import('../service/server.js'),
+          import('../db/config.js'),
+          import('../service/auth-options.js')
+        ])
+      // refused before the database is opened (and perhaps created) for nothing
+      const authOptions = auth.authFromEnv()
+      if (authOptions) auth.checkAuthOptions(authOptions)
+      assertHostAllowed(serverHost(options.host), authOptions !== undefined)
       const store = await openStore({ url: global.db })
       const { path, mode, url } = store.config
       let server: Awaited<ReturnType<typeof createServer>>

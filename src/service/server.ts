@@ -63,6 +63,19 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
 }
 
+/** The address a server listens on: `host`, else AGOR_HOST, else 127.0.0.1. */
+export function serverHost(host?: string): string {
+  return host ?? process.env.AGOR_HOST ?? DEFAULT_HOST
+}
+
+/** Throws unless `host` may be served: loopback addresses always, others only with authentication. */
+export function assertHostAllowed(host: string, authentication: boolean): void {
+  if (isLoopback(host) || authentication) return
+  throw new Error(
+    `Refusing to listen on ${host} without authentication: anyone who can reach it could read and change every document. Set AGOR_API_KEY (16+ characters), or listen on 127.0.0.1.`
+  )
+}
+
 function portFrom(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const port = Number(value)
@@ -78,15 +91,11 @@ function portFrom(value: string | undefined): number | undefined {
  * await server.close(); await store.close()
  */
 export async function createServer(store: Store, options: ServerOptions = {}): Promise<AgorServer> {
-  const host = options.host ?? process.env.AGOR_HOST ?? DEFAULT_HOST
+  const host = serverHost(options.host)
   const port = options.port ?? portFrom(process.env.AGOR_PORT) ?? DEFAULT_PORT
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
   if (served.has(store)) throw new Error('This store is already served')
-  if (!isLoopback(host) && !store.authentication) {
-    throw new Error(
-      `Refusing to listen on ${host} without authentication: anyone who can reach it could read and change every document. Set AGOR_API_KEY (16+ characters), or listen on 127.0.0.1.`
-    )
-  }
+  assertHostAllowed(host, store.authentication)
   served.add(store)
   const { attachTransports } = await import('./transports.js')
   const app = attachTransports(store.app, store.documents, store.auth)
