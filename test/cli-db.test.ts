@@ -221,6 +221,11 @@ describe('db export and import', () => {
     })
     const truncated = variant((dir) => write(dir, 'tasks', lines(dir, 'tasks').slice(0, 700)))
     const badJson = variant((dir) => write(dir, 'boards', ['{"name":']))
+    const longer = variant((dir) => {
+      const [board] = lines(dir, 'boards')
+      const another = { ...JSON.parse(board!), board_id: '0199b73d-0000-7000-8000-0000000000b2' }
+      write(dir, 'boards', [board!, JSON.stringify(another)])
+    })
     const unknownCollection = variant((dir) => write(dir, 'widgets', ['{}']))
 
     const target = tempDb()
@@ -236,18 +241,21 @@ describe('db export and import', () => {
     })
     const before = await everything(store)
     const results = await Promise.all(
-      [invalidLast, dangling, truncated, badJson, unknownCollection, taken].map((dir) =>
+      [invalidLast, dangling, truncated, longer, badJson, unknownCollection, taken].map((dir) =>
         agor([...target.db, '--no-daemon', 'db', 'import', dir])
       )
     )
-    expect(results.map((r) => r.code)).toEqual([1, 1, 1, 1, 1, 1])
-    const [invalid, missing, short, broken, widgets, conflict] = results.map((r) => r.stderr)
+    expect(results.map((r) => r.code)).toEqual([1, 1, 1, 1, 1, 1, 1])
+    const [invalid, missing, short, long, broken, widgets, conflict] = results.map((r) => r.stderr)
     expect(invalid).toMatch(/^error: tasks\.jsonl line 1200: Invalid task: status: /)
     expect(missing).toBe(
       `error: tasks.jsonl: task ${JSON.parse(lines(dangling, 'tasks')[0]!).task_id}: session_id "0199b73d-0000-7000-8000-00000000dead" does not name an existing session\n`
     )
     expect(short).toBe(
       'error: tasks.jsonl holds 700 documents, the manifest says 1200: the export is incomplete\n'
+    )
+    expect(long).toBe(
+      'error: boards.jsonl holds 2 documents, the manifest says 1: the files are not of one export\n'
     )
     expect(broken).toBe('error: boards.jsonl line 1: not valid JSON\n')
     expect(widgets).toBe("error: widgets.jsonl: this version of agor-store has no collection 'widgets'\n")
