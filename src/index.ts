@@ -8,6 +8,14 @@
  */
 
 export {
+  type AgorClient,
+  type ClientService,
+  type ClientServices,
+  type ConnectOptions,
+  connect,
+  type Transport
+} from './client.js'
+export {
   backupDatabase,
   type CheckReport,
   checkDatabase,

@@ -1,4 +1,5 @@
-import { type AgorClient, connect, type Transport } from '../src/client.js'
+// connect as library users get it, from the package's entry
+import { type AgorClient, connect, type Transport } from '../src/index.js'
 import { type AgorServer, createServer } from '../src/service/server.js'
 import type { Store } from '../src/service/store.js'
 import { openTempStore } from './helpers.js'
