@@ -271,7 +271,8 @@ export async function importDocuments(
       before += file.bytes
       const expected = manifest?.counts[file.name]
       if (expected !== undefined && expected !== counts[file.name]) {
-        const why = counts[file.name]! < expected ? 'the export is incomplete' : 'the files are not of one export'
+        const why =
+          counts[file.name]! < expected ? 'the export is incomplete' : 'the files are not of one export'
         throw new BadRequest(
           `${file.name}.jsonl holds ${counts[file.name]} documents, the manifest says ${expected}: ${why}`
         )
