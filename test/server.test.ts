@@ -69,6 +69,68 @@ describe('REST', () => {
     expect(await served.store.collection('sessions').find({ query: { agent: marker } })).toEqual([])
   })
 
+  it('types long lists and many branches as it types short ones, and deletes exactly what they name', async () => {
+    const { http } = served
+    const session = (await http('POST', '/sessions', { agent: 'lists' })).body
+    const counts = Array.from({ length: 60 }, (_, i) => i)
+    await http(
+      'POST',
+      '/tasks',
+      counts.map((n) => ({ session_id: session.session_id, tool_use_count: n }))
+    )
+    const list = (op: string, values: number[]) => values.map((n) => `tool_use_count[${op}][]=${n}`).join('&')
+    const mine = `session_id=${session.session_id}`
+    const twentyFive = counts.slice(0, 25)
+    expect((await http('GET', `/tasks?${mine}&${list('$in', twentyFive)}`)).body.total).toBe(25)
+    const branches = twentyFive.map((n, i) => `$or[${i}][tool_use_count]=${n}`).join('&')
+    expect((await http('GET', `/tasks?${mine}&${branches}`)).body.total).toBe(25)
+
+    const removed = await http('DELETE', `/tasks?${mine}&${list('$nin', counts.slice(0, 21))}`)
+    expect(removed.body).toHaveLength(39)
+    const left = await served.store.collection('tasks').find({ query: { session_id: session.session_id } })
+    expect((left as { tool_use_count: number }[]).map((t) => t.tool_use_count).sort((a, b) => a - b)).toEqual(
+      counts.slice(0, 21)
+    )
+  })
+
+  it('a multi patch or remove acts on every match, or on the page its own $sort, $skip and $limit name', async () => {
+    const { http } = served
+    const agent = `pages-${Date.now()}`
+    const created = (
+      await http(
+        'POST',
+        '/sessions',
+        Array.from({ length: 8 }, (_, i) => ({ agent, title: `t${i}` }))
+      )
+    ).body
+    const ids = created.map((s: { session_id: string }) => s.session_id)
+    const oldestTwo = await http('DELETE', `/sessions?agent=${agent}&$sort[created_at]=1&$limit=2`)
+    expect(oldestTwo.body.map((s: { session_id: string }) => s.session_id)).toEqual(ids.slice(0, 2))
+    const patched = await http('PATCH', `/sessions?agent=${agent}&$sort[created_at]=1&$skip=4`, {
+      title: 'late'
+    })
+    expect(patched.body.map((s: { session_id: string }) => s.session_id)).toEqual(ids.slice(6))
+    const left = (await served.store
+      .collection('sessions')
+      .find({ query: { agent, $sort: { created_at: 1 } } })) as {
+      session_id: string
+      title: string
+    }[]
+    expect(left.map((s) => [s.session_id, s.title])).toEqual([
+      ...ids.slice(2, 6).map((id: string, i: number) => [id, `t${i + 2}`]),
+      ...ids.slice(6).map((id: string) => [id, 'late'])
+    ])
+    // more than the largest page of a find
+    const many = `many-${Date.now()}`
+    await http(
+      'POST',
+      '/sessions',
+      Array.from({ length: 600 }, () => ({ agent: many }))
+    )
+    expect((await http('DELETE', `/sessions?agent=${many}&$limit=550`)).body).toHaveLength(550)
+    expect((await http('DELETE', `/sessions?agent=${many}`)).body).toHaveLength(50)
+  })
+
   it('takes short ids in relation fields of data and queries', async () => {
     const { http, store } = served
     const session = (await http('POST', '/sessions', { agent: 'x' })).body

@@ -83,8 +83,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
   override async sanitizeQuery(params: DocumentParams = {}): Promise<Query> {
-    // Feathers reads $limit with parseInt and takes the default for what it cannot read ('1e9' is 1)
+    // Feathers reads these with parseInt and takes the default for what it cannot read ('1e9' is 1)
     queryCount(params.query?.$limit, '$limit')
+    queryCount(params.query?.$skip, '$skip')
     const query = await super.sanitizeQuery(params)
     return coerceQuery(this.collection.fields, query, params.provider)
   }
@@ -214,12 +215,15 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   /**
-   * The query of a patch or remove. Sanitising sets $limit to the page size, but a multi patch or
-   * remove affects every match.
+   * The query of a patch or remove: every match, or the page that the caller's own `$sort`,
+   * `$skip` and `$limit` select (`remove(null, { query: { $sort: { created_at: 1 }, $limit: 10 } })`
+   * removes the ten oldest). Sanitising sets `$limit` to the page size and caps it at the largest
+   * page, which must not cut a multi write short.
    */
   async sanitizeMultiQuery(params: DocumentParams): Promise<Query> {
     if (isEmptyQuery(params.query)) return {}
     const { $limit, ...query } = await this.sanitizeQuery(params)
-    return query
+    const limit = queryCount(params.query?.$limit, '$limit')
+    return limit === undefined ? query : { ...query, $limit: limit }
   }
 }

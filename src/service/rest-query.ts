@@ -3,11 +3,24 @@
  * drops keys named like Object.prototype members (`?constructor=1`) and `__proto__` keys, and a
  * dropped condition widens a query: `DELETE /sessions?constructor=1` would remove every session.
  * Here such keys are kept, and the query compiler refuses them as unknown fields, or, for
- * `__proto__`, refused at once.
+ * `__proto__`, refused at once. qs's other silent limits are raised to the query compiler's and
+ * made loud: by default it drops parameters after the 1,000th, turns lists of more than 20 values
+ * into objects (which the field coercion does not see) and keeps what is nested deeper than 5
+ * levels as one odd key.
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Middleware } from '@feathersjs/koa'
 import qs from 'qs'
+import { MAX_LIST, MAX_VALUES } from '../store/query.js'
+
+const OPTIONS: qs.IParseOptions = {
+  allowPrototypes: true,
+  arrayLimit: MAX_LIST,
+  parameterLimit: MAX_VALUES,
+  depth: 12,
+  strictDepth: true,
+  throwOnLimitExceeded: true
+}
 
 function decodeKey(key: string): string {
   try {
@@ -26,8 +39,16 @@ export const strictQuery: Middleware = async (ctx, next) => {
   const text = ctx.request.querystring
   if (text) {
     if (hasProtoKey(text)) throw new BadRequest('Invalid query: the key __proto__ is not allowed')
-    // an own property in front of Koa's getter, which would parse the text again without the option
-    Object.defineProperty(ctx.request, 'query', { value: qs.parse(text, { allowPrototypes: true }) })
+    let query: Record<string, unknown>
+    try {
+      query = qs.parse(text, OPTIONS)
+    } catch {
+      throw new BadRequest(
+        `Invalid query: at most ${MAX_VALUES} parameters, ${MAX_LIST} values in a list and 12 levels of nesting`
+      )
+    }
+    // an own property in front of Koa's getter, which would parse the text again without the options
+    Object.defineProperty(ctx.request, 'query', { value: query })
   }
   await next()
 }

@@ -255,7 +255,7 @@ export class QueryCompiler {
   }
 
   #list(field: Field, op: string, value: unknown): unknown[] {
-    // REST query strings with more than 20 items arrive as objects with numeric keys
+    // qs makes an object with numeric keys of a list it does not take as an array
     const list =
       Array.isArray(value) || !isPlainObject(value) || !Object.keys(value).every((k) => /^\d+$/.test(k))
         ? value
