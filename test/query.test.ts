@@ -128,6 +128,19 @@ describe('comparison operators', () => {
     expect(likeToGlob('a*b?[c]%_\\%')).toBe('a[*]b[?][[]c]*?%')
   })
 
+  it('patterns on timestamps match the ISO text that documents show', async () => {
+    const [first] = all
+    const created = String(first!.created_at)
+    const like = (pattern: string, op = '$like') => tasks().find({ query: { created_at: { [op]: pattern } } })
+    expect(ids(await like(created))).toEqual(where((d) => d.created_at === created))
+    expect(ids(await like(`${created.slice(0, 4)}-%`))).toEqual(ids(all))
+    expect(ids(await like(`${created.slice(0, 10).toLowerCase()}t%z`, '$ilike'))).toEqual(
+      where((d) => String(d.created_at).startsWith(created.slice(0, 10)))
+    )
+    expect(await like(`${created.slice(0, 4)}-%`, '$notlike')).toEqual([])
+    expect(await like(String(Date.parse(created)).slice(0, 4) + '%')).toEqual([])
+  })
+
   it('$or and $and nest', async () => {
     const query = {
       $or: [
@@ -190,6 +203,13 @@ describe('filters', () => {
       message_range: { end: 5 },
       git_state: { ref: 'main' }
     })
+    // a document without the field gets none, and no empty object on its way
+    const withoutModel = await tasks().create({ session_id: sessionId, git_state: { base_sha: 'abc' } })
+    const [selected] = await tasks().find({
+      query: { task_id: withoutModel.task_id, $select: ['git_state.ref', 'message_range.end', 'model'] }
+    })
+    expect(selected).toEqual({ task_id: withoutModel.task_id })
+    await tasks().remove(withoutModel.task_id)
   })
 })
 

@@ -75,6 +75,14 @@ function badQuery(message: string): BadRequest {
   return new BadRequest(message)
 }
 
+/**
+ * The ISO text of a timestamp column (stored as milliseconds), as documents show it, so that a
+ * pattern such as `2026-11%` matches what a client sees.
+ */
+function isoText(column: string): string {
+  return `(strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || printf('.%03dZ', ${column} % 1000))`
+}
+
 /** Converts a LIKE pattern (`%`, `_`, `\` escapes) to a case-sensitive GLOB pattern. */
 export function likeToGlob(pattern: string): string {
   let glob = ''
@@ -239,12 +247,13 @@ export class QueryCompiler {
       case '$notlike':
       case '$ilike': {
         if (typeof value !== 'string') throw badQuery(`${op} on '${field.name}' needs a string pattern`)
+        const text = field.kind === 'timestamp' ? isoText(column) : column
         if (op === '$ilike') {
           args.push(value)
-          return `${column} LIKE ? ESCAPE '\\'`
+          return `${text} LIKE ? ESCAPE '\\'`
         }
         args.push(likeToGlob(value))
-        return op === '$like' ? `${column} GLOB ?` : `(${column} IS NULL OR ${column} NOT GLOB ?)`
+        return op === '$like' ? `${text} GLOB ?` : `(${column} IS NULL OR ${text} NOT GLOB ?)`
       }
       default: {
         if (value === null) throw badQuery(`${op} on '${field.name}' needs a value, not null`)
@@ -321,22 +330,25 @@ export function project(doc: Document, select: readonly Field[] | undefined, idF
   if (!select) return doc
   const result: Document = { [idField]: doc[idField] }
   for (const field of select) {
+    // the values along the path; a field the document lacks leaves no empty parents behind
+    const values: unknown[] = []
     let source: unknown = doc
-    let target: Document = result
-    for (let i = 0; i < field.path.length; i++) {
-      const segment = field.path[i]!
+    for (const segment of field.path) {
       if (source === null || typeof source !== 'object') break
-      const value = (source as Record<string | number, unknown>)[segment]
-      if (value === undefined) break
-      if (i === field.path.length - 1) {
-        target[segment] = value
-      } else {
-        const next = target[segment]
-        if (!isPlainObject(next)) target[segment] = Array.isArray(value) ? [] : {}
-        target = target[segment] as Document
-      }
-      source = value
+      source = (source as Record<string | number, unknown>)[segment]
+      if (source === undefined) break
+      values.push(source)
     }
+    if (values.length < field.path.length) continue
+    let target: Document = result
+    field.path.forEach((segment, i) => {
+      if (i === field.path.length - 1) {
+        target[segment] = values[i]
+        return
+      }
+      if (!isPlainObject(target[segment])) target[segment] = Array.isArray(values[i]) ? [] : {}
+      target = target[segment] as Document
+    })
   }
   return result
 }
