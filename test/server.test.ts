@@ -183,6 +183,9 @@ describe('REST', () => {
     const socket = await served.client()
     expect(await socket.app.service('boards').shortIds({ ids })).toEqual(expected)
     await expect(socket.app.service('boards').shortIds({ ids: ['abc'] })).rejects.toMatchObject({ code: 400 })
+    // whole ids in any form a get takes
+    const loose = ids.map((id: string) => id.replaceAll('-', '').toUpperCase())
+    expect(await socket.app.service('boards').shortIds({ ids: loose })).toEqual(expected)
     const session = await socket.app.service('sessions').create({ agent: 'short' })
     expect(await socket.app.service('sessions').shortIds({ ids: [session.session_id] })).toEqual(
       await served.store.shortIds('sessions', [session.session_id])

@@ -11,7 +11,7 @@ import {
 } from '@feathersjs/adapter-commons'
 import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
-import { isCanonicalId } from '../ids.js'
+import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
 import { queryCount } from '../store/query.js'
@@ -75,10 +75,15 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
    */
   async shortIds(data: { ids: string[] }, _params?: DocumentParams): Promise<string[]> {
     const ids = data?.ids
-    if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS || !ids.every(isCanonicalId)) {
-      throw new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
-    }
-    return this.collection.shortIds(ids)
+    const refuse = () => new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
+    if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS) throw refuse()
+    // whole ids in any form that a get takes (any case, dashes optional), as canonical text
+    const canonical = ids.map((id) => {
+      const parsed = parseIdPrefix(id)
+      if (!parsed.full) throw refuse()
+      return parsed.text
+    })
+    return this.collection.shortIds(canonical)
   }
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
