@@ -138,7 +138,48 @@ describe('comparison operators', () => {
       where((d) => String(d.created_at).startsWith(created.slice(0, 10)))
     )
     expect(await like(`${created.slice(0, 4)}-%`, '$notlike')).toEqual([])
-    expect(await like(String(Date.parse(created)).slice(0, 4) + '%')).toEqual([])
+    expect(await like(`${String(Date.parse(created)).slice(0, 4)}%`)).toEqual([])
+  })
+
+  it('on free-form JSON, a value matches stored values of its own JSON type only', async () => {
+    const sessions = store.collection('sessions')
+    const values = [1, 2, 10, true, false, '1', '10', 'b', { a: 1 }, [1], null]
+    const made = await sessions.create([
+      ...values.map((prio) => ({ agent: 'typed', custom_context: { prio } })),
+      { agent: 'typed' }
+    ])
+    const prioOf = (d: Record<string, unknown>) => (d.custom_context as { prio?: unknown } | undefined)?.prio
+    const find = async (prio: unknown) =>
+      (
+        (await sessions.find({ query: { agent: 'typed', 'custom_context.prio': prio } })) as Record<
+          string,
+          unknown
+        >[]
+      )
+        .map(prioOf)
+        .map((v) => JSON.stringify(v))
+        .sort()
+    const expected = (predicate: (v: unknown) => boolean) =>
+      made
+        .map(prioOf)
+        .filter(predicate)
+        .map((v) => JSON.stringify(v))
+        .sort()
+    const num = (v: unknown): v is number => typeof v === 'number'
+    const str = (v: unknown): v is string => typeof v === 'string'
+    expect(await find(1)).toEqual(expected((v) => v === 1))
+    expect(await find(true)).toEqual(expected((v) => v === true))
+    expect(await find('1')).toEqual(expected((v) => v === '1'))
+    expect(await find({ $ne: 1 })).toEqual(expected((v) => v !== 1))
+    expect(await find({ $in: [1, 'b', false] })).toEqual(expected((v) => v === 1 || v === 'b' || v === false))
+    expect(await find({ $nin: [1, '1'] })).toEqual(expected((v) => v !== 1 && v !== '1'))
+    expect(await find({ $gt: 1 })).toEqual(expected((v) => num(v) && v > 1))
+    expect(await find({ $lt: 'a' })).toEqual(expected((v) => str(v) && v < 'a'))
+    expect(await find({ $between: [1, 5] })).toEqual(expected((v) => num(v) && v >= 1 && v <= 5))
+    expect(await find({ $like: '1%' })).toEqual(expected((v) => str(v) && v.startsWith('1')))
+    expect(await find({ $like: '[%' })).toEqual([])
+    expect(await find({ $notlike: '1%' })).toEqual(expected((v) => !(str(v) && v.startsWith('1'))))
+    await sessions.remove(null, { query: { agent: 'typed' } })
   })
 
   it('$or and $and nest', async () => {

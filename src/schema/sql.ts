@@ -20,11 +20,20 @@ export function quoteIdent(name: string): string {
  * jsonExtract(['git_state', 'ref']) // "data" ->> '$.git_state.ref'
  */
 export function jsonExtract(path: readonly (string | number)[]): string {
-  let jsonPath = '$'
+  return `"data" ->> '${jsonPath(path)}'`
+}
+
+/** The JSON type (`text`, `integer`, `real`, `true`, `false`, `object`, …) at a path of `data`. */
+export function jsonTypeAt(path: readonly (string | number)[]): string {
+  return `json_type("data", '${jsonPath(path)}')`
+}
+
+function jsonPath(path: readonly (string | number)[]): string {
+  let text = '$'
   for (const segment of path) {
-    if (typeof segment === 'number') jsonPath += `[${segment}]`
-    else if (SAFE_SEGMENT.test(segment)) jsonPath += `.${segment}`
+    if (typeof segment === 'number') text += `[${segment}]`
+    else if (SAFE_SEGMENT.test(segment)) text += `.${segment}`
     else throw new Error(`Unsafe JSON path segment ${JSON.stringify(segment)}`)
   }
-  return `"data" ->> '${jsonPath}'`
+  return text
 }

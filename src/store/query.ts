@@ -7,7 +7,7 @@ import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '@libsql/client'
 import type { AnyDefinition } from '../schema/collection.js'
 import { describePath, type FieldKind } from '../schema/fields.js'
-import { jsonExtract, quoteIdent, SAFE_SEGMENT } from '../schema/sql.js'
+import { jsonExtract, jsonTypeAt, quoteIdent, SAFE_SEGMENT } from '../schema/sql.js'
 import { isPlainObject } from './merge.js'
 import type { Document } from './row.js'
 import { toMillis } from './row.js'
@@ -25,6 +25,8 @@ export interface Field {
   kind: FieldKind | 'timestamp'
   /** True for the id field and relation columns: short ids are resolved before compiling. */
   isReference: boolean
+  /** For a free-form JSON field: the expression of the stored value's JSON type. */
+  typeSql?: string
 }
 
 /** A compiled `find`: the WHERE clause with its values, the order, and the page. */
@@ -73,6 +75,22 @@ export function queryCount(value: unknown, name: string): number | undefined {
 
 function badQuery(message: string): BadRequest {
   return new BadRequest(message)
+}
+
+/**
+ * `condition`, on a free-form JSON field only where the stored value has the JSON type of `value`:
+ * SQLite compares across types (`->>` reads true as 1, an object as its JSON text, and any text
+ * sorts after any number), which a query on `custom_context.priority` must not.
+ */
+function typed(field: Field, value: unknown, condition: string): string {
+  if (!field.typeSql) return condition
+  const type =
+    typeof value === 'string'
+      ? `= 'text'`
+      : typeof value === 'number'
+        ? `IN ('integer', 'real')`
+        : `IN ('true', 'false')`
+  return `(${field.typeSql} ${type} AND ${condition})`
 }
 
 /**
@@ -139,7 +157,8 @@ export class QueryCompiler {
     }
     const info = this.#columns.has(String(path[0])) ? undefined : describePath(this.#def.schema, path)
     if (!info) throw badQuery(`Unknown field '${name}' in ${this.#def.name} query`)
-    return { name, path, sql: jsonExtract(path), kind: info.kind, isReference: false }
+    const typeSql = info.kind === 'any' ? jsonTypeAt(path) : undefined
+    return { name, path, sql: jsonExtract(path), kind: info.kind, isReference: false, typeSql }
   }
 
   /** Compiles the conditions of a query (filters such as `$sort` are ignored here). */
@@ -203,7 +222,7 @@ export class QueryCompiler {
   #equals(field: Field, value: unknown, args: InValue[]): string {
     if (value === null) return `${field.sql} IS NULL`
     args.push(this.#value(field, value))
-    return `${field.sql} = ?`
+    return typed(field, value, `${field.sql} = ?`)
   }
 
   #operator(field: Field, op: string, value: unknown, args: InValue[]): string {
@@ -212,6 +231,7 @@ export class QueryCompiler {
     switch (op) {
       case '$ne':
         if (value === null) return `${column} IS NOT NULL`
+        if (field.typeSql) return `NOT coalesce(${this.#equals(field, value, args)}, 0)`
         args.push(this.#value(field, value))
         return `${column} IS NOT ?`
       case '$in':
@@ -219,6 +239,14 @@ export class QueryCompiler {
         const list = this.#list(field, op, value)
         const values = list.filter((v) => v !== null)
         const hasNull = values.length < list.length
+        if (field.typeSql) {
+          const any = [
+            ...values.map((v) => this.#equals(field, v, args)),
+            ...(hasNull ? [`${column} IS NULL`] : [])
+          ]
+          const matches = any.length ? `(${any.join(' OR ')})` : '0'
+          return op === '$in' ? matches : `NOT coalesce(${matches}, 0)`
+        }
         for (const v of values) args.push(this.#value(field, v))
         const marks = values.map(() => '?').join(', ')
         if (op === '$in') {
@@ -239,26 +267,22 @@ export class QueryCompiler {
           throw badQuery(`${op} on '${field.name}' needs [min, max]`)
         }
         args.push(this.#value(field, value[0]), this.#value(field, value[1]))
-        return op === '$between'
-          ? `${column} BETWEEN ? AND ?`
-          : `(${column} IS NULL OR ${column} NOT BETWEEN ? AND ?)`
+        const between = typed(field, value[0], `${column} BETWEEN ? AND ?`)
+        return op === '$between' ? between : `NOT coalesce(${between}, 0)`
       }
       case '$like':
       case '$notlike':
       case '$ilike': {
         if (typeof value !== 'string') throw badQuery(`${op} on '${field.name}' needs a string pattern`)
         const text = field.kind === 'timestamp' ? isoText(column) : column
-        if (op === '$ilike') {
-          args.push(value)
-          return `${text} LIKE ? ESCAPE '\\'`
-        }
-        args.push(likeToGlob(value))
-        return op === '$like' ? `${text} GLOB ?` : `(${column} IS NULL OR ${text} NOT GLOB ?)`
+        args.push(op === '$ilike' ? value : likeToGlob(value))
+        const like = typed(field, value, op === '$ilike' ? `${text} LIKE ? ESCAPE '\\'` : `${text} GLOB ?`)
+        return op === '$notlike' ? `NOT coalesce(${like}, 0)` : like
       }
       default: {
         if (value === null) throw badQuery(`${op} on '${field.name}' needs a value, not null`)
         args.push(this.#value(field, value))
-        return `${column} ${COMPARISONS[op]} ?`
+        return typed(field, value, `${column} ${COMPARISONS[op]} ?`)
       }
     }
   }
