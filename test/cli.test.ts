@@ -369,10 +369,10 @@ describe('writes', () => {
     )
     expect(done.completed_at).toBe(done.updated_at)
     const missing = await agor([...db, 'task', 'create', '--session', 'ffffffff'])
-    expect(missing).toMatchObject({
-      code: 1,
-      stderr: 'error: session_id "ffffffff" does not name an existing session\n'
-    })
+    // at the terminal, a --session that names nothing is not found, like an id argument
+    expect(missing).toMatchObject({ code: 3, stderr: "error: No session matches 'ffffffff'\n" })
+    const listed = await agor([...db, 'task', 'list', '--session', 'ffffffff'])
+    expect(listed).toMatchObject({ code: 3, stderr: "error: No session matches 'ffffffff'\n" })
 
     expect((await agor([...db, 'session', 'delete', String(session.session_id)])).code).toBe(0)
     const store = await open(path)

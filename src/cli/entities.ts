@@ -5,7 +5,7 @@
 import { type Command, Option } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
-import type { Doc, DocumentsApi } from './backend.js'
+import type { Backend, Doc, DocumentsApi } from './backend.js'
 import { Context } from './context.js'
 import { ENTITIES, type Entity } from './entity-specs.js'
 import { UsageError } from './errors.js'
@@ -32,6 +32,28 @@ function writeFlags(entity: Entity, def: AnyDefinition): FieldFlag[] {
   return def.statuses
     ? [...entity.flags, { flags: '--status <status>', field: 'status', description: '' }]
     : entity.flags
+}
+
+/**
+ * The options with every flag that names another document (`--session 0199b73d`) resolved to its
+ * whole id, so that a prefix that names nothing is "not found" (exit 3) and an ambiguous one
+ * lists its candidates (exit 4), as for an id argument, rather than the 400 of a write that names
+ * a missing document or an empty list.
+ */
+async function withReferences(
+  backend: Backend,
+  flags: readonly FieldFlag[],
+  options: Record<string, unknown>
+): Promise<Record<string, unknown>> {
+  const resolved = { ...options }
+  for (const flag of flags) {
+    const key = optionKey(flag)
+    const value = resolved[key]
+    if (!flag.references || typeof value !== 'string') continue
+    const doc = await backend.service(flag.references).get(value)
+    resolved[key] = doc[collections[flag.references].idField]
+  }
+  return resolved
 }
 
 function nothingGiven(doc: Doc | Doc[]): boolean {
@@ -90,12 +112,13 @@ function registerEntity(program: Command, entity: Entity): void {
     )
     .action(async (options, command: Command) =>
       Context.run(command, async (context) => {
+        const backend = await context.backend()
+        const resolved = await withReferences(backend, entity.filters ?? [], options)
         const extra: Doc = {}
         for (const filter of entity.filters ?? []) {
-          const value = options[optionKey(filter)]
+          const value = resolved[optionKey(filter)]
           if (value !== undefined) extra[filter.field] = value
         }
-        const backend = await context.backend()
         const api = backend.service(entity.name)
         const page = await api.find(listQuery(options, def.statuses, extra))
         if (context.output.json) return printJson(context.output, page)
@@ -135,8 +158,10 @@ function registerEntity(program: Command, entity: Entity): void {
     )
     .action(async (options, command: Command) =>
       Context.run(command, async (context) => {
-        const doc = documentFrom(options, writeFlags(entity, def), true)
-        const api = (await context.backend()).service(entity.name)
+        const backend = await context.backend()
+        const flags = writeFlags(entity, def)
+        const doc = documentFrom(await withReferences(backend, flags, options), flags, true)
+        const api = backend.service(entity.name)
         await printWritten(context, api, def, 'Created', await api.create(doc))
       })
     )
@@ -153,10 +178,12 @@ function registerEntity(program: Command, entity: Entity): void {
     )
     .action(async (id: string, options, command: Command) =>
       Context.run(command, async (context) => {
-        const doc = documentFrom(options, writeFlags(entity, def))
+        const backend = await context.backend()
+        const flags = writeFlags(entity, def)
+        const doc = documentFrom(await withReferences(backend, flags, options), flags)
         if (Array.isArray(doc) || nothingGiven(doc))
           throw new UsageError('Nothing to update: give flags or --data')
-        const api = (await context.backend()).service(entity.name)
+        const api = backend.service(entity.name)
         const written = options.replace ? await api.update(id, doc) : await api.patch(id, doc)
         await printWritten(context, api, def, 'Updated', written)
       })

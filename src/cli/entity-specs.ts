@@ -44,6 +44,7 @@ export const ENTITIES: Entity[] = [
       {
         flags: '--session <id>',
         field: 'session_id',
+        references: 'sessions',
         description: 'the session (short id; required on create)'
       },
       { flags: '--description <text>', field: 'description', description: 'what the task is' },
@@ -53,7 +54,12 @@ export const ENTITIES: Entity[] = [
     ],
     columns: sessionColumn,
     filters: [
-      { flags: '--session <id>', field: 'session_id', description: 'only tasks of this session (short id)' }
+      {
+        flags: '--session <id>',
+        field: 'session_id',
+        references: 'sessions',
+        description: 'only tasks of this session (short id)'
+      }
     ],
     examples: {
       create: `agor task create --session 0199b73d --description "Write the tests"`,

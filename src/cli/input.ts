@@ -3,6 +3,7 @@
  * `--data '<json>'`, `--data @file.json` or `--data @-` (standard input). Flags win over --data.
  */
 import { readFileSync } from 'node:fs'
+import type { CollectionName } from '../schema/index.js'
 import { isPlainObject, mergePatch } from '../store/merge.js'
 import type { Doc } from './backend.js'
 import { UsageError } from './errors.js'
@@ -14,6 +15,8 @@ export interface FieldFlag {
   /** The field it sets: `agent`, `git_state.ref`. */
   field: string
   description: string
+  /** The collection whose document the value names (by a short id). */
+  references?: CollectionName
 }
 
 /** Commander's name of a flag's value: `--remote-url <url>` → `remoteUrl`. */
