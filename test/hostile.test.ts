@@ -239,7 +239,11 @@ describe('a fixed corpus of hostile requests', () => {
       ['create', { not: 'a path' }, {}, {}],
       ['create', 'constructor', {}, {}],
       ['get', 'sessions/__proto__', 'x', {}],
-      ['shortIds', 'sessions', { ids: ['x'] }, {}]
+      ['shortIds', 'sessions', { ids: ['x'] }, {}],
+      // own __proto__ keys, as JSON.parse makes them: dropped, they would widen the write to every row
+      ['remove', 'sessions', null, JSON.parse('{"__proto__":{"agent":"nobody"}}')],
+      ['patch', 'sessions', null, { title: 'all' }, JSON.parse('{"__proto__":{"agent":"nobody"}}')],
+      ['find', 'sessions', JSON.parse('{"$sort":{"__proto__":1}}')]
     ]
     for (const [method, path, ...args] of calls) {
       const error = await emit(method, path, ...args)
@@ -369,5 +373,19 @@ describe('generated hostile requests', () => {
     )
     expect(unexpected).toEqual([])
     expect((await served.http('GET', '/health')).status).toBe(200)
+  })
+})
+
+describe('own __proto__ keys in a query through the library', () => {
+  it('are a 400 and remove nothing', async () => {
+    const before = await checksum()
+    const boards = served.store.service('boards')
+    const query = JSON.parse('{"__proto__":{"name":"nobody"}}')
+    await expect(boards.remove(null, { query })).rejects.toMatchObject({
+      code: 400,
+      message: 'Invalid query: the key __proto__ is not allowed'
+    })
+    await expect(boards.find({ query: JSON.parse('{"$or":[{"name":"board"}],"__proto__":{}}') })).rejects.toMatchObject({ code: 400 })
+    expect(await checksum()).toBe(before)
   })
 })

@@ -14,6 +14,7 @@ import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
+import { hasProtoKey } from '../store/input.js'
 import { queryCount } from '../store/query.js'
 import { coerceQuery } from './query-coercion.js'
 
@@ -36,7 +37,7 @@ export type DocumentParams = AdapterParams<Query>
  * add is the page size, which only find uses, and on a get it costs about a fifth of the call.
  */
 function isEmptyQuery(query: Query | undefined): boolean {
-  return !query || Object.keys(query).length === 0
+  return !query || (Object.keys(query).length === 0 && !hasProtoKey(query))
 }
 
 /**
@@ -88,6 +89,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
   override async sanitizeQuery(params: DocumentParams = {}): Promise<Query> {
+    if (hasProtoKey(params.query)) throw new BadRequest('Invalid query: the key __proto__ is not allowed')
     // Feathers reads these with parseInt and takes the default for what it cannot read ('1e9' is 1)
     queryCount(params.query?.$limit, '$limit')
     queryCount(params.query?.$skip, '$skip')

@@ -49,3 +49,28 @@ export function assertPlainJson(root: unknown, what: string): void {
     }
   }
 }
+
+/**
+ * True when a `__proto__` key hides in `root`: as an own key (JSON.parse makes them, as
+ * socket.io's parser does), or already turned into a prototype (Feathers' socket transport copies
+ * the query with Object.assign, which does that). Either way code reading the keys would not see
+ * the condition, and a dropped condition widens a multi patch or remove to the whole collection.
+ */
+export function hasProtoKey(root: unknown): boolean {
+  // bounded by depth, not by a visited set: the query compiler refuses deeper nesting anyway
+  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }]
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!
+    if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) continue
+    if (Object.hasOwn(value, '__proto__') || isPrototypeFromData(Object.getPrototypeOf(value))) return true
+    for (const item of Object.values(value)) stack.push({ value: item, depth: depth + 1 })
+  }
+  return false
+}
+
+/** A prototype that is data, not a class's or a built-in's prototype (those own their constructor). */
+function isPrototypeFromData(proto: object | null): boolean {
+  if (proto === null || proto === Object.prototype) return false
+  const constructor: unknown = Object.hasOwn(proto, 'constructor') ? Reflect.get(proto, 'constructor') : undefined
+  return !(typeof constructor === 'function' && constructor.prototype === proto)
+}
