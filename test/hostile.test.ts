@@ -385,7 +385,9 @@ describe('own __proto__ keys in a query through the library', () => {
       code: 400,
       message: 'Invalid query: the key __proto__ is not allowed'
     })
-    await expect(boards.find({ query: JSON.parse('{"$or":[{"name":"board"}],"__proto__":{}}') })).rejects.toMatchObject({ code: 400 })
+    await expect(
+      boards.find({ query: JSON.parse('{"$or":[{"name":"board"}],"__proto__":{}}') })
+    ).rejects.toMatchObject({ code: 400 })
     expect(await checksum()).toBe(before)
   })
 })

@@ -71,6 +71,6 @@ export function hasProtoKey(root: unknown): boolean {
 /** A prototype that is data, not a class's or a built-in's prototype (those own their constructor). */
 function isPrototypeFromData(proto: object | null): boolean {
   if (proto === null || proto === Object.prototype) return false
-  const constructor: unknown = Object.hasOwn(proto, 'constructor') ? Reflect.get(proto, 'constructor') : undefined
-  return !(typeof constructor === 'function' && constructor.prototype === proto)
+  const owner: unknown = Object.hasOwn(proto, 'constructor') ? Reflect.get(proto, 'constructor') : undefined
+  return !(typeof owner === 'function' && owner.prototype === proto)
 }
