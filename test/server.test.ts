@@ -451,4 +451,33 @@ describe('shutdown', () => {
     await expect(fetch(`${other.server.url}/health`)).rejects.toThrow()
     await other.store.close()
   })
+
+  it('answers requests that arrive while it drains, asking the client to close the connection', async () => {
+    const other = await serve()
+    let releaseDatabase = () => {}
+    const held = other.store.documents.db.transaction('write', async (tx) => {
+      await tx.execute('SELECT 1')
+      await new Promise<void>((resolve) => (releaseDatabase = resolve))
+    })
+    const first = other.http('POST', '/boards', { name: 'first' })
+    await waitFor(() => other.store.app.get('inFlight').count > 0, 'the first request to arrive')
+    const closing = other.server.close()
+    // sent after close() began, as a request queued behind a busy event loop would be read
+    const late = fetch(`${other.server.url}/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'late' })
+    })
+    await waitFor(() => other.store.app.get('inFlight').count > 1, 'the late request to arrive')
+    releaseDatabase()
+    await held
+    expect((await first).status).toBe(201)
+    const response = await late
+    expect(response.status).toBe(201)
+    expect(response.headers.get('connection')).toBe('close')
+    await closing
+    const names = (await other.store.collection('boards').find({ paginate: false })).map((b) => b.name)
+    expect(names.sort()).toEqual(['first', 'late'])
+    await other.store.close()
+  })
 })

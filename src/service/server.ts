@@ -113,12 +113,17 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const address = http.address() as AddressInfo
   let closing: Promise<void> | undefined
 
-  // No new connections; requests and socket calls in progress finish (for up to shutdownTimeout);
-  // then sockets are disconnected and whatever is left is cut.
+  // Requests and socket calls finish, and so do requests that arrive meanwhile: a client may have
+  // sent one on a connection the busy event loop had not accepted or read yet, and closing the
+  // listener at once would reset it. Responses say `Connection: close` in the meantime. When
+  // nothing has been in progress for a moment (or after shutdownTimeout) the listener closes,
+  // sockets are disconnected and whatever is left is cut.
   async function close(): Promise<void> {
-    const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
+    const inFlight = app.get('inFlight')
+    inFlight.closing = true
     const deadline = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
-    await Promise.race([app.get('inFlight').drained(), deadline(shutdownTimeout)])
+    await Promise.race([inFlight.settled(100), deadline(shutdownTimeout)])
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
     app.io?.close()
     await Promise.race([stopped, deadline(1000)])
     http.closeAllConnections()
