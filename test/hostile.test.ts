@@ -197,6 +197,11 @@ describe('a fixed corpus of hostile requests', () => {
       ],
       ['DELETE', '/health', undefined, 405, '/health answers GET, not DELETE']
     ]
+    const gzipped = await served.http('POST', '/sessions', 'not gzip', { 'content-encoding': 'gzip' })
+    expect(gzipped).toMatchObject({
+      status: 400,
+      body: { message: 'The request body does not match its Content-Encoding' }
+    })
     for (const [method, path, body, code, message] of cases) {
       const { status, body: answer } = await served.http(method, path, body)
       expect({ status, message: answer?.message }, `${method} ${path}`).toEqual({ status: code, message })

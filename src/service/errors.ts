@@ -20,6 +20,9 @@ export function toClientError(error: unknown, where: string): FeathersError {
   const status = (error as { status?: unknown })?.status
   if (status === 413) return new PayloadTooLarge('The request body is too large')
   if (status === 400 || status === 415 || status === 422) return bodyError(String((error as Error).message))
+  // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR) carry no status: a body that does not decompress
+  if (String((error as { code?: unknown })?.code).startsWith('Z_'))
+    return new BadRequest('The request body does not match its Content-Encoding')
   errorLog.report(error, where)
   return new GeneralError('Internal server error')
 }
