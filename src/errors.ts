@@ -16,9 +16,11 @@ import {
 /** An id or id prefix that is not of the accepted form (400). */
 export class InvalidIdError extends BadRequest {
   constructor(input: unknown, rule: string) {
+    // long input is cut: a message that echoes 100 kB helps no one
+    const text = typeof input === 'string' && input.length > 64 ? `${input.slice(0, 64)}…` : input
     const shown =
-      typeof input === 'string' ? JSON.stringify(input) : `(${input === null ? 'null' : typeof input})`
-    super(`Invalid id ${shown}: ${rule}`, { input: typeof input === 'string' ? input : null })
+      typeof text === 'string' ? JSON.stringify(text) : `(${input === null ? 'null' : typeof input})`
+    super(`Invalid id ${shown}: ${rule}`, { input: typeof text === 'string' ? text : null })
   }
 }
 

@@ -65,6 +65,32 @@ describe('short ids of 1,000 sessions created in one call', () => {
       expect((await sessions.get(input)).session_id).toBe(id)
     }
   })
+
+  it('are the same for an id written in any form a get takes, and refuse anything but whole ids', async () => {
+    const sessions = store.collection('sessions')
+    const forms = ids.slice(0, 50).flatMap((id) => [id.toUpperCase(), id.replaceAll('-', '')])
+    const expected = shorts.slice(0, 50).flatMap((short) => [short, short])
+    expect(await sessions.shortIds(forms)).toEqual(expected)
+    for (const bad of [ids[0]!.slice(0, 8), 'zz', "'; drop table sessions; --", `${ids[0]}0`]) {
+      await expect(sessions.shortIds([bad])).rejects.toThrow(InvalidIdError)
+    }
+    expect((await sessions.find({ query: { $limit: 0 }, paginate: {} })).total).toBe(1000)
+  })
+
+  it('of a collection that does not exist is a 400, as a rejected promise', async () => {
+    for (const name of ['nope', 'constructor', 'toString']) {
+      await expect(store.shortId(name as 'sessions', ids[0]!)).rejects.toMatchObject({ code: 400 })
+    }
+  })
+
+  it('an id too long to echo is cut in the error message', async () => {
+    const error = await store
+      .collection('sessions')
+      .get('x'.repeat(100_000))
+      .catch((e: InvalidIdError) => e)
+    expect(error).toBeInstanceOf(InvalidIdError)
+    expect((error as InvalidIdError).message.length).toBeLessThan(200)
+  })
 })
 
 describe('an ambiguous prefix', () => {

@@ -11,7 +11,6 @@ import {
 } from '@feathersjs/adapter-commons'
 import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
-import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
 import { hasProtoKey } from '../store/input.js'
@@ -78,13 +77,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     const ids = data?.ids
     const refuse = () => new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
     if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS) throw refuse()
-    // whole ids in any form that a get takes (any case, dashes optional), as canonical text
-    const canonical = ids.map((id) => {
-      const parsed = parseIdPrefix(id)
-      if (!parsed.full) throw refuse()
-      return parsed.text
-    })
-    return this.collection.shortIds(canonical)
+    return this.collection.shortIds(ids)
   }
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */

@@ -63,12 +63,12 @@ export class Store {
    * @example
    * await store.shortId('sessions', session.session_id) // '0199b73d'
    */
-  shortId(name: CollectionName, id: string): Promise<string> {
+  async shortId(name: CollectionName, id: string): Promise<string> {
     return this.documents.collection(name).shortId(id)
   }
 
   /** The short ids of many documents, in one statement. */
-  shortIds(name: CollectionName, ids: readonly string[]): Promise<string[]> {
+  async shortIds(name: CollectionName, ids: readonly string[]): Promise<string[]> {
     return this.documents.collection(name).shortIds(ids)
   }
 

@@ -6,7 +6,12 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { InStatement, InValue } from '@libsql/client'
 import type { Database } from '../db/database.js'
-import { DatabaseUnavailableError, DocumentNotFoundError, MissingReferenceError } from '../errors.js'
+import {
+  DatabaseUnavailableError,
+  DocumentNotFoundError,
+  InvalidIdError,
+  MissingReferenceError
+} from '../errors.js'
 import { isCanonicalId, newId, parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -261,9 +266,18 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return (await this.shortIds([id]))[0]!
   }
 
-  /** The shortest unique prefix (at least 8 hex digits) of each id, in one statement. */
+  /**
+   * The shortest unique prefix (at least 8 hex digits) of each id, in one statement. Ids may be
+   * written in any form a get takes (any case, dashes optional); an id that no document has gets
+   * the prefix that would tell it apart from its neighbours.
+   */
   async shortIds(ids: readonly string[]): Promise<string[]> {
-    return this.#resolver.shortIds(ids)
+    const canonical = ids.map((id) => {
+      const parsed = parseIdPrefix(id)
+      if (!parsed.full) throw new InvalidIdError(id, 'expected a whole id')
+      return parsed.text
+    })
+    return this.#resolver.shortIds(canonical)
   }
 
   /**

@@ -2,6 +2,7 @@
  * The documents of one database: its migrations, a collection per definition and the session
  * genealogy. This is the store below the Feathers services.
  */
+import { BadRequest } from '@feathersjs/errors'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
 import { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
@@ -38,13 +39,12 @@ export class Documents {
 
   /** The collection called `name`. */
   collection<N extends CollectionName>(name: N): StoreCollections[N] {
-    const collection = this.collections[name]
-    if (!collection) throw new Error(`Unknown collection '${String(name)}'`)
-    return collection
+    if (!Object.hasOwn(this.collections, name)) throw new BadRequest(`Unknown collection '${String(name)}'`)
+    return this.collections[name]
   }
 
   /** The short id that people see for a document id (at least 8 hex digits, unique in its table). */
-  shortId(name: CollectionName, id: string): Promise<string> {
+  async shortId(name: CollectionName, id: string): Promise<string> {
     return this.collection(name).shortId(id)
   }
 
