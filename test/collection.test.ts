@@ -210,6 +210,11 @@ describe('patch', () => {
     expect((await stored('tasks', 'task_id', task.task_id))?.data.completed_at).toBe(done.updated_at)
     const again = await tasks.patch(task.task_id, { status: 'failed' })
     expect(again.completed_at).toBe(done.completed_at)
+    // neither a replace that leaves it out nor a patch to null erases it while the task is finished
+    const replaced = await tasks.update(task.task_id, { session_id: session.session_id, status: 'failed' })
+    expect(replaced.completed_at).toBe(done.completed_at)
+    await tasks.patch(task.task_id, { completed_at: null })
+    expect((await stored('tasks', 'task_id', task.task_id))?.data.completed_at).toBe(done.completed_at)
     const rerun = await tasks.patch(task.task_id, { status: 'running' })
     expect(rerun.completed_at).toBeNull()
   })

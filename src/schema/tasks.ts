@@ -30,11 +30,13 @@ export const tasks = defineCollection({
   relations: { session_id: { target: () => sessions, onDelete: 'cascade' } },
   summary: (t) => firstLine(t.description ?? t.full_prompt ?? ''),
   // completed_at records when the task finished: set when the status becomes completed or failed
-  // (unless the write gives it), cleared when the task is running again.
+  // (unless the write gives it), kept while it stays finished (an update that leaves it out, or a
+  // patch to null, does not erase it), cleared when the task is running again.
   beforeWrite: (next, previous) => {
     const finished = FINISHED.has(next.status)
     const wasFinished = previous !== undefined && FINISHED.has(previous.status)
-    if (finished && !wasFinished && next.completed_at == null) next.completed_at = next.updated_at
+    if (finished && next.completed_at == null)
+      next.completed_at = (wasFinished ? previous.completed_at : undefined) ?? next.updated_at
     if (!finished && next.completed_at != null && (wasFinished || previous === undefined))
       next.completed_at = null
   }
