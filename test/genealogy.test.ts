@@ -125,11 +125,49 @@ describe('session genealogy', () => {
     expect(b.forked_from_session_id).toBe(parent.session_id)
   })
 
-  it('a cycle patched in by hand does not hang the recursive queries', async () => {
+  it('a write that would make a session its own ancestor is a 400 and changes nothing', async () => {
+    const sessions = store.collection('sessions')
+    const root = await sessions.create({ agent: 'x', title: 'loop root' })
+    const child = await store.genealogy.spawn(root.session_id, { title: 'loop child' })
+    const grandchild = await store.genealogy.spawn(child.session_id, { title: 'loop grandchild' })
+    const refused = [
+      () => sessions.patch(root.session_id, { parent_session_id: root.session_id }),
+      () => sessions.patch(root.session_id, { parent_session_id: grandchild.session_id.slice(0, 23) }),
+      () => sessions.update(child.session_id, { agent: 'x', parent_session_id: grandchild.session_id }),
+      () => sessions.patch(root.session_id, { forked_from_session_id: root.session_id }),
+      () =>
+        sessions.patch(
+          null,
+          { parent_session_id: child.session_id },
+          { query: { title: { $like: 'loop%' } } }
+        )
+    ]
+    for (const write of refused) {
+      await expect(write()).rejects.toMatchObject({
+        code: 400,
+        message: expect.stringMatching(/own ancestor/)
+      })
+    }
+    expect((await sessions.get(root.session_id)).parent_session_id ?? null).toBeNull()
+    expect((await sessions.get(child.session_id)).parent_session_id).toBe(root.session_id)
+    expect((await sessions.get(root.session_id)).forked_from_session_id ?? null).toBeNull()
+    // moving a session under another branch is fine
+    const other = await sessions.create({ agent: 'x', title: 'other root' })
+    await sessions.patch(child.session_id, { parent_session_id: other.session_id })
+    expect((await store.genealogy.ancestors(grandchild.session_id)).map((s) => s.title)).toEqual([
+      'loop child',
+      'other root'
+    ])
+  })
+
+  it('a cycle written by hand does not hang the recursive queries', async () => {
     const sessions = store.collection('sessions')
     const a = await sessions.create({ agent: 'x', title: 'cycle a' })
     const b = await store.genealogy.spawn(a.session_id, { title: 'cycle b' })
-    await sessions.patch(a.session_id, { parent_session_id: b.session_id })
+    await store.db.execute({
+      sql: 'UPDATE sessions SET parent_session_id = ? WHERE session_id = ?',
+      args: [b.session_id, a.session_id]
+    })
     expect((await store.genealogy.ancestors(a.session_id)).map((s) => s.title).sort()).toEqual([
       'cycle a',
       'cycle b'

@@ -342,6 +342,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = this.#mapper.fromRow(await this.#resolver.row(id, condition))
       const next = this.#prepareWrite(stored, change)
+      await this.#assertNoCycles([next], [stored])
       const update = this.#guardedUpdate(next, stored)
       try {
         const result = await this.#db.execute(update.statement)
@@ -365,10 +366,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
         args: [...c.args, c.limit ?? -1, c.skip]
       })
       if (rows.length === 0) return []
-      const updates = rows.map((r) => {
-        const stored = this.#mapper.fromRow(r)
-        return this.#guardedUpdate(this.#prepareWrite(stored, change), stored)
-      })
+      const stored = rows.map((r) => this.#mapper.fromRow(r))
+      const next = stored.map((doc) => this.#prepareWrite(doc, change))
+      await this.#assertNoCycles(next, stored)
+      const updates = next.map((doc, i) => this.#guardedUpdate(doc, stored[i]!))
       try {
         const results = await this.#db.batch(
           updates.map((u) => u.statement),
@@ -394,6 +395,36 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.definition.beforeWrite?.(next, stored, String(next.updated_at))
     validateDocument(this.definition, next, stored)
     return next
+  }
+
+  /**
+   * Refuses writes that would make a document its own ancestor through a relation to its own
+   * collection (a session's parent_session_id): genealogy walks those links. One query per new
+   * value, only when such a link changes. Checked before the write, not inside it: two concurrent
+   * writes could still close a loop, and the genealogy queries stop on loops.
+   */
+  async #assertNoCycles(next: readonly Document[], stored: readonly Document[]): Promise<void> {
+    for (const key of this.definition.keyColumns) {
+      if (key.relation?.target() !== this.definition) continue
+      const byTarget = new Map<string, string[]>()
+      next.forEach((doc, i) => {
+        const target = doc[key.name]
+        if (typeof target !== 'string' || target === stored[i]![key.name]) return
+        byTarget.set(target, [...(byTarget.get(target) ?? []), String(doc[this.idField])])
+      })
+      const column = quoteIdent(key.name)
+      for (const [target, ids] of byTarget) {
+        const { rows } = await this.#db.execute({
+          sql: `WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT t.${column} FROM ${this.#table} t JOIN up ON t.${this.#id} = up.id WHERE t.${column} IS NOT NULL)
+            SELECT 1 FROM up WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1`,
+          args: [target, JSON.stringify(ids)]
+        })
+        if (rows.length > 0)
+          throw new BadRequest(
+            `${key.name} ${target} would make a ${this.definition.singular} its own ancestor`
+          )
+      }
+    }
   }
 
   /** The UPDATE that writes `next` only if the row is still as `stored`, and what it writes. */
