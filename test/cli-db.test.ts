@@ -1,7 +1,7 @@
 // `agor db …` as real subprocesses on real files: setup, migrate, status, check, backup, sync, and
 // export → import round trips that must be all or nothing.
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { describe, expect, it } from 'vitest'
 import type { CollectionName } from '../src/schema/index.js'
@@ -145,6 +145,10 @@ describe('db check, backup, sync', () => {
     expect(await everything(await open(target))).toEqual(await everything(store))
     const again = await agor([...db, 'db', 'backup', target])
     expect(again).toMatchObject({ code: 1, stderr: `error: ${target} already exists\n` })
+    const nowhere = join(tempDir(), 'missing', 'backup.db')
+    const noFolder = await agor([...db, 'db', 'backup', nowhere])
+    expect(noFolder).toMatchObject({ code: 1, stderr: `error: There is no folder ${dirname(nowhere)}\n` })
+    expect(existsSync(nowhere)).toBe(false)
     const sync = await agor([...db, 'db', 'sync'])
     expect(sync.code).toBe(1)
     expect(sync.stderr).toMatch(/^error: Only an embedded replica syncs/)

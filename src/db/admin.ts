@@ -3,6 +3,7 @@
  * migrate it, and check its integrity.
  */
 import { existsSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { type Client, createClient } from '@libsql/client'
 import { quoteIdent } from '../schema/sql.js'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
@@ -32,6 +33,7 @@ export function backupName(path: string, now = new Date()): string {
 export async function backupDatabase(path: string, target: string): Promise<void> {
   if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
   if (existsSync(target)) throw new Error(`${target} already exists`)
+  if (!existsSync(dirname(resolve(target)))) throw new Error(`There is no folder ${dirname(resolve(target))}`)
   // A short-lived client of its own: VACUUM must not run on a pooled connection that others use.
   const client = createClient({ url: `file:${path}` })
   try {
