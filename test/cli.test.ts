@@ -215,17 +215,19 @@ describe('list', () => {
       expect.stringMatching(/^0199b800\s+failed\s+codex\s+\S.*\s+delta$/),
       'Showing 1-1 of 2 sessions'
     ])
-    const [badWhere, unknownField, badStatus] = await Promise.all([
+    const [badWhere, unknownField, badStatus, unknownSort, badTime] = await Promise.all([
       agor([...db, 'session', 'list', '--where', 'title']),
       agor([...db, 'session', 'list', '--where', 'colour=red']),
-      agor([...db, 'session', 'list', '--status', 'runing'])
+      agor([...db, 'session', 'list', '--status', 'runing']),
+      agor([...db, 'session', 'list', '--sort', 'colour']),
+      agor([...db, 'session', 'list', '--where', 'created_at>yesterday'])
     ])
-    expectUsage(badWhere, 'Usage: agor session list')
-    expectUsage(badStatus, 'Usage: agor session list')
-    expect(unknownField).toMatchObject({
-      code: 1,
-      stderr: "error: Unknown field 'colour' in sessions query\n"
-    })
+    // flags the service refuses are bad flag values too: exit 2 with the help
+    for (const result of [badWhere, badStatus, unknownField, unknownSort, badTime]) {
+      expectUsage(result, 'Usage: agor session list')
+    }
+    expect(unknownField.stderr).toMatch(/^error: Unknown field 'colour' in sessions query\n/)
+    expect(unknownSort.stderr).toMatch(/^error: Unknown field 'colour' in sessions query\n/)
   })
 
   it('colours only for terminals: not in pipes, not with NO_COLOR or --no-color, yes with FORCE_COLOR', async () => {

@@ -8,7 +8,7 @@ import { collections } from '../schema/index.js'
 import type { Backend, Doc, DocumentsApi } from './backend.js'
 import { Context } from './context.js'
 import { ENTITIES, type Entity } from './entity-specs.js'
-import { UsageError } from './errors.js'
+import { asWireError, UsageError } from './errors.js'
 import { documentFrom, type FieldFlag, optionKey } from './input.js'
 import { examples, printJson } from './output.js'
 import { listQuery, parseCount } from './query.js'
@@ -120,7 +120,11 @@ function registerEntity(program: Command, entity: Entity): void {
           if (value !== undefined) extra[filter.field] = value
         }
         const api = backend.service(entity.name)
-        const page = await api.find(listQuery(options, def.statuses, extra))
+        // the query is made of the flags alone, so a query the service refuses is a bad flag value
+        const page = await api.find(listQuery(options, def.statuses, extra)).catch((error: unknown) => {
+          const wire = asWireError(error)
+          throw wire?.code === 400 ? new UsageError(wire.message) : error
+        })
         if (context.output.json) return printJson(context.output, page)
         const ids = page.data.map((d) => String(d[def.idField]))
         const [shortIds, columns] = await Promise.all([
