@@ -65,6 +65,13 @@ export function isCanonicalId(value: unknown): value is string {
   return typeof value === 'string' && CANONICAL.test(value)
 }
 
+const CANONICAL_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** True for a canonical UUID of version 7 and the RFC 9562 variant: the ids this store makes. */
+export function isCanonicalV7(value: unknown): value is string {
+  return typeof value === 'string' && CANONICAL_V7.test(value)
+}
+
 /** A parsed id or id prefix with the bounds of its index range (`lo <= id < hi`). */
 export interface IdPrefix {
   /** The lowercase hex digits, without dashes. */

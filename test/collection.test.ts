@@ -74,10 +74,23 @@ describe('create', () => {
     expect(error.message).toMatch(/colour: Unknown field/)
   })
 
-  it('takes a given canonical id, refuses a malformed one and a duplicate', async () => {
+  it('takes a given canonical UUIDv7, refuses a malformed one, another version and a duplicate', async () => {
     const id = '0199b73d-b52e-7ed1-b028-277d6ad08cef'
     expect((await sessions().create({ session_id: id, agent: 'x' })).session_id).toBe(id)
-    await expect(sessions().create({ session_id: 'abc', agent: 'x' })).rejects.toMatchObject({ code: 400 })
+    for (const bad of [
+      'abc',
+      '0199B73D-B52E-7ED1-B028-277D6AD08CE0',
+      '550e8400-e29b-41d4-a716-446655440000',
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '0199b73d-b52e-7ed1-7028-277d6ad08cef'
+    ]) {
+      await expect(sessions().create({ session_id: bad, agent: 'x' })).rejects.toMatchObject({
+        code: 400,
+        message: 'session_id must be a UUIDv7 in canonical form'
+      })
+      if (bad !== 'abc') await expect(sessions().get(bad)).rejects.toMatchObject({ code: 404 })
+    }
     await expect(sessions().create({ session_id: id, agent: 'y' })).rejects.toThrow(UniqueViolationError)
     expect((await sessions().get(id)).agent).toBe('x')
   })

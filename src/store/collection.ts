@@ -12,7 +12,7 @@ import {
   InvalidIdError,
   MissingReferenceError
 } from '../errors.js'
-import { isCanonicalId, newId, parseIdPrefix } from '../ids.js'
+import { isCanonicalId, isCanonicalV7, newId, parseIdPrefix } from '../ids.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
@@ -318,9 +318,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const item = this.#object(input)
     const { idField, statuses } = this.definition
     const givenId = item[idField]
-    if (givenId !== undefined && !isCanonicalId(givenId)) {
+    // ids order documents by creation time and short ids rely on their random tail: only v7
+    if (givenId !== undefined && !isCanonicalV7(givenId)) {
       const where = index === undefined ? '' : ` (item ${index})`
-      throw new BadRequest(`${idField} must be a whole UUID in canonical form${where}`)
+      throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${where}`)
     }
     const doc: Document = { [idField]: givenId ?? newId() }
     if (statuses) doc.status = item.status ?? statuses[0]
