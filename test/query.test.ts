@@ -291,6 +291,19 @@ describe('refused queries', () => {
     await bad({ created_at: { $gt: 'yesterday' } })
   })
 
+  it('a condition whose value is undefined, so that a multi remove or patch never widens to all', async () => {
+    await bad({ status: undefined })
+    await bad({ $or: [{ status: 'running' }, { 'git_state.ref': undefined }] })
+    await expect(tasks().remove(null, { query: { session_id: undefined } })).rejects.toThrow(
+      "Query value of 'session_id' is undefined"
+    )
+    await expect(tasks().patch(null, { report: 'all' }, { query: { status: undefined } })).rejects.toThrow(
+      BadRequest
+    )
+    expect(await tasks().find({ query: { report: 'all' } })).toEqual([])
+    expect(await tasks().find({ query: { $limit: undefined } })).toHaveLength(40)
+  })
+
   it('binds values: SQL in a value matches nothing and runs nothing', async () => {
     expect(await tasks().find({ query: { status: "running' OR '1'='1" } })).toEqual([])
     expect(await tasks().find({ query: { 'git_state.ref': "x'); DROP TABLE tasks; --" } })).toEqual([])

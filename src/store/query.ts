@@ -188,7 +188,12 @@ export class QueryCompiler {
     const parts: string[] = []
     for (const key of Object.keys(query)) {
       const value = query[key]
-      if (value === undefined) continue
+      if (value === undefined) {
+        // skipping it would widen the query, and a multi patch or remove with it: a variable that
+        // was meant to hold an id must not make `remove(null, { query })` empty the table
+        if (key.startsWith('$')) continue
+        throw badQuery(`Query value of '${key}' is undefined`)
+      }
       if (key === '$or' || key === '$and') {
         if (!Array.isArray(value)) throw badQuery(`${key} needs an array of queries`)
         const subs = value.map((sub) => this.#conditions(sub, args, depth + 1))
