@@ -152,7 +152,8 @@ export class QueryCompiler {
       return { name, path: [name], sql: quoteIdent(name), kind, isReference: this.#references.has(name) }
     }
     const path = name.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s))
-    if (path.some((s) => typeof s === 'string' && !SAFE_SEGMENT.test(s))) {
+    // no stored document has a __proto__ key (writes refuse it), so a path through one is a mistake
+    if (path.some((s) => typeof s === 'string' && (!SAFE_SEGMENT.test(s) || s === '__proto__'))) {
       throw badQuery(`Invalid field name '${name}'`)
     }
     const info = this.#columns.has(String(path[0])) ? undefined : describePath(this.#def.schema, path)
