@@ -17,6 +17,7 @@ import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { assertPlainJson } from './input.js'
+import { KeyedQueue } from './keyed-queue.js'
 import { isPlainObject, mergePatch } from './merge.js'
 import { FILTERS, type Field, project, type Query, QueryCompiler } from './query.js'
 import { type Condition, Resolver } from './resolver.js'
@@ -85,6 +86,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #id: string
   readonly #updateSql: string
   readonly #insertTexts = new Map<number, string>()
+  readonly #writes = new KeyedQueue()
 
   constructor(db: Database, definition: Def) {
     this.definition = definition
@@ -333,8 +335,17 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return doc
   }
 
+  /** Changes one document; this process's writes of one id take turns (see KeyedQueue). */
+  #modify(
+    id: unknown,
+    params: CollectionParams,
+    change: (stored: Document) => Document
+  ): Promise<DocOf<Def>> {
+    return this.#writes.run(String(id).toLowerCase(), () => this.#modifyNow(id, params, change))
+  }
+
   /** Read, change, validate and write one document, again from the read if it changed meanwhile. */
-  async #modify(
+  async #modifyNow(
     id: unknown,
     params: CollectionParams,
     change: (stored: Document) => Document
