@@ -7,6 +7,9 @@
  * const sessions = store.service('sessions')
  */
 
+// first: the native driver reads RUST_LOG once, when the first module below loads it
+import './db/quiet-driver.js'
+
 export {
   type AgorClient,
   type ClientService,

@@ -2,6 +2,7 @@
  * Administration of a database: create or reset a local file, back it up while it is in use,
  * migrate it, and check its integrity.
  */
+import './quiet-driver.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Client, createClient } from '@libsql/client'

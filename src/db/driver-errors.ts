@@ -5,6 +5,7 @@
  * become ordinary SQLite errors again, so that the store explains them as it does for a local file.
  * The driver's text (Rust debug output, backtraces) never leaves this module.
  */
+import './quiet-driver.js'
 import { FeathersError } from '@feathersjs/errors'
 import { LibsqlError } from '@libsql/client'
 import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
