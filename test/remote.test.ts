@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CountingProxy, countingProxy } from '../scripts/counting-proxy.js'
 import { startSqld } from '../scripts/sqld.js'
 import { connect } from '../src/client.js'
+import { checkDatabase } from '../src/db/admin.js'
 import { resolveDatabaseConfig } from '../src/db/config.js'
 import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
@@ -318,6 +319,11 @@ describe('remote mode: the server stops and returns', () => {
         expect(error).toMatchObject({ code: 503, message: `The database server at ${url} is unreachable` })
       }
     }
+    // db check too (it reads through the same translation as everything else)
+    await expect(checkDatabase(store.documents.db)).rejects.toMatchObject({
+      code: 503,
+      message: `The database server at ${sqld.server.url} is unreachable`
+    })
     await sqld.server.start()
     expect(await sessions().get(doc.session_id)).toEqual(doc)
     const after = await overWs.service('sessions').create({ agent: 'back' })

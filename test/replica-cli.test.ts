@@ -82,6 +82,20 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
       unreachable()
     )
     expectClearFailure(await viaCli(['db', 'sync']), unreachable())
+    // remote mode (no local copy): db check fails as clearly as every other command
+    const remote = { AGOR_DB_URL: sqld.server.url }
+    for (const args of [
+      ['db', 'check'],
+      ['db', 'status'],
+      ['session', 'list']
+    ]) {
+      const result = await agor(['--json', ...args], { env: remote })
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(JSON.parse(result.stderr.trim())).toMatchObject({
+        code: 503,
+        message: `The database server at ${sqld.server.url} is unreachable`
+      })
+    }
     const offlineCheck = await viaCli(['db', 'check'])
     expect(offlineCheck.code).toBe(0)
     expect(json<{ ok: boolean; checked: string }>(offlineCheck)).toMatchObject({

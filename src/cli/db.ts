@@ -142,7 +142,7 @@ export function registerDb(program: Command): void {
         const config = await configOf(context)
         // a replica's driver sends PRAGMAs to its primary, but one opened read-only has only its copy
         const { checked, ...result } = await withDatabase(config, async (d) => ({
-          ...(await checkDatabase(d.client)),
+          ...(await checkDatabase(d)),
           checked: d.readOnly ? 'local copy' : config.mode === 'replica' ? 'primary' : 'database'
         }))
         process.exitCode = result.ok ? 0 : 1

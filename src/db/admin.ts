@@ -9,7 +9,7 @@ import { type Client, createClient } from '@libsql/client'
 import { quoteIdent } from '../schema/sql.js'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
 import { Database } from './database.js'
-import { type MigrationStatus, migrate, migrationStatus } from './migrate.js'
+import { type MigrationStatus, type MigrationTarget, migrate, migrationStatus } from './migrate.js'
 
 export interface SetupResult {
   path: string
@@ -106,10 +106,10 @@ export interface CheckReport {
  * applied against this version's.
  *
  * @example
- * const report = await checkDatabase(db.client)
+ * const report = await checkDatabase(db)
  * if (!report.ok) console.error(report.integrity, report.foreignKeys)
  */
-export async function checkDatabase(client: Client): Promise<CheckReport> {
+export async function checkDatabase(client: MigrationTarget): Promise<CheckReport> {
   const integrity = (await client.execute('PRAGMA integrity_check(100)')).rows.map((r) => String(r[0]))
   const { rows } = await client.execute('PRAGMA foreign_key_check')
   const foreignKeys: ForeignKeyProblem[] = []
@@ -127,7 +127,7 @@ export async function checkDatabase(client: Client): Promise<CheckReport> {
   return { integrity, foreignKeys, migrations, ok }
 }
 
-async function primaryKeyOf(client: Client, table: string, rowid: number): Promise<string> {
+async function primaryKeyOf(client: MigrationTarget, table: string, rowid: number): Promise<string> {
   const info = await client.execute({
     sql: 'SELECT name FROM pragma_table_info(?) WHERE pk > 0',
     args: [table]
