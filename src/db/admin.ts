@@ -5,7 +5,7 @@
 import './quiet-driver.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { type Client, createClient } from '@libsql/client'
+import { createClient } from '@libsql/client'
 import { quoteIdent } from '../schema/sql.js'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
 import { Database } from './database.js'
