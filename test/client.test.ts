@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
@@ -50,6 +52,36 @@ describe('resolveDatabaseConfig', () => {
       resolveDatabaseConfig({ url: '/tmp/r.db' }, { AGOR_DB_SYNC_URL: 'http://127.0.0.1:8080' }).mode
     ).toBe('replica')
     expect(localPath('relative.db')).toBe(join(process.cwd(), 'relative.db'))
+  })
+
+  it('gives a remote server 30 s per request unless AGOR_DB_TIMEOUT says otherwise', () => {
+    const url = 'http://127.0.0.1:8080'
+    expect(resolveDatabaseConfig({ url }, {}).requestTimeout).toBe(30)
+    expect(resolveDatabaseConfig({ url }, { AGOR_DB_TIMEOUT: '2.5' }).requestTimeout).toBe(2.5)
+    expect(resolveDatabaseConfig({ url, requestTimeout: 0 }, { AGOR_DB_TIMEOUT: '9' }).requestTimeout).toBe(0)
+    expect(() => resolveDatabaseConfig({ url }, { AGOR_DB_TIMEOUT: 'soon' })).toThrow(
+      'AGOR_DB_TIMEOUT must be a number of seconds, got soon'
+    )
+  })
+})
+
+describe('a remote server that accepts connections but never answers', () => {
+  it('fails each call with a 503 after the request timeout instead of holding it', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    try {
+      const error = await openDocuments({ url, requestTimeout: 0.5 }).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        code: 503,
+        message: `The database server at ${url} did not answer within 0.5 s (AGOR_DB_TIMEOUT)`
+      })
+      expect(sockets.length).toBeGreaterThan(0)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
   })
 })
 

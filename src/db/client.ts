@@ -6,7 +6,7 @@ import './quiet-driver.js'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Client, createClient } from '@libsql/client'
-import type { ResolvedDatabaseConfig } from './config.js'
+import { DEFAULT_REQUEST_TIMEOUT, type ResolvedDatabaseConfig } from './config.js'
 import { openNativeClient } from './native-client.js'
 
 /**
@@ -23,7 +23,16 @@ import { openNativeClient } from './native-client.js'
  */
 export async function openClient(config: ResolvedDatabaseConfig): Promise<Client> {
   if (config.mode === 'memory') return openNativeClient(':memory:', { timeout: config.busyTimeout })
-  if (config.mode === 'remote') return createClient({ url: config.url, authToken: config.authToken })
+  if (config.mode === 'remote') {
+    const ms = (config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000
+    // the driver's HTTP transport calls fetch(request); a ws:// client does not use it
+    const fetchWithTimeout = (request: Request) => fetch(request, { signal: AbortSignal.timeout(ms) })
+    return createClient({
+      url: config.url,
+      authToken: config.authToken,
+      ...(ms > 0 ? { fetch: fetchWithTimeout } : {})
+    })
+  }
   mkdirSync(dirname(config.path!), { recursive: true })
   if (config.mode === 'replica') {
     return createClient({

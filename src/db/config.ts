@@ -11,6 +11,8 @@ export const DEFAULT_DB_URL = 'file:~/.agor/agor.db'
 export const DEFAULT_BUSY_TIMEOUT = 10_000
 /** Seconds between a replica's background syncs when AGOR_DB_SYNC_INTERVAL is not set (0 turns them off). */
 export const DEFAULT_SYNC_INTERVAL = 60
+/** Seconds a remote server has to answer one HTTP request when AGOR_DB_TIMEOUT is not set. */
+export const DEFAULT_REQUEST_TIMEOUT = 30
 
 /** Where the data lives. Every field falls back to its environment variable. */
 export interface DatabaseConfig {
@@ -27,6 +29,12 @@ export interface DatabaseConfig {
   syncInterval?: number
   /** Busy timeout in ms for local files. */
   busyTimeout?: number
+  /**
+   * Seconds a remote server (`http(s)://`, `libsql://`) has to answer one request before the call
+   * fails with a 503 (AGOR_DB_TIMEOUT, default 30; 0: none): a server that accepts connections
+   * but never answers would otherwise hold every call.
+   */
+  requestTimeout?: number
 }
 
 export type DatabaseMode = 'file' | 'memory' | 'remote' | 'replica'
@@ -43,6 +51,8 @@ export interface ResolvedDatabaseConfig {
   syncUrl?: string
   syncInterval?: number
   busyTimeout: number
+  /** Remote mode: seconds a request may take. */
+  requestTimeout?: number
 }
 
 const REMOTE = /^(libsql|https?|wss?):\/\//i
@@ -55,7 +65,7 @@ export function resolveDatabaseConfig(
   const url = config.url ?? env.AGOR_DB_URL ?? DEFAULT_DB_URL
   const authToken = config.authToken ?? env.AGOR_DB_AUTH_TOKEN ?? undefined
   const syncUrl = config.syncUrl ?? env.AGOR_DB_SYNC_URL ?? undefined
-  const interval = config.syncInterval ?? numberOrUndefined(env.AGOR_DB_SYNC_INTERVAL)
+  const interval = config.syncInterval ?? seconds(env.AGOR_DB_SYNC_INTERVAL, 'AGOR_DB_SYNC_INTERVAL')
   const busyTimeout = config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT
   if (url === ':memory:' || url === 'file::memory:') {
     if (syncUrl) throw new Error('An embedded replica needs a local file, not :memory:')
@@ -63,7 +73,9 @@ export function resolveDatabaseConfig(
   }
   if (REMOTE.test(url)) {
     if (syncUrl) throw new Error(`An embedded replica needs a local file URL, got ${redact(url)}`)
-    return { mode: 'remote', url, authToken, busyTimeout }
+    const requestTimeout =
+      config.requestTimeout ?? seconds(env.AGOR_DB_TIMEOUT, 'AGOR_DB_TIMEOUT') ?? DEFAULT_REQUEST_TIMEOUT
+    return { mode: 'remote', url, authToken, busyTimeout, requestTimeout }
   }
   const path = localPath(url)
   if (!syncUrl) return { mode: 'file', url: `file:${path}`, path, authToken, busyTimeout }
@@ -105,11 +117,10 @@ export function httpSyncUrl(syncUrl: string): string {
   return `${secure ? 'https' : 'http'}://${url.host}${url.pathname === '/' ? '' : url.pathname}`
 }
 
-function numberOrUndefined(value: string | undefined): number | undefined {
+function seconds(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value.trim() === '') return undefined
   const n = Number(value)
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`AGOR_DB_SYNC_INTERVAL must be a number of seconds, got ${value}`)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of seconds, got ${value}`)
   return n
 }
 

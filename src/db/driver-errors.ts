@@ -69,6 +69,11 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
       `${server} did not answer over TLS; for a server without TLS use http://host:port or libsql://host:port?tls=0`
     )
   }
+  if (error.name === 'TimeoutError' && config.requestTimeout) {
+    return new DatabaseUnavailableError(
+      `${server} did not answer within ${config.requestTimeout} s (AGOR_DB_TIMEOUT)`
+    )
+  }
   if (isUnreachable(error, status)) return new DatabaseUnavailableError(`${server} is unreachable`)
   if (REPLICA_LOST.test(message)) {
     return new DatabaseUnavailableError(
