@@ -422,15 +422,21 @@ describe('errors', () => {
   })
 })
 
+/** A write transaction that holds the served database until `releaseDatabase()`. */
+function holdDatabase(target: Served) {
+  let releaseDatabase = () => {}
+  const held = target.store.documents.db.transaction('write', async (tx) => {
+    await tx.execute('SELECT 1')
+    await new Promise<void>((resolve) => (releaseDatabase = resolve))
+  })
+  return { held, releaseDatabase: () => releaseDatabase() }
+}
+
 describe('shutdown', () => {
   it('lets a request in flight finish, then stops accepting and closes', async () => {
     const other = await serve()
     // a transaction holds the database, so the request below stays in flight while close() starts
-    let releaseDatabase = () => {}
-    const held = other.store.documents.db.transaction('write', async (tx) => {
-      await tx.execute('SELECT 1')
-      await new Promise<void>((resolve) => (releaseDatabase = resolve))
-    })
+    const { held, releaseDatabase } = holdDatabase(other)
     const pending = other.http(
       'POST',
       '/boards',
@@ -454,11 +460,7 @@ describe('shutdown', () => {
 
   it('answers requests that arrive while it drains, asking the client to close the connection', async () => {
     const other = await serve()
-    let releaseDatabase = () => {}
-    const held = other.store.documents.db.transaction('write', async (tx) => {
-      await tx.execute('SELECT 1')
-      await new Promise<void>((resolve) => (releaseDatabase = resolve))
-    })
+    const { held, releaseDatabase } = holdDatabase(other)
     const first = other.http('POST', '/boards', { name: 'first' })
     await waitFor(() => other.store.app.get('inFlight').count > 0, 'the first request to arrive')
     const closing = other.server.close()
