@@ -34,7 +34,8 @@ export function backupName(path: string, now = new Date()): string {
 export async function backupDatabase(path: string, target: string): Promise<void> {
   if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
   if (existsSync(target)) throw new Error(`${target} already exists`)
-  if (!existsSync(dirname(resolve(target)))) throw new Error(`There is no folder ${dirname(resolve(target))}`)
+  const folder = dirname(resolve(target))
+  if (!existsSync(folder)) throw new Error(`There is no folder ${folder}`)
   // A short-lived client of its own: VACUUM must not run on a pooled connection that others use.
   const client = createClient({ url: `file:${path}` })
   try {

@@ -75,8 +75,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
    */
   async shortIds(data: { ids: string[] }, _params?: DocumentParams): Promise<string[]> {
     const ids = data?.ids
-    const refuse = () => new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
-    if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS) throw refuse()
+    if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS) {
+      throw new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
+    }
     return this.collection.shortIds(ids)
   }
 

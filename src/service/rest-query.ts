@@ -30,7 +30,7 @@ function decodeKey(key: string): string {
   }
 }
 
-function hasProtoKey(querystring: string): boolean {
+function namesProtoKey(querystring: string): boolean {
   return querystring.split('&').some((pair) => decodeKey(pair.split('=', 1)[0]!).includes('__proto__'))
 }
 
@@ -38,7 +38,7 @@ function hasProtoKey(querystring: string): boolean {
 export const strictQuery: Middleware = async (ctx, next) => {
   const text = ctx.request.querystring
   if (text) {
-    if (hasProtoKey(text)) throw new BadRequest('Invalid query: the key __proto__ is not allowed')
+    if (namesProtoKey(text)) throw new BadRequest('Invalid query: the key __proto__ is not allowed')
     let query: Record<string, unknown>
     try {
       query = qs.parse(text, OPTIONS)

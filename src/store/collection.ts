@@ -422,7 +422,9 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       next.forEach((doc, i) => {
         const target = doc[key.name]
         if (typeof target !== 'string' || target === stored[i]![key.name]) return
-        byTarget.set(target, [...(byTarget.get(target) ?? []), String(doc[this.idField])])
+        const ids = byTarget.get(target) ?? []
+        ids.push(String(doc[this.idField]))
+        byTarget.set(target, ids)
       })
       const column = quoteIdent(key.name)
       for (const [target, ids] of byTarget) {
@@ -532,7 +534,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       const resolved = await this.#targetResolver(target).resolveIds(values)
       for (const doc of docs) {
         const value = doc[key.name]
-        if (typeof value !== 'string' || !values.includes(value)) continue
+        if (typeof value !== 'string' || isCanonicalId(value)) continue
         const id = resolved.get(value)
         if (id === undefined) throw new MissingReferenceError(key.name, target.singular, value)
         doc[key.name] = id
