@@ -14,13 +14,20 @@ import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection, CreateData, PatchData } from '../store/collection.js'
 import { hasProtoKey } from '../store/input.js'
-import { queryCount } from '../store/query.js'
+import { hasCondition, queryCount } from '../store/query.js'
 import { coerceQuery } from './query-coercion.js'
 
 /** The methods clients may call on every document service. */
 export const DOCUMENT_METHODS = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
 /** Most ids one shortIds call takes. */
 export const MAX_SHORT_IDS = 1000
+
+/**
+ * The query key that lets an external multi patch or remove act on every document on purpose:
+ * without it, `DELETE /sessions` (an empty id in a script, a dropped condition) would empty the
+ * collection.
+ */
+export const ALL = '$all'
 
 /** Query operators beyond the Feathers standard ones. */
 export const EXTRA_OPERATORS = ['$like', '$notlike', '$ilike', '$between', '$notBetween', '$and', '$not']
@@ -37,6 +44,14 @@ export type DocumentParams = AdapterParams<Query>
  */
 function isEmptyQuery(query: Query | undefined): boolean {
   return !query || (Object.keys(query).length === 0 && !hasProtoKey(query))
+}
+
+/** The value of `$all`: true, or its text in a query string. */
+function allFlag(value: unknown): boolean | undefined {
+  if (value === undefined) return undefined
+  if (value === true || value === 'true') return true
+  if (value === false || value === 'false') return false
+  throw new BadRequest('$all must be true or false')
 }
 
 /**
@@ -61,7 +76,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
       id: collection.idField,
       ...options,
       operators: [...EXTRA_OPERATORS, ...(options.operators ?? [])],
-      filters: { $not: true, ...options.filters }
+      filters: { $not: true, [ALL]: allFlag, ...options.filters }
     })
     if (this.options.id !== collection.idField) {
       throw new Error(`The ${collection.name} service's id is ${collection.idField}, not ${this.options.id}`)
@@ -194,7 +209,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     if (id === null && !this.allowsMulti('patch', params)) {
       throw new MethodNotAllowed('Can not patch multiple entries')
     }
-    return this._patch(id, data, { ...params, query: await this.sanitizeMultiQuery(params) })
+    const query =
+      id === null ? await this.sanitizeMultiQuery(params, 'patch') : await this.sanitizeSingleQuery(params)
+    return this._patch(id, data, { ...params, query })
   }
 
   async remove(id: null, params?: DocumentParams): Promise<DocOf<Def>[]>
@@ -204,7 +221,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     if (id === null && !this.allowsMulti('remove', params)) {
       throw new MethodNotAllowed('Can not remove multiple entries')
     }
-    return this._remove(id, { ...params, query: await this.sanitizeMultiQuery(params) })
+    const query =
+      id === null ? await this.sanitizeMultiQuery(params, 'remove') : await this.sanitizeSingleQuery(params)
+    return this._remove(id, { ...params, query })
   }
 
   /**
@@ -216,14 +235,24 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   /**
-   * The query of a patch or remove: every match, or the page that the caller's own `$sort`,
+   * The query of a multi patch or remove: every match, or the page that the caller's own `$sort`,
    * `$skip` and `$limit` select (`remove(null, { query: { $sort: { created_at: 1 }, $limit: 10 } })`
    * removes the ten oldest). Sanitising sets `$limit` to the page size and caps it at the largest
-   * page, which must not cut a multi write short.
+   * page, which must not cut a multi write short. An external caller must give a condition, or
+   * `$all: true` to act on every document on purpose.
    */
-  async sanitizeMultiQuery(params: DocumentParams): Promise<Query> {
-    if (isEmptyQuery(params.query)) return {}
-    const { $limit, ...query } = await this.sanitizeQuery(params)
+  async sanitizeMultiQuery(params: DocumentParams, method: 'patch' | 'remove'): Promise<Query> {
+    const {
+      $limit,
+      [ALL]: all,
+      ...query
+    } = isEmptyQuery(params.query) ? {} : await this.sanitizeQuery(params)
+    if (params.provider && all !== true && !hasCondition(query)) {
+      const plural = this.collection.name
+      throw new BadRequest(
+        `A multi ${method} needs a condition in its query ($limit, $sort and $skip are not conditions): add one, or $all=true to ${method} every one of the ${plural} on purpose`
+      )
+    }
     const limit = queryCount(params.query?.$limit, '$limit')
     return limit === undefined ? query : { ...query, $limit: limit }
   }

@@ -7,7 +7,7 @@
  * registered; the services exist already here, so the mixins these transports add are applied to
  * them afterwards, as registration would have.
  */
-import { MethodNotAllowed } from '@feathersjs/errors'
+import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import feathersModule from '@feathersjs/feathers'
 import { bodyParser, type Application as KoaApplication, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
@@ -18,6 +18,7 @@ import { DOCUMENT_SERVICES } from './app.js'
 import { configureAuthentication, requireAuthentication } from './auth.js'
 import type { AuthOptions } from './auth-options.js'
 import { configureChannels } from './channels.js'
+import { cors } from './cors.js'
 import { toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
 import { strictQuery } from './rest-query.js'
@@ -80,30 +81,58 @@ function refuseUnknownMethod(event: string, args: unknown[]): void {
 }
 
 /**
- * Feathers' router looks path segments up in plain objects, so `/sessions/constructor` finds
- * Object.prototype.constructor and fails with a TypeError (a 500, and its stack to socket clients).
- * Such paths name nothing here: they are not found, for REST and socket.io alike.
+ * How paths find services, made strict:
+ * - Feathers' router looks path segments up in plain objects, so `/sessions/constructor` finds
+ *   Object.prototype.constructor and fails with a TypeError (a 500, and its stack to socket
+ *   clients). Such paths name nothing here: they are not found.
+ * - The router ignores a trailing slash, so `DELETE /sessions/` (an id variable that was empty)
+ *   would be `DELETE /sessions`, a multi remove. A service path with an empty segment is a 400.
+ * - Ids in paths are percent-decoded (`/sessions/%30199b73d` is `/sessions/0199b73d`), as every
+ *   HTTP client expects; the router hands them over as written.
+ * The same rules hold for REST and socket.io alike.
  */
 function guardLookup(app: ServedApp): void {
   const lookup = app.lookup.bind(app)
-  // (lookup is typed as always finding something; it returns null for unknown paths)
-  const nothing = null as unknown as ReturnType<typeof lookup>
-  app.lookup = (path: string) =>
-    String(path)
-      .split('/')
-      .some((segment) => segment in Object.prototype)
-      ? nothing
-      : lookup(path)
+  app.lookup = (path: string) => {
+    const segments = String(path).replace(/^\//, '').split('/')
+    if (segments.some((segment) => segment in Object.prototype)) throw new NotFound(`Path ${path} not found`)
+    const found = lookup(path)
+    if (!found) return found
+    if (segments.includes('')) throw new BadRequest(`The path /${segments.join('/')} has an empty id`)
+    const params: Record<string, string> = {}
+    for (const [name, value] of Object.entries(found.params ?? {})) params[name] = decodeSegment(value)
+    return { ...found, params }
+  }
+}
+
+function decodeSegment(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    throw new BadRequest(`Invalid percent-encoding in the path segment ${JSON.stringify(value)}`)
+  }
+}
+
+/** socket.io's own CORS settings, for browsers that connect by HTTP long-polling. */
+function socketCors(origins: readonly string[]) {
+  if (origins.length === 0) return {}
+  return { cors: { origin: origins.includes('*') ? '*' : [...origins] } }
 }
 
 /** Turns the store's application into one that Koa and socket.io can serve. */
-export function attachTransports(app: App, documents: Documents, auth: AuthOptions | undefined): ServedApp {
+export function attachTransports(
+  app: App,
+  documents: Documents,
+  auth: AuthOptions | undefined,
+  corsOrigins: readonly string[] = []
+): ServedApp {
   const mixinsBefore = app.mixins.length
   const served = koa(app)
   guardLookup(served)
   const inFlight = new InFlight()
   served.set('inFlight', inFlight)
   served.use(inFlight.middleware)
+  if (corsOrigins.length > 0) served.use(cors(corsOrigins))
   served.use(koaErrors)
   served.use(healthCheck(documents))
   served.use(strictQuery)
@@ -112,7 +141,7 @@ export function attachTransports(app: App, documents: Documents, auth: AuthOptio
   )
   served.configure(rest())
   served.configure(
-    socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES }, (io) => {
+    socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES, ...socketCors(corsOrigins) }, (io) => {
       io.on('connection', (socket) =>
         socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(event, args))
       )

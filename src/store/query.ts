@@ -62,6 +62,36 @@ const OPERATORS = new Set([
 ])
 
 /**
+ * A value from a query string (REST, the CLI) on a free-form JSON field that reads as a JSON
+ * number, boolean or null: text cannot say which type it meant, so it matches that value and the
+ * same text stored as a string (`?custom_context.ticket=42` finds 42 and '42').
+ */
+export class LooseValue {
+  constructor(
+    readonly value: number | boolean | null,
+    readonly text: string
+  ) {}
+}
+
+const NEGATIONS = new Set(['$ne', '$nin', '$notBetween', '$notlike'])
+const PATTERNS = new Set(['$like', '$notlike', '$ilike'])
+
+function holdsLoose(value: unknown): boolean {
+  return value instanceof LooseValue || (Array.isArray(value) && value.some((v) => v instanceof LooseValue))
+}
+
+/**
+ * `build` of a value that may hold LooseValues: once with their JSON values, once with their text,
+ * either matching (or, for a negation, both).
+ */
+function loose(value: unknown, negation: boolean, build: (value: unknown) => string): string {
+  if (!holdsLoose(value)) return build(value)
+  const pick = (side: 'value' | 'text') => (v: unknown) => (v instanceof LooseValue ? v[side] : v)
+  const each = (side: 'value' | 'text') => (Array.isArray(value) ? value.map(pick(side)) : pick(side)(value))
+  return `(${build(each('value'))} ${negation ? 'AND' : 'OR'} ${build(each('text'))})`
+}
+
+/**
  * The value of `$limit` or `$skip`: a non-negative integer, or its digits (REST); undefined when
  * not given.
  */
@@ -71,6 +101,26 @@ export function queryCount(value: unknown, name: string): number | undefined {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
     throw badQuery(`${name} must be a non-negative integer`)
   return n
+}
+
+/**
+ * True when a query restricts which documents it matches: a field condition, an `$and` with one,
+ * an `$or` whose every branch has one, a `$not` of one. Filters (`$limit`, `$sort`, `$skip`,
+ * `$select`) are not conditions, nor are `{}`, `$and: []` or `$or: [{}]`, which match everything.
+ *
+ * @example
+ * hasCondition({ $limit: 10 })      // false
+ * hasCondition({ status: 'idle' })  // true
+ */
+export function hasCondition(query: unknown): boolean {
+  if (!isPlainObject(query)) return false
+  return Object.keys(query).some((key) => {
+    const value = query[key]
+    if (key === '$and') return Array.isArray(value) && value.some(hasCondition)
+    if (key === '$or') return Array.isArray(value) && value.length > 0 && value.every(hasCondition)
+    if (key === '$not') return hasCondition(value)
+    return !key.startsWith('$')
+  })
 }
 
 function badQuery(message: string): BadRequest {
@@ -214,7 +264,7 @@ export class QueryCompiler {
   }
 
   #condition(field: Field, value: unknown, args: InValue[]): string {
-    if (!isPlainObject(value)) return this.#equals(field, value, args)
+    if (!isPlainObject(value)) return loose(value, false, (v) => this.#equals(field, v, args))
     const keys = Object.keys(value)
     if (keys.length === 0 || keys.some((k) => !k.startsWith('$'))) {
       throw badQuery(
@@ -233,6 +283,8 @@ export class QueryCompiler {
 
   #operator(field: Field, op: string, value: unknown, args: InValue[]): string {
     if (!OPERATORS.has(op)) throw badQuery(`Invalid query operator ${op} on '${field.name}'`)
+    if (value instanceof LooseValue && PATTERNS.has(op)) return this.#operator(field, op, value.text, args)
+    if (holdsLoose(value)) return loose(value, NEGATIONS.has(op), (v) => this.#operator(field, op, v, args))
     const column = field.sql
     switch (op) {
       case '$ne':
@@ -325,14 +377,17 @@ export class QueryCompiler {
     if (!isPlainObject(sort)) throw badQuery('$sort must be an object of field: 1 | -1')
     const parts: string[] = []
     let hasId = false
+    let last = 'ASC'
     for (const [name, direction] of Object.entries(sort)) {
       const field = this.field(name)
       const order = sortDirection(direction)
       if (!order) throw badQuery(`$sort of '${name}' must be 1 or -1`)
       hasId ||= name === this.#def.idField
       parts.push(`${field.sql} ${order}`)
+      last = order
     }
-    if (!hasId) parts.push(id)
+    // ties go the way the sort goes: newest first stays newest first within one millisecond
+    if (!hasId) parts.push(`${id} ${last}`)
     return parts.join(', ')
   }
 
