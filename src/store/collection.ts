@@ -22,7 +22,7 @@ import { isPlainObject, mergePatch } from './merge.js'
 import { FILTERS, type Field, project, type Query, QueryCompiler } from './query.js'
 import { type Condition, Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper, toIso, toMillis } from './row.js'
-import { carryUnknownKeys, validateDocument, validateStoredDocument } from './validate.js'
+import { assertTimestamps, carryUnknownKeys, validateDocument, validateStoredDocument } from './validate.js'
 
 /** Page sizes: `default` when a query gives no `$limit`, never more than `max`. */
 export interface PaginationOptions {
@@ -183,10 +183,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const now = toIso(Date.now())
     const docs = items.map((item, i) => this.#newDocument(item, now, Array.isArray(data) ? i : undefined))
     await this.#resolveDataReferences(docs)
-    for (const doc of docs) {
-      this.definition.beforeWrite?.(doc, undefined, now)
-      validateDocument(this.definition, doc)
-    }
+    for (const doc of docs) this.#validate(doc, undefined, now)
     const results = (await this.#insert(docs)).map((doc) => this.#output(doc, params.query))
     return Array.isArray(data) ? results : results[0]!
   }
@@ -201,7 +198,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const { idField, statuses } = this.definition
     const doc = await this.#modify(id, params, (stored) => {
       const next: Document = { [idField]: stored[idField] }
-      if (statuses) next.status = input.status ?? statuses[0]
+      if (statuses) next.status = input.status === undefined ? statuses[0] : input.status
       next.created_at = stored.created_at
       next.updated_at = stored.updated_at
       for (const key of Object.keys(input)) {
@@ -313,6 +310,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   #object(data: unknown): Document {
     if (!isPlainObject(data)) throw new BadRequest(`A ${this.definition.singular} must be a JSON object`)
     assertPlainJson(data, this.definition.singular)
+    assertTimestamps(this.definition, data)
     return data
   }
 
@@ -326,7 +324,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${where}`)
     }
     const doc: Document = { [idField]: givenId ?? newId() }
-    if (statuses) doc.status = item.status ?? statuses[0]
+    // a status left out is the default; a null one is refused by validation, as on patch
+    if (statuses) doc.status = item.status === undefined ? statuses[0] : item.status
     doc.created_at = now
     doc.updated_at = now
     for (const key of Object.keys(item)) {
@@ -404,9 +403,21 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const next = change(stored)
     // updated_at strictly increases on every write of a row, even within one millisecond
     next.updated_at = toIso(Math.max(Date.now(), toMillis(String(stored.updated_at)) + 1))
-    this.definition.beforeWrite?.(next, stored, String(next.updated_at))
-    validateDocument(this.definition, next, stored)
+    this.#validate(next, stored, String(next.updated_at))
     return next
+  }
+
+  /**
+   * Validates a document about to be written, then lets the collection adjust it. What the caller
+   * gave is judged before the adjustment, so that a value it would overwrite (a task's
+   * `completed_at`) is refused the same way on create, update and patch, not silently replaced.
+   */
+  #validate(next: Document, stored: Document | undefined, now: string): void {
+    validateDocument(this.definition, next, stored)
+    const { beforeWrite } = this.definition
+    if (!beforeWrite) return
+    beforeWrite(next, stored, now)
+    validateDocument(this.definition, next, stored)
   }
 
   /**

@@ -4,6 +4,7 @@
  * recursive query, however deep the tree.
  */
 
+import { BadRequest } from '@feathersjs/errors'
 import type { sessions } from '../schema/sessions.js'
 import { quoteIdent } from '../schema/sql.js'
 import type { Collection, CreateData } from './collection.js'
@@ -31,6 +32,8 @@ const MAX_DEPTH = 1000
 const PARENT = quoteIdent('parent_session_id')
 const ORIGIN = quoteIdent('forked_from_session_id')
 const ID = quoteIdent('session_id')
+/** The links a fork or spawn sets itself. */
+const LINKS = ['parent_session_id', 'forked_from_session_id'] as const
 /** What a child inherits from the session it was spawned from. */
 const SPAWN_INHERITS = ['agent', 'repo', 'git_state']
 /** What a fork does not copy from its origin: its identity, state and own links. */
@@ -120,13 +123,19 @@ export class Genealogy {
     link: 'parent_session_id' | 'forked_from_session_id',
     inherit: readonly string[]
   ) {
+    for (const key of LINKS) {
+      if (data[key] !== undefined)
+        throw new BadRequest(
+          `${key} cannot be given to ${link === 'parent_session_id' ? 'spawn' : 'fork'}: it links the new session to ${id}`
+        )
+    }
     const source: Document = await writer.get(id)
     const inherited: Document = {}
     for (const key of inherit) if (source[key] != null) inherited[key] = source[key]
     return writer.create({
       ...inherited,
       ...data,
-      status: data.status ?? 'idle',
+      status: data.status === undefined ? 'idle' : data.status,
       [link]: source.session_id
     } as CreateData<SessionDef>)
   }

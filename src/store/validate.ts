@@ -79,3 +79,20 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const inner = unwrap(schema)
   return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : undefined
 }
+
+/**
+ * The store sets timestamps, so a write's own are ignored (a client may send back a document it
+ * read); but one that is not a timestamp at all is a mistake, refused as any invalid field is.
+ */
+export function assertTimestamps(def: AnyDefinition, data: Document): void {
+  const issues: ValidationIssue[] = []
+  for (const key of ['created_at', 'updated_at']) {
+    if (data[key] == null) continue
+    const result = def.schema.shape[key]?.safeParse(data[key])
+    if (result && !result.success) {
+      for (const issue of result.error.issues)
+        issues.push({ path: [key], message: issue.message, code: issue.code })
+    }
+  }
+  if (issues.length) throw new ValidationError(def.singular, issues)
+}
