@@ -5,7 +5,7 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import { isPlainObject } from '../store/merge.js'
-import type { Field, Query } from '../store/query.js'
+import { type Field, LooseValue, type Query } from '../store/query.js'
 
 export interface FieldLookup {
   field(name: string): Field
@@ -13,8 +13,20 @@ export interface FieldLookup {
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
+/** JSON's number syntax, which a free-form field's query-string value must match to be a number. */
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+
+/** A query-string value of a free-form field that reads as a JSON scalar. */
+function looseValue(value: string): LooseValue | undefined {
+  if (value === 'true' || value === 'false') return new LooseValue(value === 'true', value)
+  if (value === 'null') return new LooseValue(null, value)
+  if (JSON_NUMBER.test(value) && Number.isFinite(Number(value))) return new LooseValue(Number(value), value)
+  return undefined
+}
+
 function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
   if (typeof value !== 'string') return value
+  if (fromRest && field.kind === 'any') return looseValue(value) ?? value
   if (fromRest && value === 'null') return null
   switch (field.kind) {
     case 'number':
