@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { type Server, STATUS_CODES } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
+import { corsOrigins } from './cors.js'
 import type { Store } from './store.js'
 
 /** Stores that createServer has served: an application can be served once. */
@@ -19,6 +20,11 @@ export interface ServerOptions {
   host?: string
   /** AGOR_PORT, then 3030; 0 picks a free port. */
   port?: number
+  /**
+   * Origins whose browser pages may call the API (`https://ui.example.com`, or `*`): AGOR_CORS
+   * (comma-separated), else none.
+   */
+  cors?: string[]
   /** How long close() waits for calls in flight before it cuts connections (ms). */
   shutdownTimeout?: number
 }
@@ -94,11 +100,12 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const host = serverHost(options.host)
   const port = options.port ?? portFrom(process.env.AGOR_PORT) ?? DEFAULT_PORT
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
+  const corsAllowed = corsOrigins(options.cors?.join(',') ?? process.env.AGOR_CORS)
   if (served.has(store)) throw new Error('This store is already served')
   assertHostAllowed(host, store.authentication)
   served.add(store)
   const { attachTransports } = await import('./transports.js')
-  const app = attachTransports(store.app, store.documents, store.auth)
+  const app = attachTransports(store.app, store.documents, store.auth, corsAllowed)
 
   const http = await app.listen(port, host)
   if (!http.listening) {
