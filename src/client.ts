@@ -9,8 +9,8 @@ import type { Application, Id, Paginated, Params } from '@feathersjs/feathers'
 import { API_KEY_HEADER } from './protocol.js'
 import type { DocOf } from './schema/collection.js'
 import type { boards, repos, sessions, tasks } from './schema/index.js'
-import type { CreateData, PatchData } from './store/collection.js'
 import type { SessionTree } from './store/genealogy.js'
+import type { CreateData, PatchData } from './store/types.js'
 
 export type Transport = 'socketio' | 'rest'
 

@@ -40,12 +40,11 @@ export { type AuthOptions, authFromEnv, MIN_API_KEY_LENGTH } from './service/aut
 export { type AgorServer, createServer, type ServerOptions } from './service/server.js'
 export { SessionService } from './service/sessions.js'
 export { openStore, Store, type StoreOptions } from './service/store.js'
-export type { CreateData, Page, PaginationOptions, PatchData } from './store/collection.js'
 export { Collection } from './store/collection.js'
 export type { OpenOptions } from './store/documents.js'
 export { Documents, openDocuments } from './store/documents.js'
 export type { SessionTree } from './store/genealogy.js'
-export type { Query } from './store/query.js'
+export type { Query } from './store/query-walk.js'
 export {
   exportDatabase,
   exportDocuments,
@@ -54,3 +53,4 @@ export {
   type Manifest,
   type TransferOptions
 } from './store/transfer.js'
+export type { CreateData, Page, PaginationOptions, PatchData } from './store/types.js'

@@ -1,7 +1,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Documents, openDocuments } from '../src/store/documents.js'
-import { likeToGlob } from '../src/store/query.js'
+import { likeToGlob } from '../src/store/operators.js'
 import { tempDbUrl } from './helpers.js'
 
 type Doc = Record<string, unknown> & { task_id: string }

@@ -7,7 +7,7 @@
 import { Unavailable } from '@feathersjs/errors'
 import type { CollectionName } from '../schema/index.js'
 import { isPlainObject } from '../store/merge.js'
-import type { Query } from '../store/query.js'
+import type { Query } from '../store/query-walk.js'
 import { connectDaemon, type DaemonRecord, findDaemon } from './daemon.js'
 import { asWireError } from './errors.js'
 import type { Output } from './output.js'

@@ -4,7 +4,7 @@
  * `title=null` means no title).
  */
 import { InvalidArgumentError } from 'commander'
-import type { Query } from '../store/query.js'
+import type { Query } from '../store/query-walk.js'
 import { UsageError } from './errors.js'
 
 const WHERE = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(!=|>=|<=|=|>|<|~)(.*)$/s

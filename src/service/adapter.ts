@@ -7,14 +7,17 @@ import {
   AdapterBase,
   type AdapterParams,
   type AdapterServiceOptions,
+  OPERATORS as FEATHERS_OPERATORS,
   type PaginationOptions
 } from '@feathersjs/adapter-commons'
 import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
-import type { Collection, CreateData, PatchData } from '../store/collection.js'
+import type { Collection } from '../store/collection.js'
 import { hasProtoKey } from '../store/input.js'
-import { hasCondition, queryCount } from '../store/query.js'
+import { OPERATORS } from '../store/operators.js'
+import { hasCondition, queryCount } from '../store/query-walk.js'
+import type { CreateData, PatchData } from '../store/types.js'
 import { coerceQuery } from './query-coercion.js'
 
 /** The methods clients may call on every document service. */
@@ -30,7 +33,11 @@ export const MAX_SHORT_IDS = 1000
 export const ALL = '$all'
 
 /** Query operators beyond the Feathers standard ones. */
-export const EXTRA_OPERATORS = ['$like', '$notlike', '$ilike', '$between', '$notBetween', '$and', '$not']
+export const EXTRA_OPERATORS = [
+  ...Object.keys(OPERATORS).filter((op) => !FEATHERS_OPERATORS.includes(op)),
+  '$and',
+  '$not'
+]
 
 export interface DocumentServiceOptions<Def extends AnyDefinition> extends AdapterServiceOptions {
   collection: Collection<Def>
@@ -102,8 +109,10 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     // Feathers reads these with parseInt and takes the default for what it cannot read ('1e9' is 1)
     queryCount(params.query?.$limit, '$limit')
     queryCount(params.query?.$skip, '$skip')
-    const query = await super.sanitizeQuery(params)
-    return coerceQuery(this.collection.fields, query, params.provider)
+    // $all is the service's own opt-in, not part of the query the collection compiles
+    const { [ALL]: all, ...query } = await super.sanitizeQuery(params)
+    const coerced = coerceQuery(this.collection.fields, query, params.provider)
+    return all === undefined ? coerced : { ...coerced, [ALL]: all }
   }
 
   async _find(params?: DocumentParams & { paginate?: PaginationOptions }): Promise<Paginated<DocOf<Def>>>

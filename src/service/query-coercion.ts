@@ -5,11 +5,9 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import { isPlainObject } from '../store/merge.js'
-import { type Field, LooseValue, type Query } from '../store/query.js'
-
-export interface FieldLookup {
-  field(name: string): Field
-}
+import { LooseValue } from '../store/operators.js'
+import type { Field, QueryFields } from '../store/query-fields.js'
+import { mapConditions, type Query } from '../store/query-walk.js'
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
@@ -48,33 +46,15 @@ function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
  * Returns `query` with every condition value converted to its field's type. Unknown fields are a
  * BadRequest here already, before any SQL is built.
  */
-export function coerceQuery(fields: FieldLookup, query: Query, provider: string | undefined): Query {
+export function coerceQuery(fields: QueryFields, query: Query, provider: string | undefined): Query {
   const fromRest = provider === 'rest'
-  const visit = (q: unknown): unknown => {
-    if (!isPlainObject(q)) return q
-    const result: Query = {}
-    for (const [key, value] of Object.entries(q)) {
-      if (key === '$or' || key === '$and') {
-        result[key] = Array.isArray(value) ? value.map(visit) : value
-      } else if (key === '$not') {
-        result[key] = visit(value)
-      } else if (key.startsWith('$')) {
-        result[key] = value
-      } else {
-        const field = fields.field(key)
-        result[key] = isPlainObject(value)
-          ? Object.fromEntries(
-              Object.entries(value).map(([op, v]) => [
-                op,
-                Array.isArray(v)
-                  ? v.map((item) => coerceValue(field, item, fromRest))
-                  : coerceValue(field, v, fromRest)
-              ])
-            )
-          : coerceValue(field, value, fromRest)
-      }
-    }
-    return result
-  }
-  return visit(query) as Query
+  const coerce = (field: Field, value: unknown) =>
+    Array.isArray(value)
+      ? value.map((item) => coerceValue(field, item, fromRest))
+      : coerceValue(field, value, fromRest)
+  return mapConditions(query, (name, value) => {
+    const field = fields.field(name)
+    if (!isPlainObject(value)) return coerce(field, value)
+    return Object.fromEntries(Object.entries(value).map(([op, v]) => [op, coerce(field, v)]))
+  })
 }

@@ -11,7 +11,8 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { Middleware } from '@feathersjs/koa'
 import qs from 'qs'
-import { MAX_LIST, MAX_VALUES } from '../store/query.js'
+import { MAX_LIST } from '../store/operators.js'
+import { MAX_VALUES } from '../store/query-compiler.js'
 
 const OPTIONS: qs.IParseOptions = {
   allowPrototypes: true,

@@ -5,8 +5,8 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
 import type { sessions } from '../schema/sessions.js'
-import type { CreateData } from '../store/collection.js'
 import type { Genealogy, SessionTree, SessionWriter } from '../store/genealogy.js'
+import type { CreateData } from '../store/types.js'
 import {
   DOCUMENT_METHODS,
   type DocumentParams,

@@ -7,8 +7,9 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { sessions } from '../schema/sessions.js'
 import { quoteIdent } from '../schema/sql.js'
-import type { Collection, CreateData } from './collection.js'
+import type { Collection } from './collection.js'
 import type { Document } from './row.js'
+import type { CreateData } from './types.js'
 
 type SessionDef = typeof sessions
 type Session = Awaited<ReturnType<Collection<SessionDef>['get']>>

@@ -1,0 +1,127 @@
+/**
+ * Documents about to be written: what a create, update or patch turns its input into, with ids,
+ * statuses and timestamps the store sets, and the checks every write passes before it reaches the
+ * table (plain JSON, the schema, the collection's own adjustments, no ancestor loops).
+ */
+import { BadRequest } from '@feathersjs/errors'
+import type { Database } from '../db/database.js'
+import { isCanonicalV7, newId } from '../ids.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { assertPlainJson } from './input.js'
+import { isPlainObject } from './merge.js'
+import { type Document, toIso, toMillis } from './row.js'
+import type { TableStatements } from './statements.js'
+import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
+
+export class Drafts {
+  readonly #db: Database
+  readonly #def: AnyDefinition
+  readonly #statements: TableStatements
+
+  constructor(db: Database, def: AnyDefinition, statements: TableStatements) {
+    this.#db = db
+    this.#def = def
+    this.#statements = statements
+  }
+
+  /** What a write was given, checked to be a plain JSON object with sane timestamps. */
+  input(data: unknown): Document {
+    if (!isPlainObject(data)) throw new BadRequest(`A ${this.#def.singular} must be a JSON object`)
+    assertPlainJson(data, this.#def.singular)
+    assertTimestamps(this.#def, data)
+    return data
+  }
+
+  /** The new documents of a create (one, or an array): ids, default status and timestamps set. */
+  created(data: unknown): Document[] {
+    const now = toIso(Date.now())
+    const items: unknown[] = Array.isArray(data) ? data : [data]
+    return items.map((item, i) => this.#created(item, now, Array.isArray(data) ? i : undefined))
+  }
+
+  #created(item: unknown, now: string, index: number | undefined): Document {
+    const input = this.input(item)
+    const { idField, statuses } = this.#def
+    const givenId = input[idField]
+    // ids order documents by creation time and short ids rely on their random tail: only v7
+    if (givenId !== undefined && !isCanonicalV7(givenId)) {
+      const where = index === undefined ? '' : ` (item ${index})`
+      throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${where}`)
+    }
+    const doc: Document = { [idField]: givenId ?? newId() }
+    // a status left out is the default; a null one is refused by validation, as on patch
+    if (statuses) doc.status = input.status === undefined ? statuses[0] : input.status
+    doc.created_at = now
+    doc.updated_at = now
+    for (const key of Object.keys(input)) {
+      if (!Object.hasOwn(doc, key) && key !== 'created_at' && key !== 'updated_at') doc[key] = input[key]
+    }
+    return doc
+  }
+
+  /** Validates new documents (their relation fields resolved already). */
+  validateNew(docs: Document[]): void {
+    for (const doc of docs) this.#validate(doc, undefined, String(doc.created_at))
+  }
+
+  /** The document an update makes of `stored`: `input` with the id and created_at kept. */
+  replaced(stored: Document, input: Document): Document {
+    const { idField, statuses } = this.#def
+    const next: Document = { [idField]: stored[idField] }
+    if (statuses) next.status = input.status === undefined ? statuses[0] : input.status
+    next.created_at = stored.created_at
+    next.updated_at = stored.updated_at
+    for (const key of Object.keys(input)) {
+      if (!Object.hasOwn(next, key)) next[key] = input[key]
+    }
+    carryUnknownKeys(this.#def.schema, stored, next)
+    return next
+  }
+
+  /** `change` applied to `stored`, with a later updated_at, validated. */
+  changed(stored: Document, change: (stored: Document) => Document): Document {
+    const next = change(stored)
+    // updated_at strictly increases on every write of a row, even within one millisecond
+    next.updated_at = toIso(Math.max(Date.now(), toMillis(String(stored.updated_at)) + 1))
+    this.#validate(next, stored, String(next.updated_at))
+    return next
+  }
+
+  /**
+   * Validates a document about to be written, then lets the collection adjust it. What the caller
+   * gave is judged before the adjustment, so that a value it would overwrite (a task's
+   * `completed_at`) is refused the same way on create, update and patch, not silently replaced.
+   */
+  #validate(next: Document, stored: Document | undefined, now: string): void {
+    validateDocument(this.#def, next, stored)
+    const { beforeWrite } = this.#def
+    if (!beforeWrite) return
+    beforeWrite(next, stored, now)
+    validateDocument(this.#def, next, stored)
+  }
+
+  /**
+   * Refuses writes that would make a document its own ancestor through a relation to its own
+   * collection (a session's parent_session_id): genealogy walks those links. One query per new
+   * value, only when such a link changes. Checked before the write, not inside it: two concurrent
+   * writes could still close a loop, and the genealogy queries stop on loops.
+   */
+  async assertNoCycles(next: readonly Document[], stored: readonly Document[]): Promise<void> {
+    for (const key of this.#def.keyColumns) {
+      if (key.relation?.target() !== this.#def) continue
+      const byTarget = new Map<string, string[]>()
+      next.forEach((doc, i) => {
+        const target = doc[key.name]
+        if (typeof target !== 'string' || target === stored[i]![key.name]) return
+        const ids = byTarget.get(target) ?? []
+        ids.push(String(doc[this.#def.idField]))
+        byTarget.set(target, ids)
+      })
+      for (const [target, ids] of byTarget) {
+        const { rows } = await this.#db.execute(this.#statements.reachesAncestor(key.name, target, ids))
+        if (rows.length > 0)
+          throw new BadRequest(`${key.name} ${target} would make a ${this.#def.singular} its own ancestor`)
+      }
+    }
+  }
+}

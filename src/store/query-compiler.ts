@@ -1,0 +1,103 @@
+/**
+ * The query compiler: the Feathers query syntax, over columns and JSON fields alike, to SQL with
+ * bound values. Field names are checked against the collection's schema (query-fields.ts) and
+ * written into SQL only in checked form; every value is a bound parameter (operators.ts).
+ */
+import { BadRequest } from '@feathersjs/errors'
+import type { InValue } from '@libsql/client'
+import type { AnyDefinition } from '../schema/collection.js'
+import { quoteIdent } from '../schema/sql.js'
+import { isPlainObject } from './merge.js'
+import { Conditions } from './operators.js'
+import { type Field, QueryFields } from './query-fields.js'
+import { foldQuery, type Query, queryCount } from './query-walk.js'
+
+/** Most values one whole query compares with (SQLite binds at most 32,766). */
+export const MAX_VALUES = 5000
+
+/** The SQL of a query's conditions and the values it binds. */
+export interface Where {
+  sql: string
+  args: InValue[]
+}
+
+/** A compiled `find`: the WHERE clause with its values, the order, and the page. */
+export interface CompiledFind extends Where {
+  orderBy: string
+  limit: number | undefined
+  skip: number
+  select: readonly Field[] | undefined
+}
+
+export class QueryCompiler {
+  readonly fields: QueryFields
+  readonly #id: string
+
+  constructor(def: AnyDefinition) {
+    this.fields = new QueryFields(def)
+    this.#id = def.idField
+  }
+
+  /** Compiles the conditions of a query (its filters are checked, not compiled). */
+  where(query: Query): Where {
+    const conditions = new Conditions()
+    const sql = foldQuery<string>(query, {
+      field: (name, value) => conditions.condition(this.fields.field(name), value),
+      group: (op, parts) =>
+        parts.length === 0 ? (op === '$or' ? '0' : '1') : `(${parts.join(op === '$or' ? ' OR ' : ' AND ')})`,
+      // a condition that is NULL (a missing field) counts as false, so its negation holds
+      not: (part) => `NOT coalesce((${part}), 0)`,
+      object: (parts) => (parts.length ? parts.map(([, part]) => part).join(' AND ') : '1')
+    })
+    if (conditions.args.length > MAX_VALUES)
+      throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
+    return { sql, args: conditions.args }
+  }
+
+  /** Compiles a whole `find` query. */
+  compile(query: Query = {}): CompiledFind {
+    return {
+      ...this.where(query),
+      orderBy: this.#orderBy(query.$sort),
+      limit: queryCount(query.$limit, '$limit'),
+      skip: queryCount(query.$skip, '$skip') ?? 0,
+      select: this.select(query.$select)
+    }
+  }
+
+  /** The fields of a `$select`, checked, or undefined for whole documents. */
+  select(select: unknown): Field[] | undefined {
+    if (select === undefined || select === null) return undefined
+    const names = typeof select === 'string' ? [select] : select
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
+      throw new BadRequest('$select must be an array of field names')
+    }
+    return names.map((n: string) => this.fields.field(n))
+  }
+
+  #orderBy(sort: unknown): string {
+    const id = quoteIdent(this.#id)
+    if (sort === undefined || sort === null) return id
+    if (!isPlainObject(sort)) throw new BadRequest('$sort must be an object of field: 1 | -1')
+    const parts: string[] = []
+    let hasId = false
+    let last = 'ASC'
+    for (const [name, direction] of Object.entries(sort)) {
+      const field = this.fields.field(name)
+      const order = sortDirection(direction)
+      if (!order) throw new BadRequest(`$sort of '${name}' must be 1 or -1`)
+      hasId ||= name === this.#id
+      parts.push(`${field.sql} ${order}`)
+      last = order
+    }
+    // ties go the way the sort goes: newest first stays newest first within one millisecond
+    if (!hasId) parts.push(`${id} ${last}`)
+    return parts.join(', ')
+  }
+}
+
+function sortDirection(value: unknown): 'ASC' | 'DESC' | undefined {
+  if (value === 1 || value === '1' || value === 'asc' || value === 'ascending') return 'ASC'
+  if (value === -1 || value === '-1' || value === 'desc' || value === 'descending') return 'DESC'
+  return undefined
+}

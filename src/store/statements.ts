@@ -1,0 +1,130 @@
+/**
+ * The SQL statements of one collection's table: the page SELECT (which find, multi patch and multi
+ * remove share), the count, the guarded UPDATE, chunked multi-row INSERTs and DELETE … RETURNING.
+ * Texts that do not depend on a query are built once.
+ */
+import type { InStatement, InValue } from '@libsql/client'
+import type { AnyDefinition } from '../schema/collection.js'
+import { quoteIdent } from '../schema/sql.js'
+import type { CompiledFind, Where } from './query-compiler.js'
+import { type Document, type RowMapper, toMillis } from './row.js'
+
+/** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
+export const ROWS_PER_INSERT = 1000
+
+/** A statement with positional values. */
+export interface Statement {
+  sql: string
+  args: InValue[]
+}
+
+/** A guarded UPDATE and the document it writes. */
+export interface GuardedUpdate {
+  statement: InStatement
+  written: Document
+}
+
+export class TableStatements {
+  readonly #mapper: RowMapper
+  readonly #table: string
+  readonly #id: string
+  readonly #update: string
+  readonly #inserts = new Map<number, string>()
+
+  constructor(def: AnyDefinition, mapper: RowMapper) {
+    this.#mapper = mapper
+    this.#table = quoteIdent(def.name)
+    this.#id = quoteIdent(def.idField)
+    // Every column but the id is rewritten; updated_at only if it still holds the value read
+    // (else NULL, which NOT NULL refuses): a write never lands on a row that changed under it.
+    const sets = mapper.columns
+      .slice(1)
+      .map((c) =>
+        c === 'updated_at' ? `"updated_at" = CASE "updated_at" WHEN ? THEN ? END` : `${quoteIdent(c)} = ?`
+      )
+    this.#update = `UPDATE ${this.#table} SET ${sets.join(', ')} WHERE ${this.#id} = ?`
+  }
+
+  /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
+  page(find: CompiledFind, limit = find.limit, columns = this.#mapper.columnList): Statement {
+    return {
+      sql: `SELECT ${columns} FROM ${this.#table} WHERE ${find.sql} ORDER BY ${find.orderBy} LIMIT ? OFFSET ?`,
+      args: [...find.args, limit ?? -1, find.skip]
+    }
+  }
+
+  /** How many documents match. */
+  count(where: Where): InStatement {
+    return { sql: `SELECT count(*) AS total FROM ${this.#table} WHERE ${where.sql}`, args: where.args }
+  }
+
+  /** Removes the page of a query, returning the documents as they were. */
+  removePage(find: CompiledFind): InStatement {
+    const ids = this.page(find, find.limit, this.#id)
+    return {
+      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} IN (${ids.sql}) RETURNING ${this.#mapper.columnList}`,
+      args: ids.args
+    }
+  }
+
+  /** Removes the document `id` if it meets `condition`, returning it as it was. */
+  removeOne(id: string, condition?: Where): InStatement {
+    const where = condition ? ` AND (${condition.sql})` : ''
+    return {
+      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} = ?${where} RETURNING ${this.#mapper.columnList}`,
+      args: [id, ...(condition?.args ?? [])]
+    }
+  }
+
+  /** The UPDATE that writes `next` only if the row is still as `stored`, and what it writes. */
+  guardedUpdate(next: Document, stored: Document): GuardedUpdate {
+    const values = this.#mapper.toRow(next)
+    const args: InValue[] = []
+    for (const [i, column] of this.#mapper.columns.entries()) {
+      if (i === 0) continue
+      if (column === 'updated_at') args.push(toMillis(String(stored.updated_at)))
+      args.push(values[i]!)
+    }
+    args.push(values[0]!)
+    return { statement: { sql: this.#update, args }, written: this.#mapper.fromValues(values) }
+  }
+
+  /** Multi-row INSERTs of rows (from RowMapper.toRow), ROWS_PER_INSERT at a time. */
+  inserts(rows: readonly (readonly InValue[])[]): InStatement[] {
+    const statements: InStatement[] = []
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT)
+      statements.push({ sql: this.#insertSql(chunk.length), args: chunk.flat() })
+    }
+    return statements
+  }
+
+  /**
+   * Whether following `column` upwards from `target` reaches one of `ids`: a write that sets it
+   * would make a document its own ancestor.
+   */
+  reachesAncestor(column: string, target: string, ids: readonly string[]): InStatement {
+    const link = quoteIdent(column)
+    return {
+      sql: `WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT t.${link} FROM ${this.#table} t JOIN up ON t.${this.#id} = up.id WHERE t.${link} IS NOT NULL)
+        SELECT 1 FROM up WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1`,
+      args: [target, JSON.stringify(ids)]
+    }
+  }
+
+  /** A SELECT that `build` writes around the column list and table name (genealogy). */
+  custom(build: (columns: string, table: string) => InStatement): InStatement {
+    return build(this.#mapper.columnList, this.#table)
+  }
+
+  /** The INSERT of `rows` rows. The commonest, of one row and of a full chunk, are built once. */
+  #insertSql(rows: number): string {
+    let sql = this.#inserts.get(rows)
+    if (sql === undefined) {
+      const placeholders = `(${new Array(this.#mapper.columns.length).fill('?').join(', ')})`
+      sql = `INSERT INTO ${this.#table} (${this.#mapper.columnList}) VALUES ${new Array(rows).fill(placeholders).join(', ')}`
+      if (rows === 1 || rows === ROWS_PER_INSERT) this.#inserts.set(rows, sql)
+    }
+    return sql
+  }
+}
