@@ -5,17 +5,17 @@
 
 import { createRequire } from 'node:module'
 import client from '@feathersjs/client'
-import type { Application, Id, Paginated, Params } from '@feathersjs/feathers'
-import { API_KEY_HEADER } from './protocol.js'
-import type { DocOf } from './schema/collection.js'
-import type { boards, repos, sessions, tasks } from './schema/index.js'
+import type { Application, Id, Paginated, Params, TransportConnection } from '@feathersjs/feathers'
+import { API_KEY_HEADER, methodsOf } from './protocol.js'
+import type { AnyDefinition, DocOf } from './schema/collection.js'
+import { type CollectionName, type Collections, collectionNames, type sessions } from './schema/index.js'
 import type { SessionTree } from './store/genealogy.js'
 import type { CreateData, PatchData } from './store/types.js'
 
 export type Transport = 'socketio' | 'rest'
 
 /** A remote service. External `find` calls are always paginated by the server. */
-export interface ClientService<Def extends typeof sessions | typeof tasks | typeof boards | typeof repos> {
+export interface ClientService<Def extends AnyDefinition> {
   find(params?: Params): Promise<Paginated<DocOf<Def>>>
   get(id: Id, params?: Params): Promise<DocOf<Def>>
   create(data: CreateData<Def>, params?: Params): Promise<DocOf<Def>>
@@ -31,15 +31,19 @@ export interface ClientService<Def extends typeof sessions | typeof tasks | type
 
 type Lineage = { id: string } & Partial<CreateData<typeof sessions>>
 
-export interface ClientServices {
-  sessions: ClientService<typeof sessions> & {
+/** The methods some services add (see EXTRA_METHODS in protocol.ts). */
+interface ClientExtras {
+  sessions: {
     fork(data: Lineage, params?: Params): Promise<DocOf<typeof sessions>>
     spawn(data: Lineage, params?: Params): Promise<DocOf<typeof sessions>>
     genealogy(data: { id: string }, params?: Params): Promise<SessionTree>
   }
-  tasks: ClientService<typeof tasks>
-  boards: ClientService<typeof boards>
-  repos: ClientService<typeof repos>
+}
+
+/** The remote service of every collection of the registry. */
+export type ClientServices = {
+  [N in CollectionName]: ClientService<Collections[N]> &
+    (N extends keyof ClientExtras ? ClientExtras[N] : unknown)
 }
 
 export interface AgorClient {
@@ -50,20 +54,13 @@ export interface AgorClient {
 }
 
 const { feathers, rest, socketio } = client
-const STANDARD = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
-const SESSION = [...STANDARD, 'fork', 'spawn', 'genealogy'] as const
-interface Connection {
-  service(name: string): unknown
-}
 
 /** Registers the remote services under their names, with their methods (custom ones included). */
-function register(app: Application<ClientServices>, connection: Connection): void {
+function register(app: Application<ClientServices>, connection: TransportConnection): void {
   // A remote service is a proxy that forwards any method; its type is the server's.
-  const remote = <N extends keyof ClientServices>(name: N) => connection.service(name) as ClientServices[N]
-  app.use('sessions', remote('sessions'), { methods: [...SESSION] })
-  app.use('tasks', remote('tasks'), { methods: [...STANDARD] })
-  app.use('boards', remote('boards'), { methods: [...STANDARD] })
-  app.use('repos', remote('repos'), { methods: [...STANDARD] })
+  const untyped: Application = app
+  for (const name of collectionNames)
+    untyped.use(name, connection.service(name), { methods: methodsOf(name) })
 }
 
 export interface ConnectOptions {

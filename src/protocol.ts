@@ -1,4 +1,25 @@
 /** Names that the daemon and its clients both use on the wire. */
+import type { CollectionName } from './schema/index.js'
 
 /** The header that carries an API key (REST requests and the socket.io handshake). */
 export const API_KEY_HEADER = 'x-api-key'
+
+/** The methods clients may call on every collection's service. */
+export const DOCUMENT_METHODS = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
+
+/** Methods that some collections' services add to the document methods. */
+export const EXTRA_METHODS = {
+  sessions: ['fork', 'spawn', 'genealogy']
+} as const satisfies Partial<Record<CollectionName, readonly string[]>>
+
+/** Every method clients may call on the service of `name`. */
+export function methodsOf(name: CollectionName): string[] {
+  const extra: Partial<Record<CollectionName, readonly string[]>> = EXTRA_METHODS
+  return [...DOCUMENT_METHODS, ...(extra[name] ?? [])]
+}
+
+/** Every method of any collection's service: what a socket may call at all. */
+export const ALL_METHODS: ReadonlySet<string> = new Set([
+  ...DOCUMENT_METHODS,
+  ...Object.values(EXTRA_METHODS).flat()
+])

@@ -14,3 +14,6 @@ export const boards = defineCollection({
   },
   summary: (b) => b.name
 })
+
+/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
+export const boardsTable = boards.table

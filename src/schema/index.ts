@@ -1,20 +1,38 @@
 /**
- * The built-in collections. drizzle-kit reads the tables exported here to generate migrations.
+ * The registry: every collection of the store, by name. The store's collections, the Feathers
+ * services, the `connect()` client, the CLI's commands, export/import and `db check` all derive
+ * from this one list.
+ *
+ * A new collection is a file in this folder that calls `defineCollection` and exports its table
+ * for drizzle-kit (see boards.ts), one entry here, and a migration from `npm run db:generate`.
  */
 import { boards } from './boards.js'
+import type { AnyDefinition } from './collection.js'
 import { repos } from './repos.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 
 export { boards, repos, sessions, tasks }
 
-/** Every built-in collection by name. */
-export const collections = { sessions, tasks, boards, repos } as const
+/** The definitions keyed by their own names, so that a key can never disagree with its collection. */
+function registry<const Defs extends readonly AnyDefinition[]>(
+  definitions: Defs
+): { readonly [Def in Defs[number] as Def['name']]: Def } {
+  return Object.fromEntries(definitions.map((def) => [def.name, def])) as {
+    readonly [Def in Defs[number] as Def['name']]: Def
+  }
+}
+
+/** Every collection by name. */
+export const collections = registry([sessions, tasks, boards, repos])
 
 export type Collections = typeof collections
 export type CollectionName = keyof Collections
 
-export const sessionsTable = sessions.table
-export const tasksTable = tasks.table
-export const boardsTable = boards.table
-export const reposTable = repos.table
+/** The names of every collection, in registry order (which export and import follow). */
+export const collectionNames = Object.keys(collections) as CollectionName[]
+
+/** True when `name` names a collection of the registry. */
+export function isCollectionName(name: unknown): name is CollectionName {
+  return typeof name === 'string' && Object.hasOwn(collections, name)
+}

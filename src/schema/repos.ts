@@ -16,3 +16,6 @@ export const repos = defineCollection({
   unique: ['slug'],
   summary: (r) => r.name ?? r.slug
 })
+
+/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
+export const reposTable = repos.table

@@ -36,3 +36,6 @@ export const sessions = defineCollection({
   indexes: ['agent'],
   summary: (s) => s.title ?? s.description ?? s.agent
 })
+
+/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
+export const sessionsTable = sessions.table

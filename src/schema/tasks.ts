@@ -45,3 +45,6 @@ export const tasks = defineCollection({
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? ''
 }
+
+/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
+export const tasksTable = tasks.table

@@ -20,8 +20,6 @@ import { hasCondition, queryCount } from '../store/query-walk.js'
 import type { CreateData, PatchData } from '../store/types.js'
 import { coerceQuery } from './query-coercion.js'
 
-/** The methods clients may call on every document service. */
-export const DOCUMENT_METHODS = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
 /** Most ids one shortIds call takes. */
 export const MAX_SHORT_IDS = 1000
 

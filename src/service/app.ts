@@ -1,31 +1,33 @@
 /**
- * The Feathers application of a store: one service per collection, the genealogy routes and
- * client-safe errors. It has no transports: library users and the CLI call it in-process, and
- * createServer attaches REST, socket.io and authentication (see transports.ts) when it serves it,
- * so that nobody who does not serve pays for loading them.
+ * The Feathers application of a store: one service per collection of the registry, the genealogy
+ * routes and client-safe errors. It has no transports: library users and the CLI call it
+ * in-process, and createServer attaches REST, socket.io and authentication (see transports.ts)
+ * when it serves it, so that nobody who does not serve pays for loading them.
  */
 import { type Application, feathers, type HookContext } from '@feathersjs/feathers'
-import type { boards, repos, tasks } from '../schema/index.js'
+import { methodsOf } from '../protocol.js'
+import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
+import type { Collection } from '../store/collection.js'
 import type { Documents } from '../store/documents.js'
-import { DOCUMENT_METHODS, DocumentService } from './adapter.js'
+import { DocumentService } from './adapter.js'
 import { clientSafeErrors } from './errors.js'
 import type { InFlight } from './in-flight.js'
-import {
-  type GenealogyRoute,
-  type LineageRoute,
-  lineageRoutes,
-  SESSION_METHODS,
-  SessionService
-} from './sessions.js'
+import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
 
 /** Page sizes of every service: 50 unless `$limit` says otherwise, never more than 500. */
 export const PAGINATE = { default: 50, max: 500 }
 
-export interface ServiceTypes {
+/** Collections whose services have methods of their own; every other one gets a DocumentService. */
+interface CustomServices {
   sessions: SessionService
-  tasks: DocumentService<typeof tasks>
-  boards: DocumentService<typeof boards>
-  repos: DocumentService<typeof repos>
+}
+
+/** The service of each collection, by name. */
+export type CollectionServices = {
+  [N in CollectionName]: N extends keyof CustomServices ? CustomServices[N] : DocumentService<Collections[N]>
+}
+
+export type ServiceTypes = CollectionServices & {
   'sessions/:id/fork': LineageRoute
   'sessions/:id/spawn': LineageRoute
   'sessions/:id/genealogy': GenealogyRoute
@@ -38,27 +40,33 @@ export interface AppSettings {
 
 export type App = Application<ServiceTypes, AppSettings>
 
-/** The paths of the document services (the routes under /sessions/:id forward to sessions). */
-export const DOCUMENT_SERVICES = ['sessions', 'tasks', 'boards', 'repos'] as const
-
 // Events of routes that only forward to the sessions service would repeat its own `created`.
 const noEvent = (context: HookContext) => {
   context.event = null
 }
 
+/**
+ * The service of one collection: its own class if it has one, the document service otherwise.
+ * (Typed per name where callers meet it, in CollectionServices; here any collection will do.)
+ */
+function serviceOf(documents: Documents, name: CollectionName): DocumentService {
+  const collection: Collection = documents.collection(name)
+  const options = { collection, paginate: PAGINATE, multi: true }
+  if (name !== 'sessions') return new DocumentService(options)
+  return new SessionService({
+    ...options,
+    collection: documents.collections.sessions,
+    genealogy: documents.genealogy
+  })
+}
+
 export function createApp(documents: Documents): App {
   const app = feathers<ServiceTypes, AppSettings>()
   app.hooks({ error: { all: [clientSafeErrors] } })
-
-  const { collections, genealogy } = documents
-  const common = { paginate: PAGINATE, multi: true }
-  app.use('sessions', new SessionService({ collection: collections.sessions, genealogy, ...common }), {
-    methods: [...SESSION_METHODS]
-  })
-  const methods = [...DOCUMENT_METHODS]
-  app.use('tasks', new DocumentService({ collection: collections.tasks, ...common }), { methods })
-  app.use('boards', new DocumentService({ collection: collections.boards, ...common }), { methods })
-  app.use('repos', new DocumentService({ collection: collections.repos, ...common }), { methods })
+  // registered through the untyped application: the loop cannot tell which name has which type
+  const untyped: Application = app
+  for (const name of collectionNames)
+    untyped.use(name, serviceOf(documents, name), { methods: methodsOf(name) })
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))

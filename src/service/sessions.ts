@@ -7,20 +7,12 @@ import type { Params } from '@feathersjs/feathers'
 import type { sessions } from '../schema/sessions.js'
 import type { Genealogy, SessionTree, SessionWriter } from '../store/genealogy.js'
 import type { CreateData } from '../store/types.js'
-import {
-  DOCUMENT_METHODS,
-  type DocumentParams,
-  DocumentService,
-  type DocumentServiceOptions
-} from './adapter.js'
+import { type DocumentParams, DocumentService, type DocumentServiceOptions } from './adapter.js'
 
 type SessionDef = typeof sessions
 
 /** What fork and spawn take: the id (or short id) of the session, and fields for the new one. */
 export type LineageData = { id: string } & Partial<CreateData<SessionDef>>
-
-/** The methods clients may call on /sessions. */
-export const SESSION_METHODS = [...DOCUMENT_METHODS, 'fork', 'spawn', 'genealogy'] as const
 
 function idOf(data: unknown): { id: string; rest: Partial<CreateData<SessionDef>> } {
   if (data === null || typeof data !== 'object' || typeof (data as { id?: unknown }).id !== 'string') {

@@ -8,13 +8,13 @@
  * them afterwards, as registration would have.
  */
 import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
-import feathersModule from '@feathersjs/feathers'
+import feathersModule, { type Application } from '@feathersjs/feathers'
 import { bodyParser, type Application as KoaApplication, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
+import { ALL_METHODS } from '../protocol.js'
+import { collectionNames } from '../schema/index.js'
 import type { Documents } from '../store/documents.js'
-import { DOCUMENT_METHODS } from './adapter.js'
 import type { App, AppSettings, ServiceTypes } from './app.js'
-import { DOCUMENT_SERVICES } from './app.js'
 import { configureAuthentication, requireAuthentication } from './auth.js'
 import type { AuthOptions } from './auth-options.js'
 import { configureChannels } from './channels.js'
@@ -22,15 +22,11 @@ import { cors } from './cors.js'
 import { toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
 import { strictQuery } from './rest-query.js'
-import { SESSION_METHODS } from './sessions.js'
 
 /** The largest JSON body a REST request or socket message may carry. */
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
 export type ServedApp = KoaApplication<ServiceTypes, AppSettings>
-
-/** Every method a service of this app has (the authentication service has create and remove). */
-const SOCKET_METHODS = new Set<string>([...SESSION_METHODS, ...DOCUMENT_METHODS])
 
 /** Koa middleware: errors outside service calls (bad bodies, unknown paths) as Feathers JSON. */
 const koaErrors: Middleware = async (ctx, next) => {
@@ -75,7 +71,7 @@ function healthCheck(documents: Documents): Middleware {
  */
 function refuseUnknownMethod(event: string, args: unknown[]): void {
   const callback = args.at(-1)
-  if (typeof callback === 'function' && !SOCKET_METHODS.has(event)) {
+  if (typeof callback === 'function' && !ALL_METHODS.has(event)) {
     callback(new MethodNotAllowed(`There is no method '${event}'`).toJSON())
   }
 }
@@ -151,15 +147,17 @@ export function attachTransports(
   served.hooks({ around: { all: [inFlight.hook] } })
 
   const { getServiceOptions } = feathersModule
-  for (const mixin of served.mixins.slice(mixinsBefore)) {
-    for (const [path, service] of Object.entries(served.services)) {
-      mixin.call(served, service, path, getServiceOptions(service))
+  const untyped: Application = served
+  for (const mixin of untyped.mixins.slice(mixinsBefore)) {
+    for (const path of Object.keys(untyped.services)) {
+      const service = untyped.service(path)
+      mixin.call(untyped, service, path, getServiceOptions(service))
     }
   }
 
   if (auth) {
     configureAuthentication(served, auth)
-    for (const name of DOCUMENT_SERVICES)
+    for (const name of collectionNames)
       served.service(name).hooks({ before: { all: [requireAuthentication] } })
   }
   return served

@@ -6,7 +6,7 @@ import { BadRequest } from '@feathersjs/errors'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
 import { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { type CollectionName, type Collections, collections } from '../schema/index.js'
+import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 
@@ -24,12 +24,9 @@ export class Documents {
 
   constructor(db: Database) {
     this.db = db
-    this.collections = {
-      sessions: new Collection(db, collections.sessions),
-      tasks: new Collection(db, collections.tasks),
-      boards: new Collection(db, collections.boards),
-      repos: new Collection(db, collections.repos)
-    }
+    this.collections = Object.fromEntries(
+      collectionNames.map((name) => [name, new Collection(db, collections[name])])
+    ) as StoreCollections
     this.genealogy = new Genealogy(this.collections.sessions)
   }
 
