@@ -2,13 +2,15 @@
 // Measures agor-store against the driver beneath it (@libsql/client) and against the usual
 // Feathers SQL stack (@feathersjs/knex on better-sqlite3), and reports ratios only: see
 // BENCHMARKS.md. --quick uses smaller data sets and fewer rounds (under 2 minutes); --only runs
-// some of the issue's items; --fresh rebuilds the cached data sets.
+// some of the issue's items; --fresh rebuilds the cached data sets. The knex peer's packages are
+// not in the root install: the first run of items 2 or 3 installs them into bench/node_modules.
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runChild } from './bench/child.js'
 import { PROFILES, type SizeName } from './bench/context.js'
 import { sessionsDataset } from './bench/datasets.js'
 import { machineMarkdown } from './bench/machine.js'
+import { installPeers } from './bench/peer-install.js'
 import { markdownTable, met, type Result, writeResults } from './bench/report.js'
 import { ITEMS } from './bench/scenarios/index.js'
 
@@ -27,6 +29,8 @@ const items = Object.keys(ITEMS)
   .map(Number)
   .filter((item) => !values.only || values.only.split(',').map(Number).includes(item))
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
+
+if (items.some((item) => ITEMS[item]!.peer)) installPeers(log)
 
 const started = performance.now()
 // The data sets are built (or found in the cache) before any item runs, so that no item's

@@ -4,17 +4,22 @@ import { readFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { SQLD_BINARY } from '../sqld.js'
+import { BENCH_DIR, PEER_PACKAGES } from './peer-modules.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-function packageVersion(name: string): string {
+/** The version of `name` as installed under `dir` (the root, or bench/ for the peer's packages). */
+function packageVersion(dir: string, name: string): string {
   try {
-    const file = `${ROOT}node_modules/${name}/package.json`
+    const file = `${dir}node_modules/${name}/package.json`
     return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
   } catch {
     return 'absent'
   }
 }
+
+const versions = (dir: string, names: readonly string[]) =>
+  names.map((name) => [name, packageVersion(dir, name)] as const)
 
 function command(file: string, args: string[]): string {
   try {
@@ -37,19 +42,11 @@ export function machine() {
     os: `${process.platform} ${release()}`,
     node: process.version,
     commit: command('git', ['rev-parse', '--short', 'HEAD']),
-    packages: Object.fromEntries(
-      [
-        '@libsql/client',
-        'libsql',
-        '@feathersjs/feathers',
-        '@feathersjs/adapter-commons',
-        '@feathersjs/knex',
-        'knex',
-        'better-sqlite3',
-        'zod',
-        'uuidv7'
-      ].map((name) => [name, packageVersion(name)])
-    ),
+    packages: Object.fromEntries([
+      ...versions(ROOT, ['@libsql/client', 'libsql', '@feathersjs/feathers', '@feathersjs/adapter-commons']),
+      ...versions(BENCH_DIR, PEER_PACKAGES),
+      ...versions(ROOT, ['zod', 'uuidv7'])
+    ]),
     sqld: command(SQLD_BINARY, ['--version'])
   }
 }

@@ -5,11 +5,11 @@
 //   peer-child.ts drivers <quick|full>       other ways to read the row / raw SELECT, 100k
 import { join } from 'node:path'
 import type { Client } from '@libsql/client'
-import BetterSqlite3 from 'better-sqlite3'
 import Libsql from 'libsql'
 import { PROFILES } from './context.js'
 import { fieldPool, sessionsDataset } from './datasets.js'
 import { createPeerSchema, knexArrayCreate, openPeer } from './peer.js'
+import { loadBetterSqlite3 } from './peer-modules.js'
 import { expectSame, openFileStore } from './stores.js'
 import { type ClockRatios, type Contender, clockRatios, interleave, type TimingOptions } from './timing.js'
 import { BY_ID, rawBatch, rawSelect } from './yardsticks.js'
@@ -69,6 +69,7 @@ async function driversWorkload(mode: 'quick' | 'full'): Promise<Workload> {
     yardstick: (client) => rawSelect(client, ids),
     async others() {
       const { store, client } = await openFileStore(dataset.path)
+      const BetterSqlite3 = loadBetterSqlite3()
       const better = new BetterSqlite3(dataset.path, { readonly: true })
       const native = new Libsql(dataset.path, { readonly: true })
       const prepared = native.prepare(BY_ID).raw(true)

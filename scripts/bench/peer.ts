@@ -7,11 +7,15 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type Application, feathers } from '@feathersjs/feathers'
-import { KnexService, transaction } from '@feathersjs/knex'
-import BetterSqlite3 from 'better-sqlite3'
-import knex, { type Knex } from 'knex'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/config.js'
+import {
+  type BetterSqlite3Database,
+  type KnexService,
+  loadBetterSqlite3,
+  loadFeathersKnex,
+  loadKnex
+} from './peer-modules.js'
 
 const MIGRATION = fileURLToPath(new URL('../../drizzle/0000_init.sql', import.meta.url))
 
@@ -28,12 +32,13 @@ export interface PeerRow {
 
 export interface Peer {
   service: KnexService<PeerRow>
-  app: Application
+  app: Application<{ sessions: KnexService<PeerRow> }>
   close(): Promise<void>
 }
 
 /** Creates our schema in a new better-sqlite3 file (for a peer that starts empty). */
 export function createPeerSchema(path: string): void {
+  const BetterSqlite3 = loadBetterSqlite3()
   const db = new BetterSqlite3(path)
   db.pragma('journal_mode = WAL')
   db.exec(readFileSync(MIGRATION, 'utf8').replaceAll('--> statement-breakpoint', ''))
@@ -42,12 +47,14 @@ export function createPeerSchema(path: string): void {
 
 /** Opens a knex service over the sessions table of the database file at `path`. */
 export function openPeer(path: string): Peer {
-  const db: Knex = knex({
+  const { KnexService, transaction } = loadFeathersKnex()
+  const knex = loadKnex()
+  const db = knex({
     client: 'better-sqlite3',
     connection: { filename: path },
     useNullAsDefault: true,
     pool: {
-      afterCreate(connection: BetterSqlite3.Database, done: (error: Error | null) => void) {
+      afterCreate(connection: BetterSqlite3Database, done: (error: Error | null) => void) {
         connection.pragma('journal_mode = WAL')
         connection.pragma('synchronous = NORMAL')
         connection.pragma('foreign_keys = ON')
@@ -56,7 +63,7 @@ export function openPeer(path: string): Peer {
       }
     }
   })
-  const app = feathers()
+  const app: Peer['app'] = feathers()
   const service = new KnexService<PeerRow>({
     Model: db,
     name: 'sessions',
@@ -72,7 +79,8 @@ export function openPeer(path: string): Peer {
     error: { create: [transaction.rollback()] }
   })
   return {
-    service: app.service('sessions') as unknown as KnexService<PeerRow>,
+    // the service as registered: app.use wraps it, and only the wrapped one runs the hooks
+    service: app.service('sessions'),
     app,
     close: () => db.destroy()
   }
