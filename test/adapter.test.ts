@@ -6,7 +6,7 @@ import { feathers } from '@feathersjs/feathers'
 import { defineTestSuite } from 'feathers-adapter-vitest'
 import { z } from 'zod'
 import { resolveDatabaseConfig } from '../src/db/config.js'
-import { Database } from '../src/db/database.js'
+import { openConnection } from '../src/db/open.js'
 import { defineCollection, optional } from '../src/schema/collection.js'
 import { DocumentService } from '../src/service/adapter.js'
 import { Collection } from '../src/store/collection.js'
@@ -28,7 +28,7 @@ const peopleCustomId = defineCollection({
   summary: (p) => p.name
 })
 
-const db = await Database.open(resolveDatabaseConfig({ url: tempDbUrl() }))
+const db = await openConnection(resolveDatabaseConfig({ url: tempDbUrl() }))
 await createTables(db, [people, peopleCustomId])
 
 const app = feathers()

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
-import type { Database } from '../src/db/database.js'
+import type { Connection } from '../src/db/connection.js'
 import type { AnyDefinition } from '../src/schema/collection.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
 
@@ -30,7 +30,7 @@ afterAll(() => {
 })
 
 /** Creates the tables of collection definitions that have no migration (test collections). */
-export async function createTables(db: Database, definitions: AnyDefinition[]): Promise<void> {
+export async function createTables(db: Connection, definitions: AnyDefinition[]): Promise<void> {
   const { generateSQLiteDrizzleJson, generateSQLiteMigration } = await import('drizzle-kit/api')
   const tables = Object.fromEntries(definitions.map((d) => [d.name, d.table]))
   const statements = await generateSQLiteMigration(

@@ -4,20 +4,20 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { errorLog } from '../src/service/errors.js'
+import { log } from '../src/log.js'
 import { MAX_DEPTH } from '../src/store/input.js'
 import { type Served, serve } from './transport-helpers.js'
 
 let served: Served
 let socket: Socket
 const unexpected: unknown[] = []
-const report = errorLog.report
+const report = log.error
 let sessionId: string
 let taskId: string
 
 beforeAll(async () => {
   served = await serve()
-  errorLog.report = (error) => unexpected.push(error)
+  log.error = (_, error) => unexpected.push(error)
   const session = await served.store.service('sessions').create({ agent: 'claude-code', title: 'target' })
   sessionId = session.session_id
   taskId = (await served.store.service('tasks').create({ session_id: sessionId, description: 't' })).task_id
@@ -28,7 +28,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  errorLog.report = report
+  log.error = report
   socket.close()
   await served.close()
 })

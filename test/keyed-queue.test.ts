@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { KeyedQueue } from '../src/keyed-queue.js'
 import { type Documents, openDocuments } from '../src/store/documents.js'
-import { KeyedQueue } from '../src/store/keyed-queue.js'
 import { tempDbUrl } from './helpers.js'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1))

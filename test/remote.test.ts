@@ -6,8 +6,8 @@ import { startSqld } from '../scripts/sqld.js'
 import { connect } from '../src/client.js'
 import { checkDatabase } from '../src/db/admin.js'
 import { resolveDatabaseConfig } from '../src/db/config.js'
-import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
+import { openConnection } from '../src/db/open.js'
 import {
   AmbiguousIdError,
   DatabaseUnavailableError,
@@ -77,7 +77,7 @@ describe('remote mode: URL forms', () => {
 
   it('says how to reach a server without TLS when libsql:// expects TLS', async () => {
     const url = `libsql://127.0.0.1:${sqld.server.port}`
-    const db = await Database.open(resolveDatabaseConfig({ url }))
+    const db = await openConnection(resolveDatabaseConfig({ url }))
     try {
       const error = await migrate(db).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DatabaseUnavailableError)

@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { startSqld } from '../scripts/sqld.js'
 import { resolveDatabaseConfig } from '../src/db/config.js'
-import { Database } from '../src/db/database.js'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
+import { openConnection } from '../src/db/open.js'
 import {
   DatabaseAuthError,
   DatabaseForbiddenError,
@@ -119,7 +119,7 @@ describe('an embedded replica', () => {
 
   it('migrates after another process did, although its copy was behind', async () => {
     const fresh = await startSqld()
-    const db = await Database.open(resolveDatabaseConfig({ url: tempDbUrl(), syncUrl: fresh.url }))
+    const db = await openConnection(resolveDatabaseConfig({ url: tempDbUrl(), syncUrl: fresh.url }))
     try {
       const other = await openStore({ url: fresh.url })
       await other.close()
@@ -159,7 +159,7 @@ describe('tokens', () => {
         message: `The primary database at ${sqld.server.url} refused the auth token (AGOR_DB_AUTH_TOKEN is missing, invalid or expired)`
       })
     }
-    const remote = await Database.open(
+    const remote = await openConnection(
       resolveDatabaseConfig({ url: sqld.server.url, authToken: sqld.keys.token({ a: 'ro' }) })
     )
     try {

@@ -14,13 +14,13 @@ beforeAll(async () => {
 })
 afterAll(() => store.close())
 
-const raw = (sql: string, args: (string | number | null)[] = []) => store.db.client.execute({ sql, args })
+const raw = (sql: string, args: (string | number | null)[] = []) => store.db.execute({ sql, args })
 const now = Date.now()
 const id = (n: number) => `0199b73d-b52e-7ed1-b028-${String(n).padStart(12, '0')}`
 
 describe('migrations', () => {
   it('are applied on open and recorded in drizzle’s own table', async () => {
-    const status = await migrationStatus(store.db.client)
+    const status = await migrationStatus(store.db)
     expect(status.pending).toEqual([])
     expect(status.applied.map((m) => m.tag)).toEqual(localMigrations().map((m) => m.tag))
     const { rows } = await raw('SELECT hash FROM __drizzle_migrations')
@@ -28,7 +28,7 @@ describe('migrations', () => {
   })
 
   it('are idempotent, also when several processes open a new database at once', async () => {
-    expect(await migrate(store.db.client)).toBe(0)
+    expect(await migrate(store.db)).toBe(0)
     const fresh = tempDbUrl()
     const stores = await Promise.all(Array.from({ length: 4 }, () => openDocuments({ url: fresh })))
     const { rows } = await stores[0]!.db.execute('SELECT count(*) AS n FROM __drizzle_migrations')

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { log } from '../src/log.js'
 import type { CollectionName } from '../src/schema/index.js'
-import { errorLog } from '../src/service/errors.js'
 import { record, type Served, serve, waitFor } from './transport-helpers.js'
 
 let served: Served
@@ -390,8 +390,8 @@ describe('errors', () => {
 
   it('an unexpected failure is a 500 without stack, SQL or driver text, and the server goes on', async () => {
     const logged: unknown[] = []
-    const report = errorLog.report
-    errorLog.report = (error) => logged.push(error)
+    const report = log.error
+    log.error = (_, error) => logged.push(error)
     try {
       await served.store.documents.db.execute('DROP TABLE boards')
       const rest = await served.http('GET', '/boards')
@@ -417,7 +417,7 @@ describe('errors', () => {
       expect(String(logged[0])).toMatch(/no such table/)
       expect((await served.http('GET', '/sessions?$limit=1')).status).toBe(200)
     } finally {
-      errorLog.report = report
+      log.error = report
     }
   })
 })

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest'
 import { type Sqld, type SqldOptions, startSqld } from '../scripts/sqld.js'
 import { type SqldKeys, sqldKeys } from '../scripts/sqld-token.js'
-import { databaseLog } from '../src/db/replica.js'
+import { log } from '../src/log.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
@@ -67,12 +67,12 @@ export async function eventually<T>(probe: () => Promise<T>, what: string, timeo
 /** Collects the database layer's warnings instead of printing them. */
 export function captureWarnings(): string[] {
   const warnings: string[] = []
-  const original = databaseLog.warn
+  const original = log.warn
   beforeAll(() => {
-    databaseLog.warn = (message) => warnings.push(message)
+    log.warn = (message) => warnings.push(message)
   })
   afterAll(() => {
-    databaseLog.warn = original
+    log.warn = original
   })
   return warnings
 }

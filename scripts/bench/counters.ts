@@ -1,10 +1,10 @@
 /**
- * Counting the real thing: the statements a store sends to the driver (by wrapping its Database)
+ * Counting the real thing: the statements a store sends to the driver (by wrapping its Connection)
  * and the HTTP requests a remote client sends to sqld (through a counting proxy on loopback).
  */
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Database } from '../../src/db/database.js'
+import type { Connection } from '../../src/db/connection.js'
 
 export interface StatementCounter {
   /** Statements since the last reset: one per execute, one per statement of a batch. */
@@ -14,7 +14,7 @@ export interface StatementCounter {
 }
 
 /** Counts the statements that go through `db` until `restore()`. */
-export function countStatements(db: Database): StatementCounter {
+export function countStatements(db: Connection): StatementCounter {
   let count = 0
   const execute = db.execute
   const batch = db.batch

@@ -29,7 +29,7 @@ function report(output: Output, lines: string[]): void {
 
 async function withDatabase<T>(
   config: ResolvedDatabaseConfig,
-  work: (db: import('../db/database.js').Database) => Promise<T>
+  work: (db: import('../db/connection.js').Connection) => Promise<T>
 ): Promise<T> {
   const { openExistingDatabase } = await import('../db/admin.js')
   const db = await openExistingDatabase(config)
@@ -96,11 +96,11 @@ export function registerDb(program: Command): void {
     .action(async (_options, command: Command) =>
       Context.run(command, async (context) => {
         const config = await configOf(context)
-        const [{ Database }, { migrate }] = await Promise.all([
-          import('../db/database.js'),
+        const [{ openConnection }, { migrate }] = await Promise.all([
+          import('../db/open.js'),
           import('../db/migrate.js')
         ])
-        const database = await Database.open(config)
+        const database = await openConnection(config)
         try {
           const applied = await migrate(database)
           if (context.output.json) return printJson(context.output, { applied })

@@ -5,11 +5,17 @@
 import './quiet-driver.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { createClient } from '@libsql/client'
 import { quoteIdent } from '../schema/sql.js'
-import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
-import { Database } from './database.js'
+import {
+  type DatabaseConfig,
+  DEFAULT_BUSY_TIMEOUT,
+  type ResolvedDatabaseConfig,
+  resolveDatabaseConfig
+} from './config.js'
+import type { Connection } from './connection.js'
 import { type MigrationStatus, type MigrationTarget, migrate, migrationStatus } from './migrate.js'
+import { NativeDatabase } from './native.js'
+import { openConnection } from './open.js'
 
 export interface SetupResult {
   path: string
@@ -37,11 +43,11 @@ export async function backupDatabase(path: string, target: string): Promise<void
   const folder = dirname(resolve(target))
   if (!existsSync(folder)) throw new Error(`There is no folder ${folder}`)
   // A short-lived client of its own: VACUUM must not run on a pooled connection that others use.
-  const client = createClient({ url: `file:${path}` })
+  const connection = new NativeDatabase(path, DEFAULT_BUSY_TIMEOUT)
   try {
-    await client.execute({ sql: 'VACUUM INTO ?', args: [target] })
+    connection.run({ sql: 'VACUUM INTO ?', args: [target] })
   } finally {
-    client.close()
+    connection.close()
   }
 }
 
@@ -62,7 +68,7 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
     await backupDatabase(file, backup)
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
   }
-  const db = await Database.open(config)
+  const db = await openConnection(config)
   try {
     return { path: file, backup, applied: await migrate(db) }
   } finally {
@@ -76,12 +82,12 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
  */
 export async function openExistingDatabase(
   config: DatabaseConfig | ResolvedDatabaseConfig
-): Promise<Database> {
+): Promise<Connection> {
   const resolved = 'mode' in config ? config : resolveDatabaseConfig(config)
   if (resolved.path && !existsSync(resolved.path)) {
     throw new Error(`There is no database at ${resolved.path} (create it with: agor db setup)`)
   }
-  return Database.open(resolved)
+  return openConnection(resolved)
 }
 
 /** A row whose foreign key names a document that does not exist. */

@@ -7,14 +7,19 @@
  */
 import './quiet-driver.js'
 import { FeathersError } from '@feathersjs/errors'
-import { LibsqlError } from '@libsql/client'
 import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
 import { type ResolvedDatabaseConfig, redact } from './config.js'
+import { SqliteError } from './sqlite-codes.js'
 
-/** The driver error code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …). */
+/**
+ * The SQLite code of a failure, if it has one (`SQLITE_CONSTRAINT_UNIQUE`, …): from the local
+ * engine (SqliteError) or from @libsql/client (LibsqlError), which carry it the same way.
+ */
 export function driverCode(error: unknown): string | undefined {
-  if (!(error instanceof LibsqlError)) return undefined
-  return error.extendedCode ?? error.code
+  if (!(error instanceof Error)) return undefined
+  const { code, extendedCode } = error as { code?: unknown; extendedCode?: unknown }
+  if (typeof extendedCode === 'string' && extendedCode.startsWith('SQLITE_')) return extendedCode
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
 }
 
 /** Who answers for a database: the server of a remote database, or a replica's primary. */
@@ -81,7 +86,7 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
     )
   }
   const remote = REMOTE_SQLITE.exec(message)
-  if (remote) return sqliteError(Number(remote[2]), remote[3]!.replace(/\\(.)/g, '$1'))
+  if (remote) return new SqliteError(remote[3]!.replace(/\\(.)/g, '$1'), Number(remote[2]))
   return withoutBacktrace(error)
 }
 
@@ -109,33 +114,6 @@ function causes(error: Error): string[] {
     current = current.cause
   }
   return found
-}
-
-// SQLite's primary result codes, and the extended codes of the constraint family, which the
-// store tells apart (unique, foreign key, not null).
-const PRIMARY_CODES = (
-  'OK ERROR INTERNAL PERM ABORT BUSY LOCKED NOMEM READONLY INTERRUPT IOERR CORRUPT NOTFOUND FULL CANTOPEN ' +
-  'PROTOCOL EMPTY SCHEMA TOOBIG CONSTRAINT MISMATCH MISUSE NOLFS AUTH FORMAT RANGE NOTADB NOTICE WARNING'
-).split(' ')
-const CONSTRAINT_CODES: Record<number, string> = {
-  275: 'CHECK',
-  531: 'COMMITHOOK',
-  787: 'FOREIGNKEY',
-  1043: 'FUNCTION',
-  1299: 'NOTNULL',
-  1555: 'PRIMARYKEY',
-  1811: 'TRIGGER',
-  2067: 'UNIQUE',
-  2323: 'VTAB',
-  2579: 'ROWID',
-  2835: 'PINNED',
-  3091: 'DATATYPE'
-}
-
-function sqliteError(rawCode: number, message: string): LibsqlError {
-  const code = `SQLITE_${PRIMARY_CODES[rawCode & 0xff] ?? 'UNKNOWN'}`
-  const extended = CONSTRAINT_CODES[rawCode] ? `SQLITE_CONSTRAINT_${CONSTRAINT_CODES[rawCode]}` : undefined
-  return new LibsqlError(message, code, extended, rawCode)
 }
 
 /** The error without the cause chain and Rust backtrace that a replica's driver appends to its message. */

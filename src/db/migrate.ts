@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Client, Row } from '@libsql/client'
 import { type MigrationMeta, readMigrationFiles } from 'drizzle-orm/migrator'
 import { SchemaTooNewError } from '../errors.js'
+import type { Connection, Row } from './connection.js'
 
 /** The folder that holds the generated migrations (it ships with the package). */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
@@ -29,10 +29,10 @@ export interface MigrationStatus {
 type LocalMigration = MigrationMeta & { tag: string }
 
 /**
- * What migrations run on: a Database (its queue, clean errors, and a replica's local copy synced
+ * What migrations run on: a Connection (its queue, clean errors, and a replica's local copy synced
  * when the primary refuses a write) or a bare driver client.
  */
-export type MigrationTarget = Pick<Client, 'execute' | 'migrate'>
+export type MigrationTarget = Pick<Connection, 'execute' | 'migrate'>
 
 let cached: LocalMigration[] | undefined
 

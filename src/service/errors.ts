@@ -5,13 +5,7 @@
 import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
 import type { HookContext } from '@feathersjs/feathers'
 import { PayloadTooLarge } from '../errors.js'
-
-/** Where unexpected errors are reported (tests may silence or capture it). */
-export const errorLog = {
-  report(error: unknown, where: string): void {
-    console.error(`agor-store: unexpected error in ${where}:`, error)
-  }
-}
+import { log } from '../log.js'
 
 /** The error to send to a client for `error`. */
 export function toClientError(error: unknown, where: string): FeathersError {
@@ -23,7 +17,7 @@ export function toClientError(error: unknown, where: string): FeathersError {
   // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR) carry no status: a body that does not decompress
   if (String((error as { code?: unknown })?.code).startsWith('Z_'))
     return new BadRequest('The request body does not match its Content-Encoding')
-  errorLog.report(error, where)
+  log.error(`unexpected error in ${where}:`, error)
   return new GeneralError('Internal server error')
 }
 

@@ -55,13 +55,9 @@ function healthCheck(documents: Documents): Middleware {
       ctx.set('Allow', 'GET, HEAD')
       throw new MethodNotAllowed(`/health answers GET, not ${ctx.method}`)
     }
-    try {
-      await documents.db.execute('SELECT 1')
-      ctx.body = { status: 'ok', database: documents.config.mode }
-    } catch {
-      ctx.status = 503
-      ctx.body = { status: 'unavailable', database: documents.config.mode }
-    }
+    const ok = await documents.ping()
+    if (!ok) ctx.status = 503
+    ctx.body = { status: ok ? 'ok' : 'unavailable', database: documents.config.mode }
   }
 }
 

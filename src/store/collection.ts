@@ -5,14 +5,13 @@
  * references.ts, the shape of written documents in drafts.ts. It knows nothing of Feathers
  * transports.
  */
-import type { InStatement, Row } from '@libsql/client'
-import type { Database } from '../db/database.js'
+import type { Connection, Row, Statement } from '../db/connection.js'
 import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError } from '../errors.js'
 import { parseIdPrefix } from '../ids.js'
+import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
-import { KeyedQueue } from './keyed-queue.js'
 import { mergePatch } from './merge.js'
 import { project } from './projection.js'
 import { QueryCompiler, type Where } from './query-compiler.js'
@@ -41,7 +40,7 @@ function pageLimit(requested: number | undefined, paginate: PaginationOptions): 
 
 export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly definition: Def
-  readonly #db: Database
+  readonly #db: Connection
   readonly #mapper: RowMapper
   readonly #resolver: Resolver
   readonly #compiler: QueryCompiler
@@ -50,7 +49,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #drafts: Drafts
   readonly #writes = new KeyedQueue()
 
-  constructor(db: Database, definition: Def) {
+  constructor(db: Connection, definition: Def) {
     this.definition = definition
     this.#db = db
     this.#mapper = rowMapper(definition)
@@ -211,7 +210,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * The INSERT statements that write documents as they are, for a caller that runs them in a
    * transaction of its own (an import). Validate each document with validateStoredDocument first.
    */
-  insertStatements(docs: readonly Document[]): InStatement[] {
+  insertStatements(docs: readonly Document[]): Statement[] {
     return this.#statements.inserts(docs.map((doc) => this.#mapper.toRow(doc)))
   }
 
@@ -219,7 +218,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * Runs a SELECT that `build` writes around this collection's column list and table name, and
    * maps its rows to documents. For queries the syntax cannot express (recursive genealogy).
    */
-  async selectDocuments(build: (columns: string, table: string) => InStatement): Promise<DocOf<Def>[]> {
+  async selectDocuments(build: (columns: string, table: string) => Statement): Promise<DocOf<Def>[]> {
     const { rows } = await this.#db.execute(this.#statements.custom(build))
     return rows.map((r) => this.#mapper.fromRow(r) as DocOf<Def>)
   }

@@ -3,8 +3,8 @@
  * which value, so the documents of the write are checked to name the culprit.
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { Database } from '../db/database.js'
-import { driverCode } from '../db/database.js'
+import type { Executor } from '../db/connection.js'
+import { driverCode } from '../db/driver-errors.js'
 import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -26,7 +26,7 @@ export function isStaleWrite(error: unknown, def: AnyDefinition): boolean {
 }
 
 /** Where the explaining queries run: the database, or the transaction the write failed in. */
-type Reader = Pick<Database, 'execute'>
+type Reader = Executor
 
 /**
  * Returns the error to throw for a failed write of `docs`: a 409 or 400 that names the value.

@@ -4,8 +4,9 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
-import { Database } from '../db/database.js'
+import type { Connection } from '../db/connection.js'
 import { migrate } from '../db/migrate.js'
+import { openConnection } from '../db/open.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
@@ -18,11 +19,11 @@ export interface OpenOptions extends DatabaseConfig {
 export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
 
 export class Documents {
-  readonly db: Database
+  readonly db: Connection
   readonly collections: StoreCollections
   readonly genealogy: Genealogy
 
-  constructor(db: Database) {
+  constructor(db: Connection) {
     this.db = db
     this.collections = Object.fromEntries(
       collectionNames.map((name) => [name, new Collection(db, collections[name])])
@@ -45,7 +46,17 @@ export class Documents {
     return this.collection(name).shortId(id)
   }
 
-  /** Pulls the primary's changes into an embedded replica (see Database.sync). */
+  /** Whether the database answers (for a health check). */
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.execute('SELECT 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Pulls the primary's changes into an embedded replica (see Connection.sync). */
   sync() {
     return this.db.sync()
   }
@@ -59,7 +70,7 @@ export class Documents {
  * Connects, applies pending migrations and returns the collections.
  */
 export async function openDocuments(options: OpenOptions = {}): Promise<Documents> {
-  const db = await Database.open(resolveDatabaseConfig(options))
+  const db = await openConnection(resolveDatabaseConfig(options))
   try {
     if (options.migrate !== false) await migrate(db)
   } catch (error) {

@@ -4,7 +4,7 @@
  * table (plain JSON, the schema, the collection's own adjustments, no ancestor loops).
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { Database } from '../db/database.js'
+import type { Connection } from '../db/connection.js'
 import { isCanonicalV7, newId } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { assertPlainJson } from './input.js'
@@ -14,11 +14,11 @@ import type { TableStatements } from './statements.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
 
 export class Drafts {
-  readonly #db: Database
+  readonly #db: Connection
   readonly #def: AnyDefinition
   readonly #statements: TableStatements
 
-  constructor(db: Database, def: AnyDefinition, statements: TableStatements) {
+  constructor(db: Connection, def: AnyDefinition, statements: TableStatements) {
     this.#db = db
     this.#def = def
     this.#statements = statements

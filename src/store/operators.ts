@@ -3,7 +3,7 @@
  * SQL with bound values. The service layer offers exactly these operators (see adapter.ts).
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { InValue } from '@libsql/client'
+import type { InValue } from '../db/connection.js'
 import { isPlainObject } from './merge.js'
 import type { Field } from './query-fields.js'
 import { toMillis } from './row.js'

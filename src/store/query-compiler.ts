@@ -4,7 +4,7 @@
  * written into SQL only in checked form; every value is a bound parameter (operators.ts).
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { InValue } from '@libsql/client'
+import type { InValue } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { isPlainObject } from './merge.js'

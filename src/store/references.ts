@@ -3,7 +3,7 @@
  * written, and in conditions on the id field and relation fields of queries. Each is replaced by
  * the whole id it names, all prefixes of one write or query resolved in one round trip per target.
  */
-import type { Database } from '../db/database.js'
+import type { Connection } from '../db/connection.js'
 import { MissingReferenceError } from '../errors.js'
 import { isCanonicalId } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -19,12 +19,12 @@ const ID_OPERATORS = ['$ne', '$in', '$nin']
 const isPrefix = (value: unknown): value is string => typeof value === 'string' && !isCanonicalId(value)
 
 export class References {
-  readonly #db: Database
+  readonly #db: Connection
   readonly #def: AnyDefinition
   readonly #fields: QueryFields
   readonly #resolvers = new Map<string, Resolver>()
 
-  constructor(db: Database, def: AnyDefinition, fields: QueryFields, own: Resolver) {
+  constructor(db: Connection, def: AnyDefinition, fields: QueryFields, own: Resolver) {
     this.#db = db
     this.#def = def
     this.#fields = fields

@@ -2,8 +2,7 @@
  * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
  * statement, and computes the short ids that people see.
  */
-import type { InValue, Row } from '@libsql/client'
-import type { Database } from '../db/database.js'
+import type { Connection, InValue, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -20,7 +19,7 @@ const MAX_CANDIDATES = 10
 const MATCH = '__agor_match'
 
 export class Resolver {
-  readonly #db: Database
+  readonly #db: Connection
   readonly #def: AnyDefinition
   readonly #mapper: RowMapper
   readonly #table: string
@@ -29,7 +28,7 @@ export class Resolver {
   readonly #byId: string
   readonly #byPrefix: string
 
-  constructor(db: Database, def: AnyDefinition, mapper: RowMapper) {
+  constructor(db: Connection, def: AnyDefinition, mapper: RowMapper) {
     this.#db = db
     this.#def = def
     this.#mapper = mapper

@@ -2,7 +2,7 @@
  * The one mapping between a document (the flat API shape) and its table row. Every write builds
  * its row with `toRow`, every read builds its document with `fromRow`.
  */
-import type { InValue, Row } from '@libsql/client'
+import type { InValue, Row } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 

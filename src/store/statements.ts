@@ -3,7 +3,7 @@
  * remove share), the count, the guarded UPDATE, chunked multi-row INSERTs and DELETE … RETURNING.
  * Texts that do not depend on a query are built once.
  */
-import type { InStatement, InValue } from '@libsql/client'
+import type { InValue, Statement } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import type { CompiledFind, Where } from './query-compiler.js'
@@ -12,15 +12,15 @@ import { type Document, type RowMapper, toMillis } from './row.js'
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
 export const ROWS_PER_INSERT = 1000
 
-/** A statement with positional values. */
-export interface Statement {
+/** A statement with positional values (which a caller may extend). */
+export interface PositionalStatement {
   sql: string
   args: InValue[]
 }
 
 /** A guarded UPDATE and the document it writes. */
 export interface GuardedUpdate {
-  statement: InStatement
+  statement: Statement
   written: Document
 }
 
@@ -46,7 +46,7 @@ export class TableStatements {
   }
 
   /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
-  page(find: CompiledFind, limit = find.limit, columns = this.#mapper.columnList): Statement {
+  page(find: CompiledFind, limit = find.limit, columns = this.#mapper.columnList): PositionalStatement {
     return {
       sql: `SELECT ${columns} FROM ${this.#table} WHERE ${find.sql} ORDER BY ${find.orderBy} LIMIT ? OFFSET ?`,
       args: [...find.args, limit ?? -1, find.skip]
@@ -54,12 +54,12 @@ export class TableStatements {
   }
 
   /** How many documents match. */
-  count(where: Where): InStatement {
+  count(where: Where): Statement {
     return { sql: `SELECT count(*) AS total FROM ${this.#table} WHERE ${where.sql}`, args: where.args }
   }
 
   /** Removes the page of a query, returning the documents as they were. */
-  removePage(find: CompiledFind): InStatement {
+  removePage(find: CompiledFind): Statement {
     const ids = this.page(find, find.limit, this.#id)
     return {
       sql: `DELETE FROM ${this.#table} WHERE ${this.#id} IN (${ids.sql}) RETURNING ${this.#mapper.columnList}`,
@@ -68,7 +68,7 @@ export class TableStatements {
   }
 
   /** Removes the document `id` if it meets `condition`, returning it as it was. */
-  removeOne(id: string, condition?: Where): InStatement {
+  removeOne(id: string, condition?: Where): Statement {
     const where = condition ? ` AND (${condition.sql})` : ''
     return {
       sql: `DELETE FROM ${this.#table} WHERE ${this.#id} = ?${where} RETURNING ${this.#mapper.columnList}`,
@@ -90,8 +90,8 @@ export class TableStatements {
   }
 
   /** Multi-row INSERTs of rows (from RowMapper.toRow), ROWS_PER_INSERT at a time. */
-  inserts(rows: readonly (readonly InValue[])[]): InStatement[] {
-    const statements: InStatement[] = []
+  inserts(rows: readonly (readonly InValue[])[]): Statement[] {
+    const statements: Statement[] = []
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT)
       statements.push({ sql: this.#insertSql(chunk.length), args: chunk.flat() })
@@ -103,7 +103,7 @@ export class TableStatements {
    * Whether following `column` upwards from `target` reaches one of `ids`: a write that sets it
    * would make a document its own ancestor.
    */
-  reachesAncestor(column: string, target: string, ids: readonly string[]): InStatement {
+  reachesAncestor(column: string, target: string, ids: readonly string[]): Statement {
     const link = quoteIdent(column)
     return {
       sql: `WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT t.${link} FROM ${this.#table} t JOIN up ON t.${this.#id} = up.id WHERE t.${link} IS NOT NULL)
@@ -113,7 +113,7 @@ export class TableStatements {
   }
 
   /** A SELECT that `build` writes around the column list and table name (genealogy). */
-  custom(build: (columns: string, table: string) => InStatement): InStatement {
+  custom(build: (columns: string, table: string) => Statement): Statement {
     return build(this.#mapper.columnList, this.#table)
   }
 

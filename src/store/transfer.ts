@@ -25,9 +25,9 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { finished } from 'node:stream/promises'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
-import type { Transaction } from '@libsql/client'
 import { backupDatabase } from '../db/admin.js'
 import { resolveDatabaseConfig } from '../db/config.js'
+import type { Executor } from '../db/connection.js'
 import { MissingReferenceError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections } from '../schema/index.js'
@@ -284,7 +284,7 @@ export async function importDocuments(
 }
 
 async function importFile(
-  tx: Transaction,
+  tx: Executor,
   collection: Collection,
   file: ImportFile,
   progress: (bytes: number) => void
@@ -337,7 +337,7 @@ interface Violation {
   fkid: number
 }
 
-async function foreignKeyViolations(tx: Transaction): Promise<Violation[]> {
+async function foreignKeyViolations(tx: Executor): Promise<Violation[]> {
   const { rows } = await tx.execute('PRAGMA foreign_key_check')
   return rows.map((r) => ({
     table: String(r.table),
@@ -349,7 +349,7 @@ async function foreignKeyViolations(tx: Transaction): Promise<Violation[]> {
 
 // A reference that the import leaves dangling fails it, naming the document and the missing id.
 // Violations that were in the database before are not the import's to judge (`db check` reports them).
-async function assertReferences(tx: Transaction, before: Violation[]): Promise<void> {
+async function assertReferences(tx: Executor, before: Violation[]): Promise<void> {
   const old = new Set(before.map((v) => `${v.table}:${v.rowid}:${v.fkid}`))
   const fresh = (await foreignKeyViolations(tx)).find((v) => !old.has(`${v.table}:${v.rowid}:${v.fkid}`))
   if (!fresh || !isCollectionName(fresh.table)) return

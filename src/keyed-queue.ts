@@ -1,7 +1,9 @@
 /**
- * Runs tasks that share a key one after another, and tasks with different keys at once. Writes
- * of one document from one process queue here instead of racing: racing writers are correct
- * (each re-reads and retries) but thousands of them at once spend most of their time retrying.
+ * Runs tasks that share a key one after another, and tasks with different keys at once. A local
+ * database's one connection takes its work through one key (an open transaction holds it), and
+ * writes of one document from one process take turns under its id instead of racing: racing
+ * writers are correct (each re-reads and retries) but thousands of them at once spend most of their
+ * time retrying.
  */
 export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>()

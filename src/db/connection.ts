@@ -1,0 +1,65 @@
+/**
+ * The seam between the store and the driver: the few calls the store makes on a database, with
+ * one implementation per mode, each owning its policies: a local file (local.ts: one connection,
+ * prepared statements, busy retries), a remote server (remote.ts: request timeouts) and an
+ * embedded replica (replica.ts: syncs, and reads of its local copy while its primary is away).
+ */
+import type { ResolvedDatabaseConfig } from './config.js'
+
+/** A value as SQLite stores it, and as results hold it. */
+export type Value = null | string | number | bigint | ArrayBuffer
+
+/** A value a statement may bind. */
+export type InValue = Value | boolean | Uint8Array | Date
+
+/** A statement: SQL text with `?` placeholders (or named ones) and their values. */
+export type Statement = string | { sql: string; args?: InValue[] | Record<string, InValue> }
+
+/** A row of a result: each value by its column name, and by its position. */
+export interface Row {
+  [column: string]: Value
+  [index: number]: Value
+  length: number
+}
+
+/** What a statement returns. */
+export interface Result {
+  columns: string[]
+  rows: Row[]
+  rowsAffected: number
+}
+
+/** What a replica pulled from its primary. */
+export interface SyncResult {
+  framesSynced: number
+  frameNo: number
+}
+
+/** Where statements of an interactive transaction run. */
+export interface Executor {
+  execute(statement: Statement): Promise<Result>
+}
+
+export type WriteMode = 'read' | 'write'
+
+/** A database, whatever its mode. */
+export interface Connection extends Executor {
+  readonly config: ResolvedDatabaseConfig
+  /**
+   * True while a replica serves reads from its local copy because its primary was unreachable
+   * when it opened: writes fail with a 503 until the primary returns.
+   */
+  readonly readOnly: boolean
+  /** Runs statements in one transaction (one round trip to a remote server). */
+  batch(statements: Statement[], mode: WriteMode): Promise<Result[]>
+  /**
+   * Runs `work` in an interactive transaction and commits it, or rolls it back if `work` throws.
+   * `work` must use `tx`, not the connection: other work on a local database waits for it.
+   */
+  transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T>
+  /** Runs statements in one transaction with foreign key checks off (schema migrations). */
+  migrate(statements: Statement[]): Promise<Result[]>
+  /** Pulls the primary's changes into an embedded replica now; other modes refuse (400). */
+  sync(): Promise<SyncResult>
+  close(): void
+}

@@ -1,0 +1,181 @@
+/**
+ * A local database file (or `:memory:`): one native connection with its prepared statements. The
+ * engine's calls are synchronous, so more connections would buy no parallelism inside one process;
+ * with one, the per-connection settings hold for every statement, and the store's work takes turns
+ * on it (an open transaction holds it). A write that finds another process holding the lock past
+ * the busy timeout is tried again on a fresh connection.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { BadRequest } from '@feathersjs/errors'
+import { DatabaseUnavailableError } from '../errors.js'
+import { KeyedQueue } from '../keyed-queue.js'
+import type { ResolvedDatabaseConfig } from './config.js'
+import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
+import { driverCode } from './driver-errors.js'
+import { NativeDatabase } from './native.js'
+import { collectNativeStatements } from './native-memory.js'
+
+const BEGIN: Record<WriteMode, string> = { write: 'BEGIN IMMEDIATE', read: 'BEGIN TRANSACTION READONLY' }
+
+/** How often work is tried when another process holds the lock past the busy timeout. */
+const BUSY_ATTEMPTS = 3
+
+function isBusy(error: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(driverCode(error) ?? '')
+}
+
+export class LocalConnection implements Connection {
+  readonly config: ResolvedDatabaseConfig
+  readonly readOnly: boolean
+  readonly #native: NativeDatabase
+  readonly #queue = new KeyedQueue()
+  /** Set after a failure: the connection may have been replaced, losing its settings. */
+  #settingsInDoubt = false
+  #closed = false
+
+  /**
+   * Opens the file (creating it and its folder) or memory. `readOnly` opens an existing copy that
+   * must not change (a replica's local copy while its primary is away).
+   */
+  static async open(
+    config: ResolvedDatabaseConfig,
+    options: { readOnly?: boolean } = {}
+  ): Promise<LocalConnection> {
+    if (config.path && !options.readOnly) mkdirSync(dirname(config.path), { recursive: true })
+    const connection = new LocalConnection(config, options.readOnly ?? false)
+    try {
+      if (config.mode === 'file') connection.#useWal()
+      connection.#applySettings()
+    } catch (error) {
+      connection.close()
+      throw error
+    }
+    return connection
+  }
+
+  private constructor(config: ResolvedDatabaseConfig, readOnly: boolean) {
+    this.config = config
+    this.readOnly = readOnly
+    this.#native = new NativeDatabase(
+      config.mode === 'memory' ? ':memory:' : config.path!,
+      config.busyTimeout
+    )
+  }
+
+  execute(statement: Statement): Promise<Result> {
+    return this.#turn(() => this.#native.run(statement))
+  }
+
+  batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
+    return this.#turn(() =>
+      this.#native.atomically(BEGIN[mode], () => statements.map((s) => this.#native.run(s)))
+    )
+  }
+
+  migrate(statements: Statement[]): Promise<Result[]> {
+    return this.#turn(() => {
+      this.#native.run('PRAGMA foreign_keys = OFF')
+      try {
+        return this.#native.atomically('BEGIN DEFERRED', () => statements.map((s) => this.#native.run(s)))
+      } finally {
+        this.#native.run('PRAGMA foreign_keys = ON')
+      }
+    })
+  }
+
+  async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
+    await collectNativeStatements()
+    return this.#queue.run('', async () => {
+      this.#restoreSettings()
+      this.#native.run(BEGIN[mode])
+      let open = true
+      const tx: Executor = {
+        execute: async (statement) => {
+          if (!open) throw new Error('The transaction is closed')
+          return this.#native.run(statement)
+        }
+      }
+      try {
+        const result = await work(tx)
+        this.#native.run('COMMIT')
+        return result
+      } catch (error) {
+        this.#settingsInDoubt = true
+        throw error
+      } finally {
+        open = false
+        if (this.#native.inTransaction) this.#native.run('ROLLBACK')
+      }
+    })
+  }
+
+  async sync(): Promise<SyncResult> {
+    throw new BadRequest(
+      `Only an embedded replica syncs; this database is ${this.config.mode} (set AGOR_DB_SYNC_URL)`
+    )
+  }
+
+  close(): void {
+    this.#closed = true
+    this.#native.close()
+  }
+
+  /**
+   * Runs `work` on the connection after all work queued before it. A statement that fails busy
+   * stays in progress on its connection: later statements would run in its open transaction and
+   * never be committed (libsql-client-ts #352), so it starts over on a fresh connection. Nothing
+   * was written, so the work can run again.
+   */
+  async #turn<T>(work: () => T): Promise<T> {
+    await collectNativeStatements()
+    return this.#queue.run('', async () => {
+      for (let attempt = 1; ; attempt++) {
+        if (this.#closed) throw new DatabaseUnavailableError('The database is closed')
+        try {
+          this.#restoreSettings()
+          return work()
+        } catch (error) {
+          this.#settingsInDoubt = true
+          if (!isBusy(error)) throw error
+          this.#native.reconnect()
+          if (attempt >= BUSY_ATTEMPTS) throw new DatabaseUnavailableError('The database is busy; try again')
+          await new Promise((resolve) => setTimeout(resolve, 25 * attempt * (1 + Math.random())))
+        }
+      }
+    })
+  }
+
+  #restoreSettings(): void {
+    if (!this.#settingsInDoubt) return
+    this.#settingsInDoubt = false
+    this.#applySettings()
+  }
+
+  #useWal(): void {
+    const mode = this.#native.run('PRAGMA journal_mode').rows[0]?.[0]
+    if (String(mode).toLowerCase() !== 'wal') this.#native.run('PRAGMA journal_mode = WAL')
+  }
+
+  /**
+   * The per-connection settings: foreign keys on; the busy timeout; and, for a file in WAL mode,
+   * synchronous=NORMAL: a commit survives the process being killed, and the file is never
+   * corrupted, but it is not fsynced on every commit (a power cut may lose the last commits), which
+   * makes a single-document write about four times faster. A read-only copy refuses writes. They
+   * are read back to be sure they took.
+   */
+  #applySettings(): void {
+    const timeout = Math.trunc(this.config.busyTimeout)
+    const run = (sql: string) => this.#native.run(sql)
+    run('PRAGMA foreign_keys = ON')
+    run(`PRAGMA busy_timeout = ${timeout}`)
+    if (this.config.mode === 'file' && !this.readOnly) run('PRAGMA synchronous = NORMAL')
+    if (this.readOnly) run('PRAGMA query_only = ON')
+    if (Number(run('PRAGMA foreign_keys').rows[0]?.[0]) !== 1)
+      throw new Error('The database connection did not enable foreign keys')
+    if (Number(run('PRAGMA busy_timeout').rows[0]?.[0]) !== timeout)
+      throw new Error('The database connection did not take the busy timeout')
+    if (this.readOnly && Number(run('PRAGMA query_only').rows[0]?.[0]) !== 1)
+      throw new Error('The database connection did not become read-only')
+  }
+}
