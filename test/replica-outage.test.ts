@@ -2,7 +2,7 @@
 // syncs fail with a clear 503, replicas opened meanwhile read their local copy, and everything
 // recovers without reopening anything, in the library and in a daemon.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { replicaTimings } from '../src/db/replica.js'
+import { replicaTimings } from '../src/db/probe.js'
 import { DatabaseUnavailableError } from '../src/errors.js'
 import type { DocOf } from '../src/schema/collection.js'
 import type { sessions } from '../src/schema/index.js'

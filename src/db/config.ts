@@ -11,7 +11,7 @@ export const DEFAULT_DB_URL = 'file:~/.agor/agor.db'
 export const DEFAULT_BUSY_TIMEOUT = 10_000
 /** Seconds between a replica's background syncs when AGOR_DB_SYNC_INTERVAL is not set (0 turns them off). */
 export const DEFAULT_SYNC_INTERVAL = 60
-/** Seconds a remote server has to answer one HTTP request when AGOR_DB_TIMEOUT is not set. */
+/** Seconds a server or primary has to answer one call when AGOR_DB_TIMEOUT is not set. */
 export const DEFAULT_REQUEST_TIMEOUT = 30
 
 /** Where the data lives. Every field falls back to its environment variable. */
@@ -30,9 +30,9 @@ export interface DatabaseConfig {
   /** Busy timeout in ms for local files. */
   busyTimeout?: number
   /**
-   * Seconds a remote server (`http(s)://`, `libsql://`) has to answer one request before the call
-   * fails with a 503 (AGOR_DB_TIMEOUT, default 30; 0: none): a server that accepts connections
-   * but never answers would otherwise hold every call.
+   * Seconds a remote server or a replica's primary has to answer one call (a request, a forwarded
+   * write, a sync) before it fails with a 503 (AGOR_DB_TIMEOUT, default 30; 0: none): a server
+   * that accepts connections but never answers would otherwise hold every call.
    */
   requestTimeout?: number
 }
@@ -51,7 +51,7 @@ export interface ResolvedDatabaseConfig {
   syncUrl?: string
   syncInterval?: number
   busyTimeout: number
-  /** Remote mode: seconds a request may take. */
+  /** Remote and replica modes: seconds a call to the server or primary may take. */
   requestTimeout?: number
 }
 
@@ -71,10 +71,10 @@ export function resolveDatabaseConfig(
     if (syncUrl) throw new Error('An embedded replica needs a local file, not :memory:')
     return { mode: 'memory', url: ':memory:', busyTimeout }
   }
+  const requestTimeout =
+    config.requestTimeout ?? seconds(env.AGOR_DB_TIMEOUT, 'AGOR_DB_TIMEOUT') ?? DEFAULT_REQUEST_TIMEOUT
   if (REMOTE.test(url)) {
     if (syncUrl) throw new Error(`An embedded replica needs a local file URL, got ${redact(url)}`)
-    const requestTimeout =
-      config.requestTimeout ?? seconds(env.AGOR_DB_TIMEOUT, 'AGOR_DB_TIMEOUT') ?? DEFAULT_REQUEST_TIMEOUT
     return { mode: 'remote', url, authToken, busyTimeout, requestTimeout }
   }
   const path = localPath(url)
@@ -86,7 +86,8 @@ export function resolveDatabaseConfig(
     authToken,
     syncUrl: httpSyncUrl(syncUrl),
     syncInterval: interval ?? DEFAULT_SYNC_INTERVAL,
-    busyTimeout
+    busyTimeout,
+    requestTimeout
   }
 }
 

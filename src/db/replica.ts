@@ -1,88 +1,28 @@
 /**
- * An embedded replica and its primary: the replica is synced before its first read; when the
- * primary cannot be reached at open, its local copy is opened read-only instead, so that reads keep
- * working, and it becomes a replica again as soon as the primary answers. Writes go to the primary;
- * one the primary refuses because the local copy was behind syncs the copy before the caller looks
- * again.
+ * An embedded replica and its primary. The driver's replica client lives in a worker thread
+ * (replica-thread.ts), because its writes (forwarded to the primary) and syncs block the thread
+ * they run on until the primary answers; the local copy is read here, on a read-only connection of
+ * its own, so reads, health checks and sockets keep going while the primary is slow or silent.
+ *
+ * When the primary cannot be reached at open, the local copy is opened alone, read-only, and the
+ * replica comes back by itself as soon as the primary answers.
  */
-import './quiet-driver.js'
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { FeathersError } from '@feathersjs/errors'
-import { type Client, createClient } from '@libsql/client'
-import { DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
-import { KeyedQueue } from '../keyed-queue.js'
+import { existsSync } from 'node:fs'
+import { DatabaseUnavailableError } from '../errors.js'
 import { log } from '../log.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
-import { driverCode, refusedByPrimary, serverOf, translate } from './driver-errors.js'
+import { driverCode, serverOf } from './driver-errors.js'
 import { LocalConnection } from './local.js'
-import { collectNativeStatements, noteNativeStatements } from './native-memory.js'
-import { clientTransaction, driverCall } from './remote.js'
-
-/** How long a probe waits for the primary, and how often a replica opened read-only probes it (ms). */
-export const replicaTimings = { probeTimeout: 5000, recoveryInterval: 5000 }
+import { probePrimary, replicaTimings } from './probe.js'
+import { ReplicaThread } from './replica-thread.js'
 
 /**
- * One HTTP request to the primary that opens and closes an empty stream: it proves that the
- * primary answers and takes the token. The driver cannot tell these apart (a refused token looks
- * like an unreachable primary after a 3 s handshake timeout), and its sync blocks the event loop
- * while it waits, so every sync is preceded by this probe, which does not.
+ * The replica's file as a read-only local database. Without its primary (`unreachable`), it must
+ * hold a copy of the primary already.
  */
-export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void> {
-  let response: Response
-  try {
-    response = await fetch(`${config.syncUrl}/v2/pipeline`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
-      },
-      body: JSON.stringify({ requests: [{ type: 'close' }] }),
-      signal: AbortSignal.timeout(replicaTimings.probeTimeout)
-    })
-    await response.arrayBuffer()
-  } catch (error) {
-    throw translate(error, config)
-  }
-  if (response.ok) return
-  const server = serverOf(config)
-  if (response.status === 403) {
-    throw new DatabaseForbiddenError(
-      `${server} refused the auth token: it does not allow reading the database`
-    )
-  }
-  const failure = translate(new Error(`Server returned HTTP status ${response.status}`), config)
-  if (failure instanceof FeathersError) throw failure
-  throw new DatabaseUnavailableError(
-    `${server} answered HTTP ${response.status}: is AGOR_DB_SYNC_URL a libSQL server?`
-  )
-}
-
-/** Opens the replica and syncs it with its primary, which must be reachable. */
-async function openSynced(config: ResolvedDatabaseConfig): Promise<{ client: Client } & SyncResult> {
-  await probePrimary(config)
-  mkdirSync(dirname(config.path!), { recursive: true })
-  let client: Client | undefined
-  try {
-    // The driver sends every statement that is not a plain read, PRAGMAs included, to the
-    // primary, which enforces foreign keys itself: a replica gets no local settings.
-    client = createClient({
-      url: config.url,
-      syncUrl: config.syncUrl,
-      authToken: config.authToken,
-      syncInterval: config.syncInterval
-    })
-    const result = await client.sync()
-    return { client, framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
-  } catch (error) {
-    client?.close()
-    throw translate(error, config)
-  }
-}
-
-/** The replica's file as a read-only local database, if it holds a copy of the primary. */
-async function openLocalCopy(config: ResolvedDatabaseConfig, unreachable: Error): Promise<LocalConnection> {
+async function openLocalCopy(config: ResolvedDatabaseConfig, unreachable?: Error): Promise<LocalConnection> {
+  if (!unreachable) return LocalConnection.open(config, { readOnly: true })
   const noCopy = new DatabaseUnavailableError(
     `${unreachable.message}, and the replica ${config.path} has no local copy yet: it needs the primary once to copy the database`
   )
@@ -98,14 +38,18 @@ async function openLocalCopy(config: ResolvedDatabaseConfig, unreachable: Error)
   }
 }
 
-/** The synced replica, or, while the primary is away since the open, the read-only local copy. */
-type Target = { client: Client } | { local: LocalConnection }
+/** A write that the read-only local copy refused: it belongs to the primary. */
+function isWrite(error: unknown): boolean {
+  return driverCode(error)?.startsWith('SQLITE_READONLY') ?? false
+}
 
 export class ReplicaConnection implements Connection {
   readonly config: ResolvedDatabaseConfig
-  /** The synced replica, or, while the primary is away since the open, the read-only local copy. */
-  #target: { client: Client } | { local: LocalConnection }
-  readonly #queue = new KeyedQueue()
+  /** The local copy, read-only: every read runs here. */
+  readonly #reader: LocalConnection
+  /** The worker that writes through the primary and syncs; none while the primary is away since the open. */
+  #thread: ReplicaThread | undefined
+  #reconnecting: Promise<SyncResult> | undefined
   #recovery: NodeJS.Timeout | undefined
   #closed = false
 
@@ -115,138 +59,127 @@ export class ReplicaConnection implements Connection {
    * primary; nor can one whose primary refuses the token.
    */
   static async open(config: ResolvedDatabaseConfig): Promise<ReplicaConnection> {
+    let thread: ReplicaThread | undefined
+    let unreachable: Error | undefined
     try {
-      return new ReplicaConnection(config, { client: (await openSynced(config)).client })
+      thread = (await ReplicaThread.start(config)).thread
     } catch (error) {
       if (!(error instanceof DatabaseUnavailableError)) throw error
-      const local = await openLocalCopy(config, error)
-      log.warn(
-        `${error.message}: reading the local replica ${config.path} until it returns; writes fail meanwhile`
-      )
-      return new ReplicaConnection(config, { local })
+      unreachable = error
+    }
+    try {
+      const reader = await openLocalCopy(config, unreachable)
+      if (unreachable) {
+        log.warn(
+          `${unreachable.message}: reading the local replica ${config.path} until it returns; writes fail meanwhile`
+        )
+      }
+      return new ReplicaConnection(config, reader, thread)
+    } catch (error) {
+      thread?.close()
+      throw error
     }
   }
 
-  private constructor(config: ResolvedDatabaseConfig, target: Target) {
+  private constructor(
+    config: ResolvedDatabaseConfig,
+    reader: LocalConnection,
+    thread: ReplicaThread | undefined
+  ) {
     this.config = config
-    this.#target = target
-    if (this.readOnly) this.#watchPrimary()
+    this.#reader = reader
+    this.#thread = thread
+    if (!thread) this.#watchPrimary()
   }
 
   get readOnly(): boolean {
-    return 'local' in this.#target
+    return this.#thread === undefined
   }
 
-  execute(statement: Statement): Promise<Result> {
-    return this.#call(1, (t) => ('local' in t ? t.local.execute(statement) : t.client.execute(statement)))
+  /** A read runs on the local copy; anything else goes to the primary. */
+  async execute(statement: Statement): Promise<Result> {
+    try {
+      return await this.#reader.execute(statement)
+    } catch (error) {
+      if (!isWrite(error)) throw error
+      const thread = await this.#writer()
+      return thread.execute(statement)
+    }
   }
 
-  /**
-   * A read batch runs statement by statement on the local copy: the driver sends every
-   * transaction, even a read-only one, to the primary, which would cost a round trip and fail
-   * while it is down.
-   */
-  batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
-    return this.#call(statements.length + 2, async (t) => {
-      if ('local' in t) return t.local.batch(statements, mode)
-      if (mode === 'write') return t.client.batch(statements, mode)
-      const results: Result[] = []
-      for (const statement of statements) results.push(await t.client.execute(statement))
-      return results
-    })
+  /** A read batch is one read transaction on the local copy (a page and its total agree). */
+  async batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
+    if (mode === 'read') return this.#reader.batch(statements, mode)
+    const thread = await this.#writer()
+    return thread.batch('batch', statements, mode)
   }
 
-  migrate(statements: Statement[]): Promise<Result[]> {
-    return this.#call(statements.length + 4, (t) =>
-      'local' in t
-        ? t.local.migrate(statements)
-        : t.client.migrate(statements.map((s) => (typeof s === 'string' ? { sql: s } : s)))
-    )
+  async migrate(statements: Statement[]): Promise<Result[]> {
+    const thread = await this.#writer()
+    return thread.batch('migrate', statements)
   }
 
-  transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.#call(2, (t) =>
-      'local' in t ? t.local.transaction(mode, work) : clientTransaction(t.client, this.config, mode, work)
-    )
+  async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
+    if (mode === 'read') return this.#reader.transaction(mode, work)
+    return (await this.#writer()).transaction(mode, work)
   }
 
   /** Pulls the primary's changes now; a replica opened read-only reconnects. */
-  sync(): Promise<SyncResult> {
-    return this.#queue.run('', async () => {
-      if ('local' in this.#target) return this.#reconnect()
-      const { client } = this.#target
-      await probePrimary(this.config)
-      const result = await driverCall(this.config, () => client.sync())
-      return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
-    })
+  async sync(): Promise<SyncResult> {
+    if (!this.#thread?.alive) return this.#reconnect()
+    return this.#thread.sync()
   }
 
   close(): void {
     this.#closed = true
     clearInterval(this.#recovery)
-    if ('local' in this.#target) this.#target.local.close()
-    else this.#target.client.close()
+    this.#thread?.close()
+    this.#reader.close()
   }
 
-  /**
-   * Runs `work` after the work queued before it. The driver's calls block the event loop, and
-   * @libsql/client prepares a native statement for each (`statements`: how many it makes; see
-   * native-memory.ts).
-   */
-  async #call<T>(statements: number, work: (target: Target) => Promise<T>): Promise<T> {
-    noteNativeStatements(statements)
-    await collectNativeStatements()
-    return this.#queue.run('', () => this.#attempt(work, 1))
-  }
-
-  async #attempt<T>(work: (target: Target) => Promise<T>, attempt: number): Promise<T> {
+  /** The worker, started again if it stopped or the replica opened without its primary. */
+  async #writer(): Promise<ReplicaThread> {
+    if (this.#thread?.alive) return this.#thread
     try {
-      return await work(this.#target)
+      await this.#reconnect()
     } catch (error) {
-      const failure = translate(error, this.config)
-      if (this.readOnly && driverCode(failure)?.startsWith('SQLITE_READONLY') && attempt < 3) {
-        // a write on the read-only copy: if the primary is back, reconnect and run it there
-        try {
-          await this.#reconnect()
-        } catch (reconnect) {
-          throw reconnect instanceof DatabaseUnavailableError
-            ? new DatabaseUnavailableError(
-                `${serverOf(this.config)} is unreachable; this replica serves reads from its local copy until it returns`
-              )
-            : reconnect
+      throw error instanceof DatabaseUnavailableError
+        ? new DatabaseUnavailableError(
+            `${serverOf(this.config)} is unreachable; this replica serves reads from its local copy until it returns`
+          )
+        : error
+    }
+    return this.#thread!
+  }
+
+  /** Starts the worker, synced with the primary; throws if the primary does not answer. */
+  #reconnect(): Promise<SyncResult> {
+    this.#reconnecting ??= (async () => {
+      try {
+        const { thread, synced } = await ReplicaThread.start(this.config)
+        if (this.#closed) {
+          thread.close()
+          throw new DatabaseUnavailableError('The database is closed')
         }
-        return this.#attempt(work, attempt + 1)
+        const wasReadOnly = this.readOnly
+        this.#thread?.close()
+        this.#thread = thread
+        clearInterval(this.#recovery)
+        if (wasReadOnly)
+          log.warn(`${serverOf(this.config)} is reachable again: ${this.config.path} syncs with it again`)
+        return synced
+      } finally {
+        this.#reconnecting = undefined
       }
-      if (!this.readOnly && refusedByPrimary(error) && 'client' in this.#target) {
-        await this.#target.client.sync().catch(() => undefined)
-      }
-      throw failure
-    }
+    })()
+    return this.#reconnecting
   }
 
-  /** Reopens a read-only replica synced with its primary (in the queue). Throws if it is not back. */
-  async #reconnect(): Promise<SyncResult> {
-    const { client, ...result } = await openSynced(this.config)
-    if (this.#closed) {
-      client.close()
-      throw new DatabaseUnavailableError('The database is closed')
-    }
-    if ('local' in this.#target) this.#target.local.close()
-    this.#target = { client }
-    clearInterval(this.#recovery)
-    log.warn(`${serverOf(this.config)} is reachable again: ${this.config.path} syncs with it again`)
-    return result
-  }
-
-  /** While read-only, looks for the primary every few seconds, outside the queue. */
+  /** While read-only, looks for the primary every few seconds. */
   #watchPrimary(): void {
     this.#recovery = setInterval(() => {
       probePrimary(this.config)
-        .then(() =>
-          this.#queue.run('', async () => {
-            if (this.readOnly) await this.#reconnect()
-          })
-        )
+        .then(() => (this.readOnly ? this.#reconnect() : undefined))
         .catch(() => undefined)
     }, replicaTimings.recoveryInterval)
     this.#recovery.unref()

@@ -1,0 +1,205 @@
+/**
+ * The main thread's side of a replica's worker (replica-worker.ts): one request in flight at a
+ * time, each bounded by AGOR_DB_TIMEOUT from the moment it was asked for. A request that times
+ * out fails with a 503; the worker may still be waiting for the primary, and the requests behind it
+ * wait their turn (or their own deadline) rather than pile up in the worker.
+ */
+import { Worker } from 'node:worker_threads'
+import { DatabaseUnavailableError } from '../errors.js'
+import { KeyedQueue } from '../keyed-queue.js'
+import type { ResolvedDatabaseConfig } from './config.js'
+import type { Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
+import { serverOf } from './driver-errors.js'
+import {
+  type Answer,
+  fromPlainError,
+  fromPlainResult,
+  type PlainResult,
+  type Reply,
+  type Request,
+  type WorkerData
+} from './worker-protocol.js'
+
+/**
+ * The worker's module. Built, it is a .js file next to this one; run from source (the tests),
+ * it is TypeScript, loaded through tsx.
+ */
+function spawn(data: WorkerData): Worker {
+  const here = import.meta.url
+  if (!here.endsWith('.ts')) return new Worker(new URL('./replica-worker.js', here), { workerData: data })
+  const target = JSON.stringify(new URL('./replica-worker.ts', here).href)
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${target}) })`
+  return new Worker(boot, { eval: true, workerData: data })
+}
+
+export class ReplicaThread {
+  readonly #config: ResolvedDatabaseConfig
+  readonly #worker: Worker
+  readonly #queue = new KeyedQueue()
+  readonly #waiting = new Map<number, (reply: Reply) => void>()
+  #next = 1
+  #stopped: Error | undefined
+
+  /** Starts the worker; resolves once its replica has synced with the primary. */
+  static async start(config: ResolvedDatabaseConfig): Promise<{ thread: ReplicaThread; synced: SyncResult }> {
+    const thread = new ReplicaThread(config)
+    const seconds = config.requestTimeout ?? 0
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      if (seconds > 0)
+        timer = setTimeout(
+          () =>
+            reject(
+              new DatabaseUnavailableError(
+                `${serverOf(config)} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)`
+              )
+            ),
+          seconds * 1000
+        )
+    })
+    try {
+      const synced = (await Promise.race([thread.#answer(0), timedOut])) as SyncResult
+      return { thread, synced }
+    } catch (error) {
+      thread.close()
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private constructor(config: ResolvedDatabaseConfig) {
+    this.#config = config
+    this.#worker = spawn({ config })
+    this.#worker.on('message', (reply: Reply) => {
+      const deliver = this.#waiting.get(reply.id)
+      this.#waiting.delete(reply.id)
+      // an idle worker does not keep the process alive; one that owes an answer does
+      if (this.#waiting.size === 0) this.#worker.unref()
+      deliver?.(reply)
+    })
+    const stop = (why: string) => {
+      this.#stopped ??= new DatabaseUnavailableError(`The replica's worker stopped (${why})`)
+      for (const [id, deliver] of this.#waiting)
+        deliver({ id, error: { kind: 'feathers', name: 'Unavailable', message: this.#stopped.message } })
+      this.#waiting.clear()
+    }
+    this.#worker.on('error', (error) => stop(error.message))
+    this.#worker.on('exit', (code) => stop(`exit code ${code}`))
+  }
+
+  /** False once the worker has stopped: start another. */
+  get alive(): boolean {
+    return this.#stopped === undefined
+  }
+
+  /** A statement forwarded to the primary: its result. */
+  async execute(statement: Statement): Promise<Result> {
+    return fromPlainResult((await this.#request({ op: 'execute', statement })) as PlainResult)
+  }
+
+  /** Statements forwarded to the primary in one transaction (`migrate`: with foreign keys off). */
+  async batch(
+    op: 'batch' | 'migrate',
+    statements: Statement[],
+    mode: WriteMode = 'write'
+  ): Promise<Result[]> {
+    const answer = await this.#request(op === 'batch' ? { op, statements, mode } : { op, statements })
+    return (answer as PlainResult[]).map(fromPlainResult)
+  }
+
+  async sync(): Promise<SyncResult> {
+    return (await this.#request({ op: 'sync' })) as SyncResult
+  }
+
+  /** An interactive transaction on the primary; the worker takes no other request meanwhile. */
+  transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.#queue.run('', async () => {
+      await this.#bounded(this.#send({ op: 'begin', mode }), true)
+      try {
+        const result = await work({
+          execute: async (statement) =>
+            fromPlainResult((await this.#bounded(this.#send({ op: 'tx', statement }), true)) as PlainResult)
+        })
+        await this.#bounded(this.#send({ op: 'commit' }), true)
+        return result
+      } catch (error) {
+        await this.#send({ op: 'rollback' }).catch(() => undefined)
+        throw error
+      }
+    })
+  }
+
+  close(): void {
+    this.#stopped ??= new DatabaseUnavailableError('The database is closed')
+    void this.#worker.terminate()
+  }
+
+  /**
+   * Queues a request: it is sent when the ones before it are answered, unless its deadline passed
+   * meanwhile, and it fails when the deadline passes before its answer.
+   */
+  #request(request: Request): Promise<Answer> {
+    let sent = false
+    let abandoned = false
+    const turn = this.#queue.run('', async () => {
+      if (abandoned) return null
+      sent = true
+      return this.#send(request)
+    })
+    return this.#bounded(
+      turn,
+      () => sent,
+      () => {
+        abandoned = true
+      }
+    )
+  }
+
+  /** `answer`, or a 503 once AGOR_DB_TIMEOUT has passed. */
+  #bounded<T>(answer: Promise<T>, sent: boolean | (() => boolean), onTimeout?: () => void): Promise<T> {
+    const seconds = this.#config.requestTimeout ?? 0
+    if (seconds <= 0) return answer
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        onTimeout?.()
+        const applied = typeof sent === 'function' ? sent() : sent
+        const server = serverOf(this.#config)
+        reject(
+          new DatabaseUnavailableError(
+            applied
+              ? `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT): the write may or may not have been applied; read it back before trying again`
+              : `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
+          )
+        )
+      }, seconds * 1000)
+      answer.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        }
+      )
+    })
+  }
+
+  #send(request: Request): Promise<Answer> {
+    if (this.#stopped) return Promise.reject(this.#stopped)
+    const id = this.#next++
+    const answer = this.#answer(id)
+    this.#worker.postMessage({ id, request })
+    return answer
+  }
+
+  #answer(id: number): Promise<Answer> {
+    this.#worker.ref()
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, (reply) =>
+        'error' in reply ? reject(fromPlainError(reply.error)) : resolve(reply.result)
+      )
+    })
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The messages between a replica's connection (main thread) and the worker thread that owns the
+ * embedded replica's driver client (replica-worker.ts): requests, results with rows as plain
+ * arrays, and errors as plain data, rebuilt on the other side.
+ */
+import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
+import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
+import type { ResolvedDatabaseConfig } from './config.js'
+import type { Result, Row, Statement, SyncResult, Value, WriteMode } from './connection.js'
+import { SqliteError } from './sqlite-codes.js'
+
+/** What the worker is started with. */
+export interface WorkerData {
+  config: ResolvedDatabaseConfig
+}
+
+/** A call of the connection, as the worker runs it. */
+export type Request =
+  | { op: 'execute'; statement: Statement }
+  | { op: 'batch'; statements: Statement[]; mode: WriteMode }
+  | { op: 'migrate'; statements: Statement[] }
+  | { op: 'sync' }
+  | { op: 'begin'; mode: WriteMode }
+  | { op: 'tx'; statement: Statement }
+  | { op: 'commit' }
+  | { op: 'rollback' }
+
+/** A result with its rows as plain arrays (what crosses threads cheaply). */
+export interface PlainResult {
+  columns: string[]
+  rows: Value[][]
+  rowsAffected: number
+}
+
+/** What a request returns. */
+export type Answer = PlainResult | PlainResult[] | SyncResult | null
+
+/** The answer to a request, or the worker's first message (`id` 0): the replica synced, or why not. */
+export type Reply = { id: number; result: Answer } | { id: number; error: PlainError }
+
+/** An error as plain data. */
+export type PlainError =
+  | { kind: 'feathers'; name: string; message: string }
+  | { kind: 'sqlite'; message: string; rawCode: number; extendedCode: string | undefined }
+  | { kind: 'other'; message: string }
+
+export function plainResult(result: Result): PlainResult {
+  return {
+    columns: result.columns,
+    rows: result.rows.map((row) => Array.from({ length: row.length }, (_, i) => row[i] ?? null)),
+    rowsAffected: result.rowsAffected
+  }
+}
+
+/** A result as the store reads it: each row by column name and by position. */
+export function fromPlainResult(plain: PlainResult): Result {
+  return {
+    columns: plain.columns,
+    rows: plain.rows.map((values) => rowOf(plain.columns, values)),
+    rowsAffected: plain.rowsAffected
+  }
+}
+
+function rowOf(columns: string[], values: Value[]): Row {
+  const row: Record<string | number, Value> = {}
+  columns.forEach((column, i) => {
+    Object.defineProperty(row, i, { value: values[i] ?? null })
+    if (!Object.hasOwn(row, column)) row[column] = values[i] ?? null
+  })
+  Object.defineProperty(row, 'length', { value: columns.length })
+  return row as Row
+}
+
+export function plainError(error: unknown): PlainError {
+  if (error instanceof FeathersError) return { kind: 'feathers', name: error.name, message: error.message }
+  if (error instanceof SqliteError) {
+    return {
+      kind: 'sqlite',
+      message: error.message,
+      rawCode: error.rawCode,
+      extendedCode: error.extendedCode
+    }
+  }
+  return { kind: 'other', message: error instanceof Error ? error.message : String(error) }
+}
+
+const FEATHERS: Record<string, new (message: string) => FeathersError> = {
+  Unavailable: DatabaseUnavailableError,
+  NotAuthenticated: DatabaseAuthError,
+  Forbidden: DatabaseForbiddenError,
+  BadRequest
+}
+
+export function fromPlainError(plain: PlainError): Error {
+  if (plain.kind === 'sqlite') return new SqliteError(plain.message, plain.rawCode, plain.extendedCode)
+  if (plain.kind === 'feathers') return new (FEATHERS[plain.name] ?? GeneralError)(plain.message)
+  return new Error(plain.message)
+}
