@@ -47,6 +47,12 @@ export interface Sqld {
   pause(): Promise<void>
   /** Starts a paused server again. */
   start(): Promise<void>
+  /**
+   * Stalls the running server (SIGSTOP): it keeps its connections and port but answers nothing,
+   * as a primary does when its machine hangs, until `resume()` (SIGCONT).
+   */
+  stall(): void
+  resume(): void
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
@@ -116,6 +122,12 @@ export async function startSqld(options: SqldOptions = {}): Promise<Sqld> {
     },
     start,
     pause,
+    stall() {
+      if (!child?.kill('SIGSTOP')) throw new Error('sqld is not running')
+    },
+    resume() {
+      if (!child?.kill('SIGCONT')) throw new Error('sqld is not running')
+    },
     async restart() {
       await pause()
       await start()

@@ -6,9 +6,11 @@
 import './quiet-driver.js'
 import { BadRequest } from '@feathersjs/errors'
 import { type Client, createClient } from '@libsql/client'
+import { DatabaseUnavailableError } from '../errors.js'
 import { DEFAULT_REQUEST_TIMEOUT, type ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
-import { translate } from './driver-errors.js'
+import { withDeadline } from './deadline.js'
+import { serverOf, translate } from './driver-errors.js'
 
 /** Runs a driver call, reporting its failure in the store's terms. */
 export async function driverCall<T>(config: ResolvedDatabaseConfig, call: () => Promise<T>): Promise<T> {
@@ -39,31 +41,24 @@ export async function clientTransaction<T>(
 export class RemoteConnection implements Connection {
   readonly config: ResolvedDatabaseConfig
   readonly readOnly = false
-  readonly #client: Client
+  #client: Client
 
   constructor(config: ResolvedDatabaseConfig) {
     this.config = config
-    const ms = (config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000
-    // the driver's HTTP transport calls fetch(request); a ws:// client does not use it
-    const fetchWithTimeout = (request: Request) => fetch(request, { signal: AbortSignal.timeout(ms) })
-    this.#client = createClient({
-      url: config.url,
-      authToken: config.authToken,
-      ...(ms > 0 ? { fetch: fetchWithTimeout } : {})
-    })
+    this.#client = this.#open()
   }
 
   execute(statement: Statement): Promise<Result> {
-    return driverCall(this.config, () => this.#client.execute(statement))
+    return this.#call((client) => client.execute(statement))
   }
 
   batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
-    return driverCall(this.config, () => this.#client.batch(statements, mode))
+    return this.#call((client) => client.batch(statements, mode))
   }
 
   migrate(statements: Statement[]): Promise<Result[]> {
-    return driverCall(this.config, () =>
-      this.#client.migrate(statements.map((s) => (typeof s === 'string' ? { sql: s } : s)))
+    return this.#call((client) =>
+      client.migrate(statements.map((s) => (typeof s === 'string' ? { sql: s } : s)))
     )
   }
 
@@ -77,5 +72,42 @@ export class RemoteConnection implements Connection {
 
   close(): void {
     this.#client.close()
+  }
+
+  #open(): Client {
+    const ms = this.#timeoutMs()
+    // the driver's HTTP transport calls fetch(request), which this bounds; a ws:// client does not
+    const fetchWithTimeout = (request: Request) => fetch(request, { signal: AbortSignal.timeout(ms) })
+    return createClient({
+      url: this.config.url,
+      authToken: this.config.authToken,
+      ...(ms > 0 ? { fetch: fetchWithTimeout } : {})
+    })
+  }
+
+  #timeoutMs(): number {
+    return (this.config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000
+  }
+
+  /**
+   * A call bounded by AGOR_DB_TIMEOUT over HTTP and ws(s):// alike. A websocket whose server went
+   * silent would hold every later call too, so the client is replaced: the next call connects anew.
+   */
+  #call<T>(call: (client: Client) => Promise<T>): Promise<T> {
+    const ms = this.#timeoutMs()
+    const client = this.#client
+    return withDeadline(
+      driverCall(this.config, () => call(client)),
+      ms,
+      () => {
+        if (this.#client === client) {
+          this.#client = this.#open()
+          client.close()
+        }
+        return new DatabaseUnavailableError(
+          `${serverOf(this.config)} did not answer within ${ms / 1000} s (AGOR_DB_TIMEOUT): a write may or may not have been applied; read it back before trying again`
+        )
+      }
+    )
   }
 }

@@ -9,6 +9,7 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
+import { withDeadline } from './deadline.js'
 import { serverOf } from './driver-errors.js'
 import {
   type Answer,
@@ -44,27 +45,16 @@ export class ReplicaThread {
   static async start(config: ResolvedDatabaseConfig): Promise<{ thread: ReplicaThread; synced: SyncResult }> {
     const thread = new ReplicaThread(config)
     const seconds = config.requestTimeout ?? 0
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      if (seconds > 0)
-        timer = setTimeout(
-          () =>
-            reject(
-              new DatabaseUnavailableError(
-                `${serverOf(config)} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)`
-              )
-            ),
-          seconds * 1000
-        )
-    })
     try {
-      const synced = (await Promise.race([thread.#answer(0), timedOut])) as SyncResult
-      return { thread, synced }
+      const synced = await withDeadline(thread.#answer(0), seconds * 1000, () => {
+        return new DatabaseUnavailableError(
+          `${serverOf(config)} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)`
+        )
+      })
+      return { thread, synced: synced as SyncResult }
     } catch (error) {
       thread.close()
       throw error
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -159,29 +149,13 @@ export class ReplicaThread {
   /** `answer`, or a 503 once AGOR_DB_TIMEOUT has passed. */
   #bounded<T>(answer: Promise<T>, sent: boolean | (() => boolean), onTimeout?: () => void): Promise<T> {
     const seconds = this.#config.requestTimeout ?? 0
-    if (seconds <= 0) return answer
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        onTimeout?.()
-        const applied = typeof sent === 'function' ? sent() : sent
-        const server = serverOf(this.#config)
-        reject(
-          new DatabaseUnavailableError(
-            applied
-              ? `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT): the write may or may not have been applied; read it back before trying again`
-              : `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
-          )
-        )
-      }, seconds * 1000)
-      answer.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        }
+    return withDeadline(answer, seconds * 1000, () => {
+      onTimeout?.()
+      const server = serverOf(this.#config)
+      return new DatabaseUnavailableError(
+        (typeof sent === 'function' ? sent() : sent)
+          ? `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT): the write may or may not have been applied; read it back before trying again`
+          : `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
       )
     })
   }

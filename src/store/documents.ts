@@ -5,6 +5,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
 import type { Connection } from '../db/connection.js'
+import { withDeadline } from '../db/deadline.js'
 import { migrate } from '../db/migrate.js'
 import { openConnection } from '../db/open.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
@@ -46,10 +47,10 @@ export class Documents {
     return this.collection(name).shortId(id)
   }
 
-  /** Whether the database answers (for a health check). */
-  async ping(): Promise<boolean> {
+  /** Whether the database answers within `ms` (for a health check, which must answer quickly). */
+  async ping(ms = 3000): Promise<boolean> {
     try {
-      await this.db.execute('SELECT 1')
+      await withDeadline(this.db.execute('SELECT 1'), ms, () => new Error('no answer'))
       return true
     } catch {
       return false

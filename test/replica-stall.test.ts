@@ -1,0 +1,125 @@
+// A primary that stops answering (SIGSTOP: connections stay open, nothing comes back) must not
+// freeze a daemon on an embedded replica: its health check and reads of the local copy keep
+// answering, a write waiting for the primary fails with a 503 after AGOR_DB_TIMEOUT, and writes
+// work again by themselves once the primary answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Daemon, startDaemon } from './cli-helpers.js'
+import { tempDbUrl } from './helpers.js'
+import { eventually, useSqld } from './sqld-helpers.js'
+import { request } from './transport-helpers.js'
+
+const sqld = useSqld()
+const TIMEOUT_S = 2
+let daemon: Daemon
+
+beforeAll(async () => {
+  const primary = await sqld.open()
+  await primary.service('sessions').create({ agent: 'seed' })
+  daemon = await startDaemon(['--db', tempDbUrl('replica.db').slice('file:'.length)], {
+    AGOR_DB_SYNC_URL: sqld.server.url,
+    AGOR_DB_SYNC_INTERVAL: '0',
+    AGOR_DB_TIMEOUT: String(TIMEOUT_S)
+  })
+})
+
+afterAll(async () => {
+  if (sqld.server.running) sqld.server.resume()
+  await daemon?.stop()
+})
+
+function percentile(values: number[], p: number): number {
+  const sorted = values.toSorted((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0
+}
+
+describe('a replica daemon whose primary stalls', () => {
+  it('keeps answering reads and health, bounds the write, and writes again after the stall', async () => {
+    const created = await request(daemon.url, 'POST', '/sessions', { agent: 'before the stall' })
+    expect(created.status).toBe(201)
+    const id: string = created.body.session_id
+    const [prefix] = (
+      await request(daemon.url, 'POST', '/sessions', { ids: [id] }, { 'x-service-method': 'shortIds' })
+    ).body as string[]
+
+    sqld.server.stall()
+    const started = Date.now()
+    const pending = request(daemon.url, 'POST', '/sessions', { agent: 'during the stall' }).then((res) => ({
+      ...res,
+      after: Date.now() - started
+    }))
+    let settled = false
+    void pending.then(() => {
+      settled = true
+    })
+
+    const latencies: number[] = []
+    // reads while the write waits for the primary, and for a while after it gave up
+    while (!settled || Date.now() - started < (TIMEOUT_S + 1) * 1000) {
+      const t0 = performance.now()
+      const [health, read] = await Promise.all([
+        request(daemon.url, 'GET', '/health'),
+        request(daemon.url, 'GET', `/sessions/${prefix}`)
+      ])
+      latencies.push(performance.now() - t0)
+      expect(health.status).toBe(200)
+      expect(read.status).toBe(200)
+      expect(read.body.session_id).toBe(id)
+    }
+    const write = await pending
+    expect(write.status).toBe(503)
+    expect(write.body.message).toMatch(
+      /did not answer within 2 s \(AGOR_DB_TIMEOUT\).*may or may not have been applied/
+    )
+    expect(write.after).toBeLessThan((TIMEOUT_S + 2) * 1000)
+    // a write asked for while the first still waits fails too, and says whether it was sent
+    const second = await request(daemon.url, 'PATCH', `/sessions/${prefix}`, { title: 'stalled' })
+    expect(second.status).toBe(503)
+
+    const p99 = percentile(latencies, 99)
+    console.info(
+      `replica stall: ${latencies.length} health+read pairs, median ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`
+    )
+    // a frozen event loop would hold every pair for the whole stall (seconds)
+    expect(p99).toBeLessThan(1000)
+
+    sqld.server.resume()
+    const after = await eventually(async () => {
+      const res = await request(daemon.url, 'POST', '/sessions', { agent: 'after the stall' })
+      if (res.status !== 201) throw new Error(`${res.status} ${res.text}`)
+      return res.body
+    }, 'a write after the stall')
+    const primary = await sqld.open()
+    const stored = await primary.service('sessions').get(after.session_id)
+    expect(stored.agent).toBe('after the stall')
+    expect((await primary.service('sessions').get(id)).title ?? null).toBeNull()
+  })
+})
+
+describe('a remote database whose server stalls', () => {
+  it('fails each call after AGOR_DB_TIMEOUT, over HTTP and websockets, and works again afterwards', async () => {
+    const ws = sqld.server.url.replace('http://', 'ws://')
+    for (const url of [sqld.server.url, ws]) {
+      const store = await sqld.open({ url, requestTimeout: TIMEOUT_S })
+      await store.service('sessions').find({ query: { $limit: 1 } })
+      sqld.server.stall()
+      try {
+        const started = Date.now()
+        const error = await store
+          .service('sessions')
+          .create({ agent: 'stalled' })
+          .catch((e: unknown) => e)
+        expect(error, url).toMatchObject({ code: 503 })
+        expect((error as Error).message).toMatch(/did not answer within 2 s \(AGOR_DB_TIMEOUT\)/)
+        expect(Date.now() - started).toBeLessThan((TIMEOUT_S + 2) * 1000)
+        expect(await store.documents.ping(500)).toBe(false)
+      } finally {
+        sqld.server.resume()
+      }
+      const after = await eventually(
+        () => store.service('sessions').create({ agent: 'after' }),
+        `a write over ${url}`
+      )
+      expect((await store.service('sessions').get(after.session_id)).agent).toBe('after')
+    }
+  })
+})
