@@ -11,7 +11,7 @@
  * await sqld.stop()                                   // SIGTERM; the temp folder is removed
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -49,9 +49,10 @@ export interface Sqld {
   start(): Promise<void>
   /**
    * Stalls the running server (SIGSTOP): it keeps its connections and port but answers nothing,
-   * as a primary does when its machine hangs, until `resume()` (SIGCONT).
+   * as a primary does when its machine hangs, until `resume()` (SIGCONT). Resolves once the
+   * process is stopped.
    */
-  stall(): void
+  stall(): Promise<void>
   resume(): void
 }
 
@@ -122,8 +123,13 @@ export async function startSqld(options: SqldOptions = {}): Promise<Sqld> {
     },
     start,
     pause,
-    stall() {
-      if (!child?.kill('SIGSTOP')) throw new Error('sqld is not running')
+    async stall() {
+      const pid = child?.pid
+      if (pid === undefined || !child?.kill('SIGSTOP')) throw new Error('sqld is not running')
+      // the signal is asynchronous: a thread of sqld may still run for a moment
+      while (!/^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
     },
     resume() {
       if (!child?.kill('SIGCONT')) throw new Error('sqld is not running')

@@ -41,7 +41,7 @@ describe('a replica daemon whose primary stalls', () => {
       await request(daemon.url, 'POST', '/sessions', { ids: [id] }, { 'x-service-method': 'shortIds' })
     ).body as string[]
 
-    sqld.server.stall()
+    await sqld.server.stall()
     const started = Date.now()
     const pending = request(daemon.url, 'POST', '/sessions', { agent: 'during the stall' }).then((res) => ({
       ...res,
@@ -101,7 +101,7 @@ describe('a remote database whose server stalls', () => {
     for (const url of [sqld.server.url, ws]) {
       const store = await sqld.open({ url, requestTimeout: TIMEOUT_S })
       await store.service('sessions').find({ query: { $limit: 1 } })
-      sqld.server.stall()
+      await sqld.server.stall()
       try {
         const started = Date.now()
         const error = await store
