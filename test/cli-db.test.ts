@@ -4,10 +4,14 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { describe, expect, it } from 'vitest'
+import { localMigrations } from '../src/db/migrate.js'
 import type { CollectionName } from '../src/schema/index.js'
 import type { Store } from '../src/service/store.js'
 import { agor, json, openFile, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
+
+/** This version's migrations, in order. */
+const TAGS = localMigrations().map((m) => m.tag)
 
 const open = openFile
 
@@ -74,13 +78,13 @@ describe('db setup, migrate, status', () => {
       await agor([...db, 'db', 'status', '--json'])
     )
     expect(pending.applied).toEqual([])
-    expect(pending.pending.map((m) => m.tag)).toEqual(['0000_init'])
+    expect(pending.pending.map((m) => m.tag)).toEqual(TAGS)
     const text = await agor([...db, 'db', 'status'])
-    expect(text.stdout).toMatch(/pending\s+0000_init/)
+    expect(text.stdout).toMatch(/pending\s+0000_init\n\s+pending\s+0001_database_id/)
 
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
-      stdout: 'Applied 1 migration(s)\n'
+      stdout: `Applied ${TAGS.length} migration(s)\n`
     })
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
@@ -89,7 +93,7 @@ describe('db setup, migrate, status', () => {
     const applied = json<{ applied: { tag: string }[]; pending: unknown[] }>(
       await agor([...db, 'db', 'status', '--json'])
     )
-    expect(applied.applied.map((m) => m.tag)).toEqual(['0000_init'])
+    expect(applied.applied.map((m) => m.tag)).toEqual(TAGS)
     expect(applied.pending).toEqual([])
 
     expect((await agor([...db, 'session', 'create', '--agent', 'kept'])).code).toBe(0)
@@ -97,7 +101,7 @@ describe('db setup, migrate, status', () => {
     expect(reset.code).toBe(0)
     const backup = /Backed up the old database to (\S+)/.exec(reset.stdout)?.[1]
     expect(backup).toBeDefined()
-    expect(reset.stdout).toContain(`${path}: 1 migration(s) applied`)
+    expect(reset.stdout).toContain(`${path}: ${TAGS.length} migration(s) applied`)
     await expect((await open(path)).collection('sessions').find()).resolves.toEqual([])
     expect((await (await open(backup!)).collection('sessions').find()).map((s) => s.agent)).toEqual(['kept'])
     expect(readdirSync(dir).filter((f) => f.endsWith('.bak'))).toHaveLength(1)
@@ -111,7 +115,9 @@ describe('db check, backup, sync', () => {
     const good = await agor([...db, 'db', 'check'])
     expect(good.code).toBe(0)
     expect(good.stdout).toMatch(
-      /ok\s+integrity\nok\s+foreign keys\nok\s+migrations: 1 applied, 0 pending\nNo problems found\n$/
+      new RegExp(
+        `ok\\s+integrity\\nok\\s+foreign keys\\nok\\s+migrations: ${TAGS.length} applied, 0 pending\\nNo problems found\\n$`
+      )
     )
 
     const raw = createClient({ url: `file:${path}` })

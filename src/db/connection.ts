@@ -61,5 +61,10 @@ export interface Connection extends Executor {
   migrate(statements: Statement[]): Promise<Result[]>
   /** Pulls the primary's changes into an embedded replica now; other modes refuse (400). */
   sync(): Promise<SyncResult>
+  /**
+   * What is wrong with the database that its calls do not show, in words (a replica whose primary
+   * lost its data); empty when nothing is known to be wrong.
+   */
+  problems(): Promise<string[]>
   close(): void
 }

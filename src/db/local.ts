@@ -116,6 +116,10 @@ export class LocalConnection implements Connection {
     )
   }
 
+  async problems(): Promise<string[]> {
+    return []
+  }
+
   close(): void {
     this.#closed = true
     this.#native.close()

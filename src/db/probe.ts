@@ -44,3 +44,38 @@ export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void
     `${server} answered HTTP ${response.status}: is AGOR_DB_SYNC_URL a libSQL server?`
   )
 }
+
+/**
+ * Runs one read on the primary over HTTP, outside the driver: its first column of its first row,
+ * or the error the primary reported for the statement (`no such table: …`).
+ */
+export async function queryPrimary(
+  config: ResolvedDatabaseConfig,
+  sql: string
+): Promise<{ value: unknown } | { error: string }> {
+  let body: {
+    results?: {
+      type?: string
+      response?: { result?: { rows?: { value?: unknown }[][] } }
+      error?: { message?: string }
+    }[]
+  }
+  try {
+    const response = await fetch(`${config.syncUrl}/v2/pipeline`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
+      },
+      body: JSON.stringify({ requests: [{ type: 'execute', stmt: { sql } }, { type: 'close' }] }),
+      signal: AbortSignal.timeout(replicaTimings.probeTimeout)
+    })
+    if (!response.ok) throw new Error(`Server returned HTTP status ${response.status}`)
+    body = (await response.json()) as typeof body
+  } catch (error) {
+    throw translate(error, config)
+  }
+  const first = body.results?.[0]
+  if (first?.type === 'error') return { error: String(first.error?.message ?? 'error') }
+  return { value: first?.response?.result?.rows?.[0]?.[0]?.value ?? null }
+}

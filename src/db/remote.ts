@@ -70,6 +70,10 @@ export class RemoteConnection implements Connection {
     throw new BadRequest('Only an embedded replica syncs; this database is remote (set AGOR_DB_SYNC_URL)')
   }
 
+  async problems(): Promise<string[]> {
+    return []
+  }
+
   close(): void {
     this.#client.close()
   }

@@ -8,13 +8,14 @@
  * replica comes back by itself as soon as the primary answers.
  */
 import { existsSync } from 'node:fs'
-import { DatabaseUnavailableError } from '../errors.js'
+import { DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
 import { log } from '../log.js'
+import { DATABASE_ID_TABLE } from '../schema/database-id.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
 import { driverCode, serverOf } from './driver-errors.js'
 import { LocalConnection } from './local.js'
-import { probePrimary, replicaTimings } from './probe.js'
+import { probePrimary, queryPrimary, replicaTimings } from './probe.js'
 import { ReplicaThread } from './replica-thread.js'
 
 /**
@@ -52,6 +53,12 @@ export class ReplicaConnection implements Connection {
   #reconnecting: Promise<SyncResult> | undefined
   #recovery: NodeJS.Timeout | undefined
   #closed = false
+  /** Why the primary is not this replica's any more (it lost its data), once noticed. */
+  #lost: string | undefined
+  /** When the primary's identity was last compared with the local copy's (ms). */
+  #verified = 0
+  #verifying: Promise<void> | undefined
+  #watch: NodeJS.Timeout | undefined
 
   /**
    * Opens a replica synced with its primary, or, when the primary is unreachable, its local copy
@@ -74,7 +81,9 @@ export class ReplicaConnection implements Connection {
           `${unreachable.message}: reading the local replica ${config.path} until it returns; writes fail meanwhile`
         )
       }
-      return new ReplicaConnection(config, reader, thread)
+      const connection = new ReplicaConnection(config, reader, thread)
+      if (thread) await connection.#verifyPrimary().catch(() => undefined)
+      return connection
     } catch (error) {
       thread?.close()
       throw error
@@ -90,6 +99,12 @@ export class ReplicaConnection implements Connection {
     this.#reader = reader
     this.#thread = thread
     if (!thread) this.#watchPrimary()
+    // a primary that loses its data while nobody writes is noticed as often as the replica syncs
+    const every = config.syncInterval ?? 0
+    if (every > 0) {
+      this.#watch = setInterval(() => this.#verifyInBackground(), Math.max(every, 5) * 1000)
+      this.#watch.unref()
+    }
   }
 
   get readOnly(): boolean {
@@ -102,43 +117,110 @@ export class ReplicaConnection implements Connection {
       return await this.#reader.execute(statement)
     } catch (error) {
       if (!isWrite(error)) throw error
-      const thread = await this.#writer()
-      return thread.execute(statement)
+      return this.#onPrimary((thread) => thread.execute(statement))
     }
   }
 
   /** A read batch is one read transaction on the local copy (a page and its total agree). */
   async batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
     if (mode === 'read') return this.#reader.batch(statements, mode)
-    const thread = await this.#writer()
-    return thread.batch('batch', statements, mode)
+    return this.#onPrimary((thread) => thread.batch('batch', statements, mode))
   }
 
   async migrate(statements: Statement[]): Promise<Result[]> {
-    const thread = await this.#writer()
-    return thread.batch('migrate', statements)
+    return this.#onPrimary((thread) => thread.batch('migrate', statements))
   }
 
   async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
     if (mode === 'read') return this.#reader.transaction(mode, work)
-    return (await this.#writer()).transaction(mode, work)
+    return this.#onPrimary((thread) => thread.transaction(mode, work))
   }
 
   /** Pulls the primary's changes now; a replica opened read-only reconnects. */
   async sync(): Promise<SyncResult> {
+    await this.#verifyPrimary()
+    if (this.#lost) throw new DatabaseUnavailableError(this.#lost)
     if (!this.#thread?.alive) return this.#reconnect()
     return this.#thread.sync()
+  }
+
+  /**
+   * A primary that lost its data, or one that is away. Answers at once with what is known: the
+   * primary is asked again in the background when the last answer is a few seconds old.
+   */
+  async problems(): Promise<string[]> {
+    if (Date.now() - this.#verified > replicaTimings.recoveryInterval) this.#verifyInBackground()
+    if (this.#lost) return [this.#lost]
+    if (this.readOnly)
+      return [`${serverOf(this.config)} is unreachable: this replica serves reads from its local copy`]
+    return []
   }
 
   close(): void {
     this.#closed = true
     clearInterval(this.#recovery)
+    clearInterval(this.#watch)
     this.#thread?.close()
     this.#reader.close()
   }
 
+  #verifyInBackground(): void {
+    this.#verifying ??= this.#verifyPrimary()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#verifying = undefined
+      })
+  }
+
+  /**
+   * Compares the database id of the local copy with the primary's (see schema/database-id.ts). A
+   * primary that lost its data (restarted empty, or replaced) answers without it, or with another:
+   * writes through it would go to another database, so they are refused until it is sorted out.
+   * Throws when the primary cannot be asked.
+   */
+  async #verifyPrimary(): Promise<void> {
+    const sql = `SELECT id FROM ${DATABASE_ID_TABLE}`
+    const local = await this.#reader.execute(sql).then(
+      (result) => result.rows[0]?.id,
+      () => undefined
+    )
+    // a copy from before database ids: nothing to compare
+    if (typeof local !== 'string') return
+    const answer = await queryPrimary(this.config, sql)
+    this.#verified = Date.now()
+    const primary = 'value' in answer ? answer.value : undefined
+    if (primary === local) {
+      this.#lost = undefined
+      return
+    }
+    const known = this.#lost !== undefined
+    this.#lost = `${serverOf(this.config)} lost its data or is another database (its database id is ${typeof primary === 'string' ? primary : 'missing'}; this replica is a copy of ${local}): this replica serves reads from its copy and refuses writes. To start again from the primary: agor db sync --rebootstrap (the copy is kept as a backup); to keep the copy's data, export it first (agor db export) and import it into the primary`
+    if (!known) log.warn(this.#lost)
+  }
+
+  /**
+   * Work for the primary. A primary that lost its data refuses the writes of the replica's old
+   * session as if its token allowed only reads: that refusal is explained.
+   */
+  async #onPrimary<T>(work: (thread: ReplicaThread) => Promise<T>): Promise<T> {
+    const thread = await this.#writer()
+    try {
+      return await work(thread)
+    } catch (error) {
+      if (error instanceof DatabaseForbiddenError) {
+        await this.#verifyPrimary().catch(() => undefined)
+        if (this.#lost) throw new DatabaseUnavailableError(this.#lost)
+      }
+      throw error
+    }
+  }
+
   /** The worker, started again if it stopped or the replica opened without its primary. */
   async #writer(): Promise<ReplicaThread> {
+    if (this.#lost) {
+      await this.#verifyPrimary().catch(() => undefined)
+      if (this.#lost) throw new DatabaseUnavailableError(this.#lost)
+    }
     if (this.#thread?.alive) return this.#thread
     try {
       await this.#reconnect()

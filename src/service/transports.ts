@@ -55,9 +55,9 @@ function healthCheck(documents: Documents): Middleware {
       ctx.set('Allow', 'GET, HEAD')
       throw new MethodNotAllowed(`/health answers GET, not ${ctx.method}`)
     }
-    const ok = await documents.ping()
-    if (!ok) ctx.status = 503
-    ctx.body = { status: ok ? 'ok' : 'unavailable', database: documents.config.mode }
+    const { status, problems } = await documents.health()
+    if (status === 'unavailable') ctx.status = 503
+    ctx.body = { status, database: documents.config.mode, ...(problems.length ? { problems } : {}) }
   }
 }
 

@@ -47,14 +47,19 @@ export class Documents {
     return this.collection(name).shortId(id)
   }
 
-  /** Whether the database answers within `ms` (for a health check, which must answer quickly). */
-  async ping(ms = 3000): Promise<boolean> {
+  /**
+   * How the database is, for a health check (which must answer quickly): `unavailable` when it
+   * does not answer within `ms`, `degraded` when it answers but something is wrong that calls do
+   * not show (a replica whose primary lost its data), with what, in words.
+   */
+  async health(ms = 3000): Promise<{ status: 'ok' | 'degraded' | 'unavailable'; problems: string[] }> {
     try {
       await withDeadline(this.db.execute('SELECT 1'), ms, () => new Error('no answer'))
-      return true
     } catch {
-      return false
+      return { status: 'unavailable', problems: [] }
     }
+    const problems = await this.db.problems()
+    return { status: problems.length ? 'degraded' : 'ok', problems }
   }
 
   /** Pulls the primary's changes into an embedded replica (see Connection.sync). */
