@@ -62,7 +62,7 @@ describe('db setup, migrate, status', () => {
     const path = join(dir, 'agor.db')
     const db = ['--db', path]
     const missing = await agor([...db, 'db', 'status'])
-    expect(missing).toMatchObject({ code: 1, stdout: '' })
+    expect(missing).toMatchObject({ code: 5, stdout: '' })
     expect(missing.stderr).toContain(`There is no database at ${path}`)
     expect(existsSync(path)).toBe(false)
 

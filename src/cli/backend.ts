@@ -147,8 +147,9 @@ async function directBackend(db: string | undefined): Promise<Backend> {
     import('../service/store.js'),
     import('../service/query-coercion.js')
   ])
-  // The CLI serves nobody: the services are called in-process, without authentication.
-  const store = await openStore({ url: db, auth: false }).catch((error: unknown) => {
+  // The CLI serves nobody: the services are called in-process, without authentication. It never
+  // creates a database: a mistyped --db would otherwise become a new, empty one.
+  const store = await openStore({ url: db, auth: false, create: false }).catch((error: unknown) => {
     if (asWireError(error)) throw error
     throw new Error(
       `Cannot open the database ${db ?? process.env.AGOR_DB_URL ?? '~/.agor/agor.db'}: ${(error as Error).message}`

@@ -100,7 +100,7 @@ export function registerDb(program: Command): void {
           import('../db/database.js'),
           import('../db/migrate.js')
         ])
-        const database = await Database.open(config)
+        const database = await Database.open(config, { create: false })
         try {
           const applied = await migrate(database)
           if (context.output.json) return printJson(context.output, { applied })
@@ -196,7 +196,7 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         await configOf(context)
         const { openStore } = await import('../service/store.js')
-        const store = await openStore({ url: context.options.db, auth: false })
+        const store = await openStore({ url: context.options.db, auth: false, create: false })
         try {
           const result = await store.sync()
           if (context.output.json) return printJson(context.output, result)

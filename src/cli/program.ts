@@ -1,6 +1,6 @@
 /**
  * The `agor` command: global options, the command tree, and exit codes (0 ok, 1 error, 2 usage,
- * 3 not found, 4 ambiguous id).
+ * 3 not found, 4 ambiguous id, 5 no database).
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
@@ -29,7 +29,8 @@ Short ids:
   dashes, in any case. list shows each id by its shortest unique prefix.
 
 Exit codes:
-  0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id
+  0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id,
+  5 no database at the path (only agor db setup, agor db import and agor serve create one)
 
 Examples:
   $ agor session create --agent claude-code --title "Fix the login bug"

@@ -6,9 +6,12 @@ import './quiet-driver.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { createClient } from '@libsql/client'
+import { NoDatabaseError } from '../errors.js'
 import { quoteIdent } from '../schema/sql.js'
 import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig } from './config.js'
 import { Database } from './database.js'
+import { translate } from './driver-errors.js'
+import { prepareLocalFile } from './local-file.js'
 import { type MigrationStatus, type MigrationTarget, migrate, migrationStatus } from './migrate.js'
 
 export interface SetupResult {
@@ -32,7 +35,7 @@ export function backupName(path: string, now = new Date()): string {
  * await backupDatabase('/home/me/.agor/agor.db', '/backups/agor-2025-11-22.db')
  */
 export async function backupDatabase(path: string, target: string): Promise<void> {
-  if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
+  prepareLocalFile(path, false)
   if (existsSync(target)) throw new Error(`${target} already exists`)
   const folder = dirname(resolve(target))
   if (!existsSync(folder)) throw new Error(`There is no folder ${folder}`)
@@ -40,6 +43,8 @@ export async function backupDatabase(path: string, target: string): Promise<void
   const client = createClient({ url: `file:${path}` })
   try {
     await client.execute({ sql: 'VACUUM INTO ?', args: [target] })
+  } catch (error) {
+    throw translate(error, resolveDatabaseConfig({ url: path, syncUrl: '' }))
   } finally {
     client.close()
   }
@@ -71,17 +76,16 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
 }
 
 /**
- * Opens a database for administration without migrating it. A local file must exist already:
- * looking at a database must not create an empty one.
+ * Opens a database for administration without migrating it. A local file must exist already
+ * (NoDatabaseError otherwise): looking at a database must not create an empty one.
  */
 export async function openExistingDatabase(
   config: DatabaseConfig | ResolvedDatabaseConfig
 ): Promise<Database> {
   const resolved = 'mode' in config ? config : resolveDatabaseConfig(config)
-  if (resolved.path && !existsSync(resolved.path)) {
-    throw new Error(`There is no database at ${resolved.path} (create it with: agor db setup)`)
-  }
-  return Database.open(resolved)
+  // a replica's file too: looking at it must not start a new copy
+  if (resolved.mode === 'replica' && !existsSync(resolved.path!)) throw new NoDatabaseError(resolved.path!)
+  return Database.open(resolved, { create: false })
 }
 
 /** A row whose foreign key names a document that does not exist. */

@@ -7,7 +7,18 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Client, createClient } from '@libsql/client'
 import { DEFAULT_REQUEST_TIMEOUT, type ResolvedDatabaseConfig } from './config.js'
+import { explainOpenError } from './driver-errors.js'
+import { prepareLocalFile } from './local-file.js'
 import { openNativeClient } from './native-client.js'
+
+export interface OpenClientOptions {
+  /**
+   * Create a local database file (and its folder) that does not exist (default true). With false a
+   * missing file is a NoDatabaseError and nothing is created. A replica's file is always created:
+   * syncing fills it.
+   */
+  create?: boolean
+}
 
 /**
  * Opens the driver client for a resolved configuration. A local file (or memory) gets one
@@ -21,7 +32,10 @@ import { openNativeClient } from './native-client.js'
  * replica.ts, which syncs it). It gets no local settings: the driver sends every statement that
  * is not a plain read, PRAGMAs included, to the primary, which enforces foreign keys itself.
  */
-export async function openClient(config: ResolvedDatabaseConfig): Promise<Client> {
+export async function openClient(
+  config: ResolvedDatabaseConfig,
+  options: OpenClientOptions = {}
+): Promise<Client> {
   if (config.mode === 'memory') return openNativeClient(':memory:', { timeout: config.busyTimeout })
   if (config.mode === 'remote') {
     const ms = (config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000
@@ -33,8 +47,8 @@ export async function openClient(config: ResolvedDatabaseConfig): Promise<Client
       ...(ms > 0 ? { fetch: fetchWithTimeout } : {})
     })
   }
-  mkdirSync(dirname(config.path!), { recursive: true })
   if (config.mode === 'replica') {
+    mkdirSync(dirname(config.path!), { recursive: true })
     return createClient({
       url: config.url,
       syncUrl: config.syncUrl,
@@ -42,11 +56,19 @@ export async function openClient(config: ResolvedDatabaseConfig): Promise<Client
       syncInterval: config.syncInterval
     })
   }
-  const client = openNativeClient(config.path!, { timeout: config.busyTimeout })
-  const mode = await client.execute('PRAGMA journal_mode')
-  if (String(mode.rows[0]?.[0]).toLowerCase() !== 'wal') await client.execute('PRAGMA journal_mode = WAL')
-  await applyLocalPragmas(client, config)
-  return client
+  const path = config.path!
+  prepareLocalFile(path, options.create !== false)
+  let client: Client | undefined
+  try {
+    client = openNativeClient(path, { timeout: config.busyTimeout })
+    const mode = await client.execute('PRAGMA journal_mode')
+    if (String(mode.rows[0]?.[0]).toLowerCase() !== 'wal') await client.execute('PRAGMA journal_mode = WAL')
+    await applyLocalPragmas(client, config)
+    return client
+  } catch (error) {
+    client?.close()
+    throw explainOpenError(path, error)
+  }
 }
 
 /**

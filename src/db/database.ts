@@ -7,7 +7,7 @@ import './quiet-driver.js'
 import { BadRequest } from '@feathersjs/errors'
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from '@libsql/client'
 import { DatabaseUnavailableError } from '../errors.js'
-import { applyLocalPragmas, openClient } from './client.js'
+import { applyLocalPragmas, type OpenClientOptions, openClient } from './client.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import { driverCode, refusedByPrimary, serverOf, translate } from './driver-errors.js'
 import { collectNativeStatements, noteNativeStatements } from './native-memory.js'
@@ -44,9 +44,10 @@ export class Database {
   /**
    * Opens the database. A replica is synced with its primary before it is returned; if the
    * primary is unreachable, its local copy is opened read-only and reconnected when it returns.
+   * With `create: false` a local file that does not exist is a NoDatabaseError (see openClient).
    */
-  static async open(config: ResolvedDatabaseConfig): Promise<Database> {
-    if (config.mode !== 'replica') return new Database(config, await openClient(config))
+  static async open(config: ResolvedDatabaseConfig, options: OpenClientOptions = {}): Promise<Database> {
+    if (config.mode !== 'replica') return new Database(config, await openClient(config, options))
     const { client, readOnly } = await openReplica(config)
     return new Database(config, client, readOnly)
   }

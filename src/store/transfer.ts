@@ -28,6 +28,7 @@ import { BadRequest, FeathersError } from '@feathersjs/errors'
 import type { Transaction } from '@libsql/client'
 import { backupDatabase } from '../db/admin.js'
 import { resolveDatabaseConfig } from '../db/config.js'
+import { prepareLocalFile } from '../db/local-file.js'
 import { MissingReferenceError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections } from '../schema/index.js'
@@ -168,7 +169,7 @@ export async function exportDatabase(
 ): Promise<Manifest> {
   const config = resolveDatabaseConfig(options)
   if (config.mode !== 'file') return withDocuments(options, (docs) => exportDocuments(docs, dir, transfer))
-  if (!existsSync(config.path!)) throw new BadRequest(`There is no database at ${config.path}`)
+  prepareLocalFile(config.path!, false)
   const scratch = mkdtempSync(join(tmpdir(), 'agor-export-'))
   try {
     const snapshot = join(scratch, 'snapshot.db')
