@@ -80,7 +80,7 @@ describe('db setup, migrate, status', () => {
 
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
-      stdout: 'Applied 1 migration(s)\n'
+      stdout: 'Applied 1 migration\n'
     })
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
@@ -97,7 +97,7 @@ describe('db setup, migrate, status', () => {
     expect(reset.code).toBe(0)
     const backup = /Backed up the old database to (\S+)/.exec(reset.stdout)?.[1]
     expect(backup).toBeDefined()
-    expect(reset.stdout).toContain(`${path}: 1 migration(s) applied`)
+    expect(reset.stdout).toContain(`${path}: 1 migration applied`)
     await expect((await open(path)).collection('sessions').find()).resolves.toEqual([])
     expect((await (await open(backup!)).collection('sessions').find()).map((s) => s.agent)).toEqual(['kept'])
     expect(readdirSync(dir).filter((f) => f.endsWith('.bak'))).toHaveLength(1)
@@ -163,7 +163,7 @@ describe('db export and import', () => {
     const out = join(tempDir(), 'dump')
     const exported = await agor([...db, 'db', 'export', '--out', out])
     expect(exported).toMatchObject({ code: 0, stderr: '' })
-    expect(exported.stdout).toBe(`Exported 4 sessions, 1200 tasks, 1 boards, 1 repos to ${out}\n`)
+    expect(exported.stdout).toBe(`Exported 4 sessions, 1200 tasks, 1 board, 1 repo to ${out}\n`)
     expect(readdirSync(out).sort()).toEqual([
       'boards.jsonl',
       'manifest.json',

@@ -102,7 +102,7 @@ describe('a local database that does not exist', () => {
   it('is created by db setup, and by db import, folders included; then every command works on it', async () => {
     const path = missingPath()
     const setup = await agor(['db', 'setup', '--db', path])
-    expect(setup).toMatchObject({ code: 0, stdout: `${path}: 1 migration(s) applied\n` })
+    expect(setup).toMatchObject({ code: 0, stdout: `${path}: 1 migration applied\n` })
     expect(await agor(['--db', path, 'session', 'list'])).toMatchObject({ code: 0, stdout: 'No sessions\n' })
     const created = json(await agor(['--db', path, 'session', 'create', '--agent', 'a', '--json']))
 

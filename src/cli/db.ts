@@ -5,10 +5,11 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
+import { counted } from '../words.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
 import { UsageError } from './errors.js'
-import { examples, type Output, printJson } from './output.js'
+import { countedDocuments, examples, type Output, printJson } from './output.js'
 
 async function configOf(context: Context): Promise<ResolvedDatabaseConfig> {
   if (context.options.url) throw new UsageError('agor db works on a database (--db), not on a daemon (--url)')
@@ -87,7 +88,7 @@ export function registerDb(program: Command): void {
         const result = await setupDatabase(path, { reset: options.reset === true })
         if (context.output.json) return printJson(context.output, result)
         if (result.backup) context.output.out(`Backed up the old database to ${result.backup}`)
-        context.output.out(`${result.path}: ${result.applied} migration(s) applied`)
+        context.output.out(`${result.path}: ${counted(result.applied, 'migration')} applied`)
       })
     )
 
@@ -104,7 +105,9 @@ export function registerDb(program: Command): void {
         try {
           const applied = await migrate(database)
           if (context.output.json) return printJson(context.output, { applied })
-          context.output.out(applied ? `Applied ${applied} migration(s)` : 'The database is up to date')
+          context.output.out(
+            applied ? `Applied ${counted(applied, 'migration')}` : 'The database is up to date'
+          )
         } finally {
           database.close()
         }
@@ -200,7 +203,9 @@ export function registerDb(program: Command): void {
         try {
           const result = await store.sync()
           if (context.output.json) return printJson(context.output, result)
-          context.output.out(`Synced ${result.framesSynced} frame(s); now at frame ${result.frameNo}`)
+          context.output.out(
+            `Synced ${counted(result.framesSynced, 'frame')}; now at frame ${result.frameNo}`
+          )
         } finally {
           await store.close()
         }
@@ -224,7 +229,7 @@ export function registerDb(program: Command): void {
           const manifest = await exportDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, ...manifest })
-          const counts = Object.entries(manifest.counts).map(([name, n]) => `${n} ${name}`)
+          const counts = Object.entries(manifest.counts).map(([name, n]) => countedDocuments(name, n))
           context.output.out(`Exported ${counts.join(', ')} to ${dir}`)
         } finally {
           bar.stop()
@@ -252,7 +257,7 @@ export function registerDb(program: Command): void {
           const counts = await importDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, counts })
-          const shown = Object.entries(counts).map(([name, n]) => `${n} ${name}`)
+          const shown = Object.entries(counts).map(([name, n]) => countedDocuments(name, n))
           context.output.out(`Imported ${shown.join(', ')} from ${dir}`)
         } finally {
           bar.stop()

@@ -5,6 +5,7 @@
 import Table from 'cli-table3'
 import type { AnyDefinition } from '../schema/collection.js'
 import { isPlainObject } from '../store/merge.js'
+import { counted } from '../words.js'
 import type { Doc, Page, Tree } from './backend.js'
 import type { Colors, Output } from './output.js'
 
@@ -90,7 +91,9 @@ export function renderList(
   const footer = (text: string) => c.dim(text)
   if (page.data.length === 0) {
     const none =
-      page.total === 0 ? `No ${def.name}` : `Showing 0 of ${page.total} ${def.name} (skipped ${page.skip})`
+      page.total === 0
+        ? `No ${def.name}`
+        : `Showing 0 of ${counted(page.total, def.singular, def.name)} (skipped ${page.skip})`
     return footer(none)
   }
   const head = [
@@ -129,7 +132,7 @@ export function renderList(
     .toString()
     .split('\n')
     .map((line) => line.trimEnd())
-  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${page.total} ${def.name}`)}`
+  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${counted(page.total, def.singular, def.name)}`)}`
 }
 
 function visibleLength(text: string): number {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { Client, Row } from '@libsql/client'
 import { type MigrationMeta, readMigrationFiles } from 'drizzle-orm/migrator'
 import { SchemaTooNewError } from '../errors.js'
+import { counted } from '../words.js'
 
 /** The folder that holds the generated migrations (it ships with the package). */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
@@ -104,7 +105,7 @@ export async function migrate(client: MigrationTarget): Promise<number> {
 function assertNotNewer(status: MigrationStatus): void {
   if (status.unknown.length > 0) {
     throw new SchemaTooNewError(
-      `The database was migrated by a newer agor-store (${status.unknown.length} migration(s) this version does not know). Upgrade agor-store to open it.`
+      `The database was migrated by a newer agor-store (${counted(status.unknown.length, 'migration')} this version does not know). Upgrade agor-store to open it.`
     )
   }
 }
