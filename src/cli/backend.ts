@@ -35,6 +35,7 @@ export interface DocumentsApi {
   patch(id: string, data: Doc): Promise<Doc>
   update(id: string, data: Doc): Promise<Doc>
   remove(id: string): Promise<Doc>
+  /** The short ids of whole ids, in their order (any number: the service takes 1,000 a call). */
   shortIds(ids: string[]): Promise<string[]>
 }
 
@@ -114,6 +115,9 @@ function asTree(value: unknown): Tree {
 
 type Call = <T>(work: () => Promise<T>) => Promise<T>
 
+/** The most ids one shortIds call takes. */
+const SHORT_IDS_PER_CALL = 1000
+
 function documentsApi(service: ServiceLike, call: Call, prepare: (query: Query) => Query): DocumentsApi {
   return {
     find: (query) => call(async () => asPage(await service.find({ query: prepare(query) }))),
@@ -127,7 +131,14 @@ function documentsApi(service: ServiceLike, call: Call, prepare: (query: Query) 
     patch: (id, data) => call(async () => asDoc(await service.patch(id, data))),
     update: (id, data) => call(async () => asDoc(await service.update(id, data))),
     remove: (id) => call(async () => asDoc(await service.remove(id))),
-    shortIds: (ids) => call(() => service.shortIds({ ids }))
+    shortIds: (ids) =>
+      call(async () => {
+        const shortIds: string[] = []
+        for (let start = 0; start < ids.length; start += SHORT_IDS_PER_CALL) {
+          shortIds.push(...(await service.shortIds({ ids: ids.slice(start, start + SHORT_IDS_PER_CALL) })))
+        }
+        return shortIds
+      })
   }
 }
 
