@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { agor, openFile, shell, tempDb } from './cli-helpers.js'
+import { agor, openFile, shell, startDaemon, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
 describe('pipes', () => {
@@ -55,5 +55,74 @@ describe('large writes', () => {
       boards.map((b) => b.board_id)
     )
     expect(lines.map((l) => /^Created board (\S+) /.exec(l)?.[1]).sort()).toEqual([...shortIds].sort())
+  })
+})
+
+describe('usage errors before any call', () => {
+  it('an empty or blank id is a usage error (exit 2) on the file and through a daemon, and changes nothing', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const session = await store.service('sessions').create({ agent: 'a', title: 'kept' })
+    const daemon = await startDaemon(db)
+    const empty = (via: string[]) => [
+      [...via, 'session', 'show', ''],
+      [...via, 'session', 'update', ' ', '--title', 'x'],
+      [...via, 'session', 'delete', ''],
+      [...via, 'session', 'delete', '\t'],
+      [...via, 'session', 'tree', ''],
+      [...via, 'session', 'fork', ''],
+      [...via, 'task', 'list', '--session', '']
+    ]
+    const commands = [...empty(db), ...empty(['--url', daemon.url])]
+    const results = await Promise.all(commands.map((args) => agor(args)))
+    for (const [i, result] of results.entries()) {
+      expect({ args: commands[i], code: result.code, stdout: result.stdout }).toEqual({
+        args: commands[i],
+        code: 2,
+        stdout: ''
+      })
+      expect(result.stderr).toMatch(
+        /^error: An empty id names no session: give its id or a unique prefix of at least 4 hex digits\n\nUsage: agor (session|task) /
+      )
+    }
+    expect(await store.service('sessions').find({ paginate: false })).toEqual([session])
+  })
+
+  it('create names a flag whose field the collection requires (exit 2), from flags or --data, and writes nothing', async () => {
+    const { path, db } = tempDb()
+    const results = await Promise.all([
+      agor([...db, 'task', 'create', '--description', 'orphan']),
+      agor([...db, 'session', 'create', '--title', 'no agent']),
+      agor([...db, 'board', 'create', '--color', 'red']),
+      agor([...db, 'repo', 'create', '--name', 'no slug']),
+      agor([...db, 'board', 'create', '--data', '[{"name":"one"},{"color":"red"}]']),
+      agor([...db, '--json', 'repo', 'create'])
+    ])
+    const messages = [
+      '--session is required',
+      '--agent is required',
+      '--name is required',
+      '--slug is required',
+      '--name is required: document 2 of --data has no name'
+    ]
+    for (const [i, message] of messages.entries()) {
+      expect(results[i]).toMatchObject({ code: 2, stdout: '' })
+      expect(results[i]!.stderr).toMatch(new RegExp(`^error: ${message}\\n\\nUsage: agor \\w+ create`))
+    }
+    expect(results[5]).toMatchObject({ code: 2, stdout: '' })
+    expect(JSON.parse(results[5]!.stderr)).toMatchObject({
+      name: 'BadRequest',
+      message: '--slug is required'
+    })
+
+    // --data may give the field instead of the flag
+    const fromData = await agor([...db, 'board', 'create', '--data', '{"name":"from data"}', '--json'])
+    expect(fromData.code).toBe(0)
+    const store = await openFile(path)
+    expect((await store.service('boards').find({ paginate: false })).map((b) => b.name)).toEqual([
+      'from data'
+    ])
+    expect(await store.service('tasks').find({ paginate: false })).toEqual([])
+    expect(await store.service('sessions').find({ paginate: false })).toEqual([])
   })
 })
