@@ -126,3 +126,36 @@ describe('usage errors before any call', () => {
     expect(await store.service('sessions').find({ paginate: false })).toEqual([])
   })
 })
+
+describe('show', () => {
+  it('shows every relation column as the short id of the document it points at', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const sessions = store.service('sessions')
+    // two sessions whose ids share 31 digits: their short ids are long
+    const [parent, other] = await sessions.create([
+      { session_id: '0199b73d-0000-7000-8000-000000000001', agent: 'a', title: 'parent' },
+      { session_id: '0199b73d-0000-7000-8000-000000000002', agent: 'a', title: 'other' }
+    ])
+    const child = await sessions.spawn({ id: parent!.session_id, title: 'child' })
+    const task = await store.service('tasks').create({ session_id: other!.session_id, description: 'go' })
+    const [shownTask, shownChild] = await Promise.all([
+      agor([...db, 'task', 'show', task.task_id]),
+      agor([...db, 'session', 'show', child.session_id])
+    ])
+    const [taskSession, childParent] = await store.shortIds('sessions', [
+      other!.session_id,
+      parent!.session_id
+    ])
+    expect(shownTask.stdout).toMatch(new RegExp(`^  session_id\\s+${taskSession}$`, 'm'))
+    expect(shownChild.stdout).toMatch(new RegExp(`^  parent_session_id\\s+${childParent}$`, 'm'))
+
+    const shortSession = (await sessions.create({ agent: 'b' })).session_id
+    const second = await store.service('tasks').create({ session_id: shortSession })
+    const shown = await agor([...db, 'task', 'show', second.task_id])
+    expect(shown.stdout).toMatch(
+      new RegExp(`^  session_id\\s+${await store.shortId('sessions', shortSession)}$`, 'm')
+    )
+    expect(shown.stdout).not.toContain(shortSession)
+  })
+})

@@ -14,7 +14,7 @@ import { UsageError } from './errors.js'
 import { registerGenealogy } from './genealogy.js'
 import { dataOf, documentFrom } from './input.js'
 import { examples, printJson } from './output.js'
-import { printWritten } from './print.js'
+import { printWritten, relationShortIds } from './print.js'
 import { renderDocument } from './render.js'
 import { assertRequiredFlags, documentNamed, idNamed, withReferences } from './resolve.js'
 
@@ -44,11 +44,15 @@ function registerEntity(program: Command, entity: Entity): void {
     )
     .action(async (id: string, _options, command: Command) =>
       Context.run(command, async (context) => {
-        const api = (await context.backend()).service(entity.name)
+        const backend = await context.backend()
+        const api = backend.service(entity.name)
         const doc = await documentNamed(api, def, id)
         if (context.output.json) return printJson(context.output, doc)
-        const [shortId] = await api.shortIds([String(doc[def.idField])])
-        context.output.out(renderDocument(def, doc, shortId!, context.output))
+        const [[shortId], related] = await Promise.all([
+          api.shortIds([String(doc[def.idField])]),
+          relationShortIds(backend, def, [doc])
+        ])
+        context.output.out(renderDocument(def, doc, shortId!, context.output, related))
       })
     )
 
