@@ -1,6 +1,6 @@
 /**
- * `agor <entity> list`: a page of documents by their short ids, filtered by flags, as a table or
- * as the page the service returned (--json).
+ * `agor <entity> list`: a page of documents by their short ids, filtered by flags, as a table, as
+ * short ids alone (-q, for xargs), or as the page the service returned (--json).
  */
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -28,16 +28,25 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
       'field=value, field!=value, field>n, field>=n, field<n, field<=n or field~text; dot paths reach nested fields (repeatable)',
       (value: string, previous: string[] = []) => [...previous, value]
     )
+    .option('--since <time>', 'created at or after: 30s, 30m, 2h, 7d, 2w ago, or an ISO date or time')
+    .option('--until <time>', 'created at or before: 30s, 30m, 2h, 7d, 2w ago, or an ISO date or time')
     .option('--sort <fields>', 'sort by fields, -field for descending', '-created_at')
     .option('--limit <n>', 'documents per page (at most 500)', parseCount, 50)
     .option('--skip <n>', 'documents to skip', parseCount)
+    .option('-q, --quiet', 'print the short ids alone, one per line')
     .addHelpText(
       'after',
-      examples([entity.examples.list, `agor ${entity.command} list --json | node -e "…"`])
+      examples([
+        entity.examples.list,
+        `agor ${entity.command} list --since 2h`,
+        `agor ${entity.command} list -q | xargs agor ${entity.command} delete`,
+        `agor ${entity.command} list --json | node -e "…"`
+      ])
     )
-    .action(async (options: ListOptions & Record<string, unknown>, command: Command) =>
+    .action(async (options: ListOptions & { quiet?: boolean } & Record<string, unknown>, command: Command) =>
       Context.run(command, async (context) => {
         const { output } = context
+        if (options.quiet && output.json) throw new UsageError('--quiet and --json do not go together')
         const backend = await context.backend()
         const resolved = await withReferences(backend, entity.filters ?? [], options)
         const extra: Doc = {}
@@ -55,8 +64,12 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
         const ids = page.data.map((d) => String(d[def.idField]))
         const [shortIds, columns] = await Promise.all([
           ids.length ? api.shortIds(ids) : [],
-          entity.columns?.(page.data, backend) ?? []
+          options.quiet ? [] : (entity.columns?.(page.data, backend) ?? [])
         ])
+        if (options.quiet) {
+          if (shortIds.length) output.out(shortIds.join('\n'))
+          return
+        }
         output.out(renderList(def, page, shortIds, columns, output))
       })
     )
