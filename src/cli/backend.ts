@@ -35,6 +35,8 @@ export interface DocumentsApi {
   patch(id: string, data: Doc): Promise<Doc>
   update(id: string, data: Doc): Promise<Doc>
   remove(id: string): Promise<Doc>
+  /** Removes every document the query matches, in one atomic call. */
+  removeMany(query: Query): Promise<Doc[]>
   /** The short ids of whole ids, in their order (any number: the service takes 1,000 a call). */
   shortIds(ids: string[]): Promise<string[]>
 }
@@ -70,7 +72,7 @@ interface ServiceLike {
   create(data: Doc | Doc[]): Promise<unknown>
   patch(id: string, data: Doc): Promise<unknown>
   update(id: string, data: Doc): Promise<unknown>
-  remove(id: string): Promise<unknown>
+  remove(id: string | null, params?: { query: Query }): Promise<unknown>
   shortIds(data: { ids: string[] }): Promise<string[]>
 }
 
@@ -131,6 +133,7 @@ function documentsApi(service: ServiceLike, call: Call, prepare: (query: Query) 
     patch: (id, data) => call(async () => asDoc(await service.patch(id, data))),
     update: (id, data) => call(async () => asDoc(await service.update(id, data))),
     remove: (id) => call(async () => asDoc(await service.remove(id))),
+    removeMany: (query) => call(async () => asDocs(await service.remove(null, { query: prepare(query) }))),
     shortIds: (ids) =>
       call(async () => {
         const shortIds: string[] = []
@@ -168,8 +171,12 @@ async function directBackend(db: string | undefined): Promise<Backend> {
   })
   // Query values typed on a command line are strings, like a REST query string's: the same
   // coercion the daemon applies to REST queries gives them their fields' types.
-  const prepare = (name: CollectionName) => (query: Query) =>
-    coerceQuery(store.collection(name).fields, query, 'rest')
+  // $all is how an external caller says that a multi remove or patch without conditions is meant;
+  // in-process calls need no such opt-in, and the service of this version does not know it yet.
+  const prepare =
+    (name: CollectionName) =>
+    ({ $all: _all, ...query }: Query) =>
+      coerceQuery(store.collection(name).fields, query, 'rest')
   const { path, url } = store.config
   return {
     label: `database ${path ?? url}`,
