@@ -1,6 +1,7 @@
 /**
  * The entity commands: `agor <session|task|board|repo> <list|show|create|update|delete>`, and
- * for sessions `tree`, `fork` and `spawn`. Every id argument takes a short id (any unique prefix).
+ * for sessions `tree`, `fork` and `spawn`. Every id argument takes a short id (any unique prefix)
+ * or the value of a unique key (a repo's slug).
  */
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -16,7 +17,7 @@ import { dataOf, documentFrom } from './input.js'
 import { examples, printJson } from './output.js'
 import { printWritten, relationShortIds } from './print.js'
 import { renderDocument } from './render.js'
-import { assertRequiredFlags, documentNamed, idNamed, withReferences } from './resolve.js'
+import { assertRequiredFlags, documentNamed, idArgument, idNamed, withReferences } from './resolve.js'
 
 function nothingGiven(doc: Doc | Doc[]): boolean {
   return !Array.isArray(doc) && Object.keys(doc).length === 0
@@ -37,7 +38,7 @@ function registerEntity(program: Command, entity: Entity): void {
   group
     .command('show')
     .description(`show one ${def.singular}`)
-    .argument('<id>', 'a short id: any unique prefix, dashes optional, any case')
+    .argument('<id>', idArgument(def))
     .addHelpText(
       'after',
       examples([`agor ${entity.command} show 0199b73d`, `agor ${entity.command} show 0199B73DB5 --json`])
@@ -79,7 +80,7 @@ function registerEntity(program: Command, entity: Entity): void {
   const update = group
     .command('update')
     .description(`change fields of a ${def.singular} (a merge; --replace replaces the whole document)`)
-    .argument('<id>', 'a short id')
+    .argument('<id>', idArgument(def))
   addFlags(update, entity.flags, def.statuses)
     .option('--replace', 'replace the whole document instead of merging into it')
     .addHelpText(

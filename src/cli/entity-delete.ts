@@ -11,7 +11,7 @@ import type { Entity } from './entity-specs.js'
 import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
 import { printWritten } from './print.js'
-import { documentNamed, idNamed } from './resolve.js'
+import { documentNamed, idArgument, idNamed } from './resolve.js'
 
 interface DeleteOptions {
   all?: boolean
@@ -24,7 +24,7 @@ export function registerDelete(group: Command, entity: Entity, def: AnyDefinitio
     .command('delete')
     .alias('rm')
     .description(`delete ${def.name} by their ids${cascade}, or all of them (--all --yes)`)
-    .argument('[ids...]', 'short ids; all are looked up before anything is deleted')
+    .argument('[ids...]', `${idArgument(def)}; several are all looked up before any is deleted`)
     .option('--all', `delete every ${def.singular} (needs --yes)`)
     .option('--yes', 'confirm --all')
     .addHelpText(

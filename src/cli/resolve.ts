@@ -1,8 +1,10 @@
 /**
- * From what a person typed to the documents it names: id arguments (never empty), flags that name
- * other documents, and the fields a create cannot do without, derived from the collection
- * definitions.
+ * From what a person typed to the documents it names: id arguments (never empty; the value of a
+ * unique key, such as a repo's slug, names its document), flags that name other documents, and
+ * the fields a create cannot do without. All of it is derived from the collection definitions.
  */
+import { DocumentNotFoundError } from '../errors.js'
+import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
 import type { Backend, Doc, DocumentsApi } from './backend.js'
@@ -21,16 +23,53 @@ export function assertIdGiven(def: AnyDefinition, text: string): void {
   }
 }
 
-/** The document an argument names, by id or prefix (404 and 409 as usual). */
-export async function documentNamed(api: DocumentsApi, def: AnyDefinition, text: string): Promise<Doc> {
-  assertIdGiven(def, text)
-  return api.get(text)
+/** How an id argument is described in help: the values of unique keys name documents too. */
+export function idArgument(def: AnyDefinition): string {
+  const keys = def.keyColumns.filter((k) => k.unique).map((k) => k.name)
+  return `a short id: any unique prefix, dashes optional, any case${keys.length ? `; or the ${keys.join(' or ')}` : ''}`
 }
 
-/** What to hand the service as the id of an argument (it resolves a prefix in the same call). */
-export async function idNamed(_api: DocumentsApi, def: AnyDefinition, text: string): Promise<string> {
+/**
+ * The document whose unique key (a repo's slug) is exactly `text`, if the collection has one.
+ * Text that is no unique key's value and cannot be an id either names nothing: not found (exit 3)
+ * rather than the malformed id (exit 2) it would be in a collection without unique keys.
+ */
+async function byUniqueKey(api: DocumentsApi, def: AnyDefinition, text: string): Promise<Doc | undefined> {
+  const keys = def.keyColumns.filter((k) => k.unique)
+  for (const key of keys) {
+    const page = await api.find({ [key.name]: text, $limit: 1 })
+    if (page.data[0]) return page.data[0]
+  }
+  if (keys.length > 0 && !isIdForm(text)) throw new DocumentNotFoundError(def.singular, text)
+  return undefined
+}
+
+function isIdForm(text: string): boolean {
+  try {
+    parseIdPrefix(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The document an argument names: the one whose unique key equals it, else the one the service
+ * finds by id or prefix (404 and 409 as usual).
+ */
+export async function documentNamed(api: DocumentsApi, def: AnyDefinition, text: string): Promise<Doc> {
   assertIdGiven(def, text)
-  return text
+  return (await byUniqueKey(api, def, text)) ?? api.get(text)
+}
+
+/**
+ * What to hand the service as the id of an argument: the whole id of the document whose unique key
+ * equals it, else the argument itself (the service resolves a prefix in the same call).
+ */
+export async function idNamed(api: DocumentsApi, def: AnyDefinition, text: string): Promise<string> {
+  assertIdGiven(def, text)
+  const doc = await byUniqueKey(api, def, text)
+  return doc ? String(doc[def.idField]) : text
 }
 
 /**
