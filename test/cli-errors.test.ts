@@ -1,6 +1,8 @@
 // What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
 // ends quietly, and every failure says what is wrong and what to do, without a stack trace.
+import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { agor, openFile, shell, startDaemon, tempDb } from './cli-helpers.js'
@@ -157,5 +159,29 @@ describe('show', () => {
       new RegExp(`^  session_id\\s+${await store.shortId('sessions', shortSession)}$`, 'm')
     )
     expect(shown.stdout).not.toContain(shortSession)
+  })
+})
+
+describe('agor serve', () => {
+  it('on a port in use says which and how to pick another (exit 1)', async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const { port } = taken.address() as AddressInfo
+    try {
+      const { db } = tempDb()
+      const [byFlag, byEnv] = await Promise.all([
+        agor([...db, 'serve', '--port', String(port)]),
+        agor([...db, 'serve'], { env: { AGOR_PORT: String(port) } })
+      ])
+      for (const result of [byFlag, byEnv]) {
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `error: Port ${port} on 127.0.0.1 is in use by another program: pick another with --port <n> or AGOR_PORT=<n>, or --port 0 for any free one\n`
+        })
+      }
+    } finally {
+      taken.close()
+    }
   })
 })
