@@ -185,3 +185,30 @@ describe('agor serve', () => {
     }
   })
 })
+
+describe('a daemon that requires an API key', () => {
+  it('answers a call without one, or with a wrong one, with a hint that names AGOR_API_KEY', async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon(db, { AGOR_API_KEY: 'the-right-key-0123456789' })
+    const [none, wrong, noneJson, viaEnv] = await Promise.all([
+      agor(['--url', daemon.url, 'session', 'list']),
+      agor(['--url', daemon.url, 'session', 'list'], { env: { AGOR_API_KEY: 'a-wrong-key-0123456789' } }),
+      agor(['--url', daemon.url, '--json', 'session', 'list']),
+      agor(['session', 'list'], { env: { AGOR_URL: daemon.url } })
+    ])
+    for (const result of [none, viaEnv]) {
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: Not authenticated\nhint: the daemon requires an API key: set AGOR_API_KEY to one of the keys it was started with\n'
+      })
+    }
+    expect(wrong).toMatchObject({ code: 1, stdout: '' })
+    expect(wrong.stderr).toMatch(
+      /^error: .+\nhint: the daemon refused the API key: set AGOR_API_KEY to one of the keys it was started with\n$/
+    )
+    expect(noneJson.code).toBe(1)
+    expect(JSON.parse(noneJson.stderr)).toMatchObject({ name: 'NotAuthenticated', code: 401 })
+  })
+})

@@ -8,8 +8,8 @@ import { Unavailable } from '@feathersjs/errors'
 import type { CollectionName } from '../schema/index.js'
 import { isPlainObject } from '../store/merge.js'
 import type { Query } from '../store/query.js'
-import { connectDaemon, type DaemonRecord, findDaemon } from './daemon.js'
-import { asWireError } from './errors.js'
+import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
+import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
 
 export type Doc = Record<string, unknown>
@@ -189,15 +189,26 @@ async function directBackend(db: string | undefined): Promise<Backend> {
 
 /**
  * A call to a daemon; a daemon that cannot be reached is a clear 503. The REST client turns
- * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed".
+ * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed". A 401
+ * of the daemon itself (not of its database server, whose message names AGOR_DB_AUTH_TOKEN) gets
+ * a hint about the API key.
  */
-function daemonCall(url: string): Call {
+function daemonCall(url: string, apiKey: string | undefined): Call {
   return async (work) => {
     try {
       return await work()
     } catch (error) {
-      if (!asWireError(error) && (error as Error)?.message === 'fetch failed') {
+      const wire = asWireError(error)
+      if (!wire && (error as Error)?.message === 'fetch failed') {
         throw new Unavailable(`Cannot reach the agor daemon at ${url}`)
+      }
+      if (wire?.code === 401 && !wire.message.includes('AGOR_DB_AUTH_TOKEN')) {
+        throw withHint(
+          error,
+          apiKey
+            ? 'the daemon refused the API key: set AGOR_API_KEY to one of the keys it was started with'
+            : 'the daemon requires an API key: set AGOR_API_KEY to one of the keys it was started with'
+        )
       }
       throw error
     }
@@ -205,8 +216,9 @@ function daemonCall(url: string): Call {
 }
 
 async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backend> {
-  const client = await connectDaemon(url, record)
-  const call = daemonCall(url)
+  const options = connectOptions(record)
+  const client = await connectDaemon(url, options)
+  const call = daemonCall(url, options.apiKey)
   const keep = (query: Query) => query
   return {
     label: `daemon ${url}`,
