@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
+import { databaseLog } from '../db/log.js'
 import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
@@ -85,6 +86,9 @@ function commanderExitCode(error: CommanderError): number {
 /** Runs the command line and returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json')
+  // the database layer's warnings in the CLI's voice: every warning starts with `warning:`
+  const warnings = createOutput({ json, color: argv.includes('--no-color') ? false : undefined })
+  databaseLog.warn = (message) => warnings.err(`${warnings.errColor.yellow('warning:')} ${message}`)
   const program = buildProgram(json)
   let active: Command = program
   program.hook('preAction', (_program, actionCommand) => {

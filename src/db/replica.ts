@@ -11,16 +11,12 @@ import { DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
 import { applyLocalPragmas, openClient } from './client.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import { serverOf, translate } from './driver-errors.js'
+import { databaseLog } from './log.js'
 
 /** How long a probe waits for the primary, and how often a replica opened read-only probes it (ms). */
 export const replicaTimings = { probeTimeout: 5000, recoveryInterval: 5000 }
 
-/** Where the database layer reports what its user should know that is not the failure of a call. */
-export const databaseLog = {
-  warn(message: string): void {
-    console.warn(`agor-store: ${message}`)
-  }
-}
+export { databaseLog }
 
 /** What a replica pulled from its primary. */
 export interface SyncResult {
