@@ -1,7 +1,7 @@
 // What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
 // ends quietly, and every failure says what is wrong and what to do, without a stack trace.
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -210,5 +210,28 @@ describe('a daemon that requires an API key', () => {
     )
     expect(noneJson.code).toBe(1)
     expect(JSON.parse(noneJson.stderr)).toMatchObject({ name: 'NotAuthenticated', code: 401 })
+  })
+})
+
+describe('db export without --out', () => {
+  it('writes into ~/.agor/exports/export-<time>, says where, and leaves the current folder alone', async () => {
+    const { path, db } = tempDb()
+    await (await openFile(path)).service('boards').create({ name: 'exported' })
+    const [home, cwd] = [tempDir(), tempDir()]
+    const result = await agor([...db, 'db', 'export'], { env: { HOME: home }, cwd })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const dir = /^Exported .* to (\S+)\n$/.exec(result.stdout)?.[1]
+    expect(dir).toMatch(
+      new RegExp(`^${join(home, '.agor', 'exports')}/export-\\d{4}-\\d\\d-\\d\\dT[\\d-]+Z$`)
+    )
+    expect(readdirSync(dir!).sort()).toEqual([
+      'boards.jsonl',
+      'manifest.json',
+      'repos.jsonl',
+      'sessions.jsonl',
+      'tasks.jsonl'
+    ])
+    expect(readFileSync(join(dir!, 'boards.jsonl'), 'utf8')).toContain('"name":"exported"')
+    expect(readdirSync(cwd)).toEqual([])
   })
 })

@@ -23,6 +23,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   /** Written to standard input. */
   input?: string
+  /** The working folder (default: the temporary HOME). */
+  cwd?: string
 }
 
 const home = tempDir()
@@ -56,7 +58,10 @@ function collect(child: ChildProcess, input?: string): Promise<CliResult> {
 
 /** Runs `agor <args>` and returns its exit code and output. */
 export function agor(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(options.env), cwd: home })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? home
+  })
   return collect(child, options.input)
 }
 

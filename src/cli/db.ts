@@ -2,7 +2,8 @@
  * `agor db …`: database administration. These commands work on the database itself (the file, or
  * a remote server), below the services: a running daemon does not see their writes as events.
  */
-import { resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
 import { counted } from '../words.js'
@@ -214,7 +215,7 @@ export function registerDb(program: Command): void {
 
   db.command('export')
     .description('write every document as JSON Lines: one <collection>.jsonl per collection')
-    .option('--out <dir>', 'the folder to write (default: agor-export-<time>)')
+    .option('--out <dir>', 'the folder to write (default: ~/.agor/exports/export-<time>)')
     .addHelpText('after', examples(['agor db export --out ./dump', 'agor db import ./dump --db ./copy.db']))
     .action(async (options, command: Command) =>
       Context.run(command, async (context) => {
@@ -223,7 +224,11 @@ export function registerDb(program: Command): void {
           import('./progress.js')
         ])
         await configOf(context)
-        const dir = resolve(options.out ?? `agor-export-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+        // without --out, a named place of its own rather than the current folder
+        const dir = resolve(
+          options.out ??
+            join(homedir(), '.agor', 'exports', `export-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+        )
         const bar = progressBar('Exporting', 'documents')
         try {
           const manifest = await exportDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
