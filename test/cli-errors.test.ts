@@ -1,10 +1,12 @@
 // What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
 // ends quietly, and every failure says what is wrong and what to do, without a stack trace.
 import { once } from 'node:events'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
+import { createClient } from '@libsql/client'
 import { describe, expect, it } from 'vitest'
+import { openStore } from '../src/service/store.js'
 import { agor, openFile, shell, startDaemon, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
@@ -233,5 +235,90 @@ describe('db export without --out', () => {
     ])
     expect(readFileSync(join(dir!, 'boards.jsonl'), 'utf8')).toContain('"name":"exported"')
     expect(readdirSync(cwd)).toEqual([])
+  })
+})
+
+describe('db check on a damaged file', () => {
+  /** A database with some documents whose page `page` (1-based) is overwritten with garbage. */
+  async function damaged(page: number): Promise<{ path: string; db: string[] }> {
+    const target = tempDb()
+    const store = await openStore({ url: target.path, auth: false })
+    await store
+      .service('sessions')
+      .create(Array.from({ length: 2000 }, (_, i) => ({ agent: `agent ${i}`, title: 't'.repeat(100) })))
+    await store.close()
+    // every page into the main file, so that the damage is not hidden by the write-ahead log
+    const raw = createClient({ url: `file:${target.path}` })
+    await raw.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+    raw.close()
+    const file = openSync(target.path, 'r+')
+    writeSync(file, Buffer.alloc(4096, 0xa5), 0, 4096, (page - 1) * 4096)
+    closeSync(file)
+    return target
+  }
+
+  it('reports what is wrong and what to do, as text and as JSON (exit 1), for a damaged page', async () => {
+    const { path, db } = await damaged(3)
+    const [text, asJson, exported] = await Promise.all([
+      agor([...db, 'db', 'check']),
+      agor([...db, 'db', 'check', '--json']),
+      agor([...db, 'db', 'export', '--out', join(tempDir(), 'dump')])
+    ])
+    expect(text).toMatchObject({ code: 1, stderr: '' })
+    const lines = text.stdout.trim().split('\n')
+    expect(lines[0]).toBe(`Database: ${path} (file)`)
+    expect(lines[1]).toBe('FAIL  integrity')
+    expect(lines).toContain('Problems found: the database file is damaged')
+    expect(lines.slice(-3)).toEqual([
+      'What to do:',
+      '  - restore a backup of it (agor db backup makes them)',
+      `  - or save what can still be read: agor db export --db ${path} --out <folder>, then agor db import <folder> --db <new file> (the export fails if the damage is in the documents themselves)`
+    ])
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: true,
+      damaged: true,
+      integrity: expect.arrayContaining([expect.stringMatching(/page 3/)]),
+      advice: [
+        expect.stringMatching(/^restore a backup/),
+        expect.stringMatching(/^or save what can still be read/)
+      ]
+    })
+    // other commands that meet the damage say so, and point at db check (an export reads every page)
+    expect(exported).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: The database ${path} is damaged: part of the file cannot be read\nhint: agor db check --db ${path} tells what is wrong and what to do\n`
+    })
+  })
+
+  it('reports a file that is no database at all', async () => {
+    const { path, db } = tempDb()
+    writeFileSync(path, Buffer.alloc(20_000, 0xa5))
+    const [text, asJson] = await Promise.all([
+      agor([...db, 'db', 'check']),
+      agor([...db, 'db', 'check', '--json'])
+    ])
+    expect(text).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `Database: ${path} (file)`,
+        `FAIL  readable: Cannot open the database ${path}: the file is not a database, or its first page is damaged`,
+        'Problems found: nothing in the file can be read as a database',
+        'What to do:',
+        '  - restore a backup of it (agor db backup makes them)',
+        '  - if this file is not meant to be an agor database, check the path (--db, AGOR_DB_URL)',
+        ''
+      ].join('\n')
+    })
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: false,
+      damaged: true,
+      migrations: null
+    })
   })
 })
