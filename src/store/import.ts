@@ -1,0 +1,209 @@
+/**
+ * Import of an export folder (see transfer-files.ts for the format): every document is validated
+ * and written in one transaction, so that everything lands or nothing does, also when the process
+ * is killed half way.
+ */
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { BadRequest } from '@feathersjs/errors'
+import type { Transaction } from '@libsql/client'
+import { MissingReferenceError } from '../errors.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { type CollectionName, collections } from '../schema/index.js'
+import { quoteIdent } from '../schema/sql.js'
+import type { Collection } from './collection.js'
+import { explainWriteError } from './constraints.js'
+import type { Documents, OpenOptions } from './documents.js'
+import { isPlainObject } from './merge.js'
+import type { Document } from './row.js'
+import {
+  EXPORT_FORMAT,
+  isCollectionName,
+  located,
+  MANIFEST,
+  type Manifest,
+  PAGE,
+  type TransferOptions,
+  withDocuments
+} from './transfer-files.js'
+import { validateStoredDocument } from './validate.js'
+
+/**
+ * Imports an export folder into a database given by its configuration (see importDocuments).
+ *
+ * @example
+ * await importDatabase({ url: 'file:./copy.db' }, './dump') // { sessions: 120, tasks: 3400, … }
+ */
+export function importDatabase(options: OpenOptions, dir: string, transfer: TransferOptions = {}) {
+  return withDocuments(options, (docs) => importDocuments(docs, dir, transfer))
+}
+
+interface ImportFile {
+  name: CollectionName
+  path: string
+  bytes: number
+}
+
+/** The collection files of an export folder, and its manifest if it has one. */
+function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manifest } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`${dir} is not a folder`)
+  const files: ImportFile[] = []
+  for (const entry of readdirSync(dir).sort()) {
+    if (!entry.endsWith('.jsonl')) continue
+    const name = entry.slice(0, -'.jsonl'.length)
+    if (!isCollectionName(name)) {
+      throw new BadRequest(`${entry}: this version of agor-store has no collection '${name}'`)
+    }
+    const path = join(dir, entry)
+    files.push({ name, path, bytes: statSync(path).size })
+  }
+  if (files.length === 0) throw new BadRequest(`${dir} holds no .jsonl files`)
+  const manifestPath = join(dir, MANIFEST)
+  if (!existsSync(manifestPath)) return { files }
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  } catch {
+    throw new BadRequest(`${MANIFEST} is not valid JSON`)
+  }
+  if (!isPlainObject(manifest) || manifest.format !== EXPORT_FORMAT || !isPlainObject(manifest.counts)) {
+    throw new BadRequest(`${MANIFEST} does not describe an ${EXPORT_FORMAT} export`)
+  }
+  for (const name of Object.keys(manifest.counts)) {
+    if (!files.some((f) => f.name === name)) throw new BadRequest(`The export lacks ${name}.jsonl`)
+  }
+  return { files, manifest: manifest as unknown as Manifest }
+}
+
+/**
+ * Imports an export folder: every document is validated (fields a newer version wrote are kept)
+ * and written with its id and timestamps, all in one transaction. An id or unique key that already
+ * exists, a reference to a document that exists nowhere, or any invalid line fails the whole
+ * import, and nothing is written. Returns the documents imported per collection.
+ *
+ * @example
+ * const counts = await importDocuments(store.documents, './dump', { onProgress: (done, total) => {} })
+ */
+export async function importDocuments(
+  documents: Documents,
+  dir: string,
+  options: TransferOptions = {}
+): Promise<Manifest['counts']> {
+  const { files, manifest } = readExportFolder(dir)
+  const total = files.reduce((sum, f) => sum + f.bytes, 0)
+  const counts: Manifest['counts'] = {}
+  let before = 0
+  options.onProgress?.(0, total)
+  await documents.db.transaction('write', async (tx) => {
+    // references are checked once everything is in, so the order of files and lines is free
+    await tx.execute('PRAGMA defer_foreign_keys = ON')
+    const known = await foreignKeyViolations(tx)
+    for (const file of files) {
+      const collection = documents.collection(file.name)
+      counts[file.name] = await importFile(tx, collection, file, (bytes) =>
+        options.onProgress?.(before + bytes, total)
+      )
+      before += file.bytes
+      const expected = manifest?.counts[file.name]
+      if (expected !== undefined && expected !== counts[file.name]) {
+        const why =
+          counts[file.name]! < expected ? 'the export is incomplete' : 'the files are not of one export'
+        throw new BadRequest(
+          `${file.name}.jsonl holds ${counts[file.name]} documents, the manifest says ${expected}: ${why}`
+        )
+      }
+    }
+    await assertReferences(tx, known)
+  })
+  return counts
+}
+
+async function importFile(
+  tx: Transaction,
+  collection: Collection,
+  file: ImportFile,
+  progress: (bytes: number) => void
+): Promise<number> {
+  const def = collection.definition
+  const where = `${file.name}.jsonl`
+  const input = createReadStream(file.path, { encoding: 'utf8' })
+  let count = 0
+  let line = 0
+  let chunk: Document[] = []
+  const flush = async () => {
+    if (chunk.length === 0) return
+    try {
+      for (const statement of collection.insertStatements(chunk)) await tx.execute(statement)
+    } catch (error) {
+      throw located(where, await explainWriteError(error, tx, def, chunk))
+    }
+    count += chunk.length
+    chunk = []
+    progress(input.bytesRead)
+  }
+  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++
+    if (text.trim() === '') continue
+    let doc: unknown
+    try {
+      doc = JSON.parse(text)
+    } catch {
+      throw new BadRequest(`${where} line ${line}: not valid JSON`)
+    }
+    if (!isPlainObject(doc))
+      throw new BadRequest(`${where} line ${line}: a ${def.singular} must be a JSON object`)
+    try {
+      validateStoredDocument(def, doc)
+    } catch (error) {
+      throw located(`${where} line ${line}`, error)
+    }
+    chunk.push(doc)
+    if (chunk.length === PAGE) await flush()
+  }
+  await flush()
+  progress(file.bytes)
+  return count
+}
+
+interface Violation {
+  table: string
+  rowid: number
+  parent: string
+  fkid: number
+}
+
+async function foreignKeyViolations(tx: Transaction): Promise<Violation[]> {
+  const { rows } = await tx.execute('PRAGMA foreign_key_check')
+  return rows.map((r) => ({
+    table: String(r.table),
+    rowid: Number(r.rowid),
+    parent: String(r.parent),
+    fkid: Number(r.fkid)
+  }))
+}
+
+// A reference that the import leaves dangling fails it, naming the document and the missing id.
+// Violations that were in the database before are not the import's to judge (`db check` reports them).
+async function assertReferences(tx: Transaction, before: Violation[]): Promise<void> {
+  const old = new Set(before.map((v) => `${v.table}:${v.rowid}:${v.fkid}`))
+  const fresh = (await foreignKeyViolations(tx)).find((v) => !old.has(`${v.table}:${v.rowid}:${v.fkid}`))
+  if (!fresh || !isCollectionName(fresh.table)) return
+  const def: AnyDefinition = collections[fresh.table]
+  const keys = await tx.execute({
+    sql: 'SELECT id, "from" FROM pragma_foreign_key_list(?)',
+    args: [def.name]
+  })
+  const column = String(keys.rows.find((k) => Number(k.id) === fresh.fkid)?.from ?? '')
+  const key = def.keyColumns.find((k) => k.name === column)
+  const { rows } = await tx.execute({
+    sql: `SELECT ${quoteIdent(def.idField)} AS id${key ? `, ${quoteIdent(key.name)} AS ref` : ''} FROM ${quoteIdent(def.name)} WHERE rowid = ?`,
+    args: [fresh.rowid]
+  })
+  const row = rows[0]
+  const target = key?.relation?.target().singular ?? fresh.parent
+  throw located(
+    `${def.name}.jsonl: ${def.singular} ${String(row?.id)}`,
+    new MissingReferenceError(column || 'a reference', target, row?.ref ?? null)
+  )
+}
