@@ -49,8 +49,11 @@ export type { Query } from './store/query.js'
 export {
   exportDatabase,
   exportDocuments,
+  type ImportOptions,
+  type ImportResult,
   importDatabase,
   importDocuments,
   type Manifest,
+  type OnConflict,
   type TransferOptions
 } from './store/transfer.js'

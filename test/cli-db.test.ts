@@ -175,7 +175,12 @@ describe('db export and import', () => {
 
     const fresh = tempDb()
     const imported = await agor([...fresh.db, 'db', 'import', out, '--json'])
-    expect(json(imported)).toEqual({ dir: out, counts: { boards: 1, repos: 1, sessions: 4, tasks: 1200 } })
+    expect(json(imported)).toEqual({
+      dir: out,
+      imported: { boards: 1, repos: 1, sessions: 4, tasks: 1200 },
+      skipped: {},
+      replaced: {}
+    })
     const copy = await open(fresh.path)
     const original = await everything(store)
     expect(await everything(copy)).toEqual(original)

@@ -4,10 +4,13 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
+import type { ImportResult, OnConflict } from '../store/import.js'
 import { Context } from './context.js'
 import { configOf } from './db-common.js'
 import { countedDocuments, examples, printJson } from './output.js'
+
+type Counts = ImportResult['imported']
 
 export function registerDbTransfer(db: Command): void {
   db.command('export')
@@ -42,11 +45,19 @@ export function registerDbTransfer(db: Command): void {
   db.command('import')
     .description('import an export folder: every document validated, all in one transaction')
     .argument('<dir>', 'a folder written by agor db export')
+    .addOption(
+      new Option(
+        '--on-conflict <mode>',
+        'a document whose id is stored already: fail, skip it, or replace the stored one'
+      )
+        .choices(['fail', 'skip', 'replace'])
+        .default('fail')
+    )
     .addHelpText(
       'after',
-      `${examples(['agor db import ./dump'])}\nIds and timestamps are kept. An id that exists already, an invalid document or a\nreference to a missing document fails the whole import: nothing is written.\n`
+      `${examples(['agor db import ./dump', 'agor db import ./dump --on-conflict skip'])}\nIds and timestamps are kept. An id that exists already (with --on-conflict fail), a\nunique key another document holds, an invalid document or a reference to a missing\ndocument fails the whole import: nothing is written.\n`
     )
-    .action(async (dir: string, _options, command: Command) =>
+    .action(async (dir: string, options: { onConflict: OnConflict }, command: Command) =>
       Context.run(command, async (context) => {
         const [{ importDatabase }, { progressBar }] = await Promise.all([
           import('../store/transfer.js'),
@@ -56,11 +67,24 @@ export function registerDbTransfer(db: Command): void {
         dir = resolve(dir)
         const bar = progressBar('Importing', 'bytes')
         try {
-          const counts = await importDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
+          const result = await importDatabase({ url: context.options.db }, dir, {
+            onProgress: bar.update,
+            onConflict: options.onConflict
+          })
           bar.stop()
-          if (context.output.json) return printJson(context.output, { dir, counts })
-          const shown = Object.entries(counts).map(([name, n]) => countedDocuments(name, n))
-          context.output.out(`Imported ${shown.join(', ')} from ${dir}`)
+          if (context.output.json) return printJson(context.output, { dir, ...result })
+          const shown = (counts: Counts) =>
+            Object.entries(counts)
+              .map(([name, n]) => countedDocuments(name, n))
+              .join(', ')
+          // skipped and replaced documents only where there are some
+          const some = (counts: Counts) =>
+            shown(Object.fromEntries(Object.entries(counts).filter(([, n]) => n)))
+          context.output.out(`Imported ${shown(result.imported)} from ${dir}`)
+          if (some(result.skipped))
+            context.output.out(`Skipped ${some(result.skipped)}: their ids are stored already`)
+          if (some(result.replaced))
+            context.output.out(`Replaced ${some(result.replaced)}: their ids were stored already`)
         } finally {
           bar.stop()
         }

@@ -1,13 +1,14 @@
 /**
  * Import of an export folder (see transfer-files.ts for the format): every document is validated
  * and written in one transaction, so that everything lands or nothing does, also when the process
- * is killed half way.
+ * is killed half way. A document whose id is stored already fails the import, or, on request, is
+ * skipped or replaces the stored one.
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { BadRequest } from '@feathersjs/errors'
-import type { Transaction } from '@libsql/client'
+import type { InStatement, Transaction } from '@libsql/client'
 import { MissingReferenceError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections } from '../schema/index.js'
@@ -16,7 +17,7 @@ import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import type { Documents, OpenOptions } from './documents.js'
 import { isPlainObject } from './merge.js'
-import type { Document } from './row.js'
+import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
   EXPORT_FORMAT,
   isCollectionName,
@@ -29,13 +30,36 @@ import {
 } from './transfer-files.js'
 import { validateStoredDocument } from './validate.js'
 
+/** What an import does with a document whose id is stored already. */
+export type OnConflict = 'fail' | 'skip' | 'replace'
+
+export interface ImportOptions extends TransferOptions {
+  /**
+   * A document whose id is stored already: `fail` the whole import (the default), `skip` it (the
+   * stored one stays), or `replace` the stored one with it (timestamps included). A unique key
+   * (a repo's slug) that another document holds fails the import in every case.
+   */
+  onConflict?: OnConflict
+}
+
+type Counts = Manifest['counts']
+
+export interface ImportResult {
+  /** Documents written as new, per collection. */
+  imported: Counts
+  /** Documents left out because one with their id is stored (onConflict: 'skip'). */
+  skipped: Counts
+  /** Stored documents overwritten by the import's (onConflict: 'replace'). */
+  replaced: Counts
+}
+
 /**
  * Imports an export folder into a database given by its configuration (see importDocuments).
  *
  * @example
- * await importDatabase({ url: 'file:./copy.db' }, './dump') // { sessions: 120, tasks: 3400, … }
+ * await importDatabase({ url: 'file:./copy.db' }, './dump') // { imported: { sessions: 120, … }, skipped: {}, replaced: {} }
  */
-export function importDatabase(options: OpenOptions, dir: string, transfer: TransferOptions = {}) {
+export function importDatabase(options: OpenOptions, dir: string, transfer: ImportOptions = {}) {
   return withDocuments(options, (docs) => importDocuments(docs, dir, transfer))
 }
 
@@ -70,29 +94,39 @@ function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manife
   if (!isPlainObject(manifest) || manifest.format !== EXPORT_FORMAT || !isPlainObject(manifest.counts)) {
     throw new BadRequest(`${MANIFEST} does not describe an ${EXPORT_FORMAT} export`)
   }
-  for (const name of Object.keys(manifest.counts)) {
+  const counts: Counts = {}
+  for (const [name, count] of Object.entries(manifest.counts)) {
     if (!files.some((f) => f.name === name)) throw new BadRequest(`The export lacks ${name}.jsonl`)
+    if (isCollectionName(name) && typeof count === 'number') counts[name] = count
   }
-  return { files, manifest: manifest as unknown as Manifest }
+  return {
+    files,
+    manifest: { format: EXPORT_FORMAT, version: 1, exported_at: String(manifest.exported_at), counts }
+  }
 }
 
 /**
  * Imports an export folder: every document is validated (fields a newer version wrote are kept)
- * and written with its id and timestamps, all in one transaction. An id or unique key that already
- * exists, a reference to a document that exists nowhere, or any invalid line fails the whole
- * import, and nothing is written. Returns the documents imported per collection.
+ * and written with its id and timestamps, all in one transaction. An id that is stored already
+ * (unless `onConflict` says to skip or replace it), a unique key another document holds, a
+ * reference to a document that exists nowhere, or any invalid line fails the whole import, and
+ * nothing is written. Returns the documents imported, skipped and replaced per collection.
  *
  * @example
- * const counts = await importDocuments(store.documents, './dump', { onProgress: (done, total) => {} })
+ * const { imported } = await importDocuments(store.documents, './dump', { onConflict: 'skip' })
  */
 export async function importDocuments(
   documents: Documents,
   dir: string,
-  options: TransferOptions = {}
-): Promise<Manifest['counts']> {
+  options: ImportOptions = {}
+): Promise<ImportResult> {
+  const onConflict = options.onConflict ?? 'fail'
+  if (!['fail', 'skip', 'replace'].includes(onConflict)) {
+    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(onConflict)}`)
+  }
   const { files, manifest } = readExportFolder(dir)
   const total = files.reduce((sum, f) => sum + f.bytes, 0)
-  const counts: Manifest['counts'] = {}
+  const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
   let before = 0
   options.onProgress?.(0, total)
   await documents.db.transaction('write', async (tx) => {
@@ -101,44 +135,87 @@ export async function importDocuments(
     const known = await foreignKeyViolations(tx)
     for (const file of files) {
       const collection = documents.collection(file.name)
-      counts[file.name] = await importFile(tx, collection, file, (bytes) =>
+      const counted = await importFile(tx, collection, file, onConflict, (bytes) =>
         options.onProgress?.(before + bytes, total)
       )
       before += file.bytes
+      result.imported[file.name] = counted.imported
+      if (onConflict === 'skip') result.skipped[file.name] = counted.stored
+      if (onConflict === 'replace') result.replaced[file.name] = counted.stored
       const expected = manifest?.counts[file.name]
-      if (expected !== undefined && expected !== counts[file.name]) {
-        const why =
-          counts[file.name]! < expected ? 'the export is incomplete' : 'the files are not of one export'
+      if (expected !== undefined && expected !== counted.read) {
+        const why = counted.read < expected ? 'the export is incomplete' : 'the files are not of one export'
         throw new BadRequest(
-          `${file.name}.jsonl holds ${counts[file.name]} documents, the manifest says ${expected}: ${why}`
+          `${file.name}.jsonl holds ${counted.read} documents, the manifest says ${expected}: ${why}`
         )
       }
     }
     await assertReferences(tx, known)
   })
-  return counts
+  return result
 }
 
+/** The ids among `docs` that the collection holds already. */
+async function storedIds(
+  tx: Transaction,
+  def: AnyDefinition,
+  docs: readonly Document[]
+): Promise<Set<unknown>> {
+  const id = quoteIdent(def.idField)
+  const { rows } = await tx.execute({
+    sql: `SELECT ${id} AS id FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
+    args: [JSON.stringify(docs.map((doc) => doc[def.idField]))]
+  })
+  return new Set(rows.map((row) => row.id))
+}
+
+/** The UPDATE that overwrites a stored row with an imported document, every column included. */
+function replaceStatement(def: AnyDefinition, mapper: RowMapper, doc: Document): InStatement {
+  const values = mapper.toRow(doc)
+  const columns = mapper.columns.slice(1).map((column) => `${quoteIdent(column)} = ?`)
+  return {
+    sql: `UPDATE ${quoteIdent(def.name)} SET ${columns.join(', ')} WHERE ${quoteIdent(def.idField)} = ?`,
+    args: [...values.slice(1), values[0]!]
+  }
+}
+
+/** Imports one collection file: the documents it holds, those written as new, and those whose id was stored. */
 async function importFile(
   tx: Transaction,
   collection: Collection,
   file: ImportFile,
+  onConflict: OnConflict,
   progress: (bytes: number) => void
-): Promise<number> {
+): Promise<{ read: number; imported: number; stored: number }> {
   const def = collection.definition
+  const mapper = rowMapper(def)
   const where = `${file.name}.jsonl`
   const input = createReadStream(file.path, { encoding: 'utf8' })
-  let count = 0
+  const counts = { read: 0, imported: 0, stored: 0 }
   let line = 0
   let chunk: Document[] = []
+  const write = async (docs: Document[], statements: InStatement[]) => {
+    try {
+      for (const statement of statements) await tx.execute(statement)
+    } catch (error) {
+      throw located(where, await explainWriteError(error, tx, def, docs))
+    }
+  }
   const flush = async () => {
     if (chunk.length === 0) return
-    try {
-      for (const statement of collection.insertStatements(chunk)) await tx.execute(statement)
-    } catch (error) {
-      throw located(where, await explainWriteError(error, tx, def, chunk))
-    }
-    count += chunk.length
+    // with fail, a stored id fails the INSERT itself (and is explained there)
+    const stored = onConflict === 'fail' ? new Set() : await storedIds(tx, def, chunk)
+    const fresh = chunk.filter((doc) => !stored.has(doc[def.idField]))
+    const known = chunk.filter((doc) => stored.has(doc[def.idField]))
+    await write(fresh, collection.insertStatements(fresh))
+    if (onConflict === 'replace')
+      await write(
+        known,
+        known.map((doc) => replaceStatement(def, mapper, doc))
+      )
+    counts.read += chunk.length
+    counts.imported += fresh.length
+    counts.stored += known.length
     chunk = []
     progress(input.bytesRead)
   }
@@ -163,7 +240,7 @@ async function importFile(
   }
   await flush()
   progress(file.bytes)
-  return count
+  return counts
 }
 
 interface Violation {

@@ -3,5 +3,11 @@
  * collection and a manifest.json with the counts. See export.ts, import.ts and transfer-files.ts.
  */
 export { exportDatabase, exportDocuments } from './export.js'
-export { importDatabase, importDocuments } from './import.js'
+export {
+  type ImportOptions,
+  type ImportResult,
+  importDatabase,
+  importDocuments,
+  type OnConflict
+} from './import.js'
 export { EXPORT_FORMAT, MANIFEST, type Manifest, type TransferOptions } from './transfer-files.js'
