@@ -9,6 +9,7 @@ import { Context } from './context.js'
 import type { Entity } from './entity-specs.js'
 import { asWireError, UsageError } from './errors.js'
 import { optionKey } from './input.js'
+import { rememberListed } from './last-list.js'
 import { examples, printJson } from './output.js'
 import { type ListOptions, listQuery, parseCount } from './query.js'
 import { renderList } from './render.js'
@@ -66,6 +67,8 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
           ids.length ? api.shortIds(ids) : [],
           options.quiet ? [] : (entity.columns?.(page.data, backend) ?? [])
         ])
+        // for shell completion of ids (agor completion)
+        rememberListed(def.name, shortIds)
         if (options.quiet) {
           if (shortIds.length) output.out(shortIds.join('\n'))
           return

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { databaseLog } from '../db/log.js'
+import { COMPLETE, completions, registerCompletion } from './completion.js'
 import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
@@ -74,6 +75,7 @@ export function buildProgram(json: boolean): Command {
   registerEntities(program)
   registerDb(program)
   registerServe(program)
+  registerCompletion(program)
   return program
 }
 
@@ -90,6 +92,12 @@ export async function run(argv: readonly string[]): Promise<number> {
   const warnings = createOutput({ json, color: argv.includes('--no-color') ? false : undefined })
   databaseLog.warn = (message) => warnings.err(`${warnings.errColor.yellow('warning:')} ${message}`)
   const program = buildProgram(json)
+  if (argv[2] === COMPLETE) {
+    // the completion scripts' question, answered from the command tree before commander parses it
+    const candidates = completions(program, argv.slice(3))
+    if (candidates.length) process.stdout.write(`${candidates.join('\n')}\n`)
+    return EXIT.ok
+  }
   let active: Command = program
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand
