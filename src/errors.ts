@@ -91,8 +91,11 @@ export class DatabaseForbiddenError extends Forbidden {}
  * path must not become a new, empty database. `data.path` is the absolute path.
  */
 export class NoDatabaseError extends NotFound {
+  readonly path: string
+
   constructor(path: string) {
     super(`There is no database at ${path}`, { path })
+    this.path = path
   }
 }
 
@@ -105,8 +108,13 @@ export type DatabaseFileProblem = 'folder' | 'not-a-folder' | 'permission' | 'no
  * the problem, the message says it in words.
  */
 export class DatabaseFileError extends GeneralError {
-  constructor(path: string, problem: DatabaseFileProblem, detail?: string) {
-    super(`${DATABASE_FILE_PROBLEMS[problem](path)}${detail ? ` (${detail})` : ''}`, { path, problem })
+  readonly path: string
+  readonly problem: DatabaseFileProblem
+
+  constructor(path: string, problem: DatabaseFileProblem) {
+    super(DATABASE_FILE_PROBLEMS[problem](path), { path, problem })
+    this.path = path
+    this.problem = problem
   }
 }
 

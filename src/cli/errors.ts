@@ -25,7 +25,7 @@ export function shellWord(text: string): string {
 function hintsOf(error: unknown): string[] {
   const lines = error !== null && typeof error === 'object' ? [...(hints.get(error) ?? [])] : []
   if (error instanceof NoDatabaseError) {
-    const path = String((error.data as { path: string }).path)
+    const { path } = error
     if (path === localPath(DEFAULT_DB_URL)) {
       lines.push('create it with: agor db setup (agor serve creates it too)')
     } else {
@@ -34,7 +34,7 @@ function hintsOf(error: unknown): string[] {
     }
   }
   if (error instanceof DatabaseFileError) {
-    const { path, problem } = error.data as { path: string; problem: string }
+    const { path, problem } = error
     if (problem === 'damaged' || problem === 'not-a-database')
       lines.push(`agor db check --db ${shellWord(path)} tells what is wrong and what to do`)
   }

@@ -35,10 +35,8 @@ export interface CheckReport {
 
 /** True for a failure that means the file is damaged or is no database. */
 export function isDamage(error: unknown): boolean {
-  if (error instanceof DatabaseFileError) {
-    const { problem } = error.data as { problem: string }
-    return problem === 'damaged' || problem === 'not-a-database'
-  }
+  if (error instanceof DatabaseFileError)
+    return error.problem === 'damaged' || error.problem === 'not-a-database'
   return /^SQLITE_(CORRUPT|NOTADB)/.test(driverCode(error) ?? '')
 }
 
