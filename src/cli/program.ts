@@ -28,18 +28,21 @@ Where the data comes from:
 
 Short ids:
   Every id argument takes any unique prefix of at least 4 hex digits, with or without
-  dashes, in any case. list shows each id by its shortest unique prefix.
+  dashes, in any case, or the value of a unique key (agor repo show agor/store). list
+  shows each id by its shortest unique prefix; list -q prints them alone.
 
 Exit codes:
   0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id,
   5 no database at the path (only agor db setup, agor db import and agor serve create one)
 
 Examples:
+  $ agor db setup
   $ agor session create --agent claude-code --title "Fix the login bug"
   $ agor session list --status running
   $ agor session show 0199b73d
   $ agor task list --session 0199b73d --json | node -e "…"
   $ agor serve --port 3030
+  $ source <(agor completion bash)
 `
 
 /** The command tree. With `json`, parse errors are printed as Feathers error JSON. */
