@@ -86,6 +86,48 @@ export class DatabaseAuthError extends NotAuthenticated {}
 /** A remote database or a replica's primary refused what the auth token does not allow, such as a write with a read-only token (403). */
 export class DatabaseForbiddenError extends Forbidden {}
 
+/**
+ * There is no database at a local path, and the caller asked not to create one (404): a mistyped
+ * path must not become a new, empty database. `data.path` is the absolute path.
+ */
+export class NoDatabaseError extends NotFound {
+  readonly path: string
+
+  constructor(path: string) {
+    super(`There is no database at ${path}`, { path })
+    this.path = path
+  }
+}
+
+/** Why a local database file cannot be used. */
+export type DatabaseFileProblem = 'folder' | 'not-a-folder' | 'permission' | 'not-a-database' | 'damaged'
+
+/**
+ * A local database file that cannot be opened or read: a folder, a path through a file, no
+ * permission, a file that is not a database, or a damaged database (500). `data` holds the path and
+ * the problem, the message says it in words.
+ */
+export class DatabaseFileError extends GeneralError {
+  readonly path: string
+  readonly problem: DatabaseFileProblem
+
+  constructor(path: string, problem: DatabaseFileProblem) {
+    super(DATABASE_FILE_PROBLEMS[problem](path), { path, problem })
+    this.path = path
+    this.problem = problem
+  }
+}
+
+const DATABASE_FILE_PROBLEMS: Record<DatabaseFileProblem, (path: string) => string> = {
+  folder: (path) => `Cannot open the database ${path}: it is a folder, not a database file`,
+  'not-a-folder': (path) => `Cannot open the database ${path}: a part of the path is a file, not a folder`,
+  permission: (path) =>
+    `Cannot open the database ${path}: permission denied (it must be readable and writable, and its folder too)`,
+  'not-a-database': (path) =>
+    `Cannot open the database ${path}: the file is not a database, or its first page is damaged`,
+  damaged: (path) => `The database ${path} is damaged: part of the file cannot be read`
+}
+
 /** The database was written by a newer agor-store than this one (500, never retried). */
 export class SchemaTooNewError extends GeneralError {}
 

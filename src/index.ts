@@ -49,9 +49,12 @@ export type { Query } from './store/query-walk.js'
 export {
   exportDatabase,
   exportDocuments,
+  type ImportOptions,
+  type ImportResult,
   importDatabase,
   importDocuments,
   type Manifest,
+  type OnConflict,
   type TransferOptions
 } from './store/transfer.js'
 export type { CreateData, Page, PaginationOptions, PatchData } from './store/types.js'

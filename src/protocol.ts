@@ -4,6 +4,15 @@ import type { CollectionName } from './schema/index.js'
 /** The header that carries an API key (REST requests and the socket.io handshake). */
 export const API_KEY_HEADER = 'x-api-key'
 
+/**
+ * The provider of the CLI's in-process calls: a caller from outside whose query values are text,
+ * as a REST query string's are.
+ */
+export const CLI_PROVIDER = 'cli'
+
+/** Providers whose query values are text, given their fields' types by the service. */
+export const TEXT_PROVIDERS: ReadonlySet<string> = new Set(['rest', CLI_PROVIDER])
+
 /** The methods clients may call on every collection's service. */
 export const DOCUMENT_METHODS = ['find', 'get', 'create', 'update', 'patch', 'remove', 'shortIds'] as const
 

@@ -165,7 +165,7 @@ describe('agor serve', () => {
   })
 
   it('refuses a public address without a key, or with a short one, before touching the database', async () => {
-    const { path, db } = tempDb()
+    const { path, db } = tempDb({ exists: false })
     const open = await agor([...db, 'serve', '--host', '0.0.0.0', '--port', '0'])
     expect(open).toMatchObject({ code: 1 })
     expect(open.stderr).toMatch(/^error: Refusing to listen on 0\.0\.0\.0 without authentication/)

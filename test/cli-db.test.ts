@@ -66,7 +66,7 @@ describe('db setup, migrate, status', () => {
     const path = join(dir, 'agor.db')
     const db = ['--db', path]
     const missing = await agor([...db, 'db', 'status'])
-    expect(missing).toMatchObject({ code: 1, stdout: '' })
+    expect(missing).toMatchObject({ code: 5, stdout: '' })
     expect(missing.stderr).toContain(`There is no database at ${path}`)
     expect(existsSync(path)).toBe(false)
 
@@ -84,7 +84,7 @@ describe('db setup, migrate, status', () => {
 
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
-      stdout: `Applied ${TAGS.length} migration(s)\n`
+      stdout: `Applied ${TAGS.length} migrations\n`
     })
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
@@ -101,7 +101,7 @@ describe('db setup, migrate, status', () => {
     expect(reset.code).toBe(0)
     const backup = /Backed up the old database to (\S+)/.exec(reset.stdout)?.[1]
     expect(backup).toBeDefined()
-    expect(reset.stdout).toContain(`${path}: ${TAGS.length} migration(s) applied`)
+    expect(reset.stdout).toContain(`${path}: ${TAGS.length} migrations applied`)
     await expect((await open(path)).collection('sessions').find()).resolves.toEqual([])
     expect((await (await open(backup!)).collection('sessions').find()).map((s) => s.agent)).toEqual(['kept'])
     expect(readdirSync(dir).filter((f) => f.endsWith('.bak'))).toHaveLength(1)
@@ -169,7 +169,7 @@ describe('db export and import', () => {
     const out = join(tempDir(), 'dump')
     const exported = await agor([...db, 'db', 'export', '--out', out])
     expect(exported).toMatchObject({ code: 0, stderr: '' })
-    expect(exported.stdout).toBe(`Exported 4 sessions, 1200 tasks, 1 boards, 1 repos to ${out}\n`)
+    expect(exported.stdout).toBe(`Exported 4 sessions, 1200 tasks, 1 board, 1 repo to ${out}\n`)
     expect(readdirSync(out).sort()).toEqual([
       'boards.jsonl',
       'manifest.json',
@@ -181,7 +181,12 @@ describe('db export and import', () => {
 
     const fresh = tempDb()
     const imported = await agor([...fresh.db, 'db', 'import', out, '--json'])
-    expect(json(imported)).toEqual({ dir: out, counts: { boards: 1, repos: 1, sessions: 4, tasks: 1200 } })
+    expect(json(imported)).toEqual({
+      dir: out,
+      imported: { boards: 1, repos: 1, sessions: 4, tasks: 1200 },
+      skipped: {},
+      replaced: {}
+    })
     const copy = await open(fresh.path)
     const original = await everything(store)
     expect(await everything(copy)).toEqual(original)

@@ -3,6 +3,7 @@
 // user's), no AGOR_* variables and no colour settings unless a test sets them.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach } from 'vitest'
@@ -22,6 +23,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   /** Written to standard input. */
   input?: string
+  /** The working folder (default: the temporary HOME). */
+  cwd?: string
 }
 
 const home = tempDir()
@@ -55,7 +58,10 @@ function collect(child: ChildProcess, input?: string): Promise<CliResult> {
 
 /** Runs `agor <args>` and returns its exit code and output. */
 export function agor(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(options.env), cwd: home })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? home
+  })
   return collect(child, options.input)
 }
 
@@ -93,9 +99,14 @@ export async function openFile(path: string): Promise<Store> {
   return store
 }
 
-/** A database file in a new temporary folder, and the `--db` arguments naming it. */
-export function tempDb(): { path: string; db: string[] } {
+/**
+ * A database file in a new temporary folder, and the `--db` arguments naming it. The file exists
+ * but is empty, which SQLite reads as an empty database: the CLI refuses a path where there is no
+ * database, and migrates this one when it first opens it. `exists: false` leaves the file out.
+ */
+export function tempDb(options: { exists?: boolean } = {}): { path: string; db: string[] } {
   const path = join(tempDir(), 'agor.db')
+  if (options.exists !== false) writeFileSync(path, '')
   return { path, db: ['--db', path] }
 }
 

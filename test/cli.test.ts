@@ -329,7 +329,7 @@ describe('writes', () => {
     expect(after).not.toHaveProperty('title')
 
     const [invalid, nothing, badJson] = await Promise.all([
-      agor([...db, 'session', 'create', '--title', 'no agent']),
+      agor([...db, 'session', 'create', '--agent', '', '--title', 'empty agent']),
       agor([...db, 'session', 'update', id]),
       agor([...db, 'session', 'create', '--data', '{oops'])
     ])

@@ -76,7 +76,10 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
     )
     const offline = await viaCli(['session', 'show', before.session_id])
     expect(json<Doc>(offline).title).toBe('before')
-    expect(offline.stderr).toContain(`${unreachable()}: reading the local replica`)
+    // the database layer's warning in the CLI's voice
+    expect(offline.stderr).toBe(
+      `warning: ${unreachable()}: reading the local replica ${cliEnv.AGOR_DB_URL} until it returns; writes fail meanwhile\n`
+    )
     expectClearFailure(
       await viaCli(['session', 'create', '--agent', 'cli', '--title', 'lost']),
       unreachable()

@@ -5,11 +5,12 @@
  * returned, so --json prints the same in either mode. Heavy modules load only for the mode used.
  */
 import { Unavailable } from '@feathersjs/errors'
+import { CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
 import { isPlainObject } from '../store/merge.js'
 import type { Query } from '../store/query-walk.js'
-import { connectDaemon, type DaemonRecord, findDaemon } from './daemon.js'
-import { asWireError } from './errors.js'
+import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
+import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
 
 export type Doc = Record<string, unknown>
@@ -35,6 +36,9 @@ export interface DocumentsApi {
   patch(id: string, data: Doc): Promise<Doc>
   update(id: string, data: Doc): Promise<Doc>
   remove(id: string): Promise<Doc>
+  /** Removes every document the query matches, in one atomic call. */
+  removeMany(query: Query): Promise<Doc[]>
+  /** The short ids of whole ids, in their order (any number: the service takes 1,000 a call). */
   shortIds(ids: string[]): Promise<string[]>
 }
 
@@ -62,21 +66,26 @@ export interface SourceOptions {
   daemon?: boolean
 }
 
+/** What the CLI gives every call: in-process, who calls (the CLI, whose queries are text). */
+interface CallParams {
+  provider?: string
+}
+
 /** A service as both the store and @feathersjs/client type it, reduced to what the CLI calls. */
 interface ServiceLike {
-  find(params: { query: Query }): Promise<unknown>
-  get(id: string): Promise<unknown>
-  create(data: Doc | Doc[]): Promise<unknown>
-  patch(id: string, data: Doc): Promise<unknown>
-  update(id: string, data: Doc): Promise<unknown>
-  remove(id: string): Promise<unknown>
-  shortIds(data: { ids: string[] }): Promise<string[]>
+  find(params: CallParams & { query: Query }): Promise<unknown>
+  get(id: string, params: CallParams): Promise<unknown>
+  create(data: Doc | Doc[], params: CallParams): Promise<unknown>
+  patch(id: string, data: Doc, params: CallParams): Promise<unknown>
+  update(id: string, data: Doc, params: CallParams): Promise<unknown>
+  remove(id: string | null, params: CallParams & { query?: Query }): Promise<unknown>
+  shortIds(data: { ids: string[] }, params: CallParams): Promise<string[]>
 }
 
 interface SessionServiceLike extends ServiceLike {
-  fork(data: Doc & { id: string }): Promise<unknown>
-  spawn(data: Doc & { id: string }): Promise<unknown>
-  genealogy(data: { id: string }): Promise<unknown>
+  fork(data: Doc & { id: string }, params: CallParams): Promise<unknown>
+  spawn(data: Doc & { id: string }, params: CallParams): Promise<unknown>
+  genealogy(data: { id: string }, params: CallParams): Promise<unknown>
 }
 
 function unexpected(what: string): Error {
@@ -114,71 +123,92 @@ function asTree(value: unknown): Tree {
 
 type Call = <T>(work: () => Promise<T>) => Promise<T>
 
-function documentsApi(service: ServiceLike, call: Call, prepare: (query: Query) => Query): DocumentsApi {
+/** The most ids one shortIds call takes. */
+const SHORT_IDS_PER_CALL = 1000
+
+function documentsApi(service: ServiceLike, call: Call, params: CallParams): DocumentsApi {
   return {
-    find: (query) => call(async () => asPage(await service.find({ query: prepare(query) }))),
-    get: (id) => call(async () => asDoc(await service.get(id))),
+    find: (query) => call(async () => asPage(await service.find({ ...params, query }))),
+    get: (id) => call(async () => asDoc(await service.get(id, params))),
     create: (data) =>
       call(async () => {
         // a list is one atomic create of many documents
-        const created = await service.create(data)
+        const created = await service.create(data, params)
         return Array.isArray(created) ? asDocs(created) : asDoc(created)
       }),
-    patch: (id, data) => call(async () => asDoc(await service.patch(id, data))),
-    update: (id, data) => call(async () => asDoc(await service.update(id, data))),
-    remove: (id) => call(async () => asDoc(await service.remove(id))),
-    shortIds: (ids) => call(() => service.shortIds({ ids }))
+    patch: (id, data) => call(async () => asDoc(await service.patch(id, data, params))),
+    update: (id, data) => call(async () => asDoc(await service.update(id, data, params))),
+    remove: (id) => call(async () => asDoc(await service.remove(id, params))),
+    removeMany: (query) => call(async () => asDocs(await service.remove(null, { ...params, query }))),
+    shortIds: (ids) =>
+      call(async () => {
+        const shortIds: string[] = []
+        for (let start = 0; start < ids.length; start += SHORT_IDS_PER_CALL) {
+          shortIds.push(
+            ...(await service.shortIds({ ids: ids.slice(start, start + SHORT_IDS_PER_CALL) }, params))
+          )
+        }
+        return shortIds
+      })
   }
 }
 
-function sessionsApi(service: SessionServiceLike, call: Call, prepare: (query: Query) => Query): SessionsApi {
+function sessionsApi(service: SessionServiceLike, call: Call, params: CallParams): SessionsApi {
   return {
-    ...documentsApi(service, call, prepare),
-    fork: (id, data) => call(async () => asDoc(await service.fork({ ...data, id }))),
-    spawn: (id, data) => call(async () => asDoc(await service.spawn({ ...data, id }))),
-    genealogy: (id) => call(async () => asTree(await service.genealogy({ id })))
+    ...documentsApi(service, call, params),
+    fork: (id, data) => call(async () => asDoc(await service.fork({ ...data, id }, params))),
+    spawn: (id, data) => call(async () => asDoc(await service.spawn({ ...data, id }, params))),
+    genealogy: (id) => call(async () => asTree(await service.genealogy({ id }, params)))
   }
 }
 
 const direct: Call = (work) => work()
 
 async function directBackend(db: string | undefined): Promise<Backend> {
-  const [{ openStore }, { coerceQuery }] = await Promise.all([
-    import('../service/store.js'),
-    import('../service/query-coercion.js')
-  ])
-  // The CLI serves nobody: the services are called in-process, without authentication.
-  const store = await openStore({ url: db, auth: false }).catch((error: unknown) => {
+  const { openStore } = await import('../service/store.js')
+  // The CLI serves nobody: the services are called in-process, without authentication. It never
+  // creates a database: a mistyped --db would otherwise become a new, empty one.
+  const store = await openStore({ url: db, auth: false, create: false }).catch((error: unknown) => {
     if (asWireError(error)) throw error
     throw new Error(
       `Cannot open the database ${db ?? process.env.AGOR_DB_URL ?? '~/.agor/agor.db'}: ${(error as Error).message}`
     )
   })
-  // Query values typed on a command line are strings, like a REST query string's: the same
-  // coercion the daemon applies to REST queries gives them their fields' types.
-  const prepare = (name: CollectionName) => (query: Query) =>
-    coerceQuery(store.collection(name).fields, query, 'rest')
+  // The CLI calls as a client from outside would, with queries typed as text (like a REST query
+  // string's, which the service gives their fields' types) and the same rules for multi writes.
+  const params: CallParams = { provider: CLI_PROVIDER }
   const { path, url } = store.config
   return {
     label: `database ${path ?? url}`,
     daemon: false,
-    service: (name) => documentsApi(store.service(name), direct, prepare(name)),
-    sessions: () => sessionsApi(store.service('sessions'), direct, prepare('sessions')),
+    service: (name) => documentsApi(store.service(name), direct, params),
+    sessions: () => sessionsApi(store.service('sessions'), direct, params),
     close: () => store.close()
   }
 }
 
 /**
  * A call to a daemon; a daemon that cannot be reached is a clear 503. The REST client turns
- * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed".
+ * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed". A 401
+ * of the daemon itself (not of its database server, whose message names AGOR_DB_AUTH_TOKEN) gets
+ * a hint about the API key.
  */
-function daemonCall(url: string): Call {
+function daemonCall(url: string, apiKey: string | undefined): Call {
   return async (work) => {
     try {
       return await work()
     } catch (error) {
-      if (!asWireError(error) && (error as Error)?.message === 'fetch failed') {
+      const wire = asWireError(error)
+      if (!wire && (error as Error)?.message === 'fetch failed') {
         throw new Unavailable(`Cannot reach the agor daemon at ${url}`)
+      }
+      if (wire?.code === 401 && !wire.message.includes('AGOR_DB_AUTH_TOKEN')) {
+        throw withHint(
+          error,
+          apiKey
+            ? 'the daemon refused the API key: set AGOR_API_KEY to one of the keys it was started with'
+            : 'the daemon requires an API key: set AGOR_API_KEY to one of the keys it was started with'
+        )
       }
       throw error
     }
@@ -186,14 +216,14 @@ function daemonCall(url: string): Call {
 }
 
 async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backend> {
-  const client = await connectDaemon(url, record)
-  const call = daemonCall(url)
-  const keep = (query: Query) => query
+  const options = connectOptions(record)
+  const client = await connectDaemon(url, options)
+  const call = daemonCall(url, options.apiKey)
   return {
     label: `daemon ${url}`,
     daemon: true,
-    service: (name) => documentsApi(client.app.service(name), call, keep),
-    sessions: () => sessionsApi(client.app.service('sessions'), call, keep),
+    service: (name) => documentsApi(client.app.service(name), call, {}),
+    sessions: () => sessionsApi(client.app.service('sessions'), call, {}),
     close: async () => client.close()
   }
 }

@@ -117,8 +117,8 @@ export function connectOptions(record?: DaemonRecord, env: NodeJS.ProcessEnv = p
   return { transport: 'rest', ...(apiKey ? { apiKey } : {}) }
 }
 
-/** Connects to the daemon at `url` (found through `record`, or named by --url / AGOR_URL). */
-export async function connectDaemon(url: string, record?: DaemonRecord): Promise<AgorClient> {
+/** Connects to the daemon at `url` (found through a record, or named by --url / AGOR_URL). */
+export async function connectDaemon(url: string, options: ConnectOptions): Promise<AgorClient> {
   const { connect } = await import('../client.js')
-  return connect(url, connectOptions(record))
+  return connect(url, options)
 }

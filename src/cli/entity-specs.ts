@@ -2,9 +2,12 @@
  * What the entity commands know of each collection: the command name, the flags that set common
  * fields, extra list columns and filters, and help examples.
  */
-import type { CollectionName } from '../schema/index.js'
+import { type Command, Option } from 'commander'
+import type { AnyDefinition } from '../schema/collection.js'
+import { type CollectionName, collections } from '../schema/index.js'
 import type { Backend, Doc } from './backend.js'
 import type { FieldFlag } from './input.js'
+import { relationShortIds } from './print.js'
 import type { Column } from './render.js'
 
 export interface Entity {
@@ -101,10 +104,29 @@ export const ENTITIES: Entity[] = [
 ]
 
 async function sessionColumn(docs: Doc[], backend: Backend): Promise<Column[]> {
-  const ids = [...new Set(docs.map((d) => d.session_id).filter((v): v is string => typeof v === 'string'))]
-  const shortIds = ids.length ? await backend.service('sessions').shortIds(ids) : []
-  const short = new Map(ids.map((id, i) => [id, shortIds[i]!]))
+  const short = await relationShortIds(backend, collections.tasks, docs)
   return [
     { title: 'SESSION', value: (doc) => short.get(String(doc.session_id)) ?? String(doc.session_id ?? '') }
   ]
+}
+
+/** Adds the flags of a write: the entity's, --status (from its statuses) and --data. */
+export function addFlags(
+  command: Command,
+  flags: readonly FieldFlag[],
+  statuses: readonly string[] | undefined
+): Command {
+  for (const flag of flags) command.option(flag.flags, flag.description)
+  if (statuses) {
+    command.addOption(new Option('--status <status>', 'the status').choices([...statuses]))
+  }
+  command.option('--data <json>', 'other fields as JSON, or @file.json, or @- for standard input')
+  return command
+}
+
+/** The fields flags can set: the entity's flags and status. */
+export function writeFlags(entity: Entity, def: AnyDefinition): FieldFlag[] {
+  return def.statuses
+    ? [...entity.flags, { flags: '--status <status>', field: 'status', description: '' }]
+    : entity.flags
 }

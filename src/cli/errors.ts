@@ -2,10 +2,44 @@
  * How the CLI reports failures: one clear line on stderr (git-style for ambiguous ids), the
  * Feathers error JSON with --json, and an exit code a script can branch on.
  */
-import type { AmbiguousCandidate } from '../errors.js'
+import { DEFAULT_DB_URL, localPath } from '../db/config.js'
+import { type AmbiguousCandidate, DatabaseFileError, NoDatabaseError } from '../errors.js'
 import type { Output } from './output.js'
 
-export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, ambiguous: 4 } as const
+export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, ambiguous: 4, noDatabase: 5 } as const
+
+const hints = new WeakMap<object, string[]>()
+
+/** Adds lines that tell a person what to do about `error`: printed as `hint:` lines, not with --json. */
+export function withHint<T>(error: T, ...lines: string[]): T {
+  if (error !== null && typeof error === 'object') hints.set(error, [...(hints.get(error) ?? []), ...lines])
+  return error
+}
+
+/** A path as a shell word: quoted when it holds anything a shell would split or expand. */
+export function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
+}
+
+/** The hints of an error: those added to it, and those its kind always deserves. */
+function hintsOf(error: unknown): string[] {
+  const lines = error !== null && typeof error === 'object' ? [...(hints.get(error) ?? [])] : []
+  if (error instanceof NoDatabaseError) {
+    const { path } = error
+    if (path === localPath(DEFAULT_DB_URL)) {
+      lines.push('create it with: agor db setup (agor serve creates it too)')
+    } else {
+      lines.push(`create it with: agor db setup --db ${shellWord(path)}`)
+      lines.push('or check the path you gave (--db, AGOR_DB_URL)')
+    }
+  }
+  if (error instanceof DatabaseFileError) {
+    const { path, problem } = error
+    if (problem === 'damaged' || problem === 'not-a-database')
+      lines.push(`agor db check --db ${shellWord(path)} tells what is wrong and what to do`)
+  }
+  return lines
+}
 
 /** Something wrong with what was typed (not with the data): exit 2, with the command's help. */
 export class UsageError extends Error {
@@ -44,9 +78,10 @@ function candidatesOf(error: WireError): AmbiguousCandidate[] | undefined {
     : undefined
 }
 
-/** The exit code of a failure: 3 not found, 4 ambiguous id, 2 usage, 1 anything else. */
+/** The exit code of a failure: 5 no database, 3 not found, 4 ambiguous id, 2 usage, 1 anything else. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage
+  if (error instanceof NoDatabaseError) return EXIT.noDatabase
   const wire = asWireError(error)
   if (!wire) return EXIT.error
   if (wire.code === 404) return EXIT.notFound
@@ -98,6 +133,7 @@ export function errorLines(error: unknown, output: Output): string[] {
     }
     if (message.includes('more than')) lines.push(`${c.yellow('hint:')}   … and more: type more digits`)
   }
+  for (const hint of hintsOf(error)) lines.push(`${c.yellow('hint:')} ${hint}`)
   if (
     !wire &&
     !(error instanceof UsageError) &&

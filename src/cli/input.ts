@@ -19,10 +19,16 @@ export interface FieldFlag {
   references?: CollectionName
 }
 
+/** The flag as a person types it: `--remote-url`. */
+export function flagName(flag: FieldFlag): string {
+  return `--${/--([a-z0-9-]+)/.exec(flag.flags)?.[1] ?? flag.field}`
+}
+
 /** Commander's name of a flag's value: `--remote-url <url>` → `remoteUrl`. */
 export function optionKey(flag: FieldFlag): string {
-  const long = /--([a-z0-9-]+)/.exec(flag.flags)?.[1] ?? flag.field
-  return long.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase())
+  return flagName(flag)
+    .slice(2)
+    .replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase())
 }
 
 /** Parses --data: JSON, or @file with JSON in it, or @- for standard input. */
@@ -56,6 +62,11 @@ function setPath(doc: Doc, path: string, value: unknown): void {
   target[keys.at(-1)!] = value
 }
 
+/** What --data holds (read once: standard input can be read only once), `{}` without it. */
+export function dataOf(options: Record<string, unknown>): unknown {
+  return typeof options.data === 'string' ? readData(options.data) : {}
+}
+
 /**
  * The document (or, from a JSON array in --data, the documents) that flags and --data describe.
  * `allowList` is true where a list means several documents (create).
@@ -63,14 +74,14 @@ function setPath(doc: Doc, path: string, value: unknown): void {
 export function documentFrom(
   options: Record<string, unknown>,
   flags: readonly FieldFlag[],
-  allowList = false
+  allowList = false,
+  data = dataOf(options)
 ): Doc | Doc[] {
   const fromFlags: Doc = {}
   for (const flag of flags) {
     const value = options[optionKey(flag)]
     if (value !== undefined) setPath(fromFlags, flag.field, value)
   }
-  const data = typeof options.data === 'string' ? readData(options.data) : {}
   if (Array.isArray(data) && allowList) {
     if (!data.every(isPlainObject)) throw new UsageError('--data must be a JSON object or a list of objects')
     return data.map((item) => mergePatch(item, fromFlags))

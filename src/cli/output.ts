@@ -3,6 +3,8 @@
  * (unless --color or FORCE_COLOR ask for them).
  */
 import pc from 'picocolors'
+import { type CollectionName, collections } from '../schema/index.js'
+import { counted } from '../words.js'
 
 export type Colors = ReturnType<typeof pc.createColors>
 
@@ -51,6 +53,17 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
 /** Prints a value as the service returned it: JSON, two-space indented. */
 export function printJson(output: Output, value: unknown): void {
   output.out(JSON.stringify(value, null, 2))
+}
+
+/** `1 session`, `2 sessions`: a count of documents of the collection called `name`. */
+export function countedDocuments(name: string, n: number | undefined): string {
+  if (!isCollectionName(name)) return `${n ?? 0} ${name}`
+  const def = collections[name]
+  return counted(n ?? 0, def.singular, def.name)
+}
+
+export function isCollectionName(name: string): name is CollectionName {
+  return Object.hasOwn(collections, name)
 }
 
 /** The Examples section of a command's help. */

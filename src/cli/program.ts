@@ -1,9 +1,11 @@
 /**
  * The `agor` command: global options, the command tree, and exit codes (0 ok, 1 error, 2 usage,
- * 3 not found, 4 ambiguous id).
+ * 3 not found, 4 ambiguous id, 5 no database).
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
+import { log } from '../log.js'
+import { COMPLETE, completions, registerCompletion } from './completion.js'
 import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
@@ -26,17 +28,21 @@ Where the data comes from:
 
 Short ids:
   Every id argument takes any unique prefix of at least 4 hex digits, with or without
-  dashes, in any case. list shows each id by its shortest unique prefix.
+  dashes, in any case, or the value of a unique key (agor repo show agor/store). list
+  shows each id by its shortest unique prefix; list -q prints them alone.
 
 Exit codes:
-  0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id
+  0 success, 1 error, 2 usage error, 3 not found, 4 ambiguous short id,
+  5 no database at the path (only agor db setup, agor db import and agor serve create one)
 
 Examples:
+  $ agor db setup
   $ agor session create --agent claude-code --title "Fix the login bug"
   $ agor session list --status running
   $ agor session show 0199b73d
   $ agor task list --session 0199b73d --json | node -e "…"
   $ agor serve --port 3030
+  $ source <(agor completion bash)
 `
 
 /** The command tree. With `json`, parse errors are printed as Feathers error JSON. */
@@ -72,6 +78,7 @@ export function buildProgram(json: boolean): Command {
   registerEntities(program)
   registerDb(program)
   registerServe(program)
+  registerCompletion(program)
   return program
 }
 
@@ -84,7 +91,16 @@ function commanderExitCode(error: CommanderError): number {
 /** Runs the command line and returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json')
+  // the database layer's warnings in the CLI's voice: every warning starts with `warning:`
+  const warnings = createOutput({ json, color: argv.includes('--no-color') ? false : undefined })
+  log.warn = (message) => warnings.err(`${warnings.errColor.yellow('warning:')} ${message}`)
   const program = buildProgram(json)
+  if (argv[2] === COMPLETE) {
+    // the completion scripts' question, answered from the command tree before commander parses it
+    const candidates = completions(program, argv.slice(3))
+    if (candidates.length) process.stdout.write(`${candidates.join('\n')}\n`)
+    return EXIT.ok
+  }
   let active: Command = program
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand

@@ -62,17 +62,45 @@ export function parseCount(value: string): number {
   return Number(value)
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/i
+
+/**
+ * A point in time for --since and --until, as an ISO string: a time relative to `now` (`30m`,
+ * `2h`, `7d`, also `45s` and `2w`) or an ISO date or time (local time unless it names a zone).
+ *
+ * @example
+ * parseTime('--since', '2h')          // two hours ago
+ * parseTime('--until', '2025-11-22')  // local midnight of that day
+ */
+export function parseTime(flag: string, value: string, now = Date.now()): string {
+  const text = value.trim()
+  const relative = /^(\d+)([smhdw])$/.exec(text)
+  if (relative) return new Date(now - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString()
+  // a date alone is local midnight, like a time without a zone (Date.parse would take it as UTC)
+  const ms = ISO_TIME.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00` : text) : Number.NaN
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `Invalid ${flag} '${value}': expected a time ago (30s, 30m, 2h, 7d, 2w) or an ISO date or time (2025-11-22, 2025-11-22T10:00)`
+    )
+  }
+  return new Date(ms).toISOString()
+}
+
 export interface ListOptions {
   status?: string
   where?: string[]
+  since?: string
+  until?: string
   sort?: string
   limit?: number
   skip?: number
 }
 
 /**
- * The query of a `list`: conditions from --status (comma-separated: any of them) and every
- * --where (all of them), then sort and page. A field named twice is combined with $and.
+ * The query of a `list`: conditions from --status (comma-separated: any of them), every --where
+ * (all of them), --since and --until (on created_at), then sort and page. A field named twice is
+ * combined with $and.
  */
 export function listQuery(
   options: ListOptions,
@@ -89,6 +117,10 @@ export function listQuery(
     conditions.push({ status: wanted.length === 1 ? wanted[0] : { $in: wanted } })
   }
   for (const where of options.where ?? []) conditions.push(parseWhere(where))
+  if (options.since !== undefined)
+    conditions.push({ created_at: { $gte: parseTime('--since', options.since) } })
+  if (options.until !== undefined)
+    conditions.push({ created_at: { $lte: parseTime('--until', options.until) } })
   const query: Query = {}
   const and: Query[] = []
   for (const condition of conditions) {

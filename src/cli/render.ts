@@ -5,6 +5,7 @@
 import Table from 'cli-table3'
 import type { AnyDefinition } from '../schema/collection.js'
 import { isPlainObject } from '../store/merge.js'
+import { counted } from '../words.js'
 import type { Doc, Page, Tree } from './backend.js'
 import type { Colors, Output } from './output.js'
 
@@ -90,7 +91,9 @@ export function renderList(
   const footer = (text: string) => c.dim(text)
   if (page.data.length === 0) {
     const none =
-      page.total === 0 ? `No ${def.name}` : `Showing 0 of ${page.total} ${def.name} (skipped ${page.skip})`
+      page.total === 0
+        ? `No ${def.name}`
+        : `Showing 0 of ${counted(page.total, def.singular, def.name)} (skipped ${page.skip})`
     return footer(none)
   }
   const head = [
@@ -129,7 +132,7 @@ export function renderList(
     .toString()
     .split('\n')
     .map((line) => line.trimEnd())
-  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${page.total} ${def.name}`)}`
+  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${counted(page.total, def.singular, def.name)}`)}`
 }
 
 function visibleLength(text: string): number {
@@ -151,15 +154,26 @@ function showValue(value: unknown): string {
 
 /**
  * One document: its kind and short id, then every field that has a value (nested objects as dot
- * paths), the timestamps last with their relative times.
+ * paths), the timestamps last with their relative times. Relation columns show the short ids of
+ * the documents they point at (`related`, by whole id).
  */
-export function renderDocument(def: AnyDefinition, doc: Doc, shortId: string, output: Output): string {
+export function renderDocument(
+  def: AnyDefinition,
+  doc: Doc,
+  shortId: string,
+  output: Output,
+  related: ReadonlyMap<string, string> = new Map()
+): string {
   const c = output.color
   const fields: [string, unknown][] = []
   const { [def.idField]: id, status, created_at, updated_at, ...rest } = doc
   fields.push(['id', id])
   if (def.statuses) fields.push(['status', status])
-  for (const [key, value] of Object.entries(rest)) flatten(value, key, fields)
+  const relations = new Set(def.keyColumns.filter((k) => k.relation).map((k) => k.name))
+  for (const [key, value] of Object.entries(rest)) {
+    if (relations.has(key) && typeof value === 'string') fields.push([key, related.get(value) ?? value])
+    else flatten(value, key, fields)
+  }
   const width = Math.max(...fields.filter(([, v]) => v != null).map(([k]) => k.length), 'updated_at'.length)
   const lines = [`${def.singular} ${c.bold(shortId)}`]
   for (const [key, value] of fields) {

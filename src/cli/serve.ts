@@ -15,6 +15,30 @@ function parsePort(value: string): number {
   return port
 }
 
+const PICK_ANOTHER = 'pick another with --port <n> or AGOR_PORT=<n>, or --port 0 for any free one'
+
+/** A failure to listen, in words: which address, why, and what to do instead of the raw errno. */
+function listenError(error: unknown): unknown {
+  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown }
+  const where = `${String(address)}:${String(port)}`
+  switch (code) {
+    case 'EADDRINUSE':
+      return new Error(
+        `Port ${String(port)} on ${String(address)} is in use by another program: ${PICK_ANOTHER}`
+      )
+    case 'EACCES':
+      return new Error(
+        `Cannot listen on ${where}: permission denied (ports below 1024 need privileges): ${PICK_ANOTHER}`
+      )
+    case 'EADDRNOTAVAIL':
+      return new Error(
+        `Cannot listen on ${where}: no network interface of this machine has the address ${String(address)} (--host, AGOR_HOST)`
+      )
+    default:
+      return error
+  }
+}
+
 function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -69,7 +93,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
         server = await createServer(store, { host: options.host, port: options.port })
       } catch (error) {
         await store.close()
-        throw error
+        throw listenError(error)
       }
       const stopped = stopSignal()
       if (path) {

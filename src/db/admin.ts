@@ -1,11 +1,11 @@
 /**
  * Administration of a database: create or reset a local file, back it up while it is in use,
- * migrate it, and check its integrity.
+ * and migrate it (check.ts checks it).
  */
 import './quiet-driver.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { quoteIdent } from '../schema/sql.js'
+import { NoDatabaseError } from '../errors.js'
 import {
   type DatabaseConfig,
   DEFAULT_BUSY_TIMEOUT,
@@ -13,9 +13,13 @@ import {
   resolveDatabaseConfig
 } from './config.js'
 import type { Connection } from './connection.js'
-import { type MigrationStatus, type MigrationTarget, migrate, migrationStatus } from './migrate.js'
+import { explainOpenError } from './driver-errors.js'
+import { prepareLocalFile } from './local-file.js'
+import { migrate } from './migrate.js'
 import { NativeDatabase } from './native.js'
 import { openConnection } from './open.js'
+
+export { type CheckReport, checkDatabase, type ForeignKeyProblem } from './check.js'
 
 export interface SetupResult {
   path: string
@@ -38,16 +42,19 @@ export function backupName(path: string, now = new Date()): string {
  * await backupDatabase('/home/me/.agor/agor.db', '/backups/agor-2025-11-22.db')
  */
 export async function backupDatabase(path: string, target: string): Promise<void> {
-  if (!existsSync(path)) throw new Error(`There is no database at ${path}`)
+  prepareLocalFile(path, false)
   if (existsSync(target)) throw new Error(`${target} already exists`)
   const folder = dirname(resolve(target))
   if (!existsSync(folder)) throw new Error(`There is no folder ${folder}`)
-  // A short-lived client of its own: VACUUM must not run on a pooled connection that others use.
-  const connection = new NativeDatabase(path, DEFAULT_BUSY_TIMEOUT)
+  // A short-lived connection of its own, whatever else has the file open.
+  let connection: NativeDatabase | undefined
   try {
+    connection = new NativeDatabase(path, DEFAULT_BUSY_TIMEOUT)
     connection.run({ sql: 'VACUUM INTO ?', args: [target] })
+  } catch (error) {
+    throw explainOpenError(path, error)
   } finally {
-    connection.close()
+    connection?.close()
   }
 }
 
@@ -77,73 +84,14 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
 }
 
 /**
- * Opens a database for administration without migrating it. A local file must exist already:
- * looking at a database must not create an empty one.
+ * Opens a database for administration without migrating it. A local file must exist already
+ * (NoDatabaseError otherwise): looking at a database must not create an empty one.
  */
 export async function openExistingDatabase(
   config: DatabaseConfig | ResolvedDatabaseConfig
 ): Promise<Connection> {
   const resolved = 'mode' in config ? config : resolveDatabaseConfig(config)
-  if (resolved.path && !existsSync(resolved.path)) {
-    throw new Error(`There is no database at ${resolved.path} (create it with: agor db setup)`)
-  }
-  return openConnection(resolved)
-}
-
-/** A row whose foreign key names a document that does not exist. */
-export interface ForeignKeyProblem {
-  table: string
-  /** The primary key of the row (its rowid when the table has no single-column key). */
-  id: string
-  /** The table the key should point into. */
-  parent: string
-}
-
-export interface CheckReport {
-  /** `['ok']`, or what SQLite's integrity_check found (at most 100 lines). */
-  integrity: string[]
-  foreignKeys: ForeignKeyProblem[]
-  migrations: MigrationStatus
-  /** No integrity or foreign key problem, and no migration from a newer version. */
-  ok: boolean
-}
-
-/**
- * Checks a database: `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, and the migrations
- * applied against this version's.
- *
- * @example
- * const report = await checkDatabase(db)
- * if (!report.ok) console.error(report.integrity, report.foreignKeys)
- */
-export async function checkDatabase(client: MigrationTarget): Promise<CheckReport> {
-  const integrity = (await client.execute('PRAGMA integrity_check(100)')).rows.map((r) => String(r[0]))
-  const { rows } = await client.execute('PRAGMA foreign_key_check')
-  const foreignKeys: ForeignKeyProblem[] = []
-  for (const row of rows.slice(0, 100)) {
-    const table = String(row.table)
-    foreignKeys.push({
-      table,
-      id: await primaryKeyOf(client, table, Number(row.rowid)),
-      parent: String(row.parent)
-    })
-  }
-  const migrations = await migrationStatus(client)
-  const ok =
-    integrity.length === 1 && integrity[0] === 'ok' && rows.length === 0 && migrations.unknown.length === 0
-  return { integrity, foreignKeys, migrations, ok }
-}
-
-async function primaryKeyOf(client: MigrationTarget, table: string, rowid: number): Promise<string> {
-  const info = await client.execute({
-    sql: 'SELECT name FROM pragma_table_info(?) WHERE pk > 0',
-    args: [table]
-  })
-  if (info.rows.length !== 1) return `rowid ${rowid}`
-  const column = quoteIdent(String(info.rows[0]!.name))
-  const { rows } = await client.execute({
-    sql: `SELECT ${column} AS id FROM ${quoteIdent(table)} WHERE rowid = ?`,
-    args: [rowid]
-  })
-  return String(rows[0]?.id ?? `rowid ${rowid}`)
+  // a replica's file too: looking at it must not start a new copy
+  if (resolved.mode === 'replica' && !existsSync(resolved.path!)) throw new NoDatabaseError(resolved.path!)
+  return openConnection(resolved, { create: false })
 }

@@ -7,7 +7,12 @@
  */
 import './quiet-driver.js'
 import { FeathersError } from '@feathersjs/errors'
-import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
+import {
+  DatabaseAuthError,
+  DatabaseFileError,
+  DatabaseForbiddenError,
+  DatabaseUnavailableError
+} from '../errors.js'
 import { type ResolvedDatabaseConfig, redact } from './config.js'
 import { SqliteError } from './sqlite-codes.js'
 
@@ -54,7 +59,8 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
   const code = driverCode(error)
   if (code && BUSY.test(code)) return new DatabaseUnavailableError('The database is busy; try again')
   if (!(error instanceof Error) || error instanceof FeathersError) return error
-  if (config.mode === 'file' || config.mode === 'memory') return error
+  if (config.mode === 'file') return explainOpenError(config.path!, error)
+  if (config.mode === 'memory') return error
   const server = serverOf(config)
   const message = error.message
   const status = Number(HTTP_STATUS.exec(message)?.[1] ?? 0)
@@ -88,6 +94,25 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
   const remote = REMOTE_SQLITE.exec(message)
   if (remote) return new SqliteError(remote[3]!.replace(/\\(.)/g, '$1'), Number(remote[2]))
   return withoutBacktrace(error)
+}
+
+/**
+ * What a failure of the local database file `path` means, in words: a file that is not a
+ * database, a damaged one, or one (or a folder) this process may not write. Other errors pass
+ * unchanged.
+ */
+export function explainOpenError(path: string, error: unknown): unknown {
+  // the primary code: the engine's extended codes are not always named (UNKNOWN_SQLITE_ERROR_1544)
+  const code = error instanceof SqliteError ? error.code : ''
+  if (code.startsWith('SQLITE_NOTADB')) return new DatabaseFileError(path, 'not-a-database')
+  if (code.startsWith('SQLITE_CORRUPT')) return new DatabaseFileError(path, 'damaged')
+  if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH)/.test(code)) return new DatabaseFileError(path, 'permission')
+  if (error instanceof Error && /^ConnectionFailed\(.*: 14\)$/.test(error.message)) {
+    // SQLITE_CANTOPEN at open, after prepareLocalFile found the file usable: the folder refuses
+    // the -wal and -shm files next to it
+    return new DatabaseFileError(path, 'permission')
+  }
+  return error
 }
 
 /** True for an SQL error that a replica's primary reported (the replica's copy may be behind). */

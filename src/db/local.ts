@@ -5,14 +5,13 @@
  * on it (an open transaction holds it). A write that finds another process holding the lock past
  * the busy timeout is tried again on a fresh connection.
  */
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { BadRequest } from '@feathersjs/errors'
 import { DatabaseUnavailableError } from '../errors.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
-import { driverCode } from './driver-errors.js'
+import { driverCode, explainOpenError } from './driver-errors.js'
+import { prepareLocalFile } from './local-file.js'
 import { NativeDatabase } from './native.js'
 import { collectNativeStatements } from './native-memory.js'
 
@@ -35,23 +34,26 @@ export class LocalConnection implements Connection {
   #closed = false
 
   /**
-   * Opens the file (creating it and its folder) or memory. `readOnly` opens an existing copy that
-   * must not change (a replica's local copy while its primary is away).
+   * Opens the file (creating it and its folder unless `create` is false) or memory. `readOnly`
+   * opens an existing copy that must not change (a replica's local copy). A file that cannot be a
+   * database says why in words (DatabaseFileError).
    */
   static async open(
     config: ResolvedDatabaseConfig,
-    options: { readOnly?: boolean } = {}
+    options: { create?: boolean; readOnly?: boolean } = {}
   ): Promise<LocalConnection> {
-    if (config.path && !options.readOnly) mkdirSync(dirname(config.path), { recursive: true })
-    const connection = new LocalConnection(config, options.readOnly ?? false)
+    const readOnly = options.readOnly ?? false
+    if (config.mode === 'file') prepareLocalFile(config.path!, options.create !== false)
+    let connection: LocalConnection | undefined
     try {
+      connection = new LocalConnection(config, readOnly)
       if (config.mode === 'file') connection.#useWal()
       connection.#applySettings()
+      return connection
     } catch (error) {
-      connection.close()
-      throw error
+      connection?.close()
+      throw config.mode === 'file' ? explainOpenError(config.path!, error) : error
     }
-    return connection
   }
 
   private constructor(config: ResolvedDatabaseConfig, readOnly: boolean) {
@@ -141,13 +143,18 @@ export class LocalConnection implements Connection {
           return work()
         } catch (error) {
           this.#settingsInDoubt = true
-          if (!isBusy(error)) throw error
+          if (!isBusy(error)) throw this.#explained(error)
           this.#native.reconnect()
           if (attempt >= BUSY_ATTEMPTS) throw new DatabaseUnavailableError('The database is busy; try again')
           await new Promise((resolve) => setTimeout(resolve, 25 * attempt * (1 + Math.random())))
         }
       }
     })
+  }
+
+  /** A failure of a local file that is not the statement's fault (damaged, unwritable), in words. */
+  #explained(error: unknown): unknown {
+    return this.config.mode === 'file' ? explainOpenError(this.config.path!, error) : error
   }
 
   #restoreSettings(): void {

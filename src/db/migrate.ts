@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type MigrationMeta, readMigrationFiles } from 'drizzle-orm/migrator'
 import { SchemaTooNewError } from '../errors.js'
+import { counted } from '../words.js'
 import type { Connection, Row } from './connection.js'
 
 /** The folder that holds the generated migrations (it ships with the package). */
@@ -104,7 +105,7 @@ export async function migrate(client: MigrationTarget): Promise<number> {
 function assertNotNewer(status: MigrationStatus): void {
   if (status.unknown.length > 0) {
     throw new SchemaTooNewError(
-      `The database was migrated by a newer agor-store (${status.unknown.length} migration(s) this version does not know). Upgrade agor-store to open it.`
+      `The database was migrated by a newer agor-store (${counted(status.unknown.length, 'migration')} this version does not know). Upgrade agor-store to open it.`
     )
   }
 }

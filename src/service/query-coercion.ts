@@ -4,6 +4,7 @@
  * Socket clients send typed JSON; their values pass through unchanged.
  */
 import { BadRequest } from '@feathersjs/errors'
+import { TEXT_PROVIDERS } from '../protocol.js'
 import { isPlainObject } from '../store/merge.js'
 import { LooseValue } from '../store/operators.js'
 import type { Field, QueryFields } from '../store/query-fields.js'
@@ -47,7 +48,7 @@ function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
  * BadRequest here already, before any SQL is built.
  */
 export function coerceQuery(fields: QueryFields, query: Query, provider: string | undefined): Query {
-  const fromRest = provider === 'rest'
+  const fromRest = provider !== undefined && TEXT_PROVIDERS.has(provider)
   const coerce = (field: Field, value: unknown) =>
     Array.isArray(value)
       ? value.map((item) => coerceValue(field, item, fromRest))

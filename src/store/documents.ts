@@ -15,6 +15,13 @@ import { Genealogy } from './genealogy.js'
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
   migrate?: boolean
+  /**
+   * Create a local database file that does not exist, folders included (default true). With
+   * false, a missing file is a NoDatabaseError (404) and nothing is created: a mistyped path is
+   * not a new, empty database. Only for a plain local file: an embedded replica's file is created
+   * by syncing, and memory and remote databases are unaffected.
+   */
+  create?: boolean
 }
 
 export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
@@ -76,7 +83,7 @@ export class Documents {
  * Connects, applies pending migrations and returns the collections.
  */
 export async function openDocuments(options: OpenOptions = {}): Promise<Documents> {
-  const db = await openConnection(resolveDatabaseConfig(options))
+  const db = await openConnection(resolveDatabaseConfig(options), { create: options.create })
   try {
     if (options.migrate !== false) await migrate(db)
   } catch (error) {

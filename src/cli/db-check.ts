@@ -1,0 +1,95 @@
+/**
+ * `agor db check`: a report on the database, never a stack trace: SQLite's integrity check, the
+ * foreign keys and the migrations, and for a damaged file what is wrong and what to do.
+ */
+import type { Command } from 'commander'
+import type { ResolvedDatabaseConfig } from '../db/config.js'
+import { Context } from './context.js'
+import { configOf, migrationRows, report, withDatabase } from './db-common.js'
+import { shellWord } from './errors.js'
+import type { Colors } from './output.js'
+import { examples, printJson } from './output.js'
+
+type Report = import('../db/check.js').CheckReport & { checked: string }
+
+/** What to do about a damaged file (or one that is no database at all). */
+function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
+  if (!result.damaged || !config.path) return []
+  const db = shellWord(config.path)
+  const restore = 'restore a backup of it (agor db backup makes them)'
+  if (!result.readable) {
+    return [restore, 'if this file is not meant to be an agor database, check the path (--db, AGOR_DB_URL)']
+  }
+  return [
+    restore,
+    `or save what can still be read: agor db export --db ${db} --out <folder>, then agor db import <folder> --db <new file> (the export fails if the damage is in the documents themselves)`
+  ]
+}
+
+function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c: Colors): string[] {
+  const mark = (ok: boolean) => (ok ? c.green('ok  ') : c.red('FAIL'))
+  const out = [`Database: ${config.path ?? config.url} (${config.mode})`]
+  if (result.checked === 'primary') out.push(`Checked: the primary at ${config.syncUrl}`)
+  if (result.checked === 'local copy')
+    out.push(`Checked: this replica's local copy only (the primary at ${config.syncUrl} is unreachable)`)
+  if (!result.readable) {
+    out.push(`${mark(false)}  readable: ${result.integrity[0]}`)
+  } else {
+    const integrityOk = !result.damaged
+    out.push(`${mark(integrityOk)}  integrity`)
+    if (!integrityOk) for (const problem of result.integrity) out.push(`      ${problem}`)
+    out.push(`${mark(result.foreignKeys.length === 0)}  foreign keys`)
+    for (const p of result.foreignKeys)
+      out.push(`      ${p.table} ${p.id} points at a missing row of ${p.parent}`)
+    const m = result.migrations
+    if (m) {
+      const newer = m.unknown.length ? `, ${m.unknown.length} from a newer agor-store` : ''
+      out.push(
+        `${mark(m.unknown.length === 0)}  migrations: ${m.applied.length} applied, ${m.pending.length} pending${newer}`
+      )
+    }
+    for (const what of result.unchecked) out.push(`${mark(false)}  not checked: ${what}`)
+  }
+  if (result.ok) return [...out, 'No problems found']
+  const what = !result.readable
+    ? ': nothing in the file can be read as a database'
+    : result.damaged
+      ? ': the database file is damaged'
+      : ''
+  out.push(c.red(`Problems found${what}`))
+  if (todo.length) out.push('What to do:', ...todo.map((line) => `  - ${line}`))
+  return out
+}
+
+export function registerDbCheck(db: Command): void {
+  db.command('check')
+    .description('check integrity, foreign keys and migrations; exits 1 on problems, with what to do')
+    .addHelpText('after', examples(['agor db check', 'agor db check --json']))
+    .action(async (_options, command: Command) =>
+      Context.run(command, async (context) => {
+        const { isDamage, unreadableReport } = await import('../db/check.js')
+        const { checkDatabase } = await import('../db/admin.js')
+        const config = await configOf(context)
+        // a replica's driver sends PRAGMAs to its primary, but one opened read-only has only its copy
+        const result: Report = await withDatabase(config, async (d) => ({
+          ...(await checkDatabase(d)),
+          checked: d.readOnly ? 'local copy' : config.mode === 'replica' ? 'primary' : 'database'
+        })).catch((error: unknown) => {
+          // a file too damaged to open is what this command reports on
+          if (!isDamage(error) || !(error instanceof Error)) throw error
+          return { ...unreadableReport(error), checked: 'database' }
+        })
+        process.exitCode = result.ok ? 0 : 1
+        const todo = advice(config, result)
+        if (context.output.json) {
+          const { migrations } = result
+          return printJson(context.output, {
+            ...result,
+            migrations: migrations && migrationRows(migrations),
+            advice: todo
+          })
+        }
+        report(context.output, lines(config, result, todo, context.output.color))
+      })
+    )
+}

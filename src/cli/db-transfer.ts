@@ -1,0 +1,93 @@
+/**
+ * `agor db export` and `agor db import`: every document as JSON Lines, and back. They work on the
+ * database itself: a running daemon's clients get no events for an import.
+ */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type Command, Option } from 'commander'
+import type { ImportResult, OnConflict } from '../store/import.js'
+import { Context } from './context.js'
+import { configOf } from './db-common.js'
+import { countedDocuments, examples, printJson } from './output.js'
+
+type Counts = ImportResult['imported']
+
+export function registerDbTransfer(db: Command): void {
+  db.command('export')
+    .description('write every document as JSON Lines: one <collection>.jsonl per collection')
+    .option('--out <dir>', 'the folder to write (default: ~/.agor/exports/export-<time>)')
+    .addHelpText('after', examples(['agor db export --out ./dump', 'agor db import ./dump --db ./copy.db']))
+    .action(async (options, command: Command) =>
+      Context.run(command, async (context) => {
+        const [{ exportDatabase }, { progressBar }] = await Promise.all([
+          import('../store/transfer.js'),
+          import('./progress.js')
+        ])
+        await configOf(context)
+        // without --out, a named place of its own rather than the current folder
+        const dir = resolve(
+          options.out ??
+            join(homedir(), '.agor', 'exports', `export-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+        )
+        const bar = progressBar('Exporting', 'documents')
+        try {
+          const manifest = await exportDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
+          bar.stop()
+          if (context.output.json) return printJson(context.output, { dir, ...manifest })
+          const counts = Object.entries(manifest.counts).map(([name, n]) => countedDocuments(name, n))
+          context.output.out(`Exported ${counts.join(', ')} to ${dir}`)
+        } finally {
+          bar.stop()
+        }
+      })
+    )
+
+  db.command('import')
+    .description('import an export folder: every document validated, all in one transaction')
+    .argument('<dir>', 'a folder written by agor db export')
+    .addOption(
+      new Option(
+        '--on-conflict <mode>',
+        'a document whose id is stored already: fail, skip it, or replace the stored one'
+      )
+        .choices(['fail', 'skip', 'replace'])
+        .default('fail')
+    )
+    .addHelpText(
+      'after',
+      `${examples(['agor db import ./dump', 'agor db import ./dump --on-conflict skip'])}\nIds and timestamps are kept. An id that exists already (with --on-conflict fail), a\nunique key another document holds, an invalid document or a reference to a missing\ndocument fails the whole import: nothing is written.\n`
+    )
+    .action(async (dir: string, options: { onConflict: OnConflict }, command: Command) =>
+      Context.run(command, async (context) => {
+        const [{ importDatabase }, { progressBar }] = await Promise.all([
+          import('../store/transfer.js'),
+          import('./progress.js')
+        ])
+        await configOf(context)
+        dir = resolve(dir)
+        const bar = progressBar('Importing', 'bytes')
+        try {
+          const result = await importDatabase({ url: context.options.db }, dir, {
+            onProgress: bar.update,
+            onConflict: options.onConflict
+          })
+          bar.stop()
+          if (context.output.json) return printJson(context.output, { dir, ...result })
+          const shown = (counts: Counts) =>
+            Object.entries(counts)
+              .map(([name, n]) => countedDocuments(name, n))
+              .join(', ')
+          // skipped and replaced documents only where there are some
+          const some = (counts: Counts) =>
+            shown(Object.fromEntries(Object.entries(counts).filter(([, n]) => n)))
+          context.output.out(`Imported ${shown(result.imported)} from ${dir}`)
+          if (some(result.skipped))
+            context.output.out(`Skipped ${some(result.skipped)}: their ids are stored already`)
+          if (some(result.replaced))
+            context.output.out(`Replaced ${some(result.replaced)}: their ids were stored already`)
+        } finally {
+          bar.stop()
+        }
+      })
+    )
+}

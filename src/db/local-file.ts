@@ -1,0 +1,52 @@
+/**
+ * A local database file as the file system sees it, before the driver opens it: whether it is
+ * there, and why it cannot be used, in words. The driver reports a folder, a missing folder and a
+ * file it may not open alike (`ConnectionFailed(… 14)`); see explainOpenError for what it reports
+ * once the file is open.
+ */
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DatabaseFileError, NoDatabaseError } from '../errors.js'
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** The problem a file system error code means for a database path, if it is one of those we name. */
+function fileProblem(path: string, errno: string | undefined): DatabaseFileError | undefined {
+  if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS')
+    return new DatabaseFileError(path, 'permission')
+  if (errno === 'ENOTDIR' || errno === 'EEXIST') return new DatabaseFileError(path, 'not-a-folder')
+  if (errno === 'EISDIR') return new DatabaseFileError(path, 'folder')
+  return undefined
+}
+
+/**
+ * Makes sure a local database file can be opened: it is a readable and writable file, or, when it
+ * does not exist, `create` is true and its folder is made (nothing is made otherwise). Throws
+ * NoDatabaseError for a missing file that must not be created, DatabaseFileError for one that
+ * cannot be used.
+ */
+export function prepareLocalFile(path: string, create: boolean): void {
+  let isFolder: boolean
+  try {
+    isFolder = statSync(path).isDirectory()
+  } catch (error) {
+    const errno = errnoOf(error)
+    if (errno !== 'ENOENT') throw fileProblem(path, errno) ?? error
+    if (!create) throw new NoDatabaseError(path)
+    try {
+      mkdirSync(dirname(path), { recursive: true })
+    } catch (mkdir) {
+      throw fileProblem(path, errnoOf(mkdir)) ?? mkdir
+    }
+    return
+  }
+  if (isFolder) throw new DatabaseFileError(path, 'folder')
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK)
+  } catch (error) {
+    throw fileProblem(path, errnoOf(error)) ?? error
+  }
+}

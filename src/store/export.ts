@@ -1,0 +1,139 @@
+/**
+ * Export of whole databases as JSON Lines (see transfer-files.ts for the format). Export pages
+ * through each collection by id, never holding a table in memory; a local file is exported from a
+ * snapshot, so that the export is consistent while a daemon writes.
+ */
+import { once } from 'node:events'
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { finished } from 'node:stream/promises'
+import { BadRequest } from '@feathersjs/errors'
+import { backupDatabase } from '../db/admin.js'
+import { resolveDatabaseConfig } from '../db/config.js'
+import { prepareLocalFile } from '../db/local-file.js'
+import { collectionNames } from '../schema/index.js'
+import type { Collection } from './collection.js'
+import type { Documents, OpenOptions } from './documents.js'
+import {
+  EXPORT_FORMAT,
+  MANIFEST,
+  type Manifest,
+  PAGE,
+  type TransferOptions,
+  withDocuments
+} from './transfer-files.js'
+
+/**
+ * Writes every document of `documents` into `dir` (created if needed; it must not hold an export
+ * already). Returns the manifest it wrote.
+ *
+ * @example
+ * await exportDocuments(store.documents, './backup') // backup/sessions.jsonl, tasks.jsonl, …, manifest.json
+ */
+export async function exportDocuments(
+  documents: Documents,
+  dir: string,
+  options: TransferOptions = {}
+): Promise<Manifest> {
+  mkdirSync(dir, { recursive: true })
+  const clash = readdirSync(dir).filter((f) => f === MANIFEST || f.endsWith('.jsonl'))
+  if (clash.length) throw new BadRequest(`${dir} already holds an export (${clash.join(', ')})`)
+
+  const sources = collectionNames.map((name) => ({
+    name,
+    collection: documents.collection(name) as Collection
+  }))
+  const totals = await Promise.all(
+    sources.map(
+      async (s) => (await s.collection.find({ query: { $limit: 0 }, paginate: { default: 0 } })).total
+    )
+  )
+  const total = totals.reduce((a, b) => a + b, 0)
+  const counts: Manifest['counts'] = {}
+  const written: string[] = []
+  let done = 0
+  options.onProgress?.(0, total)
+  try {
+    for (const { name, collection } of sources) {
+      const file = join(dir, `${name}.jsonl`)
+      written.push(file)
+      counts[name] = await exportCollection(collection, file, (n) => {
+        done += n
+        options.onProgress?.(done, total)
+      })
+    }
+    const manifest: Manifest = {
+      format: EXPORT_FORMAT,
+      version: 1,
+      exported_at: new Date().toISOString(),
+      counts
+    }
+    writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
+    return manifest
+  } catch (error) {
+    for (const file of written) rmSync(file, { force: true })
+    throw error
+  }
+}
+
+// Keyset pagination on the primary key: every page is one index range, however deep the export.
+async function exportCollection(
+  collection: Collection,
+  file: string,
+  advance: (documents: number) => void
+): Promise<number> {
+  const id = collection.idField
+  const out = createWriteStream(file, { flags: 'wx' })
+  const failed = once(out, 'error').then(([error]) => {
+    throw error
+  })
+  failed.catch(() => {})
+  let count = 0
+  let after: string | undefined
+  try {
+    for (;;) {
+      const page = await collection.find({
+        query: { ...(after === undefined ? {} : { [id]: { $gt: after } }), $sort: { [id]: 1 }, $limit: PAGE }
+      })
+      if (page.length === 0) break
+      const chunk = `${page.map((doc) => JSON.stringify(doc)).join('\n')}\n`
+      if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed])
+      count += page.length
+      advance(page.length)
+      after = String(page.at(-1)![id])
+      if (page.length < PAGE) break
+    }
+  } finally {
+    out.end()
+  }
+  await Promise.race([finished(out), failed])
+  return count
+}
+
+/**
+ * Exports a database given by its configuration. A local file is first copied with VACUUM INTO,
+ * so that the export is one consistent snapshot even while a daemon writes to the file.
+ *
+ * @example
+ * await exportDatabase({ url: 'file:~/.agor/agor.db' }, './dump')
+ */
+export async function exportDatabase(
+  options: OpenOptions,
+  dir: string,
+  transfer: TransferOptions = {}
+): Promise<Manifest> {
+  const config = resolveDatabaseConfig(options)
+  if (config.mode !== 'file') return withDocuments(options, (docs) => exportDocuments(docs, dir, transfer))
+  prepareLocalFile(config.path!, false)
+  const scratch = mkdtempSync(join(tmpdir(), 'agor-export-'))
+  try {
+    const snapshot = join(scratch, 'snapshot.db')
+    await backupDatabase(config.path!, snapshot)
+    return await withDocuments({ url: `file:${snapshot}`, syncUrl: '' }, (docs) =>
+      exportDocuments(docs, dir, transfer)
+    )
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Import of an export folder (see transfer-files.ts for the format): every document is validated
+ * and written in one transaction, so that everything lands or nothing does, also when the process
+ * is killed half way. A document whose id is stored already fails the import, or, on request, is
+ * skipped or replaces the stored one.
+ */
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { BadRequest } from '@feathersjs/errors'
+import type { Executor, Statement } from '../db/connection.js'
+import { MissingReferenceError } from '../errors.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
+import { quoteIdent } from '../schema/sql.js'
+import type { Collection } from './collection.js'
+import { explainWriteError } from './constraints.js'
+import type { Documents, OpenOptions } from './documents.js'
+import { isPlainObject } from './merge.js'
+import { type Document, type RowMapper, rowMapper } from './row.js'
+import {
+  EXPORT_FORMAT,
+  located,
+  MANIFEST,
+  type Manifest,
+  PAGE,
+  type TransferOptions,
+  withDocuments
+} from './transfer-files.js'
+import { validateStoredDocument } from './validate.js'
+
+/** What an import does with a document whose id is stored already. */
+export type OnConflict = 'fail' | 'skip' | 'replace'
+
+export interface ImportOptions extends TransferOptions {
+  /**
+   * A document whose id is stored already: `fail` the whole import (the default), `skip` it (the
+   * stored one stays), or `replace` the stored one with it (timestamps included). A unique key
+   * (a repo's slug) that another document holds fails the import in every case.
+   */
+  onConflict?: OnConflict
+}
+
+type Counts = Manifest['counts']
+
+export interface ImportResult {
+  /** Documents written as new, per collection. */
+  imported: Counts
+  /** Documents left out because one with their id is stored (onConflict: 'skip'). */
+  skipped: Counts
+  /** Stored documents overwritten by the import's (onConflict: 'replace'). */
+  replaced: Counts
+}
+
+/**
+ * Imports an export folder into a database given by its configuration (see importDocuments).
+ *
+ * @example
+ * await importDatabase({ url: 'file:./copy.db' }, './dump') // { imported: { sessions: 120, … }, skipped: {}, replaced: {} }
+ */
+export function importDatabase(options: OpenOptions, dir: string, transfer: ImportOptions = {}) {
+  return withDocuments(options, (docs) => importDocuments(docs, dir, transfer))
+}
+
+interface ImportFile {
+  name: CollectionName
+  path: string
+  bytes: number
+}
+
+/** The collection files of an export folder, and its manifest if it has one. */
+function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manifest } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`${dir} is not a folder`)
+  const files: ImportFile[] = []
+  for (const entry of readdirSync(dir).sort()) {
+    if (!entry.endsWith('.jsonl')) continue
+    const name = entry.slice(0, -'.jsonl'.length)
+    if (!isCollectionName(name)) {
+      throw new BadRequest(`${entry}: this version of agor-store has no collection '${name}'`)
+    }
+    const path = join(dir, entry)
+    files.push({ name, path, bytes: statSync(path).size })
+  }
+  if (files.length === 0) throw new BadRequest(`${dir} holds no .jsonl files`)
+  const manifestPath = join(dir, MANIFEST)
+  if (!existsSync(manifestPath)) return { files }
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  } catch {
+    throw new BadRequest(`${MANIFEST} is not valid JSON`)
+  }
+  if (!isPlainObject(manifest) || manifest.format !== EXPORT_FORMAT || !isPlainObject(manifest.counts)) {
+    throw new BadRequest(`${MANIFEST} does not describe an ${EXPORT_FORMAT} export`)
+  }
+  const counts: Counts = {}
+  for (const [name, count] of Object.entries(manifest.counts)) {
+    if (!files.some((f) => f.name === name)) throw new BadRequest(`The export lacks ${name}.jsonl`)
+    if (isCollectionName(name) && typeof count === 'number') counts[name] = count
+  }
+  return {
+    files,
+    manifest: { format: EXPORT_FORMAT, version: 1, exported_at: String(manifest.exported_at), counts }
+  }
+}
+
+/**
+ * Imports an export folder: every document is validated (fields a newer version wrote are kept)
+ * and written with its id and timestamps, all in one transaction. An id that is stored already
+ * (unless `onConflict` says to skip or replace it), a unique key another document holds, a
+ * reference to a document that exists nowhere, or any invalid line fails the whole import, and
+ * nothing is written. Returns the documents imported, skipped and replaced per collection.
+ *
+ * @example
+ * const { imported } = await importDocuments(store.documents, './dump', { onConflict: 'skip' })
+ */
+export async function importDocuments(
+  documents: Documents,
+  dir: string,
+  options: ImportOptions = {}
+): Promise<ImportResult> {
+  const onConflict = options.onConflict ?? 'fail'
+  if (!['fail', 'skip', 'replace'].includes(onConflict)) {
+    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(onConflict)}`)
+  }
+  const { files, manifest } = readExportFolder(dir)
+  const total = files.reduce((sum, f) => sum + f.bytes, 0)
+  const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
+  let before = 0
+  options.onProgress?.(0, total)
+  await documents.db.transaction('write', async (tx) => {
+    // references are checked once everything is in, so the order of files and lines is free
+    await tx.execute('PRAGMA defer_foreign_keys = ON')
+    const known = await foreignKeyViolations(tx)
+    for (const file of files) {
+      const collection = documents.collection(file.name)
+      const counted = await importFile(tx, collection, file, onConflict, (bytes) =>
+        options.onProgress?.(before + bytes, total)
+      )
+      before += file.bytes
+      result.imported[file.name] = counted.imported
+      if (onConflict === 'skip') result.skipped[file.name] = counted.stored
+      if (onConflict === 'replace') result.replaced[file.name] = counted.stored
+      const expected = manifest?.counts[file.name]
+      if (expected !== undefined && expected !== counted.read) {
+        const why = counted.read < expected ? 'the export is incomplete' : 'the files are not of one export'
+        throw new BadRequest(
+          `${file.name}.jsonl holds ${counted.read} documents, the manifest says ${expected}: ${why}`
+        )
+      }
+    }
+    await assertReferences(tx, known)
+  })
+  return result
+}
+
+/** The ids among `docs` that the collection holds already. */
+async function storedIds(tx: Executor, def: AnyDefinition, docs: readonly Document[]): Promise<Set<unknown>> {
+  const id = quoteIdent(def.idField)
+  const { rows } = await tx.execute({
+    sql: `SELECT ${id} AS id FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
+    args: [JSON.stringify(docs.map((doc) => doc[def.idField]))]
+  })
+  return new Set(rows.map((row) => row.id))
+}
+
+/** The UPDATE that overwrites a stored row with an imported document, every column included. */
+function replaceStatement(def: AnyDefinition, mapper: RowMapper, doc: Document): Statement {
+  const values = mapper.toRow(doc)
+  const columns = mapper.columns.slice(1).map((column) => `${quoteIdent(column)} = ?`)
+  return {
+    sql: `UPDATE ${quoteIdent(def.name)} SET ${columns.join(', ')} WHERE ${quoteIdent(def.idField)} = ?`,
+    args: [...values.slice(1), values[0]!]
+  }
+}
+
+/** Imports one collection file: the documents it holds, those written as new, and those whose id was stored. */
+async function importFile(
+  tx: Executor,
+  collection: Collection,
+  file: ImportFile,
+  onConflict: OnConflict,
+  progress: (bytes: number) => void
+): Promise<{ read: number; imported: number; stored: number }> {
+  const def = collection.definition
+  const mapper = rowMapper(def)
+  const where = `${file.name}.jsonl`
+  const input = createReadStream(file.path, { encoding: 'utf8' })
+  const counts = { read: 0, imported: 0, stored: 0 }
+  let line = 0
+  let chunk: Document[] = []
+  const write = async (docs: Document[], statements: Statement[]) => {
+    try {
+      for (const statement of statements) await tx.execute(statement)
+    } catch (error) {
+      throw located(where, await explainWriteError(error, tx, def, docs))
+    }
+  }
+  const flush = async () => {
+    if (chunk.length === 0) return
+    // with fail, a stored id fails the INSERT itself (and is explained there)
+    const stored = onConflict === 'fail' ? new Set() : await storedIds(tx, def, chunk)
+    const fresh = chunk.filter((doc) => !stored.has(doc[def.idField]))
+    const known = chunk.filter((doc) => stored.has(doc[def.idField]))
+    await write(fresh, collection.insertStatements(fresh))
+    if (onConflict === 'replace')
+      await write(
+        known,
+        known.map((doc) => replaceStatement(def, mapper, doc))
+      )
+    counts.read += chunk.length
+    counts.imported += fresh.length
+    counts.stored += known.length
+    chunk = []
+    progress(input.bytesRead)
+  }
+  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++
+    if (text.trim() === '') continue
+    let doc: unknown
+    try {
+      doc = JSON.parse(text)
+    } catch {
+      throw new BadRequest(`${where} line ${line}: not valid JSON`)
+    }
+    if (!isPlainObject(doc))
+      throw new BadRequest(`${where} line ${line}: a ${def.singular} must be a JSON object`)
+    try {
+      validateStoredDocument(def, doc)
+    } catch (error) {
+      throw located(`${where} line ${line}`, error)
+    }
+    chunk.push(doc)
+    if (chunk.length === PAGE) await flush()
+  }
+  await flush()
+  progress(file.bytes)
+  return counts
+}
+
+interface Violation {
+  table: string
+  rowid: number
+  parent: string
+  fkid: number
+}
+
+async function foreignKeyViolations(tx: Executor): Promise<Violation[]> {
+  const { rows } = await tx.execute('PRAGMA foreign_key_check')
+  return rows.map((r) => ({
+    table: String(r.table),
+    rowid: Number(r.rowid),
+    parent: String(r.parent),
+    fkid: Number(r.fkid)
+  }))
+}
+
+// A reference that the import leaves dangling fails it, naming the document and the missing id.
+// Violations that were in the database before are not the import's to judge (`db check` reports them).
+async function assertReferences(tx: Executor, before: Violation[]): Promise<void> {
+  const old = new Set(before.map((v) => `${v.table}:${v.rowid}:${v.fkid}`))
+  const fresh = (await foreignKeyViolations(tx)).find((v) => !old.has(`${v.table}:${v.rowid}:${v.fkid}`))
+  if (!fresh || !isCollectionName(fresh.table)) return
+  const def: AnyDefinition = collections[fresh.table]
+  const keys = await tx.execute({
+    sql: 'SELECT id, "from" FROM pragma_foreign_key_list(?)',
+    args: [def.name]
+  })
+  const column = String(keys.rows.find((k) => Number(k.id) === fresh.fkid)?.from ?? '')
+  const key = def.keyColumns.find((k) => k.name === column)
+  const { rows } = await tx.execute({
+    sql: `SELECT ${quoteIdent(def.idField)} AS id${key ? `, ${quoteIdent(key.name)} AS ref` : ''} FROM ${quoteIdent(def.name)} WHERE rowid = ?`,
+    args: [fresh.rowid]
+  })
+  const row = rows[0]
+  const target = key?.relation?.target().singular ?? fresh.parent
+  throw located(
+    `${def.name}.jsonl: ${def.singular} ${String(row?.id)}`,
+    new MissingReferenceError(column || 'a reference', target, row?.ref ?? null)
+  )
+}

@@ -1,0 +1,45 @@
+/**
+ * The export format shared by export and import: a folder with one `<collection>.jsonl` per
+ * collection (one document per line, in its API shape, fields a newer version wrote included) and
+ * a manifest.json with the counts, so that an incomplete export is noticed on import.
+ */
+import { FeathersError } from '@feathersjs/errors'
+import type { CollectionName } from '../schema/index.js'
+import { type Documents, type OpenOptions, openDocuments } from './documents.js'
+
+/** The file that describes an export. */
+export const MANIFEST = 'manifest.json'
+export const EXPORT_FORMAT = 'agor-store/jsonl'
+/** Documents per page read on export, and per INSERT on import. */
+export const PAGE = 1000
+
+export interface Manifest {
+  format: typeof EXPORT_FORMAT
+  version: 1
+  exported_at: string
+  /** Documents per collection. */
+  counts: Partial<Record<CollectionName, number>>
+}
+
+export interface TransferOptions {
+  /** Called as the work advances: documents (export) or bytes (import) done of the total. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Puts where it happened in front of an error's message (Feathers errors keep their class). */
+export function located(where: string, error: unknown): unknown {
+  if (error instanceof FeathersError) error.message = `${where}: ${error.message}`
+  return error
+}
+
+export async function withDocuments<T>(
+  options: OpenOptions,
+  work: (documents: Documents) => Promise<T>
+): Promise<T> {
+  const documents = await openDocuments(options)
+  try {
+    return await work(documents)
+  } finally {
+    documents.close()
+  }
+}

@@ -1,0 +1,126 @@
+// Shell completion: the scripts `agor completion bash|zsh|fish` prints, and the hidden
+// `agor __complete` they call, which answers from the command tree and from the ids of the last
+// list of each collection (kept under ~/.agor).
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { agor, CLI, cliEnv, openFile, tempDb } from './cli-helpers.js'
+import { tempDir } from './helpers.js'
+
+/** What `agor __complete <words>` offers, with HOME at `home`. */
+async function complete(home: string, ...words: string[]): Promise<string[]> {
+  const result = await agor(['__complete', ...words], { env: { HOME: home } })
+  expect(result).toMatchObject({ code: 0, stderr: '' })
+  return result.stdout.split('\n').filter(Boolean)
+}
+
+function hasShell(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0
+}
+
+describe('agor completion', () => {
+  it('prints a script for bash, zsh and fish that the shell accepts, and refuses other shells (exit 2)', async () => {
+    const [csh, ...scripts] = await Promise.all(
+      ['csh', 'bash', 'zsh', 'fish'].map((shell) => agor(['completion', shell]))
+    )
+    for (const [i, shell] of ['bash', 'zsh', 'fish'].entries()) {
+      const result = scripts[i]!
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      expect(result.stdout).toContain('agor __complete')
+      if (hasShell(shell)) {
+        const file = join(tempDir(), `agor.${shell}`)
+        writeFileSync(file, result.stdout)
+        // syntax only: -n reads without running
+        expect(spawnSync(shell, ['-n', file], { encoding: 'utf8' }).stderr).toBe('')
+      }
+    }
+    expect(hasShell('bash')).toBe(true)
+    expect(csh!.code).toBe(2)
+    expect(csh!.stderr).toContain('Allowed choices are bash, zsh, fish')
+  })
+
+  it('completes commands, subcommands, flags and choices from the command tree', async () => {
+    const home = tempDir()
+    const [top, s, verbs, listFlags, globals, status, conflict, shells, help] = await Promise.all([
+      complete(home, ''),
+      complete(home, 's'),
+      complete(home, 'session', ''),
+      complete(home, 'session', 'list', '--s'),
+      complete(home, '--db', 'x.db', 'task', 'create', '--'),
+      complete(home, 'task', 'update', 'abcd', '--status', ''),
+      complete(home, 'db', 'import', 'dump', '--on-conflict', 'r'),
+      complete(home, 'completion', ''),
+      complete(home, 'db', '')
+    ])
+    expect(top).toEqual(['session', 'task', 'board', 'repo', 'db', 'serve', 'completion'])
+    expect(s).toEqual(['session', 'serve'])
+    expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])
+    expect(listFlags).toEqual(['--status', '--since', '--sort', '--skip'])
+    expect(globals).toEqual(
+      expect.arrayContaining(['--session', '--description', '--status', '--data', '--db', '--json', '--help'])
+    )
+    expect(status).toEqual(['created', 'running', 'completed', 'failed'])
+    expect(conflict).toEqual(['replace'])
+    expect(shells).toEqual(['bash', 'zsh', 'fish'])
+    expect(help).toEqual(['setup', 'migrate', 'status', 'backup', 'sync', 'check', 'export', 'import'])
+  })
+
+  it('completes ids from the last list of their collection, for id arguments and flags that name documents', async () => {
+    const home = tempDir()
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    await store.service('sessions').create([
+      { session_id: '0199b73d-0000-7000-8000-000000000001', agent: 'a' },
+      { session_id: '0199b73d-0000-7000-8000-000000000002', agent: 'a' },
+      { session_id: '0199b800-0000-7000-8000-000000000000', agent: 'a' }
+    ])
+    expect(await complete(home, 'session', 'show', '')).toEqual([])
+    const listed = await agor([...db, 'session', 'list', '--sort', 'session_id'], { env: { HOME: home } })
+    expect(listed.code).toBe(0)
+    const ids = ['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002', '0199b800']
+    expect(JSON.parse(readFileSync(join(home, '.agor', 'last-list.json'), 'utf8'))).toEqual({ sessions: ids })
+
+    const [show, prefixed, deleteMany, taskFlag, taskFilter, boards] = await Promise.all([
+      complete(home, 'session', 'show', ''),
+      complete(home, 'session', 'show', '0199b8'),
+      complete(home, 'session', 'rm', ids[0]!, ''),
+      complete(home, 'task', 'create', '--session', ''),
+      complete(home, 'task', 'list', '--session', '0199b73d'),
+      complete(home, 'board', 'show', '')
+    ])
+    expect(show).toEqual(ids)
+    expect(prefixed).toEqual(['0199b800'])
+    expect(deleteMany).toEqual(ids)
+    expect(taskFlag).toEqual(ids)
+    expect(taskFilter).toEqual(ids.slice(0, 2))
+    expect(boards).toEqual([])
+
+    // the bash script, run by bash as it runs on <TAB>, with agor being the built CLI
+    const line = (words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `agor() { "${process.execPath}" "${CLI}" "$@"; }
+source <(agor completion bash)
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
+_agor_complete; printf '%s\\n' "\${COMPREPLY[@]}"`
+        ],
+        { env: cliEnv({ HOME: home }), encoding: 'utf8' }
+      )
+        .split('\n')
+        .filter(Boolean)
+    expect(line(['agor', 'session', 'sh'])).toEqual(['show'])
+    expect(line(['agor', 'session', 'show', '0199b7'])).toEqual(ids.slice(0, 2))
+  })
+
+  it('a list works when the ids cannot be kept (no writable ~/.agor)', async () => {
+    const { db } = tempDb()
+    const notAFolder = join(tempDir(), 'file')
+    writeFileSync(notAFolder, '')
+    const result = await agor([...db, 'session', 'list'], { env: { HOME: notAFolder } })
+    expect(result).toEqual({ code: 0, stdout: 'No sessions\n', stderr: '' })
+    expect(existsSync(join(notAFolder, '.agor'))).toBe(false)
+  })
+})

@@ -1,0 +1,324 @@
+// What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
+// ends quietly, and every failure says what is wrong and what to do, without a stack trace.
+import { once } from 'node:events'
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
+import { join } from 'node:path'
+import { createClient } from '@libsql/client'
+import { describe, expect, it } from 'vitest'
+import { openStore } from '../src/service/store.js'
+import { agor, openFile, shell, startDaemon, tempDb } from './cli-helpers.js'
+import { tempDir } from './helpers.js'
+
+describe('pipes', () => {
+  it('ends quietly, exit 0, when the reader closes the pipe early', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    // far more than a pipe holds (64 KiB), so that agor is still writing when head has gone
+    await store
+      .service('sessions')
+      .create(Array.from({ length: 500 }, (_, i) => ({ agent: 'a', title: `${i} ${'x'.repeat(1000)}` })))
+    const result = await shell(
+      `($AGOR ${db.join(' ')} session list --json --limit 500; echo "agor exited $?" >&2) | head -c 10`
+    )
+    expect(result).toEqual({ code: 0, stdout: '{\n  "total', stderr: 'agor exited 0\n' })
+  })
+})
+
+describe('counts', () => {
+  it('are in the singular for one and the plural otherwise', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    await store.service('sessions').create({ agent: 'a', title: 'only' })
+    await store.service('boards').create({ name: 'one' })
+    const out = join(tempDir(), 'dump')
+    const [list, exported] = await Promise.all([
+      agor([...db, 'session', 'list']),
+      agor([...db, 'db', 'export', '--out', out])
+    ])
+    expect(list.stdout.trim().split('\n').at(-1)).toBe('Showing 1-1 of 1 session')
+    expect(exported.stdout).toBe(`Exported 1 session, 0 tasks, 1 board, 0 repos to ${out}\n`)
+    const imported = await agor([...tempDb().db, 'db', 'import', out])
+    expect(imported.stdout).toBe(`Imported 1 board, 0 repos, 1 session, 0 tasks from ${out}\n`)
+  })
+})
+
+describe('large writes', () => {
+  it('a create of more than 1,000 documents prints every one by its short id', async () => {
+    const { path, db } = tempDb()
+    const file = join(tempDir(), 'boards.json')
+    writeFileSync(file, JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ name: `board ${i}` }))))
+    const created = await agor([...db, 'board', 'create', '--data', `@${file}`])
+    expect(created).toMatchObject({ code: 0, stderr: '' })
+    const lines = created.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1001)
+    const store = await openFile(path)
+    const boards = await store.service('boards').find({ paginate: false, query: { $sort: { board_id: 1 } } })
+    const shortIds = await store.shortIds(
+      'boards',
+      boards.map((b) => b.board_id)
+    )
+    expect(lines.map((l) => /^Created board (\S+) /.exec(l)?.[1]).sort()).toEqual([...shortIds].sort())
+  })
+})
+
+describe('usage errors before any call', () => {
+  it('an empty or blank id is a usage error (exit 2) on the file and through a daemon, and changes nothing', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const session = await store.service('sessions').create({ agent: 'a', title: 'kept' })
+    const daemon = await startDaemon(db)
+    const empty = (via: string[]) => [
+      [...via, 'session', 'show', ''],
+      [...via, 'session', 'update', ' ', '--title', 'x'],
+      [...via, 'session', 'delete', ''],
+      [...via, 'session', 'delete', '\t'],
+      [...via, 'session', 'tree', ''],
+      [...via, 'session', 'fork', ''],
+      [...via, 'task', 'list', '--session', '']
+    ]
+    const commands = [...empty(db), ...empty(['--url', daemon.url])]
+    const results = await Promise.all(commands.map((args) => agor(args)))
+    for (const [i, result] of results.entries()) {
+      expect({ args: commands[i], code: result.code, stdout: result.stdout }).toEqual({
+        args: commands[i],
+        code: 2,
+        stdout: ''
+      })
+      expect(result.stderr).toMatch(
+        /^error: An empty id names no session: give its id or a unique prefix of at least 4 hex digits\n\nUsage: agor (session|task) /
+      )
+    }
+    expect(await store.service('sessions').find({ paginate: false })).toEqual([session])
+  })
+
+  it('create names a flag whose field the collection requires (exit 2), from flags or --data, and writes nothing', async () => {
+    const { path, db } = tempDb()
+    const results = await Promise.all([
+      agor([...db, 'task', 'create', '--description', 'orphan']),
+      agor([...db, 'session', 'create', '--title', 'no agent']),
+      agor([...db, 'board', 'create', '--color', 'red']),
+      agor([...db, 'repo', 'create', '--name', 'no slug']),
+      agor([...db, 'board', 'create', '--data', '[{"name":"one"},{"color":"red"}]']),
+      agor([...db, '--json', 'repo', 'create'])
+    ])
+    const messages = [
+      '--session is required',
+      '--agent is required',
+      '--name is required',
+      '--slug is required',
+      '--name is required: document 2 of --data has no name'
+    ]
+    for (const [i, message] of messages.entries()) {
+      expect(results[i]).toMatchObject({ code: 2, stdout: '' })
+      expect(results[i]!.stderr).toMatch(new RegExp(`^error: ${message}\\n\\nUsage: agor \\w+ create`))
+    }
+    expect(results[5]).toMatchObject({ code: 2, stdout: '' })
+    expect(JSON.parse(results[5]!.stderr)).toMatchObject({
+      name: 'BadRequest',
+      message: '--slug is required'
+    })
+
+    // --data may give the field instead of the flag
+    const fromData = await agor([...db, 'board', 'create', '--data', '{"name":"from data"}', '--json'])
+    expect(fromData.code).toBe(0)
+    const store = await openFile(path)
+    expect((await store.service('boards').find({ paginate: false })).map((b) => b.name)).toEqual([
+      'from data'
+    ])
+    expect(await store.service('tasks').find({ paginate: false })).toEqual([])
+    expect(await store.service('sessions').find({ paginate: false })).toEqual([])
+  })
+})
+
+describe('show', () => {
+  it('shows every relation column as the short id of the document it points at', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const sessions = store.service('sessions')
+    // two sessions whose ids share 31 digits: their short ids are long
+    const [parent, other] = await sessions.create([
+      { session_id: '0199b73d-0000-7000-8000-000000000001', agent: 'a', title: 'parent' },
+      { session_id: '0199b73d-0000-7000-8000-000000000002', agent: 'a', title: 'other' }
+    ])
+    const child = await sessions.spawn({ id: parent!.session_id, title: 'child' })
+    const task = await store.service('tasks').create({ session_id: other!.session_id, description: 'go' })
+    const [shownTask, shownChild] = await Promise.all([
+      agor([...db, 'task', 'show', task.task_id]),
+      agor([...db, 'session', 'show', child.session_id])
+    ])
+    const [taskSession, childParent] = await store.shortIds('sessions', [
+      other!.session_id,
+      parent!.session_id
+    ])
+    expect(shownTask.stdout).toMatch(new RegExp(`^  session_id\\s+${taskSession}$`, 'm'))
+    expect(shownChild.stdout).toMatch(new RegExp(`^  parent_session_id\\s+${childParent}$`, 'm'))
+
+    const shortSession = (await sessions.create({ agent: 'b' })).session_id
+    const second = await store.service('tasks').create({ session_id: shortSession })
+    const shown = await agor([...db, 'task', 'show', second.task_id])
+    expect(shown.stdout).toMatch(
+      new RegExp(`^  session_id\\s+${await store.shortId('sessions', shortSession)}$`, 'm')
+    )
+    expect(shown.stdout).not.toContain(shortSession)
+  })
+})
+
+describe('agor serve', () => {
+  it('on a port in use says which and how to pick another (exit 1)', async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const { port } = taken.address() as AddressInfo
+    try {
+      const { db } = tempDb()
+      const [byFlag, byEnv] = await Promise.all([
+        agor([...db, 'serve', '--port', String(port)]),
+        agor([...db, 'serve'], { env: { AGOR_PORT: String(port) } })
+      ])
+      for (const result of [byFlag, byEnv]) {
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `error: Port ${port} on 127.0.0.1 is in use by another program: pick another with --port <n> or AGOR_PORT=<n>, or --port 0 for any free one\n`
+        })
+      }
+    } finally {
+      taken.close()
+    }
+  })
+})
+
+describe('a daemon that requires an API key', () => {
+  it('answers a call without one, or with a wrong one, with a hint that names AGOR_API_KEY', async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon(db, { AGOR_API_KEY: 'the-right-key-0123456789' })
+    const [none, wrong, noneJson, viaEnv] = await Promise.all([
+      agor(['--url', daemon.url, 'session', 'list']),
+      agor(['--url', daemon.url, 'session', 'list'], { env: { AGOR_API_KEY: 'a-wrong-key-0123456789' } }),
+      agor(['--url', daemon.url, '--json', 'session', 'list']),
+      agor(['session', 'list'], { env: { AGOR_URL: daemon.url } })
+    ])
+    for (const result of [none, viaEnv]) {
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: Not authenticated\nhint: the daemon requires an API key: set AGOR_API_KEY to one of the keys it was started with\n'
+      })
+    }
+    expect(wrong).toMatchObject({ code: 1, stdout: '' })
+    expect(wrong.stderr).toMatch(
+      /^error: .+\nhint: the daemon refused the API key: set AGOR_API_KEY to one of the keys it was started with\n$/
+    )
+    expect(noneJson.code).toBe(1)
+    expect(JSON.parse(noneJson.stderr)).toMatchObject({ name: 'NotAuthenticated', code: 401 })
+  })
+})
+
+describe('db export without --out', () => {
+  it('writes into ~/.agor/exports/export-<time>, says where, and leaves the current folder alone', async () => {
+    const { path, db } = tempDb()
+    await (await openFile(path)).service('boards').create({ name: 'exported' })
+    const [home, cwd] = [tempDir(), tempDir()]
+    const result = await agor([...db, 'db', 'export'], { env: { HOME: home }, cwd })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const dir = /^Exported .* to (\S+)\n$/.exec(result.stdout)?.[1]
+    expect(dir).toMatch(
+      new RegExp(`^${join(home, '.agor', 'exports')}/export-\\d{4}-\\d\\d-\\d\\dT[\\d-]+Z$`)
+    )
+    expect(readdirSync(dir!).sort()).toEqual([
+      'boards.jsonl',
+      'manifest.json',
+      'repos.jsonl',
+      'sessions.jsonl',
+      'tasks.jsonl'
+    ])
+    expect(readFileSync(join(dir!, 'boards.jsonl'), 'utf8')).toContain('"name":"exported"')
+    expect(readdirSync(cwd)).toEqual([])
+  })
+})
+
+describe('db check on a damaged file', () => {
+  /** A database with some documents whose page `page` (1-based) is overwritten with garbage. */
+  async function damaged(page: number): Promise<{ path: string; db: string[] }> {
+    const target = tempDb()
+    const store = await openStore({ url: target.path, auth: false })
+    await store
+      .service('sessions')
+      .create(Array.from({ length: 2000 }, (_, i) => ({ agent: `agent ${i}`, title: 't'.repeat(100) })))
+    await store.close()
+    // every page into the main file, so that the damage is not hidden by the write-ahead log
+    const raw = createClient({ url: `file:${target.path}` })
+    await raw.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+    raw.close()
+    const file = openSync(target.path, 'r+')
+    writeSync(file, Buffer.alloc(4096, 0xa5), 0, 4096, (page - 1) * 4096)
+    closeSync(file)
+    return target
+  }
+
+  it('reports what is wrong and what to do, as text and as JSON (exit 1), for a damaged page', async () => {
+    const { path, db } = await damaged(3)
+    const [text, asJson, exported] = await Promise.all([
+      agor([...db, 'db', 'check']),
+      agor([...db, 'db', 'check', '--json']),
+      agor([...db, 'db', 'export', '--out', join(tempDir(), 'dump')])
+    ])
+    expect(text).toMatchObject({ code: 1, stderr: '' })
+    const lines = text.stdout.trim().split('\n')
+    expect(lines[0]).toBe(`Database: ${path} (file)`)
+    expect(lines[1]).toBe('FAIL  integrity')
+    expect(lines).toContain('Problems found: the database file is damaged')
+    expect(lines.slice(-3)).toEqual([
+      'What to do:',
+      '  - restore a backup of it (agor db backup makes them)',
+      `  - or save what can still be read: agor db export --db ${path} --out <folder>, then agor db import <folder> --db <new file> (the export fails if the damage is in the documents themselves)`
+    ])
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: true,
+      damaged: true,
+      integrity: expect.arrayContaining([expect.stringMatching(/page 3/)]),
+      advice: [
+        expect.stringMatching(/^restore a backup/),
+        expect.stringMatching(/^or save what can still be read/)
+      ]
+    })
+    // other commands that meet the damage say so, and point at db check (an export reads every page)
+    expect(exported).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: The database ${path} is damaged: part of the file cannot be read\nhint: agor db check --db ${path} tells what is wrong and what to do\n`
+    })
+  })
+
+  it('reports a file that is no database at all', async () => {
+    const { path, db } = tempDb()
+    writeFileSync(path, Buffer.alloc(20_000, 0xa5))
+    const [text, asJson] = await Promise.all([
+      agor([...db, 'db', 'check']),
+      agor([...db, 'db', 'check', '--json'])
+    ])
+    expect(text).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `Database: ${path} (file)`,
+        `FAIL  readable: Cannot open the database ${path}: the file is not a database, or its first page is damaged`,
+        'Problems found: nothing in the file can be read as a database',
+        'What to do:',
+        '  - restore a backup of it (agor db backup makes them)',
+        '  - if this file is not meant to be an agor database, check the path (--db, AGOR_DB_URL)',
+        ''
+      ].join('\n')
+    })
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: false,
+      damaged: true,
+      migrations: null
+    })
+  })
+})

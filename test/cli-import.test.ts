@@ -1,0 +1,135 @@
+// `agor db import --on-conflict fail|skip|replace`: what happens to a document whose id is stored
+// already, still in one transaction (all or nothing), with unique keys of other documents still
+// refused. Real files; what is stored is read back.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Store } from '../src/service/store.js'
+import { agor, json, openFile, tempDb } from './cli-helpers.js'
+import { tempDir } from './helpers.js'
+
+const S1 = '0199b73d-0000-7000-8000-000000000001'
+const S2 = '0199b73d-0000-7000-8000-000000000002'
+const R1 = '0199b73d-0000-7000-8000-0000000000a1'
+
+async function everything(store: Store) {
+  const sessions = await store
+    .service('sessions')
+    .find({ paginate: false, query: { $sort: { session_id: 1 } } })
+  const tasks = await store.service('tasks').find({ paginate: false })
+  const repos = await store.service('repos').find({ paginate: false })
+  return { sessions, tasks, repos }
+}
+
+/** An export of two sessions, a task of the first and a repo. */
+async function exported(): Promise<{ dir: string; source: Store }> {
+  const { path, db } = tempDb()
+  const source = await openFile(path)
+  await source.service('sessions').create([
+    { session_id: S1, agent: 'a', title: 'from the export' },
+    { session_id: S2, agent: 'a', title: 'second' }
+  ])
+  await source.service('tasks').create({ session_id: S1, description: 'task' })
+  await source.service('repos').create({ repo_id: R1, slug: 'agor/store' })
+  const dir = join(tempDir(), 'dump')
+  expect((await agor([...db, 'db', 'export', '--out', dir])).code).toBe(0)
+  return { dir, source }
+}
+
+/** A database that holds the first session already, changed since the export. */
+async function target() {
+  const t = tempDb()
+  const store = await openFile(t.path)
+  await store.service('sessions').create({ session_id: S1, agent: 'b', title: 'changed here' })
+  return { ...t, store }
+}
+
+describe('db import --on-conflict', () => {
+  it('fail (the default) refuses a stored id and writes nothing', async () => {
+    const { dir } = await exported()
+    const { db, store } = await target()
+    const before = await everything(store)
+    const [byDefault, explicit] = await Promise.all([
+      agor([...db, 'db', 'import', dir]),
+      agor([...db, 'db', 'import', dir, '--on-conflict', 'fail'])
+    ])
+    for (const result of [byDefault, explicit]) {
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: sessions.jsonl: A session with session_id "${S1}" already exists\n`
+      })
+    }
+    expect(await everything(store)).toEqual(before)
+  })
+
+  it('skip keeps the stored document and imports the others', async () => {
+    const { dir, source } = await exported()
+    const { db, store } = await target()
+    const kept = await store.service('sessions').get(S1)
+    const result = await agor([...db, 'db', 'import', dir, '--on-conflict', 'skip'])
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `Imported 0 boards, 1 repo, 1 session, 1 task from ${dir}\nSkipped 1 session: their ids are stored already\n`
+    })
+    const stored = await everything(store)
+    expect(stored.sessions).toEqual([kept, await source.service('sessions').get(S2)])
+    expect(stored.tasks).toEqual((await everything(source)).tasks)
+    expect(stored.repos).toEqual((await everything(source)).repos)
+  })
+
+  it('replace overwrites the stored document with the exported one, timestamps included', async () => {
+    const { dir, source } = await exported()
+    const { db, store } = await target()
+    const result = await agor([...db, '--json', 'db', 'import', dir, '--on-conflict', 'replace'])
+    expect(json(result)).toEqual({
+      dir,
+      imported: { boards: 0, repos: 1, sessions: 1, tasks: 1 },
+      skipped: {},
+      replaced: { boards: 0, repos: 0, sessions: 1, tasks: 0 }
+    })
+    expect(await everything(store)).toEqual(await everything(source))
+    // what replaced it is the exported document, as it was
+    expect(await store.service('sessions').get(S1)).toEqual(await source.service('sessions').get(S1))
+  })
+
+  it('stays all or nothing: an invalid line, or a unique key another document holds, writes nothing', async () => {
+    const { dir } = await exported()
+    const invalid = join(tempDir(), 'invalid')
+    cpSync(dir, invalid, { recursive: true })
+    const tasks = readFileSync(join(invalid, 'tasks.jsonl'), 'utf8').trim()
+    writeFileSync(
+      join(invalid, 'tasks.jsonl'),
+      `${JSON.stringify({ ...JSON.parse(tasks), status: 'sleeping' })}\n`
+    )
+
+    const [plain, clash] = await Promise.all([target(), target()])
+    // another repo holds the exported repo's slug
+    await clash.store.service('repos').create({ slug: 'agor/store', name: 'mine' })
+    const before = await Promise.all([everything(plain.store), everything(clash.store)])
+    const results = await Promise.all([
+      agor([...plain.db, 'db', 'import', invalid, '--on-conflict', 'replace']),
+      agor([...clash.db, 'db', 'import', dir, '--on-conflict', 'skip']),
+      agor([...clash.db, 'db', 'import', dir, '--on-conflict', 'replace'])
+    ])
+    expect(results[0]!.code).toBe(1)
+    expect(results[0]!.stderr).toMatch(/^error: tasks\.jsonl line 1: Invalid task: status: /)
+    for (const result of results.slice(1)) {
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: repos.jsonl: A repo with slug "agor/store" already exists\n'
+      })
+    }
+    expect(await Promise.all([everything(plain.store), everything(clash.store)])).toEqual(before)
+  })
+
+  it('takes fail, skip or replace only (exit 2)', async () => {
+    const { dir } = await exported()
+    const { db } = await target()
+    const result = await agor([...db, 'db', 'import', dir, '--on-conflict', 'merge'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/argument 'merge' is invalid\. Allowed choices are fail, skip, replace/)
+  })
+})
