@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
+import { type CollectionName, collectionNames, collections } from '../schema/index.js'
 import { counted } from '../words.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
@@ -18,8 +19,18 @@ interface DeleteOptions {
   yes?: boolean
 }
 
+/** The collections whose documents go with a removed one of `def` (a session's tasks). */
+function cascadedBy(def: AnyDefinition): CollectionName[] {
+  return collectionNames.filter((name) =>
+    collections[name].keyColumns.some(
+      (key) => key.relation?.onDelete === 'cascade' && key.relation.target() === def
+    )
+  )
+}
+
 export function registerDelete(group: Command, entity: Entity, def: AnyDefinition): void {
-  const cascade = entity.name === 'sessions' ? ' (and their tasks)' : ''
+  const gone = cascadedBy(def)
+  const cascade = gone.length ? ` (and their ${gone.join(', ')})` : ''
   group
     .command('delete')
     .alias('rm')
@@ -78,7 +89,9 @@ async function deleteAll(
   if (ids.length > 0) throw new UsageError('--all deletes every document: give either ids or --all')
   if (!options.yes) {
     throw new UsageError(
-      `--all deletes every ${def.singular}${entity.name === 'sessions' ? ' and every task' : ''}: add --yes to confirm`
+      `--all deletes every ${def.singular}${cascadedBy(def)
+        .map((name) => ` and every ${collections[name].singular}`)
+        .join('')}: add --yes to confirm`
     )
   }
   const api = (await context.backend()).service(entity.name)

@@ -3,8 +3,8 @@
  * fields, extra list columns and filters, and help examples.
  */
 import { type Command, Option } from 'commander'
-import type { AnyDefinition } from '../schema/collection.js'
-import { type CollectionName, collections } from '../schema/index.js'
+import type { AnyDefinition, KeyColumn } from '../schema/collection.js'
+import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
 import type { Backend, Doc } from './backend.js'
 import type { FieldFlag } from './input.js'
 import { relationShortIds } from './print.js'
@@ -22,10 +22,20 @@ export interface Entity {
   examples: { create: string; update: string; list: string }
 }
 
-export const ENTITIES: Entity[] = [
-  {
-    command: 'session',
-    name: 'sessions',
+/** What a collection adds to the generic commands: flags for its common fields, help examples. */
+interface EntityExtras {
+  flags?: FieldFlag[]
+  filters?: FieldFlag[]
+  columns?: Entity['columns']
+  examples?: Entity['examples']
+}
+
+/**
+ * The extras of some collections. Every collection of the registry gets its commands without
+ * one: `--data`, `--where`, `--sort`, `--limit`, a flag per relation column, and examples.
+ */
+const EXTRAS: { [N in CollectionName]?: EntityExtras } = {
+  sessions: {
     flags: [
       { flags: '--agent <agent>', field: 'agent', description: 'the agent (required on create)' },
       { flags: '--title <title>', field: 'title', description: 'a title' },
@@ -40,29 +50,12 @@ export const ENTITIES: Entity[] = [
       list: `agor session list --status running,failed --where git_state.ref=main --sort -updated_at --limit 20`
     }
   },
-  {
-    command: 'task',
-    name: 'tasks',
+  tasks: {
     flags: [
-      {
-        flags: '--session <id>',
-        field: 'session_id',
-        references: 'sessions',
-        description: 'the session (short id; required on create)'
-      },
       { flags: '--description <text>', field: 'description', description: 'what the task is' },
       { flags: '--prompt <text>', field: 'full_prompt', description: 'the full prompt' },
       { flags: '--model <model>', field: 'model', description: 'the model' },
       { flags: '--report <text>', field: 'report', description: 'the report' }
-    ],
-    columns: sessionColumn,
-    filters: [
-      {
-        flags: '--session <id>',
-        field: 'session_id',
-        references: 'sessions',
-        description: 'only tasks of this session (short id)'
-      }
     ],
     examples: {
       create: `agor task create --session 0199b73d --description "Write the tests"`,
@@ -70,9 +63,7 @@ export const ENTITIES: Entity[] = [
       list: `agor task list --session 0199b73d --where "tool_use_count>10" --where "description~test"`
     }
   },
-  {
-    command: 'board',
-    name: 'boards',
+  boards: {
     flags: [
       { flags: '--name <name>', field: 'name', description: 'the name (required on create)' },
       { flags: '--description <text>', field: 'description', description: 'a description' },
@@ -85,9 +76,7 @@ export const ENTITIES: Entity[] = [
       list: `agor board list --where "name~Release"`
     }
   },
-  {
-    command: 'repo',
-    name: 'repos',
+  repos: {
     flags: [
       { flags: '--slug <slug>', field: 'slug', description: 'the unique slug (required on create)' },
       { flags: '--name <name>', field: 'name', description: 'a name' },
@@ -101,14 +90,63 @@ export const ENTITIES: Entity[] = [
       list: `agor repo list --where default_branch=main`
     }
   }
-]
-
-async function sessionColumn(docs: Doc[], backend: Backend): Promise<Column[]> {
-  const short = await relationShortIds(backend, collections.tasks, docs)
-  return [
-    { title: 'SESSION', value: (doc) => short.get(String(doc.session_id)) ?? String(doc.session_id ?? '') }
-  ]
 }
+
+/** A relation column's flag: `session_id` → `--session <id>`, `parent_session_id` → `--parent-session <id>`. */
+function relationFlag(
+  def: AnyDefinition,
+  key: KeyColumn,
+  purpose: 'write' | 'filter'
+): FieldFlag | undefined {
+  const target = key.relation?.target()
+  if (!target || !isCollectionName(target.name)) return undefined
+  const name = key.name.replace(/_id$/, '').replaceAll('_', '-')
+  const description =
+    purpose === 'filter'
+      ? `only ${def.name} of this ${target.singular} (short id)`
+      : `the ${target.singular} (short id${key.required ? '; required on create' : ''})`
+  return { flags: `--${name} <id>`, field: key.name, references: target.name, description }
+}
+
+function relationFlags(def: AnyDefinition, purpose: 'write' | 'filter'): FieldFlag[] {
+  return def.keyColumns.flatMap((key) => relationFlag(def, key, purpose) ?? [])
+}
+
+/** A list column per required relation (a task's session), shown by short id. */
+function relationColumns(def: AnyDefinition): Entity['columns'] {
+  const keys = def.keyColumns.filter((key) => key.relation && key.required)
+  if (keys.length === 0) return undefined
+  return async (docs, backend) => {
+    const short = await relationShortIds(backend, def, docs)
+    return keys.map((key) => ({
+      title: key.relation!.target().singular.toUpperCase(),
+      value: (doc: Doc) => short.get(String(doc[key.name])) ?? String(doc[key.name] ?? '')
+    }))
+  }
+}
+
+/** The commands' view of a collection: its extras over what the definition gives every collection. */
+function entityOf(name: CollectionName): Entity {
+  const def: AnyDefinition = collections[name]
+  const extras = EXTRAS[name] ?? {}
+  const command = def.singular
+  const columns = extras.columns ?? relationColumns(def)
+  return {
+    command,
+    name,
+    flags: [...relationFlags(def, 'write'), ...(extras.flags ?? [])],
+    filters: [...relationFlags(def, 'filter'), ...(extras.filters ?? [])],
+    ...(columns ? { columns } : {}),
+    examples: extras.examples ?? {
+      create: `agor ${command} create --data '{…}'`,
+      update: `agor ${command} update 0199b73d --data '{…}'`,
+      list: `agor ${command} list --where field=value --sort -created_at --limit 20`
+    }
+  }
+}
+
+/** The entity commands, one per collection of the registry. */
+export const ENTITIES: Entity[] = collectionNames.map(entityOf)
 
 /** Adds the flags of a write: the entity's, --status (from its statuses) and --data. */
 export function addFlags(
