@@ -116,7 +116,7 @@ describe('db check, backup, sync', () => {
     expect(good.code).toBe(0)
     expect(good.stdout).toMatch(
       new RegExp(
-        `ok\\s+integrity\\nok\\s+foreign keys\\nok\\s+migrations: ${TAGS.length} applied, 0 pending\\nNo problems found\\n$`
+        `ok\\s+integrity\\nok\\s+foreign keys\\nok\\s+migrations: ${TAGS.length} applied, 0 pending\\nok\\s+documents: 0 sessions, 0 tasks, 0 boards, 0 repos\\nNo problems found\\n$`
       )
     )
 
@@ -140,6 +140,26 @@ describe('db check, backup, sync', () => {
       integrity: ['ok'],
       foreignKeys: [{ table: 'tasks', id: '0199b73d-0000-7000-8000-00000000000a', parent: 'sessions' }]
     })
+  })
+
+  it('reports documents that break their schema, in every collection of the registry', async () => {
+    const { path, db } = tempDb()
+    expect((await agor(['db', 'setup', '--path', path])).code).toBe(0)
+    const raw = createClient({ url: `file:${path}` })
+    await raw.execute(
+      `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES ('0199b73d-0000-7000-8000-00000000000b', 'idle', 1, 1, '{"agent":5}')`
+    )
+    await raw.execute(
+      `INSERT INTO boards (board_id, created_at, updated_at, data) VALUES ('0199b73d-0000-7000-8000-00000000000c', 1, 1, '{"name":"fine","from_a_newer_version":1}')`
+    )
+    raw.close()
+    const bad = await agor([...db, 'db', 'check'])
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain('FAIL  documents: 1 session, 0 tasks, 1 board, 0 repos')
+    expect(bad.stdout).toContain('sessions 0199b73d-0000-7000-8000-00000000000b: Invalid session: agent:')
+    const report = JSON.parse((await agor([...db, 'db', 'check', '--json'])).stdout)
+    expect(report.documents.sessions).toMatchObject({ documents: 1, invalid: 1 })
+    expect(report.documents.boards).toEqual({ documents: 1, invalid: 0, examples: [] })
   })
 
   it('backs up a database that is open, refuses to overwrite, and explains sync on a plain file', async () => {

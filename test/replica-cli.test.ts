@@ -127,6 +127,6 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
     expect(titles).not.toContain('lost')
     const check = await agor(['db', 'check'], { env: cliEnv })
     expect(check).toMatchObject({ code: 0 })
-    expect(check.stdout).toContain(`Checked: the primary at ${sqld.server.url}`)
+    expect(check.stdout).toContain(`Checked: this replica's local copy (its primary: ${sqld.server.url})`)
   })
 })

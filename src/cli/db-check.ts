@@ -4,13 +4,26 @@
  */
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
+import { collections, isCollectionName } from '../schema/index.js'
+import { counted } from '../words.js'
 import { Context } from './context.js'
 import { configOf, migrationRows, report, withDatabase } from './db-common.js'
 import { shellWord } from './errors.js'
 import type { Colors } from './output.js'
 import { examples, printJson } from './output.js'
 
-type Report = import('../db/check.js').CheckReport & { checked: string }
+type Report = import('../db/check.js').CheckReport & {
+  checked: string
+  /** Documents per collection, and those that break their schema (when the file is readable). */
+  documents?: Record<string, import('../store/check-documents.js').CollectionCheck>
+  /** What else is wrong (a replica whose primary lost its data or is away). */
+  problems: string[]
+}
+
+/** A collection's word for one document (`session`). */
+function singularOf(name: string): string {
+  return isCollectionName(name) ? collections[name].singular : name
+}
 
 /** What to do about a damaged file (or one that is no database at all). */
 function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
@@ -29,9 +42,8 @@ function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
 function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c: Colors): string[] {
   const mark = (ok: boolean) => (ok ? c.green('ok  ') : c.red('FAIL'))
   const out = [`Database: ${config.path ?? config.url} (${config.mode})`]
-  if (result.checked === 'primary') out.push(`Checked: the primary at ${config.syncUrl}`)
   if (result.checked === 'local copy')
-    out.push(`Checked: this replica's local copy only (the primary at ${config.syncUrl} is unreachable)`)
+    out.push(`Checked: this replica's local copy (its primary: ${config.syncUrl})`)
   if (!result.readable) {
     out.push(`${mark(false)}  readable: ${result.integrity[0]}`)
   } else {
@@ -48,6 +60,21 @@ function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c
         `${mark(m.unknown.length === 0)}  migrations: ${m.applied.length} applied, ${m.pending.length} pending${newer}`
       )
     }
+    if (result.documents) {
+      const counts = Object.entries(result.documents)
+      const invalid = counts.reduce((sum, [, check]) => sum + check.invalid, 0)
+      out.push(
+        `${mark(invalid === 0)}  documents: ${counts.map(([name, check]) => counted(check.documents, singularOf(name), name)).join(', ')}`
+      )
+      for (const [name, check] of counts) {
+        for (const example of check.examples) out.push(`      ${name} ${example.id}: ${example.problem}`)
+        if (check.invalid > check.examples.length)
+          out.push(
+            `      … and ${check.invalid - check.examples.length} more ${name} that break their schema`
+          )
+      }
+    }
+    for (const problem of result.problems) out.push(`${mark(false)}  ${problem}`)
     for (const what of result.unchecked) out.push(`${mark(false)}  not checked: ${what}`)
   }
   if (result.ok) return [...out, 'No problems found']
@@ -70,14 +97,25 @@ export function registerDbCheck(db: Command): void {
         const { isDamage, unreadableReport } = await import('../db/check.js')
         const { checkDatabase } = await import('../db/admin.js')
         const config = await configOf(context)
-        // a replica's driver sends PRAGMAs to its primary, but one opened read-only has only its copy
-        const result: Report = await withDatabase(config, async (d) => ({
-          ...(await checkDatabase(d)),
-          checked: d.readOnly ? 'local copy' : config.mode === 'replica' ? 'primary' : 'database'
-        })).catch((error: unknown) => {
+        const { checkDocuments } = await import('../store/check-documents.js')
+        // a replica reads its local copy; what it knows of its primary comes as problems
+        const result: Report = await withDatabase(config, async (d) => {
+          const database = await checkDatabase(d)
+          const current = database.readable && database.migrations?.pending.length === 0
+          const documents = current ? await checkDocuments(d) : undefined
+          const problems = await d.problems()
+          const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
+          return {
+            ...database,
+            ok: database.ok && valid && problems.length === 0,
+            ...(documents ? { documents } : {}),
+            problems,
+            checked: config.mode === 'replica' ? 'local copy' : 'database'
+          }
+        }).catch((error: unknown) => {
           // a file too damaged to open is what this command reports on
           if (!isDamage(error) || !(error instanceof Error)) throw error
-          return { ...unreadableReport(error), checked: 'database' }
+          return { ...unreadableReport(error), problems: [], checked: 'database' }
         })
         process.exitCode = result.ok ? 0 : 1
         const todo = advice(config, result)

@@ -145,14 +145,12 @@ export class ReplicaConnection implements Connection {
   }
 
   /**
-   * A primary that lost its data, or one that is away. Answers at once with what is known: the
+   * A primary that lost its data. Answers at once with what is known: the
    * primary is asked again in the background when the last answer is a few seconds old.
    */
   async problems(): Promise<string[]> {
     if (Date.now() - this.#verified > replicaTimings.recoveryInterval) this.#verifyInBackground()
     if (this.#lost) return [this.#lost]
-    if (this.readOnly)
-      return [`${serverOf(this.config)} is unreachable: this replica serves reads from its local copy`]
     return []
   }
 

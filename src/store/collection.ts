@@ -178,6 +178,24 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return this.#output(this.#mapper.fromRow(rows[0]), params.query)
   }
 
+  /**
+   * Every document, a page at a time, in id order: keyset pagination, so every page is one index
+   * range however deep it goes, and no table is ever held in memory.
+   *
+   * @example
+   * for await (const page of sessions.pages()) for (const session of page) console.log(session.title)
+   */
+  async *pages(size = 1000): AsyncGenerator<DocOf<Def>[]> {
+    let after: string | undefined
+    for (;;) {
+      const from = after === undefined ? {} : { [this.idField]: { $gt: after } }
+      const page = await this.find({ query: { ...from, $sort: { [this.idField]: 1 }, $limit: size } })
+      if (page.length > 0) yield page
+      if (page.length < size) return
+      after = String(page.at(-1)![this.idField])
+    }
+  }
+
   /** The short id of one document id (see {@link shortIds}). */
   async shortId(id: string): Promise<string> {
     return (await this.shortIds([id]))[0]!

@@ -66,6 +66,8 @@ export class Documents {
       return { status: 'unavailable', problems: [] }
     }
     const problems = await this.db.problems()
+    if (this.db.readOnly)
+      problems.push('The primary is unreachable: reads come from the local copy, writes fail')
     return { status: problems.length ? 'degraded' : 'ok', problems }
   }
 

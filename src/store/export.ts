@@ -77,32 +77,23 @@ export async function exportDocuments(
   }
 }
 
-// Keyset pagination on the primary key: every page is one index range, however deep the export.
 async function exportCollection(
   collection: Collection,
   file: string,
   advance: (documents: number) => void
 ): Promise<number> {
-  const id = collection.idField
   const out = createWriteStream(file, { flags: 'wx' })
   const failed = once(out, 'error').then(([error]) => {
     throw error
   })
   failed.catch(() => {})
   let count = 0
-  let after: string | undefined
   try {
-    for (;;) {
-      const page = await collection.find({
-        query: { ...(after === undefined ? {} : { [id]: { $gt: after } }), $sort: { [id]: 1 }, $limit: PAGE }
-      })
-      if (page.length === 0) break
+    for await (const page of collection.pages(PAGE)) {
       const chunk = `${page.map((doc) => JSON.stringify(doc)).join('\n')}\n`
       if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed])
       count += page.length
       advance(page.length)
-      after = String(page.at(-1)![id])
-      if (page.length < PAGE) break
     }
   } finally {
     out.end()
