@@ -42,8 +42,8 @@ export { type AgorServer, createServer, type ServerOptions } from './service/ser
 export { SessionService } from './service/sessions.js'
 export { openStore, Store, type StoreOptions } from './service/store.js'
 export { Collection } from './store/collection.js'
-export type { OpenOptions } from './store/documents.js'
-export { Documents, openDocuments } from './store/documents.js'
+export type { OpenOptions } from './store/database.js'
+export { Database, openDatabase } from './store/database.js'
 export type { SessionTree } from './store/genealogy.js'
 export type { Query } from './store/query-walk.js'
 export {

@@ -4,18 +4,18 @@
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatabaseUnavailableError } from '../src/errors.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
 let url: string
-let documents: Documents
+let database: Database
 const other = () => createClient({ url, timeout: 0 })
 
 beforeAll(async () => {
   url = tempDbUrl()
-  documents = await openDocuments({ url, busyTimeout: 50 })
+  database = await openDatabase({ url, busyTimeout: 50 })
 })
-afterAll(() => documents.close())
+afterAll(() => database.close())
 
 /** Holds the write lock from another connection until the returned function is called. */
 async function holdWriteLock() {
@@ -49,13 +49,13 @@ describe('a locked database file', () => {
   it('a write waits for a short lock and then succeeds', async () => {
     const release = await holdWriteLock()
     setTimeout(release, 120)
-    await documents.collection('boards').create({ name: 'after a short lock' })
+    await database.collection('boards').create({ name: 'after a short lock' })
     expect(await countOf('after a short lock')).toBe(1)
   })
 
   it('a long lock gives a clear 503, and the connection commits again afterwards', async () => {
     const release = await holdWriteLock()
-    const boards = documents.collection('boards')
+    const boards = database.collection('boards')
     await expect(boards.create({ name: 'while locked' })).rejects.toThrow(DatabaseUnavailableError)
     await expect(boards.create([{ name: 'batch while locked' }, { name: 'x' }])).rejects.toThrow(
       DatabaseUnavailableError
@@ -65,7 +65,7 @@ describe('a locked database file', () => {
     // single statements, batches (transactions) and interactive transactions all commit again
     await boards.create({ name: 'after the lock' })
     await boards.create([{ name: 'batch after the lock' }, { name: 'batch after the lock' }])
-    await documents.db.transaction('write', (tx) =>
+    await database.connection.transaction('write', (tx) =>
       tx.execute(
         'INSERT INTO boards VALUES (\'0199b73d-0000-7000-8000-0000000000ff\', 1, 1, \'{"name":"in a transaction"}\')'
       )

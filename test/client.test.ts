@@ -4,22 +4,22 @@ import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
-const opened: Documents[] = []
+const opened: Database[] = []
 afterEach(() => {
   for (const store of opened.splice(0)) store.close()
 })
 
 async function open(url: string, options = {}) {
-  const store = await openDocuments({ url, ...options })
+  const store = await openDatabase({ url, ...options })
   opened.push(store)
   return store
 }
 
-async function pragma(store: Documents, name: string) {
-  const { rows } = await store.db.execute(`PRAGMA ${name}`)
+async function pragma(store: Database, name: string) {
+  const { rows } = await store.connection.execute(`PRAGMA ${name}`)
   return rows[0]?.[0]
 }
 
@@ -72,7 +72,7 @@ describe('a remote server that accepts connections but never answers', () => {
     await once(silent, 'listening')
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
     try {
-      const error = await openDocuments({ url, requestTimeout: 0.5 }).catch((e: unknown) => e)
+      const error = await openDatabase({ url, requestTimeout: 0.5 }).catch((e: unknown) => e)
       expect(error).toMatchObject({ code: 503 })
       expect((error as Error).message).toMatch(
         `The database server at ${url} did not answer within 0.5 s (AGOR_DB_TIMEOUT): a write may or may not have been applied`
@@ -101,7 +101,7 @@ describe('the embedded file', () => {
     process.env.HOME = home
     delete process.env.AGOR_DB_URL
     try {
-      opened.push(await openDocuments())
+      opened.push(await openDatabase())
       expect(existsSync(join(home, '.agor', 'agor.db'))).toBe(true)
     } finally {
       process.env.HOME = HOME
@@ -111,7 +111,7 @@ describe('the embedded file', () => {
 
   it('keeps its settings after transactions, and other work waits for an open transaction', async () => {
     const store = await open(tempDbUrl(), { busyTimeout: 4321 })
-    const { db } = store
+    const { connection: db } = store
     for (let round = 0; round < 3; round++) {
       await db.transaction('write', (tx) =>
         tx.execute(`INSERT INTO boards VALUES ('0199b73d-b52e-7ed1-b028-00000000000${round}', 1, 1, '{}')`)

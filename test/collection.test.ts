@@ -6,12 +6,12 @@ import {
   UniqueViolationError,
   ValidationError
 } from '../src/errors.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Documents
+let store: Database
 beforeAll(async () => {
-  store = await openDocuments({ url: tempDbUrl() })
+  store = await openDatabase({ url: tempDbUrl() })
 })
 afterAll(() => store.close())
 
@@ -20,7 +20,10 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /** The row as stored, read with plain SQL. */
 async function stored(table: string, idField: string, id: string) {
-  const { rows } = await store.db.execute({ sql: `SELECT * FROM ${table} WHERE ${idField} = ?`, args: [id] })
+  const { rows } = await store.connection.execute({
+    sql: `SELECT * FROM ${table} WHERE ${idField} = ?`,
+    args: [id]
+  })
   const row = rows[0]
   return row
     ? ({ ...row, data: JSON.parse(String(row.data)) } as Record<string, unknown> & {
@@ -256,7 +259,7 @@ describe('fields this version does not know', () => {
   it('are kept on read, through patch and through update', async () => {
     const doc = await sessions().create({ agent: 'x', git_state: { ref: 'main' } })
     // a newer version wrote fields this one does not know, at the top and inside an object
-    await store.db.execute({
+    await store.connection.execute({
       sql: `UPDATE sessions SET data = json_set(data, '$.priority', 7, '$.git_state.dirty', json('true')) WHERE session_id = ?`,
       args: [doc.session_id]
     })
@@ -325,8 +328,8 @@ describe('remove', () => {
 describe('concurrent writers', () => {
   it('lose no change when two connections patch the same document at once', async () => {
     const url = tempDbUrl()
-    const a = await openDocuments({ url })
-    const b = await openDocuments({ url })
+    const a = await openDatabase({ url })
+    const b = await openDatabase({ url })
     try {
       const doc = await a.collection('sessions').create({ agent: 'x', custom_context: {} })
       const rounds = 60
@@ -342,7 +345,7 @@ describe('concurrent writers', () => {
           }
         })()
       ])
-      const { rows } = await a.db.execute({
+      const { rows } = await a.connection.execute({
         sql: 'SELECT data FROM sessions WHERE session_id = ?',
         args: [doc.session_id]
       })

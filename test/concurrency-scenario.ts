@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { openDocuments } from '../src/store/documents.js'
+import { openDatabase } from '../src/store/database.js'
 import { checkDatabase, runFixture, stop } from './crash-helpers.js'
 import { tempDir } from './helpers.js'
 import { request } from './transport-helpers.js'
@@ -31,7 +31,7 @@ function finished(child: ReturnType<typeof runFixture>): Promise<string> {
  */
 export async function runConcurrentWriters(seconds: number) {
   const path = join(tempDir(), 'writers.db')
-  const setup = await openDocuments({ url: `file:${path}` })
+  const setup = await openDatabase({ url: `file:${path}` })
   const shared = await setup
     .collection('sessions')
     .create(
@@ -75,7 +75,7 @@ export async function runConcurrentWriters(seconds: number) {
   const reports = [http, ...(await Promise.all(writers)).map((out) => JSON.parse(out) as WriterReport)]
   await stop(daemon, 'SIGTERM')
 
-  const documents = await openDocuments({ url: `file:${path}` })
+  const documents = await openDatabase({ url: `file:${path}` })
   try {
     const stored = new Map(
       (await documents.collection('sessions').find()).map((s) => [s.session_id, s as Record<string, unknown>])

@@ -2,7 +2,7 @@
 // array is either entirely present or entirely absent.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDocuments } from '../src/store/documents.js'
+import { openDatabase } from '../src/store/database.js'
 import { exportDocuments } from '../src/store/transfer.js'
 import { checkDatabase, runFixture, stop, waitForLine } from './crash-helpers.js'
 import { tempDir } from './helpers.js'
@@ -11,7 +11,7 @@ const COUNT = 10_000
 
 describe('crash safety', () => {
   it('an import killed at any moment is all there or not at all', async () => {
-    const source = await openDocuments({ url: `file:${join(tempDir(), 'source.db')}` })
+    const source = await openDatabase({ url: `file:${join(tempDir(), 'source.db')}` })
     const sessions = await source
       .collection('sessions')
       .create(Array.from({ length: 2000 }, (_, i) => ({ agent: 'import', title: `s${i}` })))
@@ -40,7 +40,7 @@ describe('crash safety', () => {
       await new Promise((resolve) => setTimeout(resolve, delay))
       await stop(child)
       expect(await checkDatabase(path)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 })
-      const target = await openDocuments({ url: `file:${path}` })
+      const target = await openDatabase({ url: `file:${path}` })
       try {
         const counts = await Promise.all(
           (['sessions', 'tasks', 'boards'] as const).map(
@@ -75,16 +75,16 @@ describe('crash safety', () => {
       await stop(child)
 
       expect(await checkDatabase(path)).toEqual({ integrity: 'ok', foreignKeyProblems: 0 })
-      const documents = await openDocuments({ url: `file:${path}` })
+      const database = await openDatabase({ url: `file:${path}` })
       try {
-        const { rows } = await documents.db.execute(
+        const { rows } = await database.connection.execute(
           "SELECT substr(json_extract(data, '$.name'), 1, instr(json_extract(data, '$.name'), '-')) AS round, count(*) AS n FROM boards GROUP BY round"
         )
         for (const row of rows) expect(Number(row.n), `round ${row.round}`).toBe(COUNT)
         outcomes.push(rows.length)
-        await documents.db.execute('DELETE FROM boards')
+        await database.connection.execute('DELETE FROM boards')
       } finally {
-        documents.close()
+        database.close()
       }
     }
     // the kills landed at different points: not every run was empty

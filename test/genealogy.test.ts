@@ -1,33 +1,33 @@
 import type { InStatement } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DocumentNotFoundError } from '../src/errors.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Documents
+let store: Database
 beforeAll(async () => {
-  store = await openDocuments({ url: tempDbUrl() })
+  store = await openDatabase({ url: tempDbUrl() })
 })
 afterAll(() => store.close())
 
 /** Runs `work` and returns the statements it sent to the database. */
 async function statementsOf(work: () => Promise<unknown>): Promise<InStatement[]> {
   const seen: InStatement[] = []
-  const execute = store.db.execute.bind(store.db)
-  const batch = store.db.batch.bind(store.db)
-  store.db.execute = (s) => {
+  const execute = store.connection.execute.bind(store.connection)
+  const batch = store.connection.batch.bind(store.connection)
+  store.connection.execute = (s) => {
     seen.push(s)
     return execute(s)
   }
-  store.db.batch = (s, mode) => {
+  store.connection.batch = (s, mode) => {
     seen.push(...s)
     return batch(s, mode)
   }
   try {
     await work()
   } finally {
-    store.db.execute = execute
-    store.db.batch = batch
+    store.connection.execute = execute
+    store.connection.batch = batch
   }
   return seen
 }
@@ -41,7 +41,7 @@ describe('session genealogy', () => {
       repo: { cwd: '/work' },
       git_state: { ref: 'main' }
     })
-    let child: Awaited<ReturnType<Documents['genealogy']['spawn']>> | undefined
+    let child: Awaited<ReturnType<Database['genealogy']['spawn']>> | undefined
     const statements = await statementsOf(async () => {
       child = await store.genealogy.spawn(parent.session_id.slice(0, 16), { title: 'child' })
     })
@@ -164,7 +164,7 @@ describe('session genealogy', () => {
     const sessions = store.collection('sessions')
     const a = await sessions.create({ agent: 'x', title: 'cycle a' })
     const b = await store.genealogy.spawn(a.session_id, { title: 'cycle b' })
-    await store.db.execute({
+    await store.connection.execute({
       sql: 'UPDATE sessions SET parent_session_id = ? WHERE session_id = ?',
       args: [b.session_id, a.session_id]
     })

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { log } from '../src/log.js'
-import { MAX_DEPTH } from '../src/store/input.js'
+import { MAX_DEPTH } from '../src/store/plain-json.js'
 import { type Served, serve } from './transport-helpers.js'
 
 let served: Served
@@ -36,7 +36,7 @@ afterAll(async () => {
 async function checksum(): Promise<string> {
   const hash = createHash('sha256')
   for (const table of ['sessions', 'tasks', 'boards', 'repos']) {
-    const { rows } = await served.store.documents.db.execute(`SELECT * FROM ${table} ORDER BY 1`)
+    const { rows } = await served.store.database.connection.execute(`SELECT * FROM ${table} ORDER BY 1`)
     hash.update(JSON.stringify(rows))
   }
   return hash.digest('hex')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KeyedQueue } from '../src/keyed-queue.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1))
@@ -54,7 +54,7 @@ describe('KeyedQueue', () => {
 
 describe('concurrent patches of one document in one process', () => {
   it('all land, each on its own field', async () => {
-    const store: Documents = await openDocuments({ url: tempDbUrl() })
+    const store: Database = await openDatabase({ url: tempDbUrl() })
     try {
       const sessions = store.collection('sessions')
       const doc = await sessions.create({ agent: 'x' })

@@ -1,11 +1,11 @@
 import { BadRequest } from '@feathersjs/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { likeToGlob } from '../src/store/operators.js'
 import { tempDbUrl } from './helpers.js'
 
 type Doc = Record<string, unknown> & { task_id: string }
-let store: Documents
+let store: Database
 let sessionId: string
 let all: Doc[]
 
@@ -16,7 +16,7 @@ const get = (d: Doc, path: string) =>
   path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], d)
 
 beforeAll(async () => {
-  store = await openDocuments({ url: tempDbUrl() })
+  store = await openDatabase({ url: tempDbUrl() })
   const session = await store.collection('sessions').create({ agent: 'claude-code' })
   sessionId = session.session_id
   const statuses = ['created', 'running', 'completed', 'failed'] as const

@@ -30,7 +30,7 @@ beforeAll(async () => {
 const sessions = () => store.service('sessions')
 /** A row as stored, read with plain SQL. */
 async function row(table: string, idField: string, id: string) {
-  const { rows } = await store.documents.db.execute({
+  const { rows } = await store.database.connection.execute({
     sql: `SELECT * FROM ${table} WHERE ${idField} = ?`,
     args: [id]
   })
@@ -40,19 +40,21 @@ async function row(table: string, idField: string, id: string) {
 describe('remote mode: migrations', () => {
   it('migrates a new database on open, once', async () => {
     expect(store.config.mode).toBe('remote')
-    const status = await migrationStatus(store.documents.db)
+    const status = await migrationStatus(store.database.connection)
     expect(status.applied.map((m) => m.tag)).toEqual(localMigrations().map((m) => m.tag))
     expect(status.pending).toEqual([])
-    expect(await migrate(store.documents.db)).toBe(0)
+    expect(await migrate(store.database.connection)).toBe(0)
   })
 
   it('lets several processes open a new database at once, and refuses one from a newer version', async () => {
     const fresh = await startSqld()
     try {
       const opened = await Promise.all(Array.from({ length: 4 }, () => openStore({ url: fresh.url })))
-      const { rows } = await opened[0]!.documents.db.execute('SELECT count(*) AS n FROM __drizzle_migrations')
+      const { rows } = await opened[0]!.database.connection.execute(
+        'SELECT count(*) AS n FROM __drizzle_migrations'
+      )
       expect(rows[0]?.n).toBe(localMigrations().length)
-      await opened[1]!.documents.db.execute({
+      await opened[1]!.database.connection.execute({
         sql: 'INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)',
         args: ['from-the-future', Date.now() + 1e12]
       })
@@ -161,7 +163,7 @@ describe('remote mode: documents', () => {
     await store.service('tasks').create([{ session_id: short }, { session_id: short }])
     expect((await store.service('tasks').find({ query: { session_id: short } })).total).toBe(2)
     await sessions().remove(short)
-    const { rows } = await store.documents.db.execute({
+    const { rows } = await store.database.connection.execute({
       sql: 'SELECT count(*) AS n FROM tasks WHERE session_id = ?',
       args: [session.session_id]
     })
@@ -233,7 +235,7 @@ describe('remote mode: documents', () => {
     const tree = await service.genealogy({ id: child.session_id })
     expect(tree.ancestors.map((s) => s.session_id)).toEqual([root.session_id])
     expect(tree.children.map((s) => s.session_id)).toEqual([fork.session_id])
-    const below = await store.documents.genealogy.descendants(root.session_id)
+    const below = await store.database.genealogy.descendants(root.session_id)
     expect(below.map((s) => s.session_id)).toEqual([child.session_id, fork.session_id])
   })
 })
@@ -320,7 +322,7 @@ describe('remote mode: the server stops and returns', () => {
       }
     }
     // db check too (it reads through the same translation as everything else)
-    await expect(checkDatabase(store.documents.db)).rejects.toMatchObject({
+    await expect(checkDatabase(store.database.connection)).rejects.toMatchObject({
       code: 503,
       message: `The database server at ${sqld.server.url} is unreachable`
     })

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const primary = await sqld.open()
   sessionId = (await primary.service('sessions').create({ agent: 'before the loss' })).session_id
   replica = await openStore({ url: replicaUrl, syncUrl: sqld.server.url, syncInterval: 0, auth: false })
-  expect(await replica.documents.db.problems()).toEqual([])
+  expect(await replica.database.connection.problems()).toEqual([])
   // the primary loses its data: same address, empty folder
   await sqld.closeAll()
   await sqld.server.pause()
@@ -62,7 +62,7 @@ describe('a replica whose primary lost its data', () => {
     }
     // nothing reached the new, empty primary
     const primary = await sqld.open({ migrate: false })
-    const tables = await primary.documents.db.execute(
+    const tables = await primary.database.connection.execute(
       "SELECT count(*) AS n FROM sqlite_master WHERE name = 'sessions'"
     )
     expect(tables.rows[0]?.n).toBe(0)
@@ -79,7 +79,7 @@ describe('a replica whose primary lost its data', () => {
     await backup.close()
 
     replica = await openStore({ url: replicaUrl, syncUrl: sqld.server.url, syncInterval: 0, auth: false })
-    expect(await replica.documents.db.problems()).toEqual([])
+    expect(await replica.database.connection.problems()).toEqual([])
     const created = await replica.service('sessions').create({ agent: 'after the rebootstrap' })
     const primary = await sqld.open()
     expect((await primary.service('sessions').get(created.session_id)).agent).toBe('after the rebootstrap')

@@ -64,7 +64,7 @@ describe('while the primary is down', () => {
 
   it('a replica with a local copy opens read-only, with a warning; a new one cannot open', async () => {
     const reopened = await sqld.replica({ url: localUrl })
-    expect(reopened.documents.db.readOnly).toBe(true)
+    expect(reopened.database.connection.readOnly).toBe(true)
     expect(warnings).toContain(
       `${unreachable()}: reading the local replica ${reopened.config.path} until it returns; writes fail meanwhile`
     )
@@ -101,7 +101,7 @@ describe('when the primary returns', () => {
   let readOnly: Store
   beforeAll(async () => {
     readOnly = await sqld.replica({ url: localUrl })
-    expect(readOnly.documents.db.readOnly).toBe(true)
+    expect(readOnly.database.connection.readOnly).toBe(true)
     await sqld.server.start()
   })
 
@@ -116,7 +116,7 @@ describe('when the primary returns', () => {
 
   it('a replica opened read-only reconnects by itself, and on a write', async () => {
     await eventually(async () => {
-      if (readOnly.documents.db.readOnly) throw new Error('still read-only')
+      if (readOnly.database.connection.readOnly) throw new Error('still read-only')
     }, 'the reconnection')
     expect(warnings).toContain(
       `The primary database at ${sqld.server.url} is reachable again: ${readOnly.config.path} syncs with it again`
@@ -126,10 +126,10 @@ describe('when the primary returns', () => {
     replicaTimings.recoveryInterval = 60_000
     await sqld.server.pause()
     const another = await sqld.replica({ url: localUrl })
-    expect(another.documents.db.readOnly).toBe(true)
+    expect(another.database.connection.readOnly).toBe(true)
     await sqld.server.start()
     const written = await another.service('boards').create({ name: 'reconnected by a write' })
-    expect(another.documents.db.readOnly).toBe(false)
+    expect(another.database.connection.readOnly).toBe(false)
     expect(await (await sqld.open()).service('boards').get(written.board_id)).toEqual(written)
   })
 

@@ -111,7 +111,7 @@ describe('a remote database whose server stalls', () => {
         expect(error, url).toMatchObject({ code: 503 })
         expect((error as Error).message).toMatch(/did not answer within 2 s \(AGOR_DB_TIMEOUT\)/)
         expect(Date.now() - started).toBeLessThan((TIMEOUT_S + 2) * 1000)
-        expect((await store.documents.health(500)).status).toBe('unavailable')
+        expect((await store.database.health(500)).status).toBe('unavailable')
       } finally {
         sqld.server.resume()
       }

@@ -29,7 +29,7 @@ describe('an embedded replica', () => {
     const board = await primary.service('boards').create({ name: 'on the primary' })
     const replica = await sqld.replica({ authToken: rw })
     expect(replica.config).toMatchObject({ mode: 'replica', syncUrl: sqld.server.url })
-    expect(replica.documents.db.readOnly).toBe(false)
+    expect(replica.database.connection.readOnly).toBe(false)
     expect(await replica.service('boards').get(board.board_id)).toEqual(board)
   })
 
@@ -71,7 +71,7 @@ describe('an embedded replica', () => {
 
   it('queues work on its single connection: concurrent transactions do not collide', async () => {
     const replica = await sqld.replica({ authToken: rw })
-    const { db } = replica.documents
+    const { connection: db } = replica.database
     const id = (n: number) => `0199b73d-0000-7000-8000-${String(n).padStart(12, '0')}`
     const transactions = Array.from({ length: 3 }, (_, i) =>
       db.transaction('write', async (tx) => {

@@ -17,14 +17,14 @@ const TABLES = ['sessions', 'tasks', 'boards', 'repos']
 async function checksum(): Promise<string> {
   const hash = createHash('sha256')
   for (const table of TABLES) {
-    const { rows } = await served.store.documents.db.execute(`SELECT * FROM ${table} ORDER BY 1`)
+    const { rows } = await served.store.database.connection.execute(`SELECT * FROM ${table} ORDER BY 1`)
     hash.update(JSON.stringify(rows))
   }
   return hash.digest('hex')
 }
 
 async function count(table: string): Promise<number> {
-  const { rows } = await served.store.documents.db.execute(`SELECT count(*) AS n FROM ${table}`)
+  const { rows } = await served.store.database.connection.execute(`SELECT count(*) AS n FROM ${table}`)
   return Number(rows[0]!.n)
 }
 
@@ -66,7 +66,8 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  for (const table of TABLES.toReversed()) await served.store.documents.db.execute(`DELETE FROM ${table}`)
+  for (const table of TABLES.toReversed())
+    await served.store.database.connection.execute(`DELETE FROM ${table}`)
   await seed()
 })
 

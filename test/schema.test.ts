@@ -2,25 +2,25 @@ import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localMigrations, migrate, migrationStatus } from '../src/db/migrate.js'
 import { SchemaTooNewError } from '../src/errors.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Documents
+let store: Database
 let url: string
 
 beforeAll(async () => {
   url = tempDbUrl()
-  store = await openDocuments({ url })
+  store = await openDatabase({ url })
 })
 afterAll(() => store.close())
 
-const raw = (sql: string, args: (string | number | null)[] = []) => store.db.execute({ sql, args })
+const raw = (sql: string, args: (string | number | null)[] = []) => store.connection.execute({ sql, args })
 const now = Date.now()
 const id = (n: number) => `0199b73d-b52e-7ed1-b028-${String(n).padStart(12, '0')}`
 
 describe('migrations', () => {
   it('are applied on open and recorded in drizzle’s own table', async () => {
-    const status = await migrationStatus(store.db)
+    const status = await migrationStatus(store.connection)
     expect(status.pending).toEqual([])
     expect(status.applied.map((m) => m.tag)).toEqual(localMigrations().map((m) => m.tag))
     const { rows } = await raw('SELECT hash FROM __drizzle_migrations')
@@ -28,24 +28,24 @@ describe('migrations', () => {
   })
 
   it('are idempotent, also when several processes open a new database at once', async () => {
-    expect(await migrate(store.db)).toBe(0)
+    expect(await migrate(store.connection)).toBe(0)
     const fresh = tempDbUrl()
-    const stores = await Promise.all(Array.from({ length: 4 }, () => openDocuments({ url: fresh })))
-    const { rows } = await stores[0]!.db.execute('SELECT count(*) AS n FROM __drizzle_migrations')
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url: fresh })))
+    const { rows } = await stores[0]!.connection.execute('SELECT count(*) AS n FROM __drizzle_migrations')
     expect(rows[0]?.n).toBe(localMigrations().length)
     for (const s of stores) s.close()
   })
 
   it('refuse a database that a newer version migrated', async () => {
     const newer = tempDbUrl()
-    const s = await openDocuments({ url: newer })
-    await s.db.execute({
+    const s = await openDatabase({ url: newer })
+    await s.connection.execute({
       sql: 'INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)',
       args: ['f'.repeat(64), Date.now() + 10 ** 9]
     })
     s.close()
-    await expect(openDocuments({ url: newer })).rejects.toThrow(SchemaTooNewError)
-    await expect(openDocuments({ url: newer })).rejects.toThrow(/newer agor-store/)
+    await expect(openDatabase({ url: newer })).rejects.toThrow(SchemaTooNewError)
+    await expect(openDatabase({ url: newer })).rejects.toThrow(/newer agor-store/)
   })
 })
 

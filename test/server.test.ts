@@ -393,7 +393,7 @@ describe('errors', () => {
     const report = log.error
     log.error = (_, error) => logged.push(error)
     try {
-      await served.store.documents.db.execute('DROP TABLE boards')
+      await served.store.database.connection.execute('DROP TABLE boards')
       const rest = await served.http('GET', '/boards')
       expect(rest.status).toBe(500)
       expect(rest.body).toEqual({
@@ -425,7 +425,7 @@ describe('errors', () => {
 /** A write transaction that holds the served database until `releaseDatabase()`. */
 function holdDatabase(target: Served) {
   let releaseDatabase = () => {}
-  const held = target.store.documents.db.transaction('write', async (tx) => {
+  const held = target.store.database.connection.transaction('write', async (tx) => {
     await tx.execute('SELECT 1')
     await new Promise<void>((resolve) => (releaseDatabase = resolve))
   })

@@ -1,10 +1,10 @@
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AmbiguousIdError, DocumentNotFoundError, InvalidIdError } from '../src/errors.js'
-import { type Documents, openDocuments } from '../src/store/documents.js'
+import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
-let store: Documents
+let store: Database
 let url: string
 let ids: string[]
 let shorts: string[]
@@ -13,7 +13,7 @@ const hexLength = (s: string) => s.replaceAll('-', '').length
 
 beforeAll(async () => {
   url = tempDbUrl()
-  store = await openDocuments({ url })
+  store = await openDatabase({ url })
   const created = await store
     .collection('sessions')
     .create(Array.from({ length: 1000 }, (_, i) => ({ agent: 'claude-code', title: `burst ${i}` })))
@@ -181,8 +181,8 @@ describe('the resolver', () => {
 
   it('gets a document by prefix with one statement', async () => {
     const statements: unknown[] = []
-    const execute = store.db.execute.bind(store.db)
-    store.db.execute = (statement) => {
+    const execute = store.connection.execute.bind(store.connection)
+    store.connection.execute = (statement) => {
       statements.push(statement)
       return execute(statement)
     }
@@ -192,7 +192,7 @@ describe('the resolver', () => {
       expect(JSON.stringify(statements[0])).toMatch(/LIMIT 2/)
       expect(JSON.stringify(statements[0])).not.toMatch(/LIKE/i)
     } finally {
-      store.db.execute = execute
+      store.connection.execute = execute
     }
   })
 })

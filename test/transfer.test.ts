@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDocuments } from '../src/store/documents.js'
+import { openDatabase } from '../src/store/database.js'
 import { exportDocuments, importDocuments } from '../src/store/transfer.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
@@ -16,7 +16,7 @@ function exportFolder(lines: string[]): string {
 
 describe('import of hostile or newer documents', () => {
   it('refuses documents that are not plain JSON, or nested too deep, and writes nothing', async () => {
-    const documents = await openDocuments({ url: tempDbUrl() })
+    const documents = await openDatabase({ url: tempDbUrl() })
     try {
       const good = JSON.stringify({
         board_id: '0199b73d-0000-7000-8000-000000000001',
@@ -38,11 +38,11 @@ describe('import of hostile or newer documents', () => {
   })
 
   it('keeps fields a newer version wrote, through export and import', async () => {
-    const source = await openDocuments({ url: tempDbUrl() })
-    const target = await openDocuments({ url: tempDbUrl() })
+    const source = await openDatabase({ url: tempDbUrl() })
+    const target = await openDatabase({ url: tempDbUrl() })
     try {
       const board = await source.collection('boards').create({ name: 'future' })
-      await source.db.execute({
+      await source.connection.execute({
         sql: `UPDATE boards SET data = json_set(data, '$.layout', json('{"columns":3}')) WHERE board_id = ?`,
         args: [board.board_id]
       })

@@ -7,7 +7,7 @@
 import { Unavailable } from '@feathersjs/errors'
 import { CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
-import { isPlainObject } from '../store/merge.js'
+import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
 import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'

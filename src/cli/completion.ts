@@ -7,8 +7,8 @@
  * collection definitions, so the completion never falls behind the commands.
  */
 import { Argument, type Command, Option } from 'commander'
+import { flagName } from './document-input.js'
 import { ENTITIES } from './entity-specs.js'
-import { flagName } from './input.js'
 import { lastListed } from './last-list.js'
 import { examples } from './output.js'
 

@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander'
 import type { AnyDefinition, KeyColumn } from '../schema/collection.js'
 import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
 import type { Backend, Doc } from './backend.js'
-import type { FieldFlag } from './input.js'
+import type { FieldFlag } from './document-input.js'
 import { relationShortIds } from './print.js'
 import type { Column } from './render.js'
 

@@ -5,6 +5,7 @@
 import { DEFAULT_DB_URL, localPath } from '../db/config.js'
 import { type AmbiguousCandidate, DatabaseFileError, NoDatabaseError } from '../errors.js'
 import type { Output } from './output.js'
+import { localTime } from './render.js'
 
 export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, ambiguous: 4, noDatabase: 5 } as const
 
@@ -104,14 +105,6 @@ export function errorJson(error: unknown): object {
     code: usage ? 400 : 500,
     className: usage ? 'bad-request' : 'general-error'
   }
-}
-
-/** A local date and time, to the second: `2025-11-22 10:03:12`. */
-export function localTime(iso: string): string {
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return iso
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
 
 /** The lines that explain a failure to a person. */

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { isPlainObject } from '../store/merge.js'
+import { isPlainObject } from '../store/plain-json.js'
 
 /** The most ids kept per collection. */
 const KEPT = 500

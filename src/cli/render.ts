@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3'
 import type { AnyDefinition } from '../schema/collection.js'
-import { isPlainObject } from '../store/merge.js'
+import { isPlainObject } from '../store/plain-json.js'
 import { counted } from '../words.js'
 import type { Doc, Page, Tree } from './backend.js'
 import type { Colors, Output } from './output.js'
@@ -19,6 +19,14 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1000]
 ]
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+
+/** A local date and time, to the second: `2025-11-22 10:03:12`. */
+export function localTime(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
 
 /** `just now`, `3 minutes ago`, `yesterday`, `in 2 hours`. */
 export function relativeTime(iso: unknown, now = Date.now()): string {

@@ -8,8 +8,8 @@ import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
 import type { Backend, Doc, DocumentsApi } from './backend.js'
+import { type FieldFlag, flagName, optionKey } from './document-input.js'
 import { UsageError } from './errors.js'
-import { type FieldFlag, flagName, optionKey } from './input.js'
 
 /**
  * Refuses an empty or blank id argument before any call: through a daemon, `GET /sessions/` would

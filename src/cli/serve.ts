@@ -6,8 +6,8 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
 import { apiKeyFromEnv, findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { parseCount } from './list-query.js'
 import { examples } from './output.js'
-import { parseCount } from './query.js'
 
 function parsePort(value: string): number {
   const port = parseCount(value)

@@ -8,7 +8,7 @@ import { type Application, feathers, type HookContext } from '@feathersjs/feathe
 import { methodsOf } from '../protocol.js'
 import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
 import type { Collection } from '../store/collection.js'
-import type { Documents } from '../store/documents.js'
+import type { Database } from '../store/database.js'
 import { DocumentService } from './adapter.js'
 import { clientSafeErrors } from './errors.js'
 import type { InFlight } from './in-flight.js'
@@ -49,24 +49,24 @@ const noEvent = (context: HookContext) => {
  * The service of one collection: its own class if it has one, the document service otherwise.
  * (Typed per name where callers meet it, in CollectionServices; here any collection will do.)
  */
-function serviceOf(documents: Documents, name: CollectionName): DocumentService {
-  const collection: Collection = documents.collection(name)
+function serviceOf(database: Database, name: CollectionName): DocumentService {
+  const collection: Collection = database.collection(name)
   const options = { collection, paginate: PAGINATE, multi: true }
   if (name !== 'sessions') return new DocumentService(options)
   return new SessionService({
     ...options,
-    collection: documents.collections.sessions,
-    genealogy: documents.genealogy
+    collection: database.collections.sessions,
+    genealogy: database.genealogy
   })
 }
 
-export function createApp(documents: Documents): App {
+export function createApp(database: Database): App {
   const app = feathers<ServiceTypes, AppSettings>()
   app.hooks({ error: { all: [clientSafeErrors] } })
   // registered through the untyped application: the loop cannot tell which name has which type
   const untyped: Application = app
   for (const name of collectionNames)
-    untyped.use(name, serviceOf(documents, name), { methods: methodsOf(name) })
+    untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))

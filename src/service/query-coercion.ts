@@ -5,8 +5,8 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import { TEXT_PROVIDERS } from '../protocol.js'
-import { isPlainObject } from '../store/merge.js'
 import { LooseValue } from '../store/operators.js'
+import { isPlainObject } from '../store/plain-json.js'
 import type { Field, QueryFields } from '../store/query-fields.js'
 import { mapConditions, type Query } from '../store/query-walk.js'
 

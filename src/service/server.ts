@@ -105,7 +105,7 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   assertHostAllowed(host, store.authentication)
   served.add(store)
   const { attachTransports } = await import('./transports.js')
-  const app = attachTransports(store.app, store.documents, store.auth, corsAllowed)
+  const app = attachTransports(store.app, store.database, store.auth, corsAllowed)
 
   const http = await app.listen(port, host)
   if (!http.listening) {

@@ -4,7 +4,7 @@
  */
 
 import type { CollectionName } from '../schema/index.js'
-import { type Documents, type OpenOptions, openDocuments } from '../store/documents.js'
+import { type Database, type OpenOptions, openDatabase } from '../store/database.js'
 import { type App, createApp, type ServiceTypes } from './app.js'
 import { type AuthOptions, authFromEnv, checkAuthOptions } from './auth-options.js'
 
@@ -17,18 +17,18 @@ export interface StoreOptions extends OpenOptions {
 }
 
 export class Store {
-  readonly documents: Documents
+  readonly database: Database
   /** The Feathers application whose services `service()` returns and `createServer` serves. */
   readonly app: App
 
   /** The API keys external clients must present when the store is served; none: no authentication. */
   readonly auth: AuthOptions | undefined
 
-  constructor(documents: Documents, auth?: AuthOptions) {
+  constructor(database: Database, auth?: AuthOptions) {
     if (auth) checkAuthOptions(auth)
-    this.documents = documents
+    this.database = database
     this.auth = auth
-    this.app = createApp(documents)
+    this.app = createApp(database)
   }
 
   /** True when external clients must authenticate. */
@@ -38,7 +38,7 @@ export class Store {
 
   /** Where the data lives: the mode, and the file path or URL. */
   get config() {
-    return this.documents.config
+    return this.database.config
   }
 
   /**
@@ -54,7 +54,7 @@ export class Store {
 
   /** The collection below a service (no hooks, no events). */
   collection<N extends CollectionName>(name: N) {
-    return this.documents.collection(name)
+    return this.database.collection(name)
   }
 
   /**
@@ -64,22 +64,22 @@ export class Store {
    * await store.shortId('sessions', session.session_id) // '0199b73d'
    */
   async shortId(name: CollectionName, id: string): Promise<string> {
-    return this.documents.collection(name).shortId(id)
+    return this.database.collection(name).shortId(id)
   }
 
   /** The short ids of many documents, in one statement. */
   async shortIds(name: CollectionName, ids: readonly string[]): Promise<string[]> {
-    return this.documents.collection(name).shortIds(ids)
+    return this.database.collection(name).shortIds(ids)
   }
 
   /** Pulls the primary's changes into an embedded replica now (replicas also sync on open and periodically). */
   sync() {
-    return this.documents.sync()
+    return this.database.sync()
   }
 
   /** Closes the database. Close a server first: see `createServer`. */
   async close(): Promise<void> {
-    this.documents.close()
+    this.database.close()
   }
 }
 
@@ -93,11 +93,11 @@ export class Store {
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const { auth = authFromEnv(), ...open } = options
-  const documents = await openDocuments(open)
+  const database = await openDatabase(open)
   try {
-    return new Store(documents, auth || undefined)
+    return new Store(database, auth || undefined)
   } catch (error) {
-    documents.close()
+    database.close()
     throw error
   }
 }

@@ -13,7 +13,7 @@ import { bodyParser, type Application as KoaApplication, koa, type Middleware, r
 import socketio from '@feathersjs/socketio'
 import { ALL_METHODS } from '../protocol.js'
 import { collectionNames } from '../schema/index.js'
-import type { Documents } from '../store/documents.js'
+import type { Database } from '../store/database.js'
 import type { App, AppSettings, ServiceTypes } from './app.js'
 import { configureAuthentication, requireAuthentication } from './auth.js'
 import type { AuthOptions } from './auth-options.js'
@@ -48,16 +48,16 @@ const koaErrors: Middleware = async (ctx, next) => {
   }
 }
 
-function healthCheck(documents: Documents): Middleware {
+function healthCheck(database: Database): Middleware {
   return async (ctx, next) => {
     if (ctx.path !== '/health') return next()
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD')
       throw new MethodNotAllowed(`/health answers GET, not ${ctx.method}`)
     }
-    const { status, problems } = await documents.health()
+    const { status, problems } = await database.health()
     if (status === 'unavailable') ctx.status = 503
-    ctx.body = { status, database: documents.config.mode, ...(problems.length ? { problems } : {}) }
+    ctx.body = { status, database: database.config.mode, ...(problems.length ? { problems } : {}) }
   }
 }
 
@@ -114,7 +114,7 @@ function socketCors(origins: readonly string[]) {
 /** Turns the store's application into one that Koa and socket.io can serve. */
 export function attachTransports(
   app: App,
-  documents: Documents,
+  database: Database,
   auth: AuthOptions | undefined,
   corsOrigins: readonly string[] = []
 ): ServedApp {
@@ -126,7 +126,7 @@ export function attachTransports(
   served.use(inFlight.middleware)
   if (corsOrigins.length > 0) served.use(cors(corsOrigins))
   served.use(koaErrors)
-  served.use(healthCheck(documents))
+  served.use(healthCheck(database))
   served.use(strictQuery)
   served.use(
     bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })

@@ -22,7 +22,7 @@ export interface CollectionCheck {
  * Reads every document of every collection and validates it.
  *
  * @example
- * const report = await checkDocuments(store.documents.db) // { sessions: { documents: 12, invalid: 0, examples: [] }, … }
+ * const report = await checkDocuments(store.database.connection) // { sessions: { documents: 12, invalid: 0, examples: [] }, … }
  */
 export async function checkDocuments(db: Connection): Promise<Record<CollectionName, CollectionCheck>> {
   const entries = []

@@ -14,14 +14,14 @@ import { resolveDatabaseConfig } from '../db/config.js'
 import { prepareLocalFile } from '../db/local-file.js'
 import { collectionNames } from '../schema/index.js'
 import type { Collection } from './collection.js'
-import type { Documents, OpenOptions } from './documents.js'
+import type { Database, OpenOptions } from './database.js'
 import {
   EXPORT_FORMAT,
   MANIFEST,
   type Manifest,
   PAGE,
   type TransferOptions,
-  withDocuments
+  withDatabase
 } from './transfer-files.js'
 
 /**
@@ -29,10 +29,10 @@ import {
  * already). Returns the manifest it wrote.
  *
  * @example
- * await exportDocuments(store.documents, './backup') // backup/sessions.jsonl, tasks.jsonl, …, manifest.json
+ * await exportDocuments(store.database, './backup') // backup/sessions.jsonl, tasks.jsonl, …, manifest.json
  */
 export async function exportDocuments(
-  documents: Documents,
+  database: Database,
   dir: string,
   options: TransferOptions = {}
 ): Promise<Manifest> {
@@ -42,7 +42,7 @@ export async function exportDocuments(
 
   const sources = collectionNames.map((name) => ({
     name,
-    collection: documents.collection(name) as Collection
+    collection: database.collection(name) as Collection
   }))
   const totals = await Promise.all(
     sources.map(
@@ -115,13 +115,13 @@ export async function exportDatabase(
   transfer: TransferOptions = {}
 ): Promise<Manifest> {
   const config = resolveDatabaseConfig(options)
-  if (config.mode !== 'file') return withDocuments(options, (docs) => exportDocuments(docs, dir, transfer))
+  if (config.mode !== 'file') return withDatabase(options, (docs) => exportDocuments(docs, dir, transfer))
   prepareLocalFile(config.path!, false)
   const scratch = mkdtempSync(join(tmpdir(), 'agor-export-'))
   try {
     const snapshot = join(scratch, 'snapshot.db')
     await backupDatabase(config.path!, snapshot)
-    return await withDocuments({ url: `file:${snapshot}`, syncUrl: '' }, (docs) =>
+    return await withDatabase({ url: `file:${snapshot}`, syncUrl: '' }, (docs) =>
       exportDocuments(docs, dir, transfer)
     )
   } finally {

@@ -15,8 +15,8 @@ import { type CollectionName, collections, isCollectionName } from '../schema/in
 import { quoteIdent } from '../schema/sql.js'
 import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
-import type { Documents, OpenOptions } from './documents.js'
-import { isPlainObject } from './merge.js'
+import type { Database, OpenOptions } from './database.js'
+import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
   EXPORT_FORMAT,
@@ -25,7 +25,7 @@ import {
   type Manifest,
   PAGE,
   type TransferOptions,
-  withDocuments
+  withDatabase
 } from './transfer-files.js'
 import { validateStoredDocument } from './validate.js'
 
@@ -59,7 +59,7 @@ export interface ImportResult {
  * await importDatabase({ url: 'file:./copy.db' }, './dump') // { imported: { sessions: 120, … }, skipped: {}, replaced: {} }
  */
 export function importDatabase(options: OpenOptions, dir: string, transfer: ImportOptions = {}) {
-  return withDocuments(options, (docs) => importDocuments(docs, dir, transfer))
+  return withDatabase(options, (docs) => importDocuments(docs, dir, transfer))
 }
 
 interface ImportFile {
@@ -112,10 +112,10 @@ function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manife
  * nothing is written. Returns the documents imported, skipped and replaced per collection.
  *
  * @example
- * const { imported } = await importDocuments(store.documents, './dump', { onConflict: 'skip' })
+ * const { imported } = await importDocuments(store.database, './dump', { onConflict: 'skip' })
  */
 export async function importDocuments(
-  documents: Documents,
+  database: Database,
   dir: string,
   options: ImportOptions = {}
 ): Promise<ImportResult> {
@@ -128,12 +128,12 @@ export async function importDocuments(
   const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
   let before = 0
   options.onProgress?.(0, total)
-  await documents.db.transaction('write', async (tx) => {
+  await database.connection.transaction('write', async (tx) => {
     // references are checked once everything is in, so the order of files and lines is free
     await tx.execute('PRAGMA defer_foreign_keys = ON')
     const known = await foreignKeyViolations(tx)
     for (const file of files) {
-      const collection = documents.collection(file.name)
+      const collection = database.collection(file.name)
       const counted = await importFile(tx, collection, file, onConflict, (bytes) =>
         options.onProgress?.(before + bytes, total)
       )

@@ -2,13 +2,8 @@
  * Patch semantics: nested plain objects merge recursively, arrays and scalars replace, null is
  * stored as null, and undefined leaves a field alone.
  */
+import { isPlainObject } from './plain-json.js'
 import type { Document } from './row.js'
-
-export function isPlainObject(value: unknown): value is Document {
-  if (value === null || typeof value !== 'object') return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /** Returns a new document: `target` with `patch` merged in. Neither argument is modified. */
 export function mergePatch(target: Document, patch: Document): Document {

@@ -4,7 +4,7 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '../db/connection.js'
-import { isPlainObject } from './merge.js'
+import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
 import { toMillis } from './row.js'
 

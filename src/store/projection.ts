@@ -1,7 +1,7 @@
 /**
  * `$select`: a document reduced to its id and the selected fields.
  */
-import { isPlainObject } from './merge.js'
+import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
 import type { Document } from './row.js'
 

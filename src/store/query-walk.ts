@@ -6,7 +6,7 @@
  * of a query once, here, for all of them.
  */
 import { BadRequest } from '@feathersjs/errors'
-import { isPlainObject } from './merge.js'
+import { isPlainObject } from './plain-json.js'
 
 export type Query = Record<string, unknown>
 

@@ -5,7 +5,7 @@
  */
 import { FeathersError } from '@feathersjs/errors'
 import type { CollectionName } from '../schema/index.js'
-import { type Documents, type OpenOptions, openDocuments } from './documents.js'
+import { type Database, type OpenOptions, openDatabase } from './database.js'
 
 /** The file that describes an export. */
 export const MANIFEST = 'manifest.json'
@@ -32,14 +32,14 @@ export function located(where: string, error: unknown): unknown {
   return error
 }
 
-export async function withDocuments<T>(
+export async function withDatabase<T>(
   options: OpenOptions,
-  work: (documents: Documents) => Promise<T>
+  work: (database: Database) => Promise<T>
 ): Promise<T> {
-  const documents = await openDocuments(options)
+  const database = await openDatabase(options)
   try {
-    return await work(documents)
+    return await work(database)
   } finally {
-    documents.close()
+    database.close()
   }
 }

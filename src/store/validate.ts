@@ -7,8 +7,7 @@ import { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
-import { assertPlainJson } from './input.js'
-import { isPlainObject } from './merge.js'
+import { assertPlainJson, isPlainObject } from './plain-json.js'
 import type { Document } from './row.js'
 
 function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {

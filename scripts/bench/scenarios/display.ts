@@ -13,7 +13,7 @@ export const display: Scenario = async (context: Context): Promise<Result[]> => 
   const { store, sessions, client } = await openFileStore(dataset.path)
   try {
     const { pages } = dataset.samples
-    const counter = countStatements(store.documents.db)
+    const counter = countStatements(store.database.connection)
     const shortIds = await sessions.shortIds({ ids: pages[0]! })
     const statements = counter.count
     counter.restore()

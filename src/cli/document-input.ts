@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import type { CollectionName } from '../schema/index.js'
-import { isPlainObject, mergePatch } from '../store/merge.js'
+import { mergePatch } from '../store/merge.js'
+import { isPlainObject } from '../store/plain-json.js'
 import type { Doc } from './backend.js'
 import { UsageError } from './errors.js'
 

@@ -5,7 +5,7 @@
  * prototype instead of setting a field). The walk is iterative so hostile input cannot overflow it.
  */
 import { BadRequest } from '@feathersjs/errors'
-import { isPlainObject } from './merge.js'
+import type { Document } from './row.js'
 
 /** How deep objects and arrays may nest inside a document. */
 export const MAX_DEPTH = 32
@@ -73,4 +73,11 @@ function isPrototypeFromData(proto: object | null): boolean {
   if (proto === null || proto === Object.prototype) return false
   const owner: unknown = Object.hasOwn(proto, 'constructor') ? Reflect.get(proto, 'constructor') : undefined
   return !(typeof owner === 'function' && owner.prototype === proto)
+}
+
+/** True for an object made by JSON or a literal: no class instances, arrays or null. */
+export function isPlainObject(value: unknown): value is Document {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }

@@ -26,13 +26,13 @@ export interface OpenOptions extends DatabaseConfig {
 
 export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
 
-export class Documents {
-  readonly db: Connection
+export class Database {
+  readonly connection: Connection
   readonly collections: StoreCollections
   readonly genealogy: Genealogy
 
   constructor(db: Connection) {
-    this.db = db
+    this.connection = db
     this.collections = Object.fromEntries(
       collectionNames.map((name) => [name, new Collection(db, collections[name])])
     ) as StoreCollections
@@ -40,7 +40,7 @@ export class Documents {
   }
 
   get config(): ResolvedDatabaseConfig {
-    return this.db.config
+    return this.connection.config
   }
 
   /** The collection called `name`. */
@@ -61,30 +61,30 @@ export class Documents {
    */
   async health(ms = 3000): Promise<{ status: 'ok' | 'degraded' | 'unavailable'; problems: string[] }> {
     try {
-      await withDeadline(this.db.execute('SELECT 1'), ms, () => new Error('no answer'))
+      await withDeadline(this.connection.execute('SELECT 1'), ms, () => new Error('no answer'))
     } catch {
       return { status: 'unavailable', problems: [] }
     }
-    const problems = await this.db.problems()
-    if (this.db.readOnly)
+    const problems = await this.connection.problems()
+    if (this.connection.readOnly)
       problems.push('The primary is unreachable: reads come from the local copy, writes fail')
     return { status: problems.length ? 'degraded' : 'ok', problems }
   }
 
   /** Pulls the primary's changes into an embedded replica (see Connection.sync). */
   sync() {
-    return this.db.sync()
+    return this.connection.sync()
   }
 
   close(): void {
-    this.db.close()
+    this.connection.close()
   }
 }
 
 /**
  * Connects, applies pending migrations and returns the collections.
  */
-export async function openDocuments(options: OpenOptions = {}): Promise<Documents> {
+export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const db = await openConnection(resolveDatabaseConfig(options), { create: options.create })
   try {
     if (options.migrate !== false) await migrate(db)
@@ -92,5 +92,5 @@ export async function openDocuments(options: OpenOptions = {}): Promise<Document
     db.close()
     throw error
   }
-  return new Documents(db)
+  return new Database(db)
 }
