@@ -28,6 +28,7 @@ export {
 export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/config.js'
 export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/config.js'
 export type { SyncResult } from './db/connection.js'
+export { type Rebootstrap, rebootstrapReplica } from './db/rebootstrap.js'
 export * from './errors.js'
 export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'
 export { log } from './log.js'

@@ -2,9 +2,9 @@
 // writes, the daemon record is found (and ignored when stale), and shutdown is graceful.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AgorClient, connect } from '../src/client.js'
 import { agor, json, npmStart, openFile, startDaemon, tempDb } from './cli-helpers.js'
@@ -175,6 +175,46 @@ describe('agor serve', () => {
     expect(short).toMatchObject({ code: 1 })
     expect(short.stderr).toMatch(/16/)
     expect(existsSync(path)).toBe(false)
+  })
+
+  it('serves one daemon per database file, whatever path names it', async () => {
+    const { path, db } = tempDb()
+    const daemon = await startDaemon(db)
+    const link = join(tempDir(), 'link.db')
+    symlinkSync(path, link)
+    const folder = join(tempDir(), 'folder')
+    symlinkSync(dirname(path), folder)
+    for (const other of [
+      link,
+      join(dirname(path), '.', 'x', '..', basename(path)),
+      join(folder, basename(path))
+    ]) {
+      const second = await agor(['--db', other, 'serve', '--port', '0'])
+      expect(second.code, other).toBe(1)
+      expect(second.stderr).toContain(`already serves`)
+      expect(second.stderr).toContain(daemon.url)
+    }
+    // and a CLI on the link goes through the daemon
+    const client = await listen(daemon.url)
+    const events = record(client.app.service('boards'))
+    expect((await agor(['--db', link, 'board', 'create', '--name', 'via link'])).code).toBe(0)
+    await waitFor(() => events.length === 1, 'the created event')
+  })
+
+  it('answers browser pages of the origins --cors names, and refuses a bad origin', async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon([...db, '--cors', 'http://localhost:5173'])
+    const preflight = await fetch(`${daemon.url}/sessions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' }
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    const other = await fetch(`${daemon.url}/sessions`, { headers: { origin: 'https://evil.example' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    const bad = await agor([...tempDb().db, 'serve', '--port', '0', '--cors', 'localhost:5173'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('Invalid CORS origin')
   })
 
   it('npm start serves the default database on AGOR_PORT, and CLI runs on the default database go through it', async () => {

@@ -3,10 +3,9 @@
 // primary with their old copy kept as a backup.
 import { existsSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveDatabaseConfig } from '../src/db/config.js'
-import { rebootstrapReplica } from '../src/db/rebootstrap.js'
 import { createServer } from '../src/service/server.js'
 import { openStore, type Store } from '../src/service/store.js'
+import { agor, json } from './cli-helpers.js'
 import { tempDbUrl } from './helpers.js'
 import { eventually, useSqld } from './sqld-helpers.js'
 import { request } from './transport-helpers.js'
@@ -70,10 +69,15 @@ describe('a replica whose primary lost its data', () => {
 
   it('starts over from the primary with --rebootstrap, keeping the old copy as a backup', async () => {
     await replica.close()
-    const config = resolveDatabaseConfig({ url: replicaUrl, syncUrl: sqld.server.url, syncInterval: 0 })
-    const result = await rebootstrapReplica(config)
-    expect(result.backup).toBeDefined()
-    expect(existsSync(result.backup!)).toBe(true)
+    const env = { AGOR_DB_URL: replicaUrl, AGOR_DB_SYNC_URL: sqld.server.url, AGOR_DB_SYNC_INTERVAL: '0' }
+    const sync = await agor(['db', 'sync'], { env })
+    expect(sync.code).toBe(1)
+    expect(sync.stderr).toMatch(/lost its data or is another database.*agor db sync --rebootstrap/)
+    const check = await agor(['db', 'check'], { env })
+    expect(check.code).toBe(1)
+    expect(check.stdout).toMatch(/FAIL {2}The primary database at .* lost its data/)
+    const result = json<{ backup: string }>(await agor(['db', 'sync', '--rebootstrap', '--json'], { env }))
+    expect(existsSync(result.backup)).toBe(true)
     const backup = await openStore({ url: `file:${result.backup}`, auth: false })
     expect((await backup.service('sessions').get(sessionId)).agent).toBe('before the loss')
     await backup.close()

@@ -8,6 +8,7 @@
  * is ignored; so is one copied along with its database to another place.
  */
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { AgorClient, ConnectOptions } from '../client.js'
 
 export interface DaemonRecord {
@@ -24,8 +25,24 @@ export interface DaemonRecord {
 /** How long a daemon may take to answer the health check before the CLI goes to the file itself. */
 export const HEALTH_TIMEOUT_MS = 2000
 
+/**
+ * The real path of a database file, whatever path names it (a symlink, `./x/../agor.db`, a
+ * symlinked folder): one file has one daemon record, so a second daemon on it is noticed.
+ */
+export function realDbPath(dbPath: string): string {
+  try {
+    return realpathSync(dbPath)
+  } catch {
+    try {
+      return join(realpathSync(dirname(dbPath)), basename(dbPath))
+    } catch {
+      return dbPath
+    }
+  }
+}
+
 export function recordPath(dbPath: string): string {
-  return `${dbPath}.daemon.json`
+  return `${realDbPath(dbPath)}.daemon.json`
 }
 
 /** Writes the record atomically (a reader never sees half of it), readable by its owner only. */
@@ -55,12 +72,7 @@ export function readDaemonRecord(dbPath: string): DaemonRecord | undefined {
 }
 
 function sameFile(a: string, b: string): boolean {
-  if (a === b) return true
-  try {
-    return realpathSync(a) === realpathSync(b)
-  } catch {
-    return false
-  }
+  return a === b || realDbPath(a) === realDbPath(b)
 }
 
 /** Removes the record of `dbPath` if it is the one process `pid` wrote. */

@@ -6,6 +6,7 @@ import { findDaemon } from './daemon.js'
 import { registerDbCheck } from './db-check.js'
 import { configOf, localPathOf, migrationRows, report, withDatabase } from './db-common.js'
 import { registerDbTransfer } from './db-transfer.js'
+import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
 
 export function registerDb(program: Command): void {
@@ -108,9 +109,29 @@ export function registerDb(program: Command): void {
 
   db.command('sync')
     .description("pull the primary's changes into an embedded replica (AGOR_DB_SYNC_URL)")
-    .action(async (_options, command: Command) =>
+    .option(
+      '--rebootstrap',
+      'start the replica over from its primary (when the primary lost its data): the local copy is backed up next to it first'
+    )
+    .addHelpText('after', examples(['agor db sync', 'agor db sync --rebootstrap']))
+    .action(async (options: { rebootstrap?: boolean }, command: Command) =>
       Context.run(command, async (context) => {
-        await configOf(context)
+        const config = await configOf(context)
+        if (options.rebootstrap) {
+          if (config.mode !== 'replica')
+            throw new UsageError('--rebootstrap works on an embedded replica (AGOR_DB_SYNC_URL)')
+          const daemon = (await findDaemon(config.path!)).record
+          if (daemon)
+            throw new Error(
+              `A daemon (pid ${daemon.pid}, ${daemon.url}) serves this replica: stop it before --rebootstrap`
+            )
+          const { rebootstrapReplica } = await import('../db/rebootstrap.js')
+          const result = await rebootstrapReplica(config)
+          if (context.output.json) return printJson(context.output, result)
+          if (result.backup) context.output.out(`Backed up the old local copy to ${result.backup}`)
+          context.output.out(`Copied the primary anew: now at frame ${result.frameNo}`)
+          return
+        }
         const { openStore } = await import('../service/store.js')
         const store = await openStore({ url: context.options.db, auth: false, create: false })
         try {

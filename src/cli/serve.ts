@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
 import { apiKeyFromEnv, findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { UsageError } from './errors.js'
 import { parseCount } from './list-query.js'
 import { examples } from './output.js'
 
@@ -54,43 +55,61 @@ function stopSignal(): Promise<NodeJS.Signals> {
   })
 }
 
+/** `work`'s result; what it throws is a usage error (exit 2) with the same words. */
+function usage<T>(work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('start the daemon: REST and socket.io for the database, on 127.0.0.1:3030')
     .option('--host <host>', 'the address to listen on (default: AGOR_HOST or 127.0.0.1)')
     .option('--port <port>', 'the port; 0 picks a free one (default: AGOR_PORT or 3030)', parsePort)
+    .option(
+      '--cors <origins>',
+      'let browser pages of these origins call the API, comma-separated, or * (default: AGOR_CORS, else none)'
+    )
     .addHelpText(
       'after',
       `${examples([
         'agor serve',
         'agor serve --db ./agor.db --port 0',
-        'AGOR_API_KEY=$(openssl rand -hex 24) agor serve --host 0.0.0.0'
+        'AGOR_API_KEY=$(openssl rand -hex 24) agor serve --host 0.0.0.0',
+        'agor serve --cors http://localhost:5173'
       ])}
 While it runs, agor commands on the same database file go through it, so that its
 websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
 `
     )
-    .action(async (options: { host?: string; port?: number }, command: Command) => {
+    .action(async (options: { host?: string; port?: number; cors?: string }, command: Command) => {
       const { output, options: global } = Context.of(command)
-      const [{ openStore }, { assertHostAllowed, createServer, serverHost }, { redact }, auth] =
+      const [{ openStore }, { assertHostAllowed, createServer, serverHost }, config, auth, { corsOrigins }] =
         await Promise.all([
           import('../service/store.js'),
           import('../service/server.js'),
           import('../db/config.js'),
-          import('../service/auth-options.js')
+          import('../service/auth-options.js'),
+          import('../service/cors.js')
         ])
       // refused before the database is opened (and perhaps created) for nothing
       const authOptions = auth.authFromEnv()
       if (authOptions) auth.checkAuthOptions(authOptions)
       assertHostAllowed(serverHost(options.host), authOptions !== undefined)
+      const cors = usage(() => corsOrigins(options.cors ?? process.env.AGOR_CORS))
+      const target = config.resolveDatabaseConfig({ url: global.db }).path
+      const running = target ? (await findDaemon(target)).record : undefined
+      if (running) throw new Error(`A daemon (pid ${running.pid}) already serves ${target} at ${running.url}`)
       const store = await openStore({ url: global.db })
       const { path, mode, url } = store.config
+      const { redact } = config
       let server: Awaited<ReturnType<typeof createServer>>
       try {
-        const running = path ? (await findDaemon(path)).record : undefined
-        if (running) throw new Error(`A daemon (pid ${running.pid}) already serves ${path} at ${running.url}`)
-        server = await createServer(store, { host: options.host, port: options.port })
+        server = await createServer(store, { host: options.host, port: options.port, cors })
       } catch (error) {
         await store.close()
         throw listenError(error)

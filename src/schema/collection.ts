@@ -4,8 +4,9 @@
  * everything else in a JSON `data` column. One definition yields both the drizzle table (for
  * drizzle-kit migrations) and the zod schema of the whole document.
  */
-import { sql } from 'drizzle-orm'
+import { getTableColumns, sql } from 'drizzle-orm'
 import {
+  type AnySQLiteColumn,
   check,
   foreignKey,
   index,
@@ -138,7 +139,7 @@ export function defineCollection<
   const statuses = spec.statuses
   const schema = z.strictObject({
     [spec.idField]: idString(),
-    ...(statuses ? { status: z.enum(statuses as unknown as [string, ...string[]]) } : {}),
+    ...(statuses ? { status: z.enum(statuses) } : {}),
     created_at: isoTimestamp(),
     updated_at: isoTimestamp(),
     ...spec.fields
@@ -227,8 +228,13 @@ function buildTable(
 }
 
 // A self-reference must use the table's own columns: the table object does not exist yet.
-function targetIdColumn(relation: Relation, self: string, columns: Record<string, unknown>) {
+function targetIdColumn(
+  relation: Relation,
+  self: string,
+  columns: Record<string, AnySQLiteColumn>
+): AnySQLiteColumn {
   const target = relation.target()
-  const table = target.name === self ? columns : (target.table as unknown as Record<string, unknown>)
-  return table[target.idField] as Parameters<typeof foreignKey>[0]['foreignColumns'][number]
+  const column = (target.name === self ? columns : getTableColumns(target.table))[target.idField]
+  if (!column) throw new Error(`${self}: ${target.name} has no column ${target.idField}`)
+  return column
 }

@@ -81,7 +81,7 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
 
 /**
  * The store sets timestamps, so a write's own are ignored (a client may send back a document it
- * read); but one that is not a timestamp at all is a mistake, refused as any invalid field is.
+ * read); but one that is not a timestamp at all is a mistake, refused like every invalid field.
  */
 export function assertTimestamps(def: AnyDefinition, data: Document): void {
   const issues: ValidationIssue[] = []
