@@ -69,12 +69,14 @@ describe('agor serve', () => {
     await waitFor(() => taskEvents.length === 1, 'the task event')
     expect(taskEvents[0]).toEqual({ event: 'created', data: task })
 
-    // a direct write (--no-daemon) is no event; the daemon's next one arrives after it
+    // a direct write (--no-daemon) is an event too: the daemon finds it in the change feed
     expect((await agor([...db, '--no-daemon', 'session', 'update', short, '--title', 'direct'])).code).toBe(0)
+    await waitFor(() => sessionEvents.length === 2, "the direct write's event")
+    expect(sessionEvents[1]).toMatchObject({ event: 'patched', data: { status: 'idle', title: 'direct' } })
     const patched = await agor([...db, 'session', 'update', short, '--status', 'running'])
     expect(patched.code).toBe(0)
-    await waitFor(() => sessionEvents.length === 2, 'the patched event')
-    expect(sessionEvents[1]).toMatchObject({ event: 'patched', data: { status: 'running', title: 'direct' } })
+    await waitFor(() => sessionEvents.length === 3, 'the patched event')
+    expect(sessionEvents[2]).toMatchObject({ event: 'patched', data: { status: 'running', title: 'direct' } })
 
     // named explicitly: --url and AGOR_URL
     const [viaUrl, viaEnv] = await Promise.all([
@@ -102,8 +104,11 @@ describe('agor serve', () => {
 
     const removed = await agor([...db, 'session', 'delete', short])
     expect(removed.code).toBe(0)
-    await waitFor(() => sessionEvents.length === 3, 'the removed event')
-    expect(sessionEvents[2]).toMatchObject({ event: 'removed', data: { session_id: created.session_id } })
+    await waitFor(() => sessionEvents.length === 4, 'the removed event')
+    expect(sessionEvents[3]).toMatchObject({ event: 'removed', data: { session_id: created.session_id } })
+    // its task went with it: the cascade is an event too
+    await waitFor(() => taskEvents.length === 2, "the task's removed event")
+    expect(taskEvents[1]).toMatchObject({ event: 'removed', data: { task_id: task.task_id } })
 
     // a second daemon on the same file is refused
     const second = await agor([...db, 'serve', '--port', '0'])

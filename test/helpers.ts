@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
 import type { Connection } from '../src/db/connection.js'
+import { migrate } from '../src/db/migrate.js'
 import type { AnyDefinition } from '../src/schema/collection.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
 
@@ -29,8 +30,12 @@ afterAll(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-/** Creates the tables of collection definitions that have no migration (test collections). */
+/**
+ * Creates the tables of collection definitions that have no migration (test collections), next to
+ * the store's own tables (the change feed's among them).
+ */
 export async function createTables(db: Connection, definitions: AnyDefinition[]): Promise<void> {
+  await migrate(db)
   const { generateSQLiteDrizzleJson, generateSQLiteMigration } = await import('drizzle-kit/api')
   const tables = Object.fromEntries(definitions.map((d) => [d.name, d.table]))
   const statements = await generateSQLiteMigration(

@@ -3,7 +3,7 @@
 // store, REST, socket.io, connect(), the CLI, export/import and db check must all serve it, and the
 // library's types must know it (the scratch build type-checks a use of it).
 import { execFile } from 'node:child_process'
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -142,7 +142,14 @@ beforeAll(async () => {
 
 describe('a collection added by the README recipe', () => {
   it('is migrated, typed, and served by the library, REST, socket.io and connect()', async () => {
-    const migration = readFileSync(join(scratch, 'drizzle', '0002_widgets.sql'), 'utf8')
+    const migration = readFileSync(
+      join(
+        scratch,
+        'drizzle',
+        readdirSync(join(scratch, 'drizzle')).find((f) => f.endsWith('_widgets.sql'))!
+      ),
+      'utf8'
+    )
     expect(migration).toContain('CREATE TABLE `widgets`')
     const { stdout } = await inScratch(process.execPath, ['drive.mjs', `file:${join(tempDir(), 'w.db')}`])
     expect(JSON.parse(stdout)).toEqual({

@@ -54,14 +54,27 @@ export function localMigrations(): LocalMigration[] {
  * round trip to a remote database): a database without the bookkeeping table has none applied.
  */
 export async function migrationStatus(client: MigrationTarget): Promise<MigrationStatus> {
-  const local = localMigrations()
   let rows: Row[]
   try {
-    rows = (await client.execute(`SELECT hash, created_at FROM "${TABLE}" ORDER BY created_at`)).rows
+    rows = (await client.execute(APPLIED_MIGRATIONS)).rows
   } catch (error) {
-    if (!/no such table/i.test(String((error as Error)?.message))) throw error
+    if (!isMissingTable(error)) throw error
     rows = []
   }
+  return statusOf(rows)
+}
+
+/** The statement that reads the migrations a database has (rows for statusOf). */
+export const APPLIED_MIGRATIONS = `SELECT hash, created_at FROM "${TABLE}" ORDER BY created_at`
+
+/** True for the error of a statement on a table that is not there (a database not migrated yet). */
+export function isMissingTable(error: unknown): boolean {
+  return /no such table/i.test(String((error as Error)?.message))
+}
+
+/** The migrations of this version against those a database has (rows of APPLIED_MIGRATIONS). */
+export function statusOf(rows: readonly Row[]): MigrationStatus {
+  const local = localMigrations()
   const applied = rows.map((r) => ({ hash: String(r.hash), createdAt: Number(r.created_at) }))
   const appliedMillis = new Set(applied.map((a) => a.createdAt))
   const newest = local.at(-1)?.folderMillis ?? 0
@@ -102,7 +115,8 @@ export async function migrate(client: MigrationTarget): Promise<number> {
   return status.pending.length
 }
 
-function assertNotNewer(status: MigrationStatus): void {
+/** Throws SchemaTooNewError for a database a newer agor-store migrated. */
+export function assertNotNewer(status: MigrationStatus): void {
   if (status.unknown.length > 0) {
     throw new SchemaTooNewError(
       `The database was migrated by a newer agor-store (${counted(status.unknown.length, 'migration')} this version does not know). Upgrade agor-store to open it.`

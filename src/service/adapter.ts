@@ -14,6 +14,7 @@ import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection } from '../store/collection.js'
+import type { ChangeContext } from '../store/feed-triggers.js'
 import { OPERATORS } from '../store/operators.js'
 import { hasProtoKey } from '../store/plain-json.js'
 import { hasCondition, queryCount } from '../store/query-walk.js'
@@ -41,7 +42,8 @@ export interface DocumentServiceOptions<Def extends AnyDefinition> extends Adapt
   collection: Collection<Def>
 }
 
-export type DocumentParams = AdapterParams<Query>
+/** A call's params: Feathers' own, and the context its writes record in the change feed. */
+export type DocumentParams = AdapterParams<Query> & { change?: ChangeContext }
 
 /**
  * True when a call carries no query. Methods other than find then skip sanitising: all it would
@@ -138,14 +140,14 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: CreateData<Def> | CreateData<Def>[],
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.create(data, { query: params.query })
+    return this.collection.create(data, { query: params.query, change: params.change })
   }
 
   async _update(id: NullableId, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
     if (id === null || Array.isArray(data)) {
       throw new BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
     }
-    return this.collection.update(id, data, { query: params.query })
+    return this.collection.update(id, data, { query: params.query, change: params.change })
   }
 
   async _patch(id: null, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>[]>
@@ -160,14 +162,14 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: PatchData<Def>,
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.patch(id, data, { query: params.query })
+    return this.collection.patch(id, data, { query: params.query, change: params.change })
   }
 
   async _remove(id: null, params?: DocumentParams): Promise<DocOf<Def>[]>
   async _remove(id: Id, params?: DocumentParams): Promise<DocOf<Def>>
   async _remove(id: NullableId, params?: DocumentParams): Promise<DocOf<Def> | DocOf<Def>[]>
   async _remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.remove(id, { query: params.query })
+    return this.collection.remove(id, { query: params.query, change: params.change })
   }
 
   async find(params?: DocumentParams & { paginate?: PaginationOptions }): Promise<Paginated<DocOf<Def>>>

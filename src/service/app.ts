@@ -4,13 +4,18 @@
  * in-process, and createServer attaches REST, socket.io and authentication (see transports.ts)
  * when it serves it, so that nobody who does not serve pays for loading them.
  */
+import { randomUUID } from 'node:crypto'
 import { type Application, feathers, type HookContext } from '@feathersjs/feathers'
 import { methodsOf } from '../protocol.js'
 import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
 import type { Collection } from '../store/collection.js'
 import type { Database } from '../store/database.js'
+import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
+import { changeContext } from './change-context.js'
+import { CHANGES_METHODS, ChangesService } from './changes.js'
 import { clientSafeErrors } from './errors.js'
+import type { FeedTail } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
 import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
 
@@ -28,6 +33,7 @@ export type CollectionServices = {
 }
 
 export type ServiceTypes = CollectionServices & {
+  changes: ChangesService
   'sessions/:id/fork': LineageRoute
   'sessions/:id/spawn': LineageRoute
   'sessions/:id/genealogy': GenealogyRoute
@@ -36,6 +42,10 @@ export type ServiceTypes = CollectionServices & {
 export interface AppSettings {
   /** What the server has in progress; a graceful close waits for it (set while served). */
   inFlight: InFlight
+  /** This process's id in the change feed: the changes whose events its services emit themselves. */
+  origin: string
+  /** The tail of the change feed (set while served). */
+  feedTail: FeedTail | undefined
 }
 
 export type App = Application<ServiceTypes, AppSettings>
@@ -65,8 +75,14 @@ export function createApp(database: Database): App {
   app.hooks({ error: { all: [clientSafeErrors] } })
   // registered through the untyped application: the loop cannot tell which name has which type
   const untyped: Application = app
-  for (const name of collectionNames)
+  const origin = randomUUID()
+  app.set('origin', origin)
+  const audit = changeContext(origin, () => app.get('feedTail')?.poke())
+  for (const name of collectionNames) {
     untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
+    untyped.service(name).hooks({ around: { all: [audit] } })
+  }
+  app.use('changes', new ChangesService(new Feed(database.connection)), { methods: [...CHANGES_METHODS] })
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))

@@ -9,22 +9,34 @@
  */
 import type { Application, RealTimeConnection } from '@feathersjs/feathers'
 
+/** Every connection that may receive events (authenticated ones, with authentication on). */
 export const EVERYONE = 'everyone'
-export const AUTHENTICATED = 'authenticated'
+/**
+ * Connections that receive the document services' events. A client that follows the change feed
+ * (connect() does) leaves it: it makes those events from the `changes` ones, in seq order, and
+ * would see each twice.
+ */
+export const DOCUMENT_EVENTS = 'document-events'
 
 type LoginEvent = [unknown, { connection?: RealTimeConnection }]
 
+function join(app: Application, connection: RealTimeConnection): void {
+  app.channel(EVERYONE).join(connection)
+  if (connection.feed !== true) app.channel(DOCUMENT_EVENTS).join(connection)
+}
+
 export function configureChannels(app: Application, authentication: boolean): void {
   if (!authentication) {
-    app.on('connection', (connection: RealTimeConnection) => app.channel(EVERYONE).join(connection))
-    app.publish((data) => app.channel(EVERYONE).send(data))
-    return
+    app.on('connection', (connection: RealTimeConnection) => join(app, connection))
+  } else {
+    app.on('login', (...[, { connection }]: LoginEvent) => {
+      if (connection) join(app, connection)
+    })
+    app.on('logout', (...[, { connection }]: LoginEvent) => {
+      if (connection) app.channel(EVERYONE, DOCUMENT_EVENTS).leave(connection)
+    })
   }
-  app.on('login', (...[, { connection }]: LoginEvent) => {
-    if (connection) app.channel(AUTHENTICATED).join(connection)
-  })
-  app.on('logout', (...[, { connection }]: LoginEvent) => {
-    if (connection) app.channel(AUTHENTICATED).leave(connection)
-  })
-  app.publish((data) => app.channel(AUTHENTICATED).send(data))
+  app.publish((data, context) =>
+    app.channel(context.path === 'changes' ? EVERYONE : DOCUMENT_EVENTS).send(data)
+  )
 }

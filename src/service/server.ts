@@ -25,6 +25,11 @@ export interface ServerOptions {
    * (comma-separated), else none.
    */
   cors?: string[]
+  /**
+   * How often the server looks for changes made elsewhere, to send them to its clients (ms):
+   * AGOR_FEED_INTERVAL, else 100 for a local file, 1000 for a replica or a remote database.
+   */
+  feedInterval?: number
   /** How long close() waits for calls in flight before it cuts connections (ms). */
   shutdownTimeout?: number
 }
@@ -104,8 +109,16 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   if (served.has(store)) throw new Error('This store is already served')
   assertHostAllowed(host, store.authentication)
   served.add(store)
-  const { attachTransports } = await import('./transports.js')
+  const [{ attachTransports }, { FeedTail, feedInterval }] = await Promise.all([
+    import('./transports.js'),
+    import('./feed-tail.js')
+  ])
   const app = attachTransports(store.app, store.database, store.auth, corsAllowed)
+  // every change made anywhere becomes an event for this server's clients
+  const tail = new FeedTail(app, store.database, {
+    interval: options.feedInterval ?? feedInterval(store.config.mode),
+    origin: app.get('origin')
+  })
 
   const http = await app.listen(port, host)
   if (!http.listening) {
@@ -117,6 +130,8 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
     ])
   }
   http.on('clientError', answerClientError)
+  await tail.start()
+  app.set('feedTail', tail)
   const address = http.address() as AddressInfo
   let closing: Promise<void> | undefined
 
@@ -130,6 +145,8 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
     inFlight.closing = true
     const deadline = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
     await Promise.race([inFlight.settled(100), deadline(shutdownTimeout)])
+    app.set('feedTail', undefined)
+    await tail.stop()
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
     app.io?.close()
     await Promise.race([stopped, deadline(1000)])

@@ -61,6 +61,12 @@ function healthCheck(database: Database): Middleware {
   }
 }
 
+/** Koa middleware: the client's address, which the change feed records of a REST call. */
+const remoteAddress: Middleware = async (ctx, next) => {
+  ctx.feathers = Object.assign(ctx.feathers ?? {}, { remoteAddress: ctx.request.ip })
+  await next()
+}
+
 /**
  * Answers a socket call of a method no service has, which socket.io would otherwise leave
  * unanswered until the client times out.
@@ -127,6 +133,7 @@ export function attachTransports(
   if (corsOrigins.length > 0) served.use(cors(corsOrigins))
   served.use(koaErrors)
   served.use(healthCheck(database))
+  served.use(remoteAddress)
   served.use(strictQuery)
   served.use(
     bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })
@@ -134,6 +141,13 @@ export function attachTransports(
   served.configure(rest())
   served.configure(
     socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES, ...socketCors(corsOrigins) }, (io) => {
+      io.use((socket, next) => {
+        // what the change feed records of its calls, and whether it follows the feed (connect())
+        const auth: { feed?: unknown } = socket.handshake.auth ?? {}
+        const { feathers } = socket as typeof socket & { feathers: Record<string, unknown> }
+        Object.assign(feathers, { remoteAddress: socket.handshake.address, feed: auth.feed === true })
+        next()
+      })
       io.on('connection', (socket) =>
         socket.onAny((event: string, ...args: unknown[]) => refuseUnknownMethod(event, args))
       )
@@ -153,7 +167,7 @@ export function attachTransports(
 
   if (auth) {
     configureAuthentication(served, auth)
-    for (const name of collectionNames)
+    for (const name of [...collectionNames, 'changes'] as const)
       served.service(name).hooks({ before: { all: [requireAuthentication] } })
   }
   return served

@@ -5,13 +5,14 @@
  * references.ts, the shape of written documents in drafts.ts. It knows nothing of Feathers
  * transports.
  */
-import type { Connection, Row, Statement } from '../db/connection.js'
+import type { Connection, Result, Row, Statement } from '../db/connection.js'
 import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError } from '../errors.js'
 import { parseIdPrefix } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
+import { type ChangeContext, contextStatements, type WriteEvent } from './feed-triggers.js'
 import { mergePatch } from './merge.js'
 import { project } from './projection.js'
 import { QueryCompiler, type Where } from './query-compiler.js'
@@ -23,6 +24,12 @@ import { type Document, type RowMapper, rowMapper } from './row.js'
 import { TableStatements } from './statements.js'
 import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions, PatchData } from './types.js'
 import { validateStoredDocument } from './validate.js'
+
+/** The context of writes made in code, without one of their own. */
+const LIBRARY: ChangeContext = { actor: 'library', transport: 'library' }
+
+/** The context of documents written as they are (imports and restores). */
+export const IMPORT: ChangeContext = { actor: 'import', transport: 'import' }
 
 /** Most attempts a write makes when other writers keep changing its document. */
 const MAX_ATTEMPTS = 200
@@ -126,7 +133,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const docs = this.#drafts.created(data)
     await this.#references.inData(docs)
     this.#drafts.validateNew(docs)
-    const results = (await this.#insert(docs)).map((doc) => this.#output(doc, params.query))
+    const results = (await this.#insert(docs, params.change)).map((doc) => this.#output(doc, params.query))
     return Array.isArray(data) ? results : results[0]!
   }
 
@@ -137,7 +144,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async update(id: unknown, data: CreateData<Def>, params: CollectionParams = {}): Promise<DocOf<Def>> {
     const input = this.#drafts.input(data)
     await this.#references.inData([input])
-    return this.#modify(id, params, (stored) => this.#drafts.replaced(stored, input))
+    return this.#modify(id, params, 'updated', input, (stored) => this.#drafts.replaced(stored, input))
   }
 
   /**
@@ -155,8 +162,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const { created_at, updated_at, [this.idField]: _id, ...changes } = this.#drafts.input(data)
     await this.#references.inData([changes])
     const merge = (stored: Document) => mergePatch(stored, changes)
-    if (id === null) return this.#modifyMany(params, merge)
-    return this.#modify(id, params, merge)
+    if (id === null) return this.#rewrite(null, params, 'patched', changes, merge)
+    return this.#modify(id, params, 'patched', changes, merge)
   }
 
   /** Removes one document, or every document the query matches (`id` null), and returns them. */
@@ -165,7 +172,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async remove(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     if (id === null) {
       const find = this.#compiler.compile(await this.#references.inQuery(params.query ?? {}))
-      const { rows } = await this.#db.execute(this.#statements.removePage(find))
+      const { rows } = (await this.#write([this.#statements.removePage(find)], params.change, 'removed'))[0]!
       const docs = rows.map((r) => this.#mapper.fromRow(r))
       docs.sort((a, b) => String(a[this.idField]).localeCompare(String(b[this.idField])))
       return docs.map((doc) => this.#output(doc, params.query))
@@ -173,7 +180,9 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const condition = await this.#condition(params.query)
     const prefix = parseIdPrefix(id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
-    const { rows } = await this.#db.execute(this.#statements.removeOne(fullId, condition))
+    const { rows } = (
+      await this.#write([this.#statements.removeOne(fullId, condition)], params.change, 'removed')
+    )[0]!
     if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
     return this.#output(this.#mapper.fromRow(rows[0]), params.query)
   }
@@ -219,9 +228,9 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * Writes whole documents as they are, timestamps included (imports and restores). Every
    * document is validated first; fields this version does not know are kept. All or nothing.
    */
-  async insertDocuments(docs: readonly Document[]): Promise<void> {
+  async insertDocuments(docs: readonly Document[], change: ChangeContext = IMPORT): Promise<void> {
     for (const doc of docs) validateStoredDocument(this.definition, doc)
-    await this.#insert(docs)
+    await this.#insert(docs, change)
   }
 
   /**
@@ -258,17 +267,15 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   #modify(
     id: unknown,
     params: CollectionParams,
+    event: 'updated' | 'patched',
+    given: Document,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>> {
     return this.#writes.run(String(id).toLowerCase(), async () => {
-      const [written] = await this.#rewrite(id, params, change)
+      const [written] = await this.#rewrite(id, params, event, given, change)
       if (!written) throw new DocumentNotFoundError(this.definition.singular, String(id))
       return written
     })
-  }
-
-  async #modifyMany(params: CollectionParams, change: (stored: Document) => Document): Promise<DocOf<Def>[]> {
-    return this.#rewrite(null, params, change)
   }
 
   /**
@@ -278,6 +285,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async #rewrite(
     id: unknown,
     params: CollectionParams,
+    event: 'updated' | 'patched',
+    given: Document,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>[]> {
     const select = this.#compiler.select(params.query?.$select)
@@ -288,11 +297,12 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       await this.#drafts.assertNoCycles(next, stored)
       const updates = next.map((doc, i) => this.#statements.guardedUpdate(doc, stored[i]!))
       try {
-        const statements = updates.map((u) => u.statement)
-        const results =
-          statements.length === 1
-            ? [await this.#db.execute(statements[0]!)]
-            : await this.#db.batch(statements, 'write')
+        const results = await this.#write(
+          updates.map((u) => u.statement),
+          params.change,
+          event,
+          event === 'patched' ? given : undefined
+        )
         return updates
           .filter((_, i) => (results[i]?.rowsAffected ?? 0) > 0)
           .map((u) => project(u.written, select, this.idField) as DocOf<Def>)
@@ -306,17 +316,30 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   }
 
   /** Inserts documents in one atomic write and returns them as stored. */
-  async #insert(docs: readonly Document[]): Promise<Document[]> {
+  async #insert(docs: readonly Document[], change: ChangeContext | undefined): Promise<Document[]> {
     if (docs.length === 0) return []
     const rows = docs.map((doc) => this.#mapper.toRow(doc))
-    const statements = this.#statements.inserts(rows)
     try {
-      if (statements.length === 1) await this.#db.execute(statements[0]!)
-      else await this.#db.batch(statements, 'write')
+      await this.#write(this.#statements.inserts(rows), change, 'created')
     } catch (error) {
       throw await explainWriteError(error, this.#db, this.definition, docs)
     }
     return rows.map((values) => this.#mapper.fromValues(values))
+  }
+
+  /**
+   * Runs the statements of one write in one transaction, with the context its change rows record
+   * (see feed-triggers.ts), and returns their results.
+   */
+  async #write(
+    statements: Statement[],
+    change: ChangeContext = LIBRARY,
+    event: WriteEvent,
+    patch?: Document
+  ): Promise<Result[]> {
+    const [begin, end] = contextStatements(change, { collection: this.name, event, patch })
+    const results = await this.#db.batch([begin, ...statements, end], 'write')
+    return results.slice(1, -1)
   }
 
   /** The SQL condition of a query given with an id, if it has one. */

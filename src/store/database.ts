@@ -11,6 +11,7 @@ import { openConnection } from '../db/open.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
+import { prepareSchema } from './schema-sync.js'
 
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
@@ -87,7 +88,7 @@ export class Database {
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const db = await openConnection(resolveDatabaseConfig(options), { create: options.create })
   try {
-    if (options.migrate !== false) await migrate(db)
+    if (options.migrate !== false) await prepareSchema(db)
   } catch (error) {
     db.close()
     throw error

@@ -13,9 +13,10 @@ import { MissingReferenceError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
-import type { Collection } from './collection.js'
+import { type Collection, IMPORT } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import type { Database, OpenOptions } from './database.js'
+import { contextStatements } from './feed-triggers.js'
 import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
@@ -131,6 +132,8 @@ export async function importDocuments(
   await database.connection.transaction('write', async (tx) => {
     // references are checked once everything is in, so the order of files and lines is free
     await tx.execute('PRAGMA defer_foreign_keys = ON')
+    const [begin, end] = contextStatements(IMPORT)
+    await tx.execute(begin)
     const known = await foreignKeyViolations(tx)
     for (const file of files) {
       const collection = database.collection(file.name)
@@ -150,6 +153,7 @@ export async function importDocuments(
       }
     }
     await assertReferences(tx, known)
+    await tx.execute(end)
   })
   return result
 }

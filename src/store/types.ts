@@ -3,6 +3,7 @@
  * type, pages, and call parameters.
  */
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
+import type { ChangeContext } from './feed-triggers.js'
 import type { Query } from './query-walk.js'
 
 /** Page sizes: `default` when a query gives no `$limit`, never more than `max`. */
@@ -21,6 +22,8 @@ export interface Page<T> {
 
 export interface CollectionParams {
   query?: Query
+  /** Who writes, over what: what the change feed records (a write's default: the library). */
+  change?: ChangeContext
 }
 
 export interface FindParams extends CollectionParams {

@@ -1,0 +1,57 @@
+/**
+ * The change feed's tables: every committed write of a document, in commit order (`seq`, assigned
+ * by the database that commits: one order for all writers of one database, replicas included),
+ * and the context a write leaves for the triggers that record it (see store/feed-triggers.ts).
+ * Not collections: they are written by triggers and read through the feed.
+ */
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+export const CHANGES_TABLE = 'agor_changes'
+export const CHANGE_CONTEXT_TABLE = 'agor_change_context'
+export const FEED_STATE_TABLE = 'agor_feed'
+
+/** One change of one document. */
+export const changesTable = sqliteTable(
+  CHANGES_TABLE,
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    collection: text('collection').notNull(),
+    doc_id: text('doc_id').notNull(),
+    event: text('event').notNull(),
+    at: integer('at').notNull(),
+    actor: text('actor'),
+    transport: text('transport'),
+    remote: text('remote'),
+    /** The process whose service emitted the event of this change itself (none: not emitted yet). */
+    origin: text('origin'),
+    /** The row as written (as it was, for `removed`): its columns and its `data`, as JSON. */
+    doc: text('doc').notNull(),
+    /** For `patched`: the patch applied, as JSON. */
+    patch: text('patch')
+  },
+  // one index besides seq: every index is a cost of every write; logs read newest first by seq
+  (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
+)
+
+/** The context of the write in progress: one row, inside the write's transaction only. */
+export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
+  id: integer('id').primaryKey(),
+  /** The collection and event of the write the store makes (not of what a cascade does). */
+  collection: text('collection'),
+  event: text('event'),
+  actor: text('actor'),
+  transport: text('transport'),
+  remote: text('remote'),
+  origin: text('origin'),
+  patch: text('patch')
+})
+
+/**
+ * The feed's own state: every change after `pruned_through` is kept (older ones were pruned), and
+ * `triggers` names the version of the triggers that write it (see store/feed-triggers.ts).
+ */
+export const feedStateTable = sqliteTable(FEED_STATE_TABLE, {
+  id: integer('id').primaryKey(),
+  pruned_through: integer('pruned_through').notNull(),
+  triggers: text('triggers')
+})

@@ -1,0 +1,100 @@
+/**
+ * The `changes` service: the change feed (store/feed.ts), read-only, over REST and socket.io at
+ * `/changes`. Its `created` event accompanies every change (the feed's tail emits it, see
+ * feed-tail.ts), so a client that remembers the last `seq` it saw can ask for what it missed.
+ *
+ * @example
+ * await app.service('changes').find({ query: { seq: { $gt: 1041 }, collection: 'tasks', $limit: 100 } })
+ */
+import { BadRequest, NotFound } from '@feathersjs/errors'
+import type { Params } from '@feathersjs/feathers'
+import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/feed.js'
+import { isPlainObject } from '../store/plain-json.js'
+import { queryCount } from '../store/query-walk.js'
+
+/** Changes per find unless `$limit` says otherwise. */
+export const DEFAULT_CHANGES = 100
+
+/** The methods clients may call on /changes. */
+export const CHANGES_METHODS = ['find', 'get'] as const
+
+/** A change as clients see it (which process emitted it is the feed's own business). */
+export type PublicChange = Omit<Change, 'origin'>
+
+export function publicChange({ origin: _origin, ...change }: Change): PublicChange {
+  return change
+}
+
+function seqOf(value: unknown, what: string): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new BadRequest(`${what} must be a seq (a whole number)`)
+  return n
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new BadRequest(`${what} must be a non-empty string`)
+  return value
+}
+
+function timeOf(value: unknown): number {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN
+  if (!Number.isFinite(ms)) throw new BadRequest("'at' needs an ISO time or milliseconds")
+  return ms
+}
+
+/** The feed's query of a Feathers query: `seq: { $gt }` or `{ $lt }`, `collection`, `id`, `actor`, `at: { $gte }`. */
+export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
+  const result: ChangeQuery = { limit: DEFAULT_CHANGES, order: 'asc' }
+  for (const [key, value] of Object.entries(query)) {
+    if (key === 'seq') {
+      if (!isPlainObject(value)) throw new BadRequest("'seq' takes { $gt: n } or { $lt: n }")
+      for (const [op, bound] of Object.entries(value)) {
+        if (op === '$gt') result.after = seqOf(bound, 'seq.$gt')
+        else if (op === '$lt') result.before = seqOf(bound, 'seq.$lt')
+        else throw new BadRequest(`Invalid operator ${op} on 'seq': use $gt or $lt`)
+      }
+    } else if (key === 'at') {
+      if (!isPlainObject(value) || Object.keys(value).some((op) => op !== '$gte'))
+        throw new BadRequest("'at' takes { $gte: time }")
+      result.since = timeOf(value.$gte)
+    } else if (key === 'collection' || key === 'id' || key === 'actor') {
+      result[key] = text(value, `'${key}'`)
+    } else if (key === '$limit') {
+      result.limit = Math.min(queryCount(value, '$limit') ?? DEFAULT_CHANGES, MAX_CHANGES)
+    } else if (key === '$sort') {
+      const direction = isPlainObject(value) ? value.seq : undefined
+      if (!isPlainObject(value) || Object.keys(value).length !== 1 || direction === undefined)
+        throw new BadRequest('$sort of changes takes { seq: 1 } or { seq: -1 }')
+      result.order = String(direction) === '-1' ? 'desc' : 'asc'
+    } else {
+      throw new BadRequest(
+        `Changes cannot be queried by '${key}': use seq, collection, id, actor, at, $limit, $sort`
+      )
+    }
+  }
+  return result
+}
+
+export class ChangesService {
+  readonly #feed: Feed
+
+  constructor(feed: Feed) {
+    this.#feed = feed
+  }
+
+  /** Changes in seq order (newest first with `$sort: { seq: -1 }`), at most `$limit` (100; 1,000 at most). */
+  async find(params: Params = {}): Promise<PublicChange[]> {
+    return (await this.#feed.read(changeQuery(params.query))).map(publicChange)
+  }
+
+  /** One change by its seq. */
+  async get(seq: unknown, _params?: Params): Promise<PublicChange> {
+    const n = seqOf(seq, 'A change id')
+    const [change] = await this.#feed
+      .read({ after: Math.max(0, n - 1), limit: 1, order: 'asc' })
+      .catch(() => [])
+    if (!change || change.seq !== n) throw new NotFound(`No change has seq ${n}`)
+    return publicChange(change)
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A daemon's tail of the change feed: every change made anywhere (this daemon, other daemons on
+ * the same file or other replicas of the same primary, CLIs without a daemon, library processes,
+ * imports, a foreign key's cascade) becomes an event for this daemon's clients, exactly once, in
+ * seq order: `created` on `changes` for every change, and Feathers' own document event
+ * (`created`, `updated`, `patched`, `removed`) for those this process's services did not emit
+ * themselves.
+ *
+ * How it notices: a local file by `PRAGMA data_version` (it moves when another connection
+ * commits) every AGOR_FEED_INTERVAL ms; a replica by syncing (in its worker) and reading its copy;
+ * a remote database by reading. This process's own writes ask for a look at once.
+ */
+import type { Application, HookContext } from '@feathersjs/feathers'
+import { isCollectionName } from '../schema/index.js'
+import type { Database } from '../store/database.js'
+import { type Change, Feed, MAX_CHANGES } from '../store/feed.js'
+import { publicChange } from './changes.js'
+
+export interface FeedTailOptions {
+  /** How often to look for changes made elsewhere (ms). */
+  interval: number
+  /** This process's id in the feed (see change-context.ts). */
+  origin: string
+}
+
+/** AGOR_FEED_INTERVAL, or the default of the database's mode (ms). */
+export function feedInterval(mode: string, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.AGOR_FEED_INTERVAL
+  if (value !== undefined && value.trim() !== '') {
+    const ms = Number(value)
+    if (!Number.isFinite(ms) || ms < 10)
+      throw new Error(`AGOR_FEED_INTERVAL must be milliseconds (10 or more), got ${value}`)
+    return ms
+  }
+  return mode === 'replica' || mode === 'remote' ? 1000 : 100
+}
+
+export class FeedTail {
+  readonly #app: Application
+  readonly #database: Database
+  readonly #feed: Feed
+  readonly #options: FeedTailOptions
+  #last = 0
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #again = false
+  #dataVersion: unknown
+  #stopped = false
+
+  constructor(app: Application, database: Database, options: FeedTailOptions) {
+    this.#app = app
+    this.#database = database
+    this.#feed = new Feed(database.connection)
+    this.#options = options
+  }
+
+  /** Starts from the newest change now: what came before is history (read it from /changes). */
+  async start(): Promise<void> {
+    this.#last = await this.#feed.head()
+    this.#timer = setInterval(() => this.#tick(), this.#options.interval)
+    this.#timer.unref()
+  }
+
+  /** After a write of this process: look now, not at the next interval. */
+  poke(): void {
+    if (this.#running) this.#again = true
+    else this.#running = this.#drain()
+  }
+
+  /** Stops looking, after the look in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    await this.#running
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#running || this.#stopped) return
+    try {
+      const { mode } = this.#database.config
+      if (mode === 'file') {
+        const { rows } = await this.#database.connection.execute('PRAGMA data_version')
+        const version = rows[0]?.[0]
+        if (version === this.#dataVersion) return
+        this.#dataVersion = version
+      } else if (mode === 'replica') {
+        await this.#database.sync()
+      }
+      this.poke()
+    } catch {
+      // the database is away for a moment: the next tick looks again
+    }
+  }
+
+  /** Emits every change after the last one emitted, in seq order, a page at a time. */
+  async #drain(): Promise<void> {
+    try {
+      do {
+        this.#again = false
+        for (;;) {
+          const changes = await this.#feed.read({ after: this.#last, limit: MAX_CHANGES, order: 'asc' })
+          for (const change of changes) this.#emit(change)
+          if (changes.length < MAX_CHANGES || this.#stopped) break
+        }
+      } while (this.#again && !this.#stopped)
+    } catch {
+      // a pruned gap or an unreachable database: the next tick tries again
+    } finally {
+      this.#running = undefined
+    }
+  }
+
+  #emit(change: Change): void {
+    this.#last = change.seq
+    const publicView = publicChange(change)
+    this.#app.service('changes').emit('created', publicView, eventContext('changes', publicView))
+    if (change.origin === this.#options.origin || !isCollectionName(change.collection)) return
+    this.#app
+      .service(change.collection)
+      .emit(change.event, change.doc, eventContext(change.collection, change.doc))
+  }
+}
+
+/** What Feathers' publishing reads of an event's hook context. */
+function eventContext(path: string, result: unknown): Partial<HookContext> {
+  return { path, result, params: {} }
+}

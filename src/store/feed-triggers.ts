@@ -1,0 +1,127 @@
+/**
+ * The triggers that write the change feed: after every insert, update and delete of a row of a
+ * collection, one row in `agor_changes`, in the same transaction as the write, whoever made it (the
+ * store, an import, a foreign key's cascade, a hand-written statement). They are derived from the
+ * registry and kept in step with it when a database opens, so a new collection has them too.
+ *
+ * What the triggers cannot know (who writes, over what, whether an update is a patch, the patch)
+ * the store leaves in `agor_change_context` for the length of the write's transaction.
+ */
+import { createHash } from 'node:crypto'
+import type { Connection, Statement } from '../db/connection.js'
+import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { collectionNames, collections } from '../schema/index.js'
+import { quoteIdent } from '../schema/sql.js'
+import { rowMapper } from './row.js'
+
+const PREFIX = 'agor_feed_'
+
+/** The context of one write, for its change rows. */
+export interface ChangeContext {
+  /** Who writes: an API key's name, `cli`, `library`, `import`, … */
+  actor?: string
+  /** Over what: `rest`, `socketio`, `cli`, `library`, `import`. */
+  transport?: string
+  /** The client's address, for REST and socket calls. */
+  remote?: string
+  /** The process whose service emits this write's events itself (so its feed tail does not). */
+  origin?: string
+}
+
+/** What a write of the store does, in the change feed's words. */
+export type WriteEvent = 'created' | 'updated' | 'patched' | 'removed'
+
+/**
+ * The context a write leaves for its triggers, and takes back before it commits. `collection` and
+ * `event` say what the store writes: rows a cascade changes besides are not its own events.
+ */
+export function contextStatements(
+  context: ChangeContext,
+  write?: { collection: string; event: WriteEvent; patch?: unknown }
+): [Statement, Statement] {
+  return [
+    {
+      sql: `INSERT OR REPLACE INTO ${CHANGE_CONTEXT_TABLE} (id, collection, event, actor, transport, remote, origin, patch) VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        write?.collection ?? null,
+        write?.event ?? null,
+        context.actor ?? null,
+        context.transport ?? null,
+        context.remote ?? null,
+        context.origin ?? null,
+        write?.patch === undefined ? null : JSON.stringify(write.patch)
+      ]
+    },
+    `DELETE FROM ${CHANGE_CONTEXT_TABLE}`
+  ]
+}
+
+/** The row image a change keeps: every column, and `data` as JSON (not as text). */
+function image(def: AnyDefinition, row: 'NEW' | 'OLD'): string {
+  const pairs = rowMapper(def).columns.map((column) => {
+    const value = `${row}.${quoteIdent(column)}`
+    return `'${column}', ${column === 'data' ? `json(${value})` : value}`
+  })
+  return `json_object(${pairs.join(', ')})`
+}
+
+function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
+  const name = `${PREFIX}${def.name}_${op}`
+  const row = op === 'delete' ? 'OLD' : 'NEW'
+  // an update is `patched` or `updated` as the store says; a cascade's set-null is `updated`
+  const event =
+    op === 'insert'
+      ? `'created'`
+      : op === 'delete'
+        ? `'removed'`
+        : `CASE WHEN c.collection = '${def.name}' AND c.event = 'patched' THEN 'patched' ELSE 'updated' END`
+  const own = `c.collection = '${def.name}' AND c.event = ${event}`
+  const patch = op === 'update' ? `CASE WHEN ${own} THEN c.patch END` : 'NULL'
+  // the origin emits the events of the store's own write itself, not those of a cascade
+  const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)} BEGIN
+INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, origin, doc, patch)
+SELECT '${def.name}', ${row}.${quoteIdent(def.idField)}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, CASE WHEN ${own} THEN c.origin END, ${image(def, row)}, ${patch}
+FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
+END`
+  return { name, sql }
+}
+
+/** The feed's triggers of every collection of the registry. */
+export function feedTriggers(): { name: string; sql: string }[] {
+  return collectionNames.flatMap((name) =>
+    (['insert', 'update', 'delete'] as const).map((op) => trigger(collections[name], op))
+  )
+}
+
+/** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
+export function triggersVersion(): string {
+  const hash = createHash('sha256')
+  for (const { sql } of feedTriggers()) hash.update(sql)
+  return hash.digest('hex').slice(0, 16)
+}
+
+/**
+ * Makes the database's feed triggers those of this version's registry: missing ones are created,
+ * changed ones replaced, ones of collections this version does not have dropped, in one
+ * transaction (a migration's: foreign keys off). One read when nothing is to do.
+ */
+export async function syncFeedTriggers(connection: Connection): Promise<number> {
+  const { rows } = await connection.execute({
+    sql: `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'`,
+    args: [`${PREFIX.replaceAll('_', '\\_')}%`]
+  })
+  const existing = new Map(rows.map((r) => [String(r.name), String(r.sql)]))
+  const wanted = feedTriggers()
+  const statements: string[] = []
+  for (const { name, sql } of wanted) {
+    if (existing.get(name) === sql) continue
+    statements.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`, sql)
+  }
+  for (const name of existing.keys()) {
+    if (!wanted.some((t) => t.name === name)) statements.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`)
+  }
+  statements.push(`UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`)
+  await connection.migrate(statements)
+  return statements.length - 1
+}

@@ -1,0 +1,182 @@
+/**
+ * The change feed, read: every committed write of a document in `seq` order (the triggers of
+ * feed-triggers.ts write it), with its document as written, who wrote it and how. It is the audit
+ * log too. Old changes are pruned by retention; a reader asking for changes that were pruned gets a
+ * 410 Gone and must fetch the documents again.
+ */
+import { BadRequest, Gone } from '@feathersjs/errors'
+import type { Connection, InValue, Row } from '../db/connection.js'
+import { parseIdPrefix } from '../ids.js'
+import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import { collections, isCollectionName } from '../schema/index.js'
+import { type Document, rowMapper, toIso } from './row.js'
+
+export type ChangeEvent = 'created' | 'updated' | 'patched' | 'removed'
+
+/** One change of one document. */
+export interface Change {
+  seq: number
+  collection: string
+  /** The document's id. */
+  id: string
+  event: ChangeEvent
+  /** When the database committed it (ISO). */
+  at: string
+  actor: string | null
+  transport: string | null
+  remote: string | null
+  /** The document as written; for `removed`, as it was. */
+  doc: Document
+  /** For `patched`: the patch applied. */
+  patch?: Document
+  /** The process whose service emitted this change's event itself (internal to the feed's tails). */
+  origin?: string | null
+}
+
+/** Which changes to read. */
+export interface ChangeQuery {
+  /** Changes after this seq (ascending reads). */
+  after?: number
+  /** Changes before this seq (descending reads). */
+  before?: number
+  collection?: string
+  /** A document's id, or a prefix of it (4+ hex digits). */
+  id?: string
+  actor?: string
+  /** Committed at or after this time (ms). */
+  since?: number
+  limit: number
+  order: 'asc' | 'desc'
+}
+
+/** Most changes one read returns. */
+export const MAX_CHANGES = 1000
+
+const COLUMNS = 'seq, collection, doc_id, event, at, actor, transport, remote, origin, doc, patch'
+
+/** The document of a change's row image, as the collection's API shows it. */
+function documentOf(collection: string, doc: string): Document {
+  const image = JSON.parse(doc) as Document
+  if (!isCollectionName(collection)) return image
+  const mapper = rowMapper(collections[collection])
+  return mapper.fromValues(
+    mapper.columns.map((c) => (c === 'data' ? JSON.stringify(image.data ?? {}) : (image[c] as InValue)))
+  )
+}
+
+function changeOf(row: Row): Change {
+  const change: Change = {
+    seq: Number(row.seq),
+    collection: String(row.collection),
+    id: String(row.doc_id),
+    event: String(row.event) as ChangeEvent,
+    at: toIso(Number(row.at)),
+    actor: row.actor === null ? null : String(row.actor),
+    transport: row.transport === null ? null : String(row.transport),
+    remote: row.remote === null ? null : String(row.remote),
+    doc: documentOf(String(row.collection), String(row.doc)),
+    origin: row.origin === null ? null : String(row.origin)
+  }
+  if (row.patch !== null) change.patch = JSON.parse(String(row.patch)) as Document
+  return change
+}
+
+export class Feed {
+  readonly #db: Connection
+
+  constructor(db: Connection) {
+    this.#db = db
+  }
+
+  /** The seq of the newest change (0 when there is none). */
+  async head(): Promise<number> {
+    const { rows } = await this.#db.execute(`SELECT coalesce(max(seq), 0) AS head FROM ${CHANGES_TABLE}`)
+    return Number(rows[0]?.head ?? 0)
+  }
+
+  /**
+   * Changes in seq order. Reading after a seq whose successors were pruned is a 410 Gone: the
+   * reader missed changes that are not kept any more.
+   */
+  async read(query: ChangeQuery): Promise<Change[]> {
+    const where: string[] = []
+    const args: InValue[] = []
+    if (query.after !== undefined) {
+      const pruned = await this.prunedThrough()
+      if (query.after < pruned) {
+        throw new Gone(
+          `Changes after seq ${query.after} are not kept any more (the feed keeps those after seq ${pruned}): fetch the documents again`,
+          { after: query.after, prunedThrough: pruned }
+        )
+      }
+      where.push('seq > ?')
+      args.push(query.after)
+    }
+    if (query.before !== undefined) {
+      where.push('seq < ?')
+      args.push(query.before)
+    }
+    if (query.collection !== undefined) {
+      where.push('collection = ?')
+      args.push(query.collection)
+    }
+    if (query.id !== undefined) {
+      const prefix = parseIdPrefix(query.id)
+      where.push(prefix.full ? 'doc_id = ?' : 'doc_id >= ? AND doc_id < ?')
+      args.push(...(prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]))
+    }
+    if (query.actor !== undefined) {
+      where.push('actor = ?')
+      args.push(query.actor)
+    }
+    if (query.since !== undefined) {
+      where.push('at >= ?')
+      args.push(query.since)
+    }
+    if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > MAX_CHANGES)
+      throw new BadRequest(`A read of the change feed takes at most ${MAX_CHANGES} changes`)
+    const { rows } = await this.#db.execute({
+      sql: `SELECT ${COLUMNS} FROM ${CHANGES_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+      args: [...args, query.limit]
+    })
+    return rows.map(changeOf)
+  }
+
+  /** Every change up to this seq was pruned. */
+  async prunedThrough(): Promise<number> {
+    const { rows } = await this.#db.execute(`SELECT pruned_through FROM ${FEED_STATE_TABLE} WHERE id = 1`)
+    return Number(rows[0]?.pruned_through ?? 0)
+  }
+
+  /**
+   * Removes changes older than the retention: committed before `olderThan` (ms), or beyond the
+   * newest `keep` changes. A chunk at a time, each its own short transaction, so that writers
+   * never wait long for it. Returns how many it removed.
+   */
+  async prune(retention: { olderThan?: number; keep?: number }, chunk = 1000): Promise<number> {
+    let removed = 0
+    for (;;) {
+      const bound =
+        retention.keep !== undefined
+          ? { sql: `seq <= (SELECT max(seq) FROM ${CHANGES_TABLE}) - ?`, args: [retention.keep] }
+          : { sql: 'at < ?', args: [retention.olderThan ?? 0] }
+      // what is gone is everything below the oldest change left (or all that was ever written)
+      const [deleted] = await this.#db.batch(
+        [
+          {
+            sql: `DELETE FROM ${CHANGES_TABLE} WHERE seq IN (SELECT seq FROM ${CHANGES_TABLE} WHERE ${bound.sql} ORDER BY seq LIMIT ?)`,
+            args: [...bound.args, chunk]
+          },
+          `UPDATE ${FEED_STATE_TABLE} SET pruned_through = max(pruned_through, coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), (SELECT seq FROM sqlite_sequence WHERE name = '${CHANGES_TABLE}'), 0)) WHERE id = 1`
+        ],
+        'write'
+      )
+      const count = deleted?.rowsAffected ?? 0
+      if (count === 0) return removed
+      removed += count
+      if (count < chunk) return removed
+      // let other work take its turn between chunks
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+}

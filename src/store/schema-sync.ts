@@ -1,0 +1,29 @@
+/**
+ * A database brought up to this version when it opens: its migrations (drizzle/), then the change
+ * feed's triggers (derived from the registry, see feed-triggers.ts). A database already up to date
+ * costs one read: one request to a remote server.
+ */
+import type { Connection } from '../db/connection.js'
+import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, statusOf } from '../db/migrate.js'
+import { FEED_STATE_TABLE } from '../schema/changes.js'
+import { syncFeedTriggers, triggersVersion } from './feed-triggers.js'
+
+export async function prepareSchema(db: Connection): Promise<void> {
+  let current: { pending: number; triggers: unknown } | undefined
+  try {
+    const [applied, feed] = await db.batch(
+      [APPLIED_MIGRATIONS, `SELECT triggers FROM ${FEED_STATE_TABLE} WHERE id = 1`],
+      'read'
+    )
+    const status = statusOf(applied?.rows ?? [])
+    assertNotNewer(status)
+    current = { pending: status.pending.length, triggers: feed?.rows[0]?.triggers }
+  } catch (error) {
+    // a new database, or one from before the change feed
+    if (!isMissingTable(error)) throw error
+  }
+  if (!current || current.pending > 0) await migrate(db)
+  // a replica that opened without its primary keeps what it has until it can write again
+  if (db.readOnly || current?.triggers === triggersVersion()) return
+  await syncFeedTriggers(db)
+}
