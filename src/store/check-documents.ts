@@ -6,6 +6,7 @@
 import type { Connection } from '../db/connection.js'
 import { type CollectionName, collectionNames, collections } from '../schema/index.js'
 import { Collection } from './collection.js'
+import { pages } from './pages.js'
 import { validateStoredDocument } from './validate.js'
 
 /** Invalid documents named per collection, at most. */
@@ -29,7 +30,7 @@ export async function checkDocuments(db: Connection): Promise<Record<CollectionN
   for (const name of collectionNames) {
     const collection: Collection = new Collection(db, collections[name])
     const check: CollectionCheck = { documents: 0, invalid: 0, examples: [] }
-    for await (const page of collection.pages()) {
+    for await (const page of pages(collection)) {
       check.documents += page.length
       for (const doc of page) {
         try {

@@ -12,7 +12,7 @@ import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
-import { type ChangeContext, contextStatements, type WriteEvent } from './feed-triggers.js'
+import { type ChangeContext, contextStatements, IMPORT, LIBRARY, type WriteEvent } from './feed-triggers.js'
 import { mergePatch } from './merge.js'
 import { project } from './projection.js'
 import { QueryCompiler, type Where } from './query-compiler.js'
@@ -22,14 +22,16 @@ import { References } from './references.js'
 import { Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import { TableStatements } from './statements.js'
-import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions, PatchData } from './types.js'
+import {
+  type CollectionParams,
+  type CreateData,
+  type FindParams,
+  type Page,
+  type PaginationOptions,
+  type PatchData,
+  pageLimit
+} from './types.js'
 import { validateStoredDocument } from './validate.js'
-
-/** The context of writes made in code, without one of their own. */
-const LIBRARY: ChangeContext = { actor: 'library', transport: 'library' }
-
-/** The context of documents written as they are (imports and restores). */
-export const IMPORT: ChangeContext = { actor: 'import', transport: 'import' }
 
 /** Most attempts a write makes when other writers keep changing its document. */
 const MAX_ATTEMPTS = 200
@@ -38,11 +40,6 @@ function backoff(attempt: number): Promise<void> {
   if (attempt < 3) return Promise.resolve()
   const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random()
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function pageLimit(requested: number | undefined, paginate: PaginationOptions): number {
-  const base = requested ?? paginate.default ?? paginate.max ?? 50
-  return paginate.max === undefined ? base : Math.min(base, paginate.max)
 }
 
 export class Collection<Def extends AnyDefinition = AnyDefinition> {
@@ -185,24 +182,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     )[0]!
     if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
     return this.#output(this.#mapper.fromRow(rows[0]), params.query)
-  }
-
-  /**
-   * Every document, a page at a time, in id order: keyset pagination, so every page is one index
-   * range however deep it goes, and no table is ever held in memory.
-   *
-   * @example
-   * for await (const page of sessions.pages()) for (const session of page) console.log(session.title)
-   */
-  async *pages(size = 1000): AsyncGenerator<DocOf<Def>[]> {
-    let after: string | undefined
-    for (;;) {
-      const from = after === undefined ? {} : { [this.idField]: { $gt: after } }
-      const page = await this.find({ query: { ...from, $sort: { [this.idField]: 1 }, $limit: size } })
-      if (page.length > 0) yield page
-      if (page.length < size) return
-      after = String(page.at(-1)![this.idField])
-    }
   }
 
   /** The short id of one document id (see {@link shortIds}). */

@@ -15,6 +15,7 @@ import { prepareLocalFile } from '../db/local-file.js'
 import { collectionNames } from '../schema/index.js'
 import type { Collection } from './collection.js'
 import type { Database, OpenOptions } from './database.js'
+import { pages } from './pages.js'
 import {
   EXPORT_FORMAT,
   MANIFEST,
@@ -89,7 +90,7 @@ async function exportCollection(
   failed.catch(() => {})
   let count = 0
   try {
-    for await (const page of collection.pages(PAGE)) {
+    for await (const page of pages(collection, PAGE)) {
       const chunk = `${page.map((doc) => JSON.stringify(doc)).join('\n')}\n`
       if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed])
       count += page.length

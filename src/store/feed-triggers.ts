@@ -29,6 +29,12 @@ export interface ChangeContext {
   origin?: string
 }
 
+/** The context of writes made in code, without one of their own. */
+export const LIBRARY: ChangeContext = { actor: 'library', transport: 'library' }
+
+/** The context of documents written as they are (imports and restores). */
+export const IMPORT: ChangeContext = { actor: 'import', transport: 'import' }
+
 /** What a write of the store does, in the change feed's words. */
 export type WriteEvent = 'created' | 'updated' | 'patched' | 'removed'
 

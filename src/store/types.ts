@@ -37,3 +37,9 @@ export type CreateData<Def extends AnyDefinition> = Omit<Writable<DocOf<Def>>, D
   Partial<Pick<DocOf<Def>, Extract<keyof DocOf<Def>, Def['idField'] | 'status'>>>
 /** What `patch` takes: any subset of the fields. */
 export type PatchData<Def extends AnyDefinition> = Partial<Writable<DocOf<Def>>>
+
+/** The page size of a find: the query's `$limit`, else the default, never more than the maximum. */
+export function pageLimit(requested: number | undefined, paginate: PaginationOptions): number {
+  const base = requested ?? paginate.default ?? paginate.max ?? 50
+  return paginate.max === undefined ? base : Math.min(base, paginate.max)
+}
