@@ -6,9 +6,11 @@
 import { createRequire } from 'node:module'
 import client from '@feathersjs/client'
 import type { Application, Id, Paginated, Params, TransportConnection } from '@feathersjs/feathers'
+import { FeedFollower } from './feed-follower.js'
 import { API_KEY_HEADER, methodsOf } from './protocol.js'
 import type { AnyDefinition, DocOf } from './schema/collection.js'
 import { type CollectionName, type Collections, collectionNames, type sessions } from './schema/index.js'
+import type { PublicChange } from './service/changes.js'
 import type { SessionTree } from './store/genealogy.js'
 import type { CreateData, PatchData } from './store/types.js'
 
@@ -40,15 +42,26 @@ interface ClientExtras {
   }
 }
 
-/** The remote service of every collection of the registry. */
+/** The remote service of every collection of the registry, and the change feed. */
 export type ClientServices = {
   [N in CollectionName]: ClientService<Collections[N]> &
     (N extends keyof ClientExtras ? ClientExtras[N] : unknown)
+} & {
+  /** The change feed (see service/changes.ts). */
+  changes: {
+    find(params?: Params): Promise<PublicChange[]>
+    get(seq: Id, params?: Params): Promise<PublicChange>
+  }
 }
 
 export interface AgorClient {
   app: Application<ClientServices>
   transport: Transport
+  /**
+   * Socket clients: the seq of the last change delivered to the listeners. Every change reaches
+   * them once, in seq order, also across reconnects (see feed-follower.ts).
+   */
+  readonly lastSeq?: number | undefined
   /** Disconnects the socket (nothing to do for REST). */
   close(): void
 }
@@ -71,6 +84,11 @@ export interface ConnectOptions {
   headers?: Record<string, string>
   /** An API key of a daemon with authentication on (sent as the x-api-key header). */
   apiKey?: string
+  /**
+   * Socket clients: called when a reconnect finds that the changes it missed are not kept any more
+   * (AGOR_FEED_RETENTION): fetch the documents you show again.
+   */
+  onGone?: () => void
 }
 
 /**
@@ -101,11 +119,28 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
   const socket = io(url, {
     transports: ['websocket'],
     extraHeaders: options.headers,
-    auth: options.apiKey ? { apiKey: options.apiKey } : {},
+    // feed: the daemon sends the change feed alone, which the follower turns into events
+    auth: { feed: true, ...(options.apiKey ? { apiKey: options.apiKey } : {}) },
     reconnectionDelayMax: 2000
   })
   const connection = socketio(socket, { timeout: options.timeout ?? 30_000 })
   app.configure(connection)
   register(app, connection)
-  return { app, transport, close: () => socket.close() }
+  const changes = app.service('changes')
+  const follower = new FeedFollower(
+    socket,
+    {
+      newest: async () => (await changes.find({ query: { $sort: { seq: -1 }, $limit: 1 } }))[0]?.seq ?? 0,
+      after: (seq, limit) => changes.find({ query: { seq: { $gt: seq }, $limit: limit } })
+    },
+    options.onGone
+  )
+  return {
+    app,
+    transport,
+    get lastSeq() {
+      return follower.lastSeq
+    },
+    close: () => socket.close()
+  }
 }

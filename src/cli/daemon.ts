@@ -10,6 +10,7 @@
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { AgorClient, ConnectOptions } from '../client.js'
+import { namedKey } from '../service/auth-options.js'
 
 export interface DaemonRecord {
   pid: number
@@ -114,9 +115,10 @@ export async function findDaemon(dbPath: string, timeout = HEALTH_TIMEOUT_MS): P
   return (await answers(record.url, timeout)) ? { record } : { unresponsive: record }
 }
 
-/** The first key of AGOR_API_KEY (which may list several, comma-separated). */
+/** The first key of AGOR_API_KEY (which may list several, comma-separated, each maybe `name:key`). */
 export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.AGOR_API_KEY?.split(',')[0]?.trim() || undefined
+  const first = env.AGOR_API_KEY?.split(',')[0]?.trim()
+  return first ? namedKey(first).key : undefined
 }
 
 /**

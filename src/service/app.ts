@@ -82,7 +82,10 @@ export function createApp(database: Database): App {
     untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
     untyped.service(name).hooks({ around: { all: [audit] } })
   }
-  app.use('changes', new ChangesService(new Feed(database.connection)), { methods: [...CHANGES_METHODS] })
+  app.use('changes', new ChangesService(new Feed(database.connection)), {
+    methods: [...CHANGES_METHODS],
+    events: ['feed']
+  })
 
   // REST-friendly routes: POST /sessions/:id/fork, POST /sessions/:id/spawn, GET /sessions/:id/genealogy
   const routes = lineageRoutes(() => app.service('sessions'))

@@ -3,11 +3,16 @@
  * opening a store does not load it; only serving with authentication does (auth.ts).
  */
 
+import { createHash } from 'node:crypto'
+
 /** The shortest API key accepted: a guessable key is no protection. */
 export const MIN_API_KEY_LENGTH = 16
 
 export interface AuthOptions {
-  /** Keys that clients may present; at least 16 characters each. */
+  /**
+   * Keys that clients may present, at least 16 characters each; `name:key` gives a key the name
+   * the change feed records as the actor of its writes (unnamed keys are named `key-` and a digest).
+   */
   apiKeys: string[]
   /** Signs access tokens. A random secret per process when not given (tokens end with it). */
   secret?: string
@@ -26,10 +31,19 @@ export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions |
   return { apiKeys: keys, secret: env.AGOR_AUTH_SECRET || undefined }
 }
 
+const NAMED = /^([A-Za-z0-9][A-Za-z0-9_.@-]{0,63}):(.+)$/
+
+/** An API key and its name: `ci:<key>` is named `ci`; a key without a name gets one from its digest. */
+export function namedKey(entry: string): { name: string; key: string } {
+  const named = NAMED.exec(entry)
+  if (named) return { name: named[1]!, key: named[2]! }
+  return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`, key: entry }
+}
+
 /** Throws unless the options can protect a daemon. */
 export function checkAuthOptions(options: AuthOptions): void {
   if (options.apiKeys.length === 0) throw new Error('Authentication needs at least one API key')
-  if (options.apiKeys.some((k) => k.length < MIN_API_KEY_LENGTH)) {
+  if (options.apiKeys.some((entry) => namedKey(entry).key.length < MIN_API_KEY_LENGTH)) {
     throw new Error(`Every API key must be at least ${MIN_API_KEY_LENGTH} characters long`)
   }
 }

@@ -14,29 +14,31 @@ import {
   JWTStrategy
 } from '@feathersjs/authentication'
 import { NotAuthenticated } from '@feathersjs/errors'
-import type { Application } from '@feathersjs/feathers'
+import type { Application, Params } from '@feathersjs/feathers'
 import { API_KEY_HEADER } from '../protocol.js'
-import { type AuthOptions, checkAuthOptions } from './auth-options.js'
+import { type AuthOptions, checkAuthOptions, namedKey } from './auth-options.js'
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-/** Accepts the configured API keys, compared in constant time. */
+/** Accepts the configured API keys, compared in constant time, and says which one it was. */
 class ApiKeyStrategy extends AuthenticationBaseStrategy {
-  readonly #digests: Buffer[]
+  readonly #keys: { name: string; digest: Buffer }[]
 
-  constructor(keys: string[]) {
+  constructor(entries: string[]) {
     super()
-    this.#digests = keys.map(digest)
+    this.#keys = entries.map(namedKey).map(({ name, key }) => ({ name, digest: digest(key) }))
   }
 
   async authenticate(data: AuthenticationRequest): Promise<AuthenticationResult> {
-    const key = typeof data.apiKey === 'string' ? digest(data.apiKey) : undefined
+    // a key may be presented as it is, or as it is written in AGOR_API_KEY (`name:key`)
+    const given = typeof data.apiKey === 'string' ? digest(namedKey(data.apiKey).key) : undefined
     // every key is compared, so that the time taken says nothing about which one nearly matched
-    const matched = key ? this.#digests.map((d) => timingSafeEqual(d, key)).includes(true) : false
-    if (!matched) throw new NotAuthenticated('Invalid API key')
-    return { authentication: { strategy: 'apiKey' } }
+    const matches = given ? this.#keys.filter((k) => timingSafeEqual(k.digest, given)) : []
+    const found = matches[0]
+    if (!found) throw new NotAuthenticated('Invalid API key')
+    return { authentication: { strategy: 'apiKey' }, apiKey: { name: found.name } }
   }
 
   /** Reads the key of a REST request (header) or of a socket.io handshake (header or `auth`). */
@@ -44,6 +46,15 @@ class ApiKeyStrategy extends AuthenticationBaseStrategy {
     const value = req.headers?.[API_KEY_HEADER] ?? req.auth?.apiKey
     const apiKey = Array.isArray(value) ? value[0] : value
     return typeof apiKey === 'string' && apiKey ? { strategy: 'apiKey', apiKey } : null
+  }
+}
+
+/** Access tokens carry the name of the API key they were made for: the actor of their writes. */
+class NamingAuthenticationService extends AuthenticationService {
+  override async getPayload(result: AuthenticationResult, params: Params) {
+    const payload = await super.getPayload(result, params)
+    const name: unknown = result.apiKey?.name
+    return typeof name === 'string' ? { ...payload, apiKeyName: name } : payload
   }
 }
 
@@ -62,7 +73,7 @@ export function configureAuthentication(app: Application, options: AuthOptions):
       expiresIn: '1d'
     }
   })
-  const service = new AuthenticationService(app)
+  const service = new NamingAuthenticationService(app)
   service.register('jwt', new JWTStrategy())
   service.register('apiKey', new ApiKeyStrategy(options.apiKeys))
   app.use('authentication', service)

@@ -77,21 +77,22 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
 }
 
 export class ChangesService {
-  readonly #feed: Feed
+  // (Feathers calls service methods on a wrapper object: no #private members here)
+  readonly feed: Feed
 
   constructor(feed: Feed) {
-    this.#feed = feed
+    this.feed = feed
   }
 
   /** Changes in seq order (newest first with `$sort: { seq: -1 }`), at most `$limit` (100; 1,000 at most). */
   async find(params: Params = {}): Promise<PublicChange[]> {
-    return (await this.#feed.read(changeQuery(params.query))).map(publicChange)
+    return (await this.feed.read(changeQuery(params.query))).map(publicChange)
   }
 
   /** One change by its seq. */
   async get(seq: unknown, _params?: Params): Promise<PublicChange> {
     const n = seqOf(seq, 'A change id')
-    const [change] = await this.#feed
+    const [change] = await this.feed
       .read({ after: Math.max(0, n - 1), limit: 1, order: 'asc' })
       .catch(() => [])
     if (!change || change.seq !== n) throw new NotFound(`No change has seq ${n}`)

@@ -9,20 +9,21 @@
  */
 import type { Application, RealTimeConnection } from '@feathersjs/feathers'
 
-/** Every connection that may receive events (authenticated ones, with authentication on). */
-export const EVERYONE = 'everyone'
 /**
- * Connections that receive the document services' events. A client that follows the change feed
- * (connect() does) leaves it: it makes those events from the `changes` ones, in seq order, and
- * would see each twice.
+ * Connections that receive the document services' events and `changes created`: every client but
+ * those that follow the change feed.
  */
 export const DOCUMENT_EVENTS = 'document-events'
+/**
+ * Connections that follow the change feed (connect() does): they receive `changes feed` alone, and
+ * make the other events from it, in seq order, without gaps across reconnects.
+ */
+export const FEED = 'feed'
 
 type LoginEvent = [unknown, { connection?: RealTimeConnection }]
 
 function join(app: Application, connection: RealTimeConnection): void {
-  app.channel(EVERYONE).join(connection)
-  if (connection.feed !== true) app.channel(DOCUMENT_EVENTS).join(connection)
+  app.channel(connection.feed === true ? FEED : DOCUMENT_EVENTS).join(connection)
 }
 
 export function configureChannels(app: Application, authentication: boolean): void {
@@ -33,10 +34,8 @@ export function configureChannels(app: Application, authentication: boolean): vo
       if (connection) join(app, connection)
     })
     app.on('logout', (...[, { connection }]: LoginEvent) => {
-      if (connection) app.channel(EVERYONE, DOCUMENT_EVENTS).leave(connection)
+      if (connection) app.channel(FEED, DOCUMENT_EVENTS).leave(connection)
     })
   }
-  app.publish((data, context) =>
-    app.channel(context.path === 'changes' ? EVERYONE : DOCUMENT_EVENTS).send(data)
-  )
+  app.publish((data, context) => app.channel(context.event === 'feed' ? FEED : DOCUMENT_EVENTS).send(data))
 }

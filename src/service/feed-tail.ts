@@ -21,6 +21,30 @@ export interface FeedTailOptions {
   interval: number
   /** This process's id in the feed (see change-context.ts). */
   origin: string
+  /** What the feed keeps: changes younger than `age` ms, or the newest `count`. */
+  retention: Retention
+}
+
+/** What the feed keeps. */
+export type Retention = { age: number } | { count: number }
+
+/** How often the server prunes the feed (ms). */
+const PRUNE_EVERY = 60_000
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/**
+ * AGOR_FEED_RETENTION: a duration (`30d`, `12h`, `90m`, …) or a count of changes (`100000`).
+ * Default: 30 days.
+ */
+export function feedRetention(env: NodeJS.ProcessEnv = process.env): Retention {
+  const value = (env.AGOR_FEED_RETENTION ?? '').trim() || '30d'
+  if (/^\d+$/.test(value)) return { count: Number(value) }
+  const match = /^(\d+)\s*([smhdw])$/.exec(value)
+  if (!match)
+    throw new Error(
+      `AGOR_FEED_RETENTION must be a duration (30d, 12h, 90m) or a count of changes, got ${value}`
+    )
+  return { age: Number(match[1]) * UNITS[match[2]!]! }
 }
 
 /** AGOR_FEED_INTERVAL, or the default of the database's mode (ms). */
@@ -42,6 +66,7 @@ export class FeedTail {
   readonly #options: FeedTailOptions
   #last = 0
   #timer: NodeJS.Timeout | undefined
+  #pruner: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #again = false
   #dataVersion: unknown
@@ -59,6 +84,16 @@ export class FeedTail {
     this.#last = await this.#feed.head()
     this.#timer = setInterval(() => this.#tick(), this.#options.interval)
     this.#timer.unref()
+    this.#pruner = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY)
+    this.#pruner.unref()
+  }
+
+  /** Removes the changes the retention does not keep any more (a chunk at a time). */
+  prune(): Promise<number> {
+    const { retention } = this.#options
+    return this.#feed.prune(
+      'count' in retention ? { keep: retention.count } : { olderThan: Date.now() - retention.age }
+    )
   }
 
   /** After a write of this process: look now, not at the next interval. */
@@ -71,6 +106,7 @@ export class FeedTail {
   async stop(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#timer)
+    clearInterval(this.#pruner)
     await this.#running
   }
 
@@ -113,15 +149,17 @@ export class FeedTail {
   #emit(change: Change): void {
     this.#last = change.seq
     const publicView = publicChange(change)
-    this.#app.service('changes').emit('created', publicView, eventContext('changes', publicView))
+    const changes = this.#app.service('changes')
+    changes.emit('created', publicView, eventContext('changes', 'created', publicView))
+    changes.emit('feed', publicView, eventContext('changes', 'feed', publicView))
     if (change.origin === this.#options.origin || !isCollectionName(change.collection)) return
     this.#app
       .service(change.collection)
-      .emit(change.event, change.doc, eventContext(change.collection, change.doc))
+      .emit(change.event, change.doc, eventContext(change.collection, change.event, change.doc))
   }
 }
 
 /** What Feathers' publishing reads of an event's hook context. */
-function eventContext(path: string, result: unknown): Partial<HookContext> {
-  return { path, result, params: {} }
+function eventContext(path: string, event: string, result: unknown): Partial<HookContext> {
+  return { path, event, result, params: {} }
 }

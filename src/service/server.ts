@@ -109,7 +109,7 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   if (served.has(store)) throw new Error('This store is already served')
   assertHostAllowed(host, store.authentication)
   served.add(store)
-  const [{ attachTransports }, { FeedTail, feedInterval }] = await Promise.all([
+  const [{ attachTransports }, { FeedTail, feedInterval, feedRetention }] = await Promise.all([
     import('./transports.js'),
     import('./feed-tail.js')
   ])
@@ -117,7 +117,8 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   // every change made anywhere becomes an event for this server's clients
   const tail = new FeedTail(app, store.database, {
     interval: options.feedInterval ?? feedInterval(store.config.mode),
-    origin: app.get('origin')
+    origin: app.get('origin'),
+    retention: feedRetention()
   })
 
   const http = await app.listen(port, host)
