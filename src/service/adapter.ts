@@ -14,11 +14,11 @@ import { BadRequest, MethodNotAllowed } from '@feathersjs/errors'
 import type { Id, NullableId, Paginated, Query } from '@feathersjs/feathers'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection } from '../store/collection.js'
-import type { ChangeContext } from '../store/feed-triggers.js'
 import { OPERATORS } from '../store/operators.js'
 import { hasProtoKey } from '../store/plain-json.js'
 import { hasCondition, queryCount } from '../store/query-walk.js'
 import type { CreateData, PatchData } from '../store/types.js'
+import { type CallerParams, changeContextOf } from './change-context.js'
 import { coerceQuery } from './query-coercion.js'
 
 /** Most ids one shortIds call takes. */
@@ -40,10 +40,12 @@ export const EXTRA_OPERATORS = [
 
 export interface DocumentServiceOptions<Def extends AnyDefinition> extends AdapterServiceOptions {
   collection: Collection<Def>
+  /** This process's id in the change feed: the writes whose events this service emits itself. */
+  origin?: string
 }
 
-/** A call's params: Feathers' own, and the context its writes record in the change feed. */
-export type DocumentParams = AdapterParams<Query> & { change?: ChangeContext }
+/** A call's params: Feathers' own, and what the change feed records of its writes. */
+export type DocumentParams = AdapterParams<Query> & CallerParams
 
 /**
  * True when a call carries no query. Methods other than find then skip sanitising: all it would
@@ -140,14 +142,20 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: CreateData<Def> | CreateData<Def>[],
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.create(data, { query: params.query, change: params.change })
+    return this.collection.create(data, {
+      query: params.query,
+      change: changeContextOf(params, this.options.origin)
+    })
   }
 
   async _update(id: NullableId, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
     if (id === null || Array.isArray(data)) {
       throw new BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
     }
-    return this.collection.update(id, data, { query: params.query, change: params.change })
+    return this.collection.update(id, data, {
+      query: params.query,
+      change: changeContextOf(params, this.options.origin)
+    })
   }
 
   async _patch(id: null, data: PatchData<Def>, params?: DocumentParams): Promise<DocOf<Def>[]>
@@ -162,14 +170,20 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: PatchData<Def>,
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.patch(id, data, { query: params.query, change: params.change })
+    return this.collection.patch(id, data, {
+      query: params.query,
+      change: changeContextOf(params, this.options.origin)
+    })
   }
 
   async _remove(id: null, params?: DocumentParams): Promise<DocOf<Def>[]>
   async _remove(id: Id, params?: DocumentParams): Promise<DocOf<Def>>
   async _remove(id: NullableId, params?: DocumentParams): Promise<DocOf<Def> | DocOf<Def>[]>
   async _remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.remove(id, { query: params.query, change: params.change })
+    return this.collection.remove(id, {
+      query: params.query,
+      change: changeContextOf(params, this.options.origin)
+    })
   }
 
   async find(params?: DocumentParams & { paginate?: PaginationOptions }): Promise<Paginated<DocOf<Def>>>

@@ -12,7 +12,7 @@ import type { Collection } from '../store/collection.js'
 import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
-import { changeContext } from './change-context.js'
+import { afterWrites } from './change-context.js'
 import { CHANGES_METHODS, ChangesService } from './changes.js'
 import { clientSafeErrors } from './errors.js'
 import type { FeedTail } from './feed-tail.js'
@@ -59,9 +59,9 @@ const noEvent = (context: HookContext) => {
  * The service of one collection: its own class if it has one, the document service otherwise.
  * (Typed per name where callers meet it, in CollectionServices; here any collection will do.)
  */
-function serviceOf(database: Database, name: CollectionName): DocumentService {
+function serviceOf(database: Database, name: CollectionName, origin: string): DocumentService {
   const collection: Collection = database.collection(name)
-  const options = { collection, paginate: PAGINATE, multi: true }
+  const options = { collection, paginate: PAGINATE, multi: true, origin }
   if (name !== 'sessions') return new DocumentService(options)
   return new SessionService({
     ...options,
@@ -77,10 +77,10 @@ export function createApp(database: Database): App {
   const untyped: Application = app
   const origin = randomUUID()
   app.set('origin', origin)
-  const audit = changeContext(origin, () => app.get('feedTail')?.poke())
+  const poke = afterWrites(() => app.get('feedTail')?.poke())
   for (const name of collectionNames) {
-    untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
-    untyped.service(name).hooks({ around: { all: [audit] } })
+    untyped.use(name, serviceOf(database, name, origin), { methods: methodsOf(name) })
+    untyped.service(name).hooks({ around: { all: [poke] } })
   }
   app.use('changes', new ChangesService(new Feed(database.connection)), {
     methods: [...CHANGES_METHODS],

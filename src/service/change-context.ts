@@ -26,19 +26,23 @@ function actorOf(params: CallerParams): string {
 }
 
 /**
- * Around hook of the document services: gives the call the context its change rows record, with
- * this process as the origin of its events (its feed tail does not emit them again), and asks the
- * tail to look at once after a write.
+ * The context a call's writes record: read when the write is made, after authentication.
+ * `origin`: this process, whose services emit their writes' events themselves.
  */
-export function changeContext(origin: string, written: () => void) {
-  return async (context: HookContext, next: NextFunction) => {
-    const params: CallerParams = context.params
-    params.change ??= {
+export function changeContextOf(params: CallerParams, origin: string | undefined): ChangeContext {
+  return (
+    params.change ?? {
       actor: actorOf(params),
       transport: params.provider ?? 'library',
       ...(params.remoteAddress ? { remote: params.remoteAddress } : {}),
-      origin
+      ...(origin ? { origin } : {})
     }
+  )
+}
+
+/** Around hook of the document services: after a write, the feed's tail looks at once. */
+export function afterWrites(written: () => void) {
+  return async (context: HookContext, next: NextFunction) => {
     await next()
     if (context.method !== 'find' && context.method !== 'get' && context.method !== 'shortIds') written()
   }

@@ -9,33 +9,37 @@
  */
 import type { Application, RealTimeConnection } from '@feathersjs/feathers'
 
-/**
- * Connections that receive the document services' events and `changes created`: every client but
- * those that follow the change feed.
- */
-export const DOCUMENT_EVENTS = 'document-events'
-/**
- * Connections that follow the change feed (connect() does): they receive `changes feed` alone, and
- * make the other events from it, in seq order, without gaps across reconnects.
- */
-export const FEED = 'feed'
+/** Every connection that may receive events (authenticated ones, with authentication on). */
+export const EVERYONE = 'everyone'
 
 type LoginEvent = [unknown, { connection?: RealTimeConnection }]
 
-function join(app: Application, connection: RealTimeConnection): void {
-  app.channel(connection.feed === true ? FEED : DOCUMENT_EVENTS).join(connection)
+/**
+ * Whether a connection receives an event. Clients that follow the change feed (connect() does)
+ * receive `changes feed` alone, and make the other events from it, in seq order, without gaps
+ * across reconnects; every other client receives the document services' events and
+ * `changes created`. (Decided when publishing: a connection says it follows the feed in its
+ * handshake, which is read after authentication has joined it.)
+ */
+function receives(event: unknown, connection: RealTimeConnection): boolean {
+  return (event === 'feed') === (connection.feed === true)
 }
 
 export function configureChannels(app: Application, authentication: boolean): void {
   if (!authentication) {
-    app.on('connection', (connection: RealTimeConnection) => join(app, connection))
+    app.on('connection', (connection: RealTimeConnection) => app.channel(EVERYONE).join(connection))
   } else {
     app.on('login', (...[, { connection }]: LoginEvent) => {
-      if (connection) join(app, connection)
+      if (connection) app.channel(EVERYONE).join(connection)
     })
     app.on('logout', (...[, { connection }]: LoginEvent) => {
-      if (connection) app.channel(FEED, DOCUMENT_EVENTS).leave(connection)
+      if (connection) app.channel(EVERYONE).leave(connection)
     })
   }
-  app.publish((data, context) => app.channel(context.event === 'feed' ? FEED : DOCUMENT_EVENTS).send(data))
+  app.publish((data, context) =>
+    app
+      .channel(EVERYONE)
+      .filter((connection) => receives(context.event, connection))
+      .send(data)
+  )
 }
