@@ -11,6 +11,7 @@
  * a remote database by reading. This process's own writes ask for a look at once.
  */
 import type { Application, HookContext } from '@feathersjs/feathers'
+import { log } from '../log.js'
 import { isCollectionName } from '../schema/index.js'
 import type { Database } from '../store/database.js'
 import { type Change, Feed, MAX_CHANGES } from '../store/feed.js'
@@ -71,6 +72,8 @@ export class FeedTail {
   #again = false
   #dataVersion: unknown
   #stopped = false
+  #failing = false
+  #ticking = false
 
   constructor(app: Application, database: Database, options: FeedTailOptions) {
     this.#app = app
@@ -111,7 +114,9 @@ export class FeedTail {
   }
 
   async #tick(): Promise<void> {
-    if (this.#running || this.#stopped) return
+    // one look at a time: a sync with a slow primary outlasts many intervals
+    if (this.#running || this.#ticking || this.#stopped) return
+    this.#ticking = true
     try {
       const { mode } = this.#database.config
       if (mode === 'file') {
@@ -123,8 +128,11 @@ export class FeedTail {
         await this.#database.sync()
       }
       this.poke()
-    } catch {
+    } catch (error) {
       // the database is away for a moment: the next tick looks again
+      this.#failed(error)
+    } finally {
+      this.#ticking = false
     }
   }
 
@@ -139,11 +147,28 @@ export class FeedTail {
           if (changes.length < MAX_CHANGES || this.#stopped) break
         }
       } while (this.#again && !this.#stopped)
-    } catch {
-      // a pruned gap or an unreachable database: the next tick tries again
+      this.#recovered()
+    } catch (error) {
+      // an unreachable database, or changes pruned under a stalled tail: the next tick tries again
+      this.#failed(error)
     } finally {
       this.#running = undefined
     }
+  }
+
+  /** Says once that the feed cannot be read, until it can again. */
+  #failed(error: unknown): void {
+    if (this.#failing) return
+    this.#failing = true
+    log.warn(
+      `the change feed cannot be read (${(error as Error)?.message ?? error}): clients miss events until it can`
+    )
+  }
+
+  #recovered(): void {
+    if (!this.#failing) return
+    this.#failing = false
+    log.warn('the change feed is read again')
   }
 
   #emit(change: Change): void {
