@@ -53,7 +53,7 @@ describe('agor completion', () => {
       complete(home, 'completion', ''),
       complete(home, 'db', '')
     ])
-    expect(top).toEqual(['session', 'task', 'board', 'repo', 'db', 'serve', 'completion'])
+    expect(top).toEqual(['session', 'task', 'board', 'repo', 'db', 'log', 'watch', 'serve', 'completion'])
     expect(s).toEqual(['session', 'serve'])
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])
     expect(listFlags).toEqual(['--status', '--since', '--sort', '--skip'])

@@ -7,6 +7,7 @@
 import { Unavailable } from '@feathersjs/errors'
 import { CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
+import type { PublicChange } from '../service/changes.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
 import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
@@ -48,12 +49,18 @@ export interface SessionsApi extends DocumentsApi {
   genealogy(id: string): Promise<Tree>
 }
 
+/** The change feed, read (see service/changes.ts). */
+export interface ChangesApi {
+  find(query: Query): Promise<PublicChange[]>
+}
+
 export interface Backend {
   /** `database /home/me/.agor/agor.db` or `daemon http://127.0.0.1:3030`. */
   label: string
   daemon: boolean
   service(name: CollectionName): DocumentsApi
   sessions(): SessionsApi
+  changes(): ChangesApi
   close(): Promise<void>
 }
 
@@ -183,6 +190,7 @@ async function directBackend(db: string | undefined): Promise<Backend> {
     daemon: false,
     service: (name) => documentsApi(store.service(name), direct, params),
     sessions: () => sessionsApi(store.service('sessions'), direct, params),
+    changes: () => ({ find: (query) => store.service('changes').find({ ...params, query }) }),
     close: () => store.close()
   }
 }
@@ -224,6 +232,7 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
     daemon: true,
     service: (name) => documentsApi(client.app.service(name), call, {}),
     sessions: () => sessionsApi(client.app.service('sessions'), call, {}),
+    changes: () => ({ find: (query) => call(() => client.app.service('changes').find({ query })) }),
     close: async () => client.close()
   }
 }

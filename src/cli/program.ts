@@ -10,6 +10,7 @@ import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
 import { EXIT, reportError } from './errors.js'
+import { registerFeed } from './feed.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
 
@@ -77,6 +78,7 @@ export function buildProgram(json: boolean): Command {
     .addHelpText('after', HELP_AFTER)
   registerEntities(program)
   registerDb(program)
+  registerFeed(program)
   registerServe(program)
   registerCompletion(program)
   return program

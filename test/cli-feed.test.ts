@@ -1,0 +1,59 @@
+// agor log and agor watch: the change feed at a terminal.
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { agor, CLI, cliEnv, json, tempDb } from './cli-helpers.js'
+import { waitFor } from './transport-helpers.js'
+
+describe('agor log', () => {
+  it('shows each write, newest first, with its actor, filtered by collection, id, actor and time', async () => {
+    const { db } = tempDb()
+    const session = json(
+      await agor([...db, 'session', 'create', '--agent', 'a', '--title', 'First', '--json'])
+    )
+    const id = String(session.session_id)
+    expect((await agor([...db, 'session', 'update', id, '--title', 'Second'])).code).toBe(0)
+    expect((await agor([...db, 'task', 'create', '--session', id, '--description', 'a task'])).code).toBe(0)
+    const log = await agor([...db, 'log'])
+    expect(log.code).toBe(0)
+    const lines = log.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toMatch(
+      /^\s+3 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}cli\s+created {2}task \S+ {2}a task$/
+    )
+    expect(lines[1]).toMatch(/^\s+2 .* cli\s+patched {2}session \S+ {2}Second$/)
+    expect(lines[2]).toMatch(/^\s+1 .* cli\s+created {2}session \S+ {2}First$/)
+    const tasks = json<{ collection: string }[]>(await agor([...db, 'log', '--collection', 'task', '--json']))
+    expect(tasks.map((c) => c.collection)).toEqual(['tasks'])
+    const ofSession = json<{ seq: number }[]>(await agor([...db, 'log', '--id', id.slice(0, 13), '--json']))
+    expect(ofSession.map((c) => c.seq)).toEqual([2, 1])
+    expect(json<unknown[]>(await agor([...db, 'log', '--actor', 'library', '--json']))).toEqual([])
+    expect(
+      json<unknown[]>(await agor([...db, 'log', '--since', '1h', '--limit', '1', '--json']))
+    ).toHaveLength(1)
+    expect((await agor([...db, 'log', '--collection', 'nope'])).code).toBe(2)
+  })
+})
+
+describe('agor watch', () => {
+  it('prints each new change as one line of JSON as it is written, and stops on SIGINT', async () => {
+    const { db } = tempDb()
+    expect((await agor([...db, 'board', 'create', '--name', 'before'])).code).toBe(0)
+    const child = spawn(process.execPath, [CLI, ...db, 'watch', '--json'], {
+      env: cliEnv({ AGOR_FEED_INTERVAL: '20' })
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // watch starts from now: it says where now is
+    await waitFor(() => stderr.includes('Watching the changes after seq 1'), 'the watcher to start', 20_000)
+    const made = json(await agor([...db, 'board', 'create', '--name', 'watched', '--json']))
+    await waitFor(() => stdout.includes('\n'), 'the change to be printed', 20_000)
+    const [line] = stdout.trim().split('\n')
+    expect(JSON.parse(line!)).toMatchObject({ collection: 'boards', event: 'created', id: made.board_id })
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(stdout).not.toContain('before')
+  })
+})
