@@ -9,6 +9,11 @@ CREATE TABLE `agor_change_context` (
 	`patch` text
 );
 --> statement-breakpoint
+CREATE TABLE `agor_change_docs` (
+	`seq` integer PRIMARY KEY NOT NULL,
+	`doc` text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `agor_changes` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`collection` text NOT NULL,
@@ -19,7 +24,7 @@ CREATE TABLE `agor_changes` (
 	`transport` text,
 	`remote` text,
 	`origin` text,
-	`doc` text NOT NULL,
+	`doc` text,
 	`patch` text
 );
 --> statement-breakpoint

@@ -8,6 +8,7 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 export const CHANGES_TABLE = 'agor_changes'
 export const CHANGE_CONTEXT_TABLE = 'agor_change_context'
+export const CHANGE_DOCS_TABLE = 'agor_change_docs'
 export const FEED_STATE_TABLE = 'agor_feed'
 
 /** One change of one document. */
@@ -24,14 +25,27 @@ export const changesTable = sqliteTable(
     remote: text('remote'),
     /** The process whose service emitted the event of this change itself (none: not emitted yet). */
     origin: text('origin'),
-    /** The row as written (as it was, for `removed`): its columns and its `data`, as JSON. */
-    doc: text('doc').notNull(),
+    /**
+     * For `removed`, the row as it was: its columns and its `data`, as JSON. Other changes keep no
+     * copy while the row still is as they wrote it (they are its latest change): the next write of
+     * the row keeps one in agor_change_docs first, so a create costs a small row, not a second copy.
+     */
+    doc: text('doc'),
     /** For `patched`: the patch applied, as JSON. */
     patch: text('patch')
   },
   // one index besides seq: every index is a cost of every write; logs read newest first by seq
   (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
 )
+
+/**
+ * The documents of changes that were superseded: the row as that change wrote it, kept when the
+ * next write of it came (an append, cheaper than growing the change's own row).
+ */
+export const changeDocsTable = sqliteTable(CHANGE_DOCS_TABLE, {
+  seq: integer('seq').primaryKey(),
+  doc: text('doc').notNull()
+})
 
 /** The context of the write in progress: one row, inside the write's transaction only. */
 export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {

@@ -9,7 +9,12 @@
  */
 import { createHash } from 'node:crypto'
 import type { Connection, Statement } from '../db/connection.js'
-import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import {
+  CHANGE_CONTEXT_TABLE,
+  CHANGE_DOCS_TABLE,
+  CHANGES_TABLE,
+  FEED_STATE_TABLE
+} from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -63,13 +68,26 @@ export function contextStatements(
   ]
 }
 
-/** The row image a change keeps: every column, and `data` as JSON (not as text). */
-function image(def: AnyDefinition, row: 'NEW' | 'OLD'): string {
+/**
+ * The row image a change keeps: every column, and `data` as JSON. Built as text: `data` is valid
+ * JSON already (its CHECK constraint says so), and parsing it again would be most of the cost.
+ */
+function image(def: AnyDefinition, row: string): string {
   const pairs = rowMapper(def).columns.map((column) => {
+    const key = `'${JSON.stringify(column).replaceAll("'", "''")}:'`
     const value = `${row}.${quoteIdent(column)}`
-    return `'${column}', ${column === 'data' ? `json(${value})` : value}`
+    return `${key} || ${column === 'data' ? value : `json_quote(${value})`}`
   })
-  return `json_object(${pairs.join(', ')})`
+  return `'{' || ${pairs.join(" || ',' || ")} || '}'`
+}
+
+/**
+ * The row image of a document as SQL text (see image()), for the feed's reads: `row` is the
+ * document's table. Exported for feed.ts, which reads the images of changes not yet superseded.
+ */
+export function currentImage(def: AnyDefinition, id: string): string {
+  const table = quoteIdent(def.name)
+  return `(SELECT ${image(def, table)} FROM ${table} WHERE ${table}.${quoteIdent(def.idField)} = ${id})`
 }
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
@@ -84,10 +102,16 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
         : `CASE WHEN c.collection = '${def.name}' AND c.event = 'patched' THEN 'patched' ELSE 'updated' END`
   const own = `c.collection = '${def.name}' AND c.event = ${event}`
   const patch = op === 'update' ? `CASE WHEN ${own} THEN c.patch END` : 'NULL'
+  const id = quoteIdent(def.idField)
+  // the document's latest change kept no copy while the row was as it wrote it: keep one now
+  const supersede =
+    op === 'insert'
+      ? ''
+      : `INSERT OR IGNORE INTO ${CHANGE_DOCS_TABLE} (seq, doc) SELECT seq, ${image(def, 'OLD')} FROM ${CHANGES_TABLE} WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE} WHERE collection = '${def.name}' AND doc_id = OLD.${id}) AND doc IS NULL;\n`
   // the origin emits the events of the store's own write itself, not those of a cascade
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)} BEGIN
-INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, origin, doc, patch)
-SELECT '${def.name}', ${row}.${quoteIdent(def.idField)}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, CASE WHEN ${own} THEN c.origin END, ${image(def, row)}, ${patch}
+${supersede}INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, origin, doc, patch)
+SELECT '${def.name}', ${row}.${id}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, CASE WHEN ${own} THEN c.origin END, ${op === 'delete' ? image(def, 'OLD') : 'NULL'}, ${patch}
 FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
 END`
   return { name, sql }

@@ -7,8 +7,9 @@
 import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
 import { parseIdPrefix } from '../ids.js'
-import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
-import { collections, isCollectionName } from '../schema/index.js'
+import { CHANGE_DOCS_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import { collectionNames, collections, isCollectionName } from '../schema/index.js'
+import { currentImage } from './feed-triggers.js'
 import { type Document, rowMapper, toIso } from './row.js'
 
 export type ChangeEvent = 'created' | 'updated' | 'patched' | 'removed'
@@ -52,7 +53,18 @@ export interface ChangeQuery {
 /** Most changes one read returns. */
 export const MAX_CHANGES = 1000
 
-const COLUMNS = 'seq, collection, doc_id, event, at, actor, transport, remote, origin, doc, patch'
+/**
+ * The columns of a change, its document included: a change that is still its document's latest
+ * kept no copy of it (see feed-triggers.ts), so the document is read from its table, in the same
+ * statement (one snapshot: the row is as that change wrote it).
+ */
+function columns(): string {
+  const current = collectionNames
+    .map((name) => `WHEN '${name}' THEN ${currentImage(collections[name], `${CHANGES_TABLE}.doc_id`)}`)
+    .join(' ')
+  const kept = `(SELECT d.doc FROM ${CHANGE_DOCS_TABLE} AS d WHERE d.seq = ${CHANGES_TABLE}.seq)`
+  return `seq, collection, doc_id, event, at, actor, transport, remote, origin, coalesce(doc, ${kept}, CASE collection ${current} END) AS doc, patch`
+}
 
 /** The document of a change's row image, as the collection's API shows it. */
 function documentOf(collection: string, doc: string): Document {
@@ -74,7 +86,7 @@ function changeOf(row: Row): Change {
     actor: row.actor === null ? null : String(row.actor),
     transport: row.transport === null ? null : String(row.transport),
     remote: row.remote === null ? null : String(row.remote),
-    doc: documentOf(String(row.collection), String(row.doc)),
+    doc: row.doc === null ? {} : documentOf(String(row.collection), String(row.doc)),
     origin: row.origin === null ? null : String(row.origin)
   }
   if (row.patch !== null) change.patch = JSON.parse(String(row.patch)) as Document
@@ -83,6 +95,7 @@ function changeOf(row: Row): Change {
 
 export class Feed {
   readonly #db: Connection
+  readonly #columns = columns()
 
   constructor(db: Connection) {
     this.#db = db
@@ -136,7 +149,7 @@ export class Feed {
     if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > MAX_CHANGES)
       throw new BadRequest(`A read of the change feed takes at most ${MAX_CHANGES} changes`)
     const { rows } = await this.#db.execute({
-      sql: `SELECT ${COLUMNS} FROM ${CHANGES_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+      sql: `SELECT ${this.#columns} FROM ${CHANGES_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
       args: [...args, query.limit]
     })
     return rows.map(changeOf)
@@ -167,6 +180,7 @@ export class Feed {
             sql: `DELETE FROM ${CHANGES_TABLE} WHERE seq IN (SELECT seq FROM ${CHANGES_TABLE} WHERE ${bound.sql} ORDER BY seq LIMIT ?)`,
             args: [...bound.args, chunk]
           },
+          `DELETE FROM ${CHANGE_DOCS_TABLE} WHERE seq <= coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), (SELECT max(seq) FROM ${CHANGE_DOCS_TABLE}))`,
           `UPDATE ${FEED_STATE_TABLE} SET pruned_through = max(pruned_through, coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), (SELECT seq FROM sqlite_sequence WHERE name = '${CHANGES_TABLE}'), 0)) WHERE id = 1`
         ],
         'write'
