@@ -60,8 +60,11 @@ describe('the change feed', () => {
     const seqs = changes.map((c) => c.seq)
     expect(seqs).toEqual(seqs.toSorted((a, b) => a - b))
     expect(new Set(seqs).size).toBe(seqs.length)
-    // documents as written, and as they were for removals
+    // documents as written (whatever was written after), and as they were for removals
+    expect(changes[0]!.doc).toEqual(one)
+    expect(changes[1]!.doc).toEqual(two)
     expect(changes[3]!.doc).toEqual(replaced)
+    expect(changes.at(-1)!.doc).toMatchObject({ session_id: expect.any(String) })
     expect(changes[4]!.doc).toEqual(patched)
     expect(changes[4]!.patch).toEqual({ title: 'patched', git_state: { ref: 'main' } })
     expect(changes.find((c) => c.event === 'removed' && c.collection === 'sessions')!.doc).toEqual(removed)
