@@ -200,17 +200,17 @@ function buildTable(
     const col = (column: string) => t[column]!
     const constraints: SQLiteTableExtraConfigValue[] = [
       check(`${name}_data_is_object`, sql.raw(`json_valid("data") AND json_type("data") = 'object'`)),
-      index(`${name}_created_at_idx`).on(col('created_at'))
+      index(`${name}_created_at_idx`).on(col('created_at'), col(idField))
     ]
     if (statuses) {
       const allowed = statuses.map((s) => `'${s.replaceAll("'", "''")}'`).join(', ')
       constraints.push(check(`${name}_status_valid`, sql.raw(`"status" IN (${allowed})`)))
-      constraints.push(index(`${name}_status_idx`).on(col('status'), col('created_at')))
+      constraints.push(index(`${name}_status_idx`).on(col('status'), col('created_at'), col(idField)))
     }
     for (const key of keyColumns) {
       if (!key.relation) continue
       const relation = key.relation
-      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), col('created_at')))
+      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), col('created_at'), col(idField)))
       constraints.push(
         foreignKey({
           name: `${name}_${key.name}_fk`,
@@ -221,7 +221,7 @@ function buildTable(
     }
     for (const path of jsonIndexes) {
       const expression = sql.raw(jsonExtract(path))
-      constraints.push(index(`${name}_${path.join('_')}_idx`).on(expression, col('created_at')))
+      constraints.push(index(`${name}_${path.join('_')}_idx`).on(expression, col('created_at'), col(idField)))
     }
     return constraints
   })

@@ -77,7 +77,8 @@ export class QueryCompiler {
 
   #orderBy(sort: unknown): string {
     const id = quoteIdent(this.#id)
-    if (sort === undefined || sort === null) return id
+    // oldest first, then by id: the order of every index (each ends with created_at and the id)
+    if (sort === undefined || sort === null) return `"created_at", ${id}`
     if (!isPlainObject(sort)) throw new BadRequest('$sort must be an object of field: 1 | -1')
     const parts: string[] = []
     let hasId = false
