@@ -10,6 +10,8 @@ import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError } from 
 import { parseIdPrefix } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
+import { collections, isCollectionName } from '../schema/index.js'
+import { quoteIdent } from '../schema/sql.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
 import { type ChangeContext, contextStatements, IMPORT, LIBRARY, type WriteEvent } from './feed-triggers.js'
@@ -22,6 +24,7 @@ import { References } from './references.js'
 import { Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import { TableStatements } from './statements.js'
+import { Totals } from './totals.js'
 import {
   type CollectionParams,
   type CreateData,
@@ -51,6 +54,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #references: References
   readonly #statements: TableStatements
   readonly #drafts: Drafts
+  readonly #totals: Totals
   readonly #writes = new KeyedQueue()
 
   constructor(db: Connection, definition: Def) {
@@ -62,6 +66,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#references = new References(db, definition, this.#compiler.fields, this.#resolver)
     this.#statements = new TableStatements(definition, this.#mapper)
     this.#drafts = new Drafts(db, definition, this.#statements)
+    this.#totals = new Totals(
+      quoteIdent(definition.name),
+      isCollectionName(definition.name) && collections[definition.name] === definition
+    )
   }
 
   get name(): Def['name'] {
@@ -105,11 +113,11 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const docs = (rows: readonly Row[]) =>
       rows.map((r) => project(this.#mapper.fromRow(r), find.select, this.idField) as DocOf<Def>)
     if (!paginate) return docs((await this.#db.execute(page)).rows)
-    const count = this.#statements.count(find)
+    const count = this.#totals.statement(find)
     const [rows, total] =
       limit === 0 ? [undefined, await this.#db.execute(count)] : await this.#db.batch([page, count], 'read')
     return {
-      total: Number(total?.rows[0]?.total ?? 0),
+      total: this.#totals.read(find, total?.rows[0]),
       limit: limit ?? 0,
       skip: find.skip,
       data: docs(rows?.rows ?? [])

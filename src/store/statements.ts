@@ -53,11 +53,6 @@ export class TableStatements {
     }
   }
 
-  /** How many documents match. */
-  count(where: Where): Statement {
-    return { sql: `SELECT count(*) AS total FROM ${this.#table} WHERE ${where.sql}`, args: where.args }
-  }
-
   /** Removes the page of a query, returning the documents as they were. */
   removePage(find: CompiledFind): Statement {
     const ids = this.page(find, find.limit, this.#id)

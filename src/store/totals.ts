@@ -1,0 +1,53 @@
+/**
+ * Exact totals of pages without counting every match on every page: a total is counted again
+ * only when the database changed since it was counted, which the change feed's head says (every
+ * committed write of a document moves it). One statement, read with the page in one snapshot; the
+ * count runs only when the head moved.
+ */
+import type { InValue } from '../db/connection.js'
+import { CHANGES_TABLE } from '../schema/changes.js'
+import type { Where } from './query-compiler.js'
+import type { PositionalStatement } from './statements.js'
+
+/** Queries whose totals are kept, the least recently used first out. */
+const KEPT = 256
+
+export class Totals {
+  readonly #table: string
+  readonly #kept: Map<string, { head: number; total: number }> | undefined
+
+  /**
+   * `table`: the collection's table, quoted. `feed`: whether its writes move the feed's head (a
+   * collection of the registry: it has the feed's triggers); otherwise every total is counted.
+   */
+  constructor(table: string, feed: boolean) {
+    this.#table = table
+    this.#kept = feed ? new Map() : undefined
+  }
+
+  /** The statement that answers `{ head, total }` for the matches of `where`. */
+  statement(where: Where): PositionalStatement {
+    if (!this.#kept)
+      return { sql: `SELECT count(*) AS total FROM ${this.#table} WHERE ${where.sql}`, args: where.args }
+    const known = this.#kept.get(keyOf(where))
+    return {
+      sql: `SELECT h.head AS head, CASE WHEN h.head = ? THEN ? ELSE (SELECT count(*) FROM ${this.#table} WHERE ${where.sql}) END AS total FROM (SELECT coalesce(max(seq), 0) AS head FROM ${CHANGES_TABLE}) AS h`,
+      args: [known?.head ?? -1, known?.total ?? 0, ...where.args]
+    }
+  }
+
+  /** The total the statement answered (and keeps it for the next page of the same query). */
+  read(where: Where, row: Record<string, unknown> | undefined): number {
+    const total = Number(row?.total ?? 0)
+    if (!this.#kept) return total
+    const key = keyOf(where)
+    this.#kept.delete(key)
+    this.#kept.set(key, { head: Number(row?.head ?? -1), total })
+    if (this.#kept.size > KEPT) this.#kept.delete(this.#kept.keys().next().value!)
+    return total
+  }
+}
+
+function keyOf(where: Where): string {
+  return `${where.sql}\u0000${JSON.stringify(where.args satisfies InValue[])}`
+}
