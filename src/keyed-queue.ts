@@ -9,8 +9,9 @@ export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>()
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve()
-    const result = previous.then(task, task)
+    const previous = this.#tails.get(key)
+    // nothing of this key in progress: start at once, without waiting a turn of the event loop
+    const result = previous ? previous.then(task, task) : task()
     const tail = result.catch(() => {})
     this.#tails.set(key, tail)
     // the last task of a key removes it, so that the map holds only keys with work queued

@@ -13,7 +13,7 @@ import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } f
 import { driverCode, explainOpenError } from './driver-errors.js'
 import { prepareLocalFile } from './local-file.js'
 import { NativeDatabase } from './native.js'
-import { collectNativeStatements } from './native-memory.js'
+import { collectionDue, collectNativeStatements } from './native-memory.js'
 
 const BEGIN: Record<WriteMode, string> = { write: 'BEGIN IMMEDIATE', read: 'BEGIN TRANSACTION READONLY' }
 
@@ -87,8 +87,8 @@ export class LocalConnection implements Connection {
   }
 
   async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
-    await collectNativeStatements()
     return this.#queue.run('', async () => {
+      await this.#collectIfDue()
       this.#restoreSettings()
       this.#native.run(BEGIN[mode])
       let open = true
@@ -134,8 +134,8 @@ export class LocalConnection implements Connection {
    * was written, so the work can run again.
    */
   async #turn<T>(work: () => T): Promise<T> {
-    await collectNativeStatements()
     return this.#queue.run('', async () => {
+      await this.#collectIfDue()
       for (let attempt = 1; ; attempt++) {
         if (this.#closed) throw new DatabaseUnavailableError('The database is closed')
         try {
@@ -150,6 +150,14 @@ export class LocalConnection implements Connection {
         }
       }
     })
+  }
+
+  /**
+   * Collects finalized native statements in the connection's turn, so that work keeps the order it
+   * was queued in; an await before queueing would let later work overtake it.
+   */
+  async #collectIfDue(): Promise<void> {
+    if (collectionDue()) await collectNativeStatements()
   }
 
   /** A failure of a local file that is not the statement's fault (damaged, unwritable), in words. */

@@ -32,12 +32,17 @@ export function noteNativeStatements(count: number): void {
   made += count
 }
 
+/** True when enough native statements were made since the last collection to collect now. */
+export function collectionDue(): boolean {
+  return gc !== undefined && made >= STATEMENTS_PER_COLLECTION
+}
+
 /**
  * Collects garbage once STATEMENTS_PER_COLLECTION native statements were made since the last
  * time, and yields one event-loop turn so that their finalizers run.
  */
 export async function collectNativeStatements(): Promise<void> {
-  if (made < STATEMENTS_PER_COLLECTION || !gc) return
+  if (!gc || made < STATEMENTS_PER_COLLECTION) return
   made = 0
   gc()
   await new Promise((resolve) => setImmediate(resolve))
