@@ -322,7 +322,12 @@ describe('db check on a damaged file', () => {
       '  - restore a backup of it (agor db backup makes them)',
       '  - the damage is where documents are stored: an export of this file fails too'
     ])
-    expect(JSON.parse(asJson.stdout)).toMatchObject({ ok: false, readable: true, damaged: true, documentsDamaged: true })
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: true,
+      damaged: true,
+      documentsDamaged: true
+    })
     expect(exported).toEqual({
       code: 1,
       stdout: '',

@@ -108,7 +108,9 @@ export function registerDbCheck(db: Command): void {
           const current = database.readable && database.migrations?.pending.length === 0
           // damage where documents are stored is part of the report, not the end of it
           const unchecked = [...database.unchecked]
-          const documents = current ? await attempt('documents', unchecked, () => checkDocuments(d)) : undefined
+          const documents = current
+            ? await attempt('documents', unchecked, () => checkDocuments(d))
+            : undefined
           const documentsDamaged = unchecked.length > database.unchecked.length
           const problems = await d.problems()
           const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
