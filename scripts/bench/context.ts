@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { OpCosts } from './costs.js'
 import { type Dataset, sessionsDataset } from './datasets.js'
 import type { Result } from './report.js'
 import type { TimingOptions } from './timing.js'
@@ -32,9 +33,9 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
   },
   quick: {
     mode: 'quick',
-    sizes: { '10k': 10_000, '100k': 50_000, '1m': 200_000 },
-    timing: { rounds: 101, sampleMs: 4, warmupMs: 150 },
-    slowTiming: { rounds: 11, sampleMs: 1, warmupMs: 150 },
+    sizes: { '10k': 2_000, '100k': 20_000, '1m': 200_000 },
+    timing: { rounds: 61, sampleMs: 3, warmupMs: 150 },
+    slowTiming: { rounds: 15, sampleMs: 1, warmupMs: 150 },
     memoryCreates: 20_000
   }
 }
@@ -44,6 +45,8 @@ export class Context {
   /** A folder for this scenario's own files, removed at the end. */
   readonly workDir = mkdtempSync(join(tmpdir(), 'agor-bench-'))
   readonly notes: string[] = []
+  /** The operations measured at every size (for the charts and the peers' comparisons). */
+  readonly costs: OpCosts[] = []
   readonly #datasets = new Map<SizeName, Promise<Dataset>>()
 
   constructor(profile: Profile) {

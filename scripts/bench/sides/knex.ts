@@ -1,23 +1,16 @@
 /**
- * The peer: the usual Feathers SQL stack, a `@feathersjs/knex` service on better-sqlite3, over the
- * same `sessions` table (our migration's DDL: the same columns, CHECKs and indexes) with the same
+ * A peer: the usual Feathers SQL stack, a `@feathersjs/knex` service on better-sqlite3, over the
+ * same `sessions` table (our migrations' DDL: the same columns, CHECKs and indexes) with the same
  * connection settings as our store (WAL, synchronous=NORMAL, foreign keys, busy timeout). It
- * stores what a knex user would: the row as given, the JSON fields as a text column.
+ * stores what a knex user would: the row as given, the JSON fields as a text column, which it
+ * parses on the way out; array creates run inside the transaction its documented hooks open; a
+ * patch reads the row, merges the field and patches the row.
  */
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { type Application, feathers } from '@feathersjs/feathers'
 import { uuidv7 } from 'uuidv7'
-import { DEFAULT_BUSY_TIMEOUT } from '../../src/db/config.js'
-import {
-  type BetterSqlite3Database,
-  type KnexService,
-  loadBetterSqlite3,
-  loadFeathersKnex,
-  loadKnex
-} from './peer-modules.js'
-
-const MIGRATION = fileURLToPath(new URL('../../drizzle/0000_init.sql', import.meta.url))
+import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
+import { type BetterSqlite3Database, type KnexService, loadFeathersKnex, loadKnex } from '../peer-modules.js'
+import { type Doc, docOfRow, newDoc, newRow, only, patched, prefixRange, type Side } from './side.js'
 
 /** A sessions row as the peer stores it. */
 export interface PeerRow {
@@ -30,23 +23,23 @@ export interface PeerRow {
   data: string
 }
 
-export interface Peer {
-  service: KnexService<PeerRow>
-  app: Application<{ sessions: KnexService<PeerRow> }>
-  close(): Promise<void>
-}
-
-/** Creates our schema in a new better-sqlite3 file (for a peer that starts empty). */
-export function createPeerSchema(path: string): void {
-  const BetterSqlite3 = loadBetterSqlite3()
-  const db = new BetterSqlite3(path)
-  db.pragma('journal_mode = WAL')
-  db.exec(readFileSync(MIGRATION, 'utf8').replaceAll('--> statement-breakpoint', ''))
-  db.close()
+function rowOf(values: unknown[]): PeerRow {
+  const [session_id, status, created_at, updated_at, parent_session_id, forked_from_session_id, data] = values
+  return {
+    session_id: String(session_id),
+    status: String(status),
+    created_at: Number(created_at),
+    updated_at: Number(updated_at),
+    parent_session_id: null,
+    forked_from_session_id: null,
+    data: String(data),
+    ...(parent_session_id ? { parent_session_id: String(parent_session_id) } : {}),
+    ...(forked_from_session_id ? { forked_from_session_id: String(forked_from_session_id) } : {})
+  }
 }
 
 /** Opens a knex service over the sessions table of the database file at `path`. */
-export function openPeer(path: string): Peer {
+export function openKnex(path: string): Side {
   const { KnexService, transaction } = loadFeathersKnex()
   const knex = loadKnex()
   const db = knex({
@@ -63,45 +56,53 @@ export function openPeer(path: string): Peer {
       }
     }
   })
-  const app: Peer['app'] = feathers()
-  const service = new KnexService<PeerRow>({
-    Model: db,
-    name: 'sessions',
-    id: 'session_id',
-    multi: true,
-    paginate: { default: 50, max: 500 }
-  })
-  app.use('sessions', service)
+  const app: Application<{ sessions: KnexService<PeerRow> }> = feathers()
+  app.use(
+    'sessions',
+    new KnexService<PeerRow>({
+      Model: db,
+      name: 'sessions',
+      id: 'session_id',
+      multi: true,
+      paginate: { default: 50, max: 500 }
+    })
+  )
   // What the @feathersjs/knex docs recommend for atomic multi-row writes.
   app.service('sessions').hooks({
     before: { create: [transaction.start()] },
     after: { create: [transaction.end()] },
     error: { create: [transaction.rollback()] }
   })
+  // the service as registered: app.use wraps it, and only the wrapped one runs the hooks
+  const service = app.service('sessions')
   return {
-    // the service as registered: app.use wraps it, and only the wrapped one runs the hooks
-    service: app.service('sessions'),
-    app,
+    label: 'knex',
+    getWhole: async (id) => docOfRow(await service.get(id)),
+    async getPrefix(prefix) {
+      const [lo, hi] = prefixRange(prefix)
+      const query = { session_id: { $gte: lo, $lt: hi }, $limit: 2 }
+      return docOfRow(only(await service.find({ query, paginate: false }), `knex get('${prefix}')`))
+    },
+    async create(fields) {
+      const now = Date.now()
+      return docOfRow(await service.create(rowOf(newRow(uuidv7(), now, fields))))
+    },
+    async createMany(pool) {
+      const now = Date.now()
+      const ids = pool.map(() => uuidv7())
+      await service.create(pool.map((fields, k) => rowOf(newRow(ids[k]!, now, fields))))
+      return pool.map((fields, k) => newDoc(ids[k]!, now, fields))
+    },
+    async patch(id, sha) {
+      const row = await service.get(id)
+      const data = JSON.stringify(patched(JSON.parse(row.data) as Doc, sha))
+      return docOfRow(await service.patch(id, { data, updated_at: Math.max(Date.now(), row.updated_at + 1) }))
+    },
+    async page() {
+      const query = { $sort: { created_at: -1, session_id: -1 }, $limit: 50 }
+      const { total, data } = await service.find({ query })
+      return { total, data: data.map(docOfRow) }
+    },
     close: () => db.destroy()
-  }
-}
-
-/**
- * The peer's create of one row per session of `pool`, in one call (inside the transaction its
- * hooks open), with ids and JSON made as a knex user would make them.
- */
-export function knexArrayCreate(peer: Peer, pool: readonly object[]) {
-  return () => {
-    const now = Date.now()
-    const rows: PeerRow[] = pool.map((fields) => ({
-      session_id: uuidv7(),
-      status: 'idle',
-      created_at: now,
-      updated_at: now,
-      parent_session_id: null,
-      forked_from_session_id: null,
-      data: JSON.stringify(fields)
-    }))
-    return peer.service.create(rows)
   }
 }
