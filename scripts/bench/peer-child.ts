@@ -27,9 +27,9 @@ async function openPeer(peer: PeerName, context: Context, size: SizeName, copy: 
   if (peer === 'nedb') {
     const started = performance.now()
     const nedb = await openNedb(path, context.workDir)
-    context.note(
-      `peers: NeDB loaded the ${size} data set in ${((performance.now() - started) / 1000).toFixed(1)} s`
-    )
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    const rss = (process.memoryUsage.rss() / 2 ** 20).toFixed(0)
+    context.note(`peers: NeDB loaded the ${size} data set in ${seconds} s (RSS then ${rss} MiB)`)
     return { read: nedb, write: nedb, close: async () => nedb.close() }
   }
   const open = (file: string) => (peer === 'knex' ? openKnex(file) : openLibsqlClient(file))
