@@ -17,8 +17,14 @@ export interface Profile {
   mode: 'quick' | 'full'
   sizes: Record<SizeName, number>
   timing: TimingOptions
-  /** For slow operations (a full scan, an array create): one operation per sample. */
+  /** For slow operations (a full scan, a page with its count): one operation per sample. */
   slowTiming: TimingOptions
+  /**
+   * For writes: samples long enough to hold several of the WAL checkpoints their writes cause (one
+   * per 1,000 pages written), so that each side pays its own share; the WAL is checkpointed between
+   * samples (see sides/limit.ts).
+   */
+  writeTiming: TimingOptions
   /** Documents created one by one in the memory scenario (the issue: 200k). */
   memoryCreates: number
 }
@@ -29,6 +35,7 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
     sizes: { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 },
     timing: { rounds: 101, sampleMs: 5, warmupMs: 300 },
     slowTiming: { rounds: 31, sampleMs: 1, warmupMs: 300 },
+    writeTiming: { rounds: 61, sampleMs: 40, warmupMs: 300 },
     memoryCreates: 200_000
   },
   quick: {
@@ -36,6 +43,7 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
     sizes: { '10k': 2_000, '100k': 20_000, '1m': 200_000 },
     timing: { rounds: 61, sampleMs: 3, warmupMs: 150 },
     slowTiming: { rounds: 15, sampleMs: 1, warmupMs: 150 },
+    writeTiming: { rounds: 21, sampleMs: 20, warmupMs: 150 },
     memoryCreates: 20_000
   }
 }

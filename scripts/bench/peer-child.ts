@@ -88,8 +88,8 @@ try {
           ...placeAll(size, own, op === 'array_create'),
           ...(first ? [] : placeAll('10k', base, op === 'array_create'))
         ]
-        const slow = op === 'array_create' || op === 'page'
-        const timing = slow ? context.profile.slowTiming : context.profile.timing
+        const { profile } = context
+        const timing = writes ? profile.writeTiming : op === 'page' ? profile.slowTiming : profile.timing
         context.log(`peers: ${peer} ${op} ${size}`)
         if (peer === 'knex' && first) await prewarm(placed[0]!, op, mode === 'full' ? 2000 : 1000)
         const measured = await measure(op, placed, { ...timing, rounds: Math.ceil(timing.rounds / 2) })

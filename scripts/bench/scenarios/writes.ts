@@ -28,8 +28,7 @@ export const writes: Scenario = async (context: Context) => {
       const multi = op === 'array_create'
       const placed = SIZES.flatMap((size) => placeAll(size, opened.get(size)!, multi))
       context.log(`writes: ${op}, ${placed.length} contenders`)
-      const timing = multi ? context.profile.slowTiming : context.profile.timing
-      const costs = await measure(op, placed, timing)
+      const costs = await measure(op, placed, context.profile.writeTiming)
       context.costs.push(costs)
       const { what, target } = TARGETS[op]
       results.push(...limitResults(2, `${op}_vs_limit`, what, costs, 'agor-store', target))
@@ -38,7 +37,7 @@ export const writes: Scenario = async (context: Context) => {
     for (const sides of opened.values()) await sides.close()
   }
   context.note(
-    'writes: each size on a copy of its data set; the rows that creates add are deleted after every sample, untimed, so that the table keeps its size'
+    `writes: each size on a copy of its data set; samples of about ${context.profile.writeTiming.sampleMs} ms (several WAL checkpoints each); after every sample, untimed, the rows that creates added are deleted (the table keeps its size) and the WAL is checkpointed`
   )
   return results
 }

@@ -31,7 +31,10 @@ export interface Side {
   patch(id: string, sha: string): Maybe<Doc>
   /** The newest 50 sessions (created_at, then id, descending) with the exact total. */
   page(): Maybe<Page>
-  /** Removes the documents that writes added since the side opened (untimed, between samples). */
+  /**
+   * Removes the documents that writes added since the side opened, and checkpoints the WAL
+   * (untimed, between samples).
+   */
   discard?(): Maybe<void>
   close(): Maybe<void>
 }
