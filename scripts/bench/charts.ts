@@ -25,6 +25,32 @@ const PAD = { left: 70, right: 250, top: 64, bottom: 56 }
 const xmlText = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 
+const STEPS = [1, 2, 5]
+
+/** The values 1, 2, 5, 10, 20, 50, … (and below 1 alike) from `lo` to `hi`. */
+function ticks(lo: number, hi: number): number[] {
+  const out: number[] = []
+  for (let decade = Math.floor(Math.log10(lo)); 10 ** decade <= hi; decade++) {
+    for (const step of STEPS) {
+      const v = step * 10 ** decade
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v)
+    }
+  }
+  return out
+}
+
+/** The largest of 1, 2, 5 × 10^k not above `value`. */
+const niceBelow = (value: number) => {
+  const decade = 10 ** Math.floor(Math.log10(value))
+  return decade * [...STEPS].reverse().find((s) => s * decade <= value)!
+}
+
+/** The smallest of 1, 2, 5 × 10^k not below `value`. */
+const niceAbove = (value: number) => {
+  const decade = 10 ** Math.floor(Math.log10(value))
+  return decade * ([...STEPS, 10].find((s) => s * decade >= value) ?? 10)
+}
+
 /** The lines of a chart: agor-store, the limit (the faster driver at each size), the peers. */
 export function chartLines(costs: OpCosts): Map<string, Map<string, number>> {
   const lines = new Map<string, Map<string, number>>()
@@ -54,8 +80,8 @@ export function lineGrowth(line: Map<string, number>, sizes: readonly string[]):
 export function chartSvg(costs: OpCosts, title: string, sizeLabels: Record<string, string>): string {
   const lines = chartLines(costs)
   const values = [...lines.values()].flatMap((l) => [...l.values()])
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...values)))
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)))
+  const lo = niceBelow(Math.min(...values))
+  const hi = niceAbove(Math.max(...values))
   const plotW = W - PAD.left - PAD.right
   const plotH = H - PAD.top - PAD.bottom
   const x = (k: number) =>
@@ -70,10 +96,10 @@ export function chartSvg(costs: OpCosts, title: string, sizeLabels: Record<strin
     `<text x="${PAD.left}" y="38" fill="#555">cost per operation in units of the limit's at ${xmlText(sizeLabels[costs.sizes[0]!] ?? costs.sizes[0]!)} sessions (log scale)</text>`,
     `<text x="${PAD.left}" y="54" fill="#555">CPU time, medians of per-round ratios of interleaved rounds</text>`
   ]
-  for (let v = lo; v <= hi * 1.0001; v *= 10) {
+  for (const v of ticks(lo, hi)) {
     out.push(`<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`)
     out.push(
-      `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1 ? v : v.toPrecision(1)}×</text>`
+      `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${Number(v.toPrecision(2))}×</text>`
     )
   }
   for (const [k, size] of costs.sizes.entries()) {
