@@ -79,7 +79,8 @@ export function lineageRoutes(sessions: () => SessionService) {
   const id = (params: RouteParams = {}) => String(params.route?.id)
   // the body holds the new session's fields: an object (an array would spread into '0', '1', …)
   const fields = (data: unknown) => {
-    if (!isPlainObject(data)) throw new BadRequest('The body must be an object: the fields of the new session')
+    if (!isPlainObject(data))
+      throw new BadRequest('The body must be an object: the fields of the new session')
     return data
   }
   const fork: LineageRoute = {
