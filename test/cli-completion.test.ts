@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { collections } from '../src/schema/index.js'
 import { agor, CLI, cliEnv, openFile, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
@@ -53,7 +54,9 @@ describe('agor completion', () => {
       complete(home, 'completion', ''),
       complete(home, 'db', '')
     ])
-    expect(top).toEqual(['session', 'task', 'board', 'repo', 'db', 'log', 'watch', 'serve', 'completion'])
+    const entities = Object.values(collections).map((c) => c.singular)
+    expect(top).toEqual([...entities, 'db', 'log', 'watch', 'serve', 'completion'])
+    expect(entities.slice(0, 4)).toEqual(['session', 'task', 'board', 'repo'])
     expect(s).toEqual(['session', 'serve'])
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])
     expect(listFlags).toEqual(['--status', '--since', '--sort', '--skip'])

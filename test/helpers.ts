@@ -5,6 +5,7 @@ import { afterAll } from 'vitest'
 import type { Connection } from '../src/db/connection.js'
 import { migrate } from '../src/db/migrate.js'
 import type { AnyDefinition } from '../src/schema/collection.js'
+import { collections } from '../src/schema/index.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
 
 const dirs: string[] = []
@@ -44,3 +45,32 @@ export async function createTables(db: Connection, definitions: AnyDefinition[])
   )
   await db.batch(statements, 'write')
 }
+
+/** The collections these tests were written for; the README's recipe can add others. */
+const BASE_COLLECTIONS = new Set(['sessions', 'tasks', 'boards', 'repos'])
+const OTHER_COLLECTIONS = Object.keys(collections).filter((name) => !BASE_COLLECTIONS.has(name))
+
+/**
+ * Counts as the CLI prints them, without the zero counts of collections added to the registry
+ * after these tests were written: `Exported 1 session, 0 widgets to x` → `Exported 1 session to x`.
+ * A non-zero count of another collection stays, and fails the comparison.
+ */
+export function baseCounts(text: string): string {
+  let out = text
+  for (const name of OTHER_COLLECTIONS)
+    out = out.replaceAll(new RegExp(`(, 0 ${name}\\b|\\b0 ${name}, )`, 'g'), '')
+  return out
+}
+
+/** A map of counts per collection without the zero entries of collections added later. */
+export function baseCountMap(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts).filter(([name, n]) => BASE_COLLECTIONS.has(name) || n !== 0)
+  )
+}
+
+/** The files of an export: a manifest and one file per collection of the registry. */
+export const EXPORT_FILES = [
+  'manifest.json',
+  ...Object.keys(collections).map((name) => `${name}.jsonl`)
+].sort()

@@ -2,6 +2,8 @@
 // in src/schema/, its entry in the registry, `npm run db:generate`, a build. No other edit: the
 // store, REST, socket.io, connect(), the CLI, export/import and db check must all serve it, and the
 // library's types must know it (the scratch build type-checks a use of it).
+// The collection is called gizmos, not the README's widgets, so that this test also holds in a
+// copy where a reader has already added widgets.
 import { execFile } from 'node:child_process'
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,11 +20,11 @@ const WIDGETS = `import { z } from 'zod'
 import { boards } from './boards.js'
 import { defineCollection, idString, nonBlank, optional } from './collection.js'
 
-/** A widget on a board: the collection a reader of the README adds. */
-export const widgets = defineCollection({
-  name: 'widgets',
-  singular: 'widget',
-  idField: 'widget_id',
+/** A gizmo on a board: a collection like the README's widgets. */
+export const gizmos = defineCollection({
+  name: 'gizmos',
+  singular: 'gizmo',
+  idField: 'gizmo_id',
   statuses: ['draft', 'done'],
   fields: {
     label: nonBlank(),
@@ -34,7 +36,7 @@ export const widgets = defineCollection({
   summary: (w) => w.label
 })
 
-export const widgetsTable = widgets.table
+export const gizmosTable = gizmos.table
 `
 
 // compiled with the scratch build: it fails to build unless the types derive from the registry
@@ -42,11 +44,11 @@ const USAGE = `import { connect, openStore } from './index.js'
 
 export async function typedUse(): Promise<string> {
   const store = await openStore({ url: ':memory:' })
-  const widget = await store.service('widgets').create({ label: 'typed', size: 2 })
-  const label: string = widget.label
-  const id: string = widget.widget_id
+  const gizmo = await store.service('gizmos').create({ label: 'typed', size: 2 })
+  const label: string = gizmo.label
+  const id: string = gizmo.gizmo_id
   const client = connect('http://127.0.0.1:1', { transport: 'rest' })
-  const remote = await client.app.service('widgets').get(id)
+  const remote = await client.app.service('gizmos').get(id)
   await store.close()
   return label + remote.label
 }
@@ -59,39 +61,39 @@ import { connect, createServer, openStore } from './dist/index.js'
 const url = process.argv[2]
 const out = {}
 const store = await openStore({ url, auth: false })
-const widgets = store.service('widgets')
+const gizmos = store.service('gizmos')
 const board = await store.service('boards').create({ name: 'B' })
-const made = await widgets.create([{ label: 'a', size: 3, board_id: board.board_id }, { label: 'b', size: 9 }])
-const short = await store.shortId('widgets', made[0].widget_id)
+const made = await gizmos.create([{ label: 'a', size: 3, board_id: board.board_id }, { label: 'b', size: 9 }])
+const short = await store.shortId('gizmos', made[0].gizmo_id)
 out.library = {
   created: made.length,
-  byPrefix: (await widgets.get(short)).label,
-  found: (await widgets.find({ query: { size: { $gt: 5 } }, paginate: false })).map((w) => w.label),
-  patched: (await widgets.patch(short, { status: 'done' })).status
+  byPrefix: (await gizmos.get(short)).label,
+  found: (await gizmos.find({ query: { size: { $gt: 5 } }, paginate: false })).map((w) => w.label),
+  patched: (await gizmos.patch(short, { status: 'done' })).status
 }
 const server = await createServer(store, { host: '127.0.0.1', port: 0 })
-const post = await fetch(server.url + '/widgets', {
+const post = await fetch(server.url + '/gizmos', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ label: 'rest', size: 1 })
 })
 out.rest = {
   status: post.status,
-  list: (await (await fetch(server.url + '/widgets?size[$lt]=5&$sort[size]=1')).json()).data.map((w) => w.label),
-  refused: (await fetch(server.url + '/widgets', { method: 'DELETE' })).status
+  list: (await (await fetch(server.url + '/gizmos?size[$lt]=5&$sort[size]=1')).json()).data.map((w) => w.label),
+  refused: (await fetch(server.url + '/gizmos', { method: 'DELETE' })).status
 }
 const socket = connect(server.url)
 const events = []
-socket.app.service('widgets').on('created', (w) => events.push(w.label))
-const viaSocket = await socket.app.service('widgets').create({ label: 'socket' })
-await widgets.create({ label: 'in-process' })
+socket.app.service('gizmos').on('created', (w) => events.push(w.label))
+const viaSocket = await socket.app.service('gizmos').create({ label: 'socket' })
+await gizmos.create({ label: 'in-process' })
 while (events.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
 const rest = connect(server.url, { transport: 'rest' })
 out.client = {
   socket: viaSocket.label,
   events: events.toSorted(),
-  rest: (await rest.app.service('widgets').get(viaSocket.widget_id)).label,
-  shortIdIsPrefix: viaSocket.widget_id.startsWith((await rest.app.service('widgets').shortIds({ ids: [viaSocket.widget_id] }))[0])
+  rest: (await rest.app.service('gizmos').get(viaSocket.gizmo_id)).label,
+  shortIdIsPrefix: viaSocket.gizmo_id.startsWith((await rest.app.service('gizmos').shortIds({ ids: [viaSocket.gizmo_id] }))[0])
 }
 socket.close()
 await server.close()
@@ -116,22 +118,22 @@ beforeAll(async () => {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'))
   // the recipe: the file, and its entry in the registry (its import and its name in the list)
-  writeFileSync(join(scratch, 'src/schema/widgets.ts'), WIDGETS)
+  writeFileSync(join(scratch, 'src/schema/gizmos.ts'), WIDGETS)
   const registry = join(scratch, 'src/schema/index.ts')
   const text = readFileSync(registry, 'utf8')
     .replace(
       "import { tasks } from './tasks.js'",
-      "import { tasks } from './tasks.js'\nimport { widgets } from './widgets.js'"
+      "import { tasks } from './tasks.js'\nimport { gizmos } from './gizmos.js'"
     )
-    .replace(/registry\(\[([^\]]*)\]\)/, 'registry([$1, widgets])')
-  expect(text).toContain('widgets])')
+    .replace(/registry\(\[([^\]]*)\]\)/, 'registry([$1, gizmos])')
+  expect(text).toContain('gizmos])')
   writeFileSync(registry, text)
-  writeFileSync(join(scratch, 'src/widgets-usage.ts'), USAGE)
+  writeFileSync(join(scratch, 'src/gizmos-usage.ts'), USAGE)
   await inScratch(process.execPath, [
     join(scratch, 'node_modules/drizzle-kit/bin.cjs'),
     'generate',
     '--name',
-    'widgets'
+    'gizmos'
   ])
   await inScratch(process.execPath, [join(scratch, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
   writeFileSync(join(scratch, 'drive.mjs'), DRIVE)
@@ -140,14 +142,10 @@ beforeAll(async () => {
 describe('a collection added by the README recipe', () => {
   it('is migrated, typed, and served by the library, REST, socket.io and connect()', async () => {
     const migration = readFileSync(
-      join(
-        scratch,
-        'drizzle',
-        readdirSync(join(scratch, 'drizzle')).find((f) => f.endsWith('_widgets.sql'))!
-      ),
+      join(scratch, 'drizzle', readdirSync(join(scratch, 'drizzle')).find((f) => f.endsWith('_gizmos.sql'))!),
       'utf8'
     )
-    expect(migration).toContain('CREATE TABLE `widgets`')
+    expect(migration).toContain('CREATE TABLE `gizmos`')
     const { stdout } = await inScratch(process.execPath, ['drive.mjs', `file:${join(tempDir(), 'w.db')}`])
     expect(JSON.parse(stdout)).toEqual({
       library: { created: 2, byPrefix: 'a', found: ['b'], patched: 'done' },
@@ -163,7 +161,7 @@ describe('a collection added by the README recipe', () => {
     const created = await agor([
       '--db',
       db,
-      'widget',
+      'gizmo',
       'create',
       '--data',
       '{"label":"cli","size":4}',
@@ -172,14 +170,14 @@ describe('a collection added by the README recipe', () => {
       '--json'
     ])
     expect(created.code).toBe(0)
-    const widget = JSON.parse(created.stdout)
-    expect(widget).toMatchObject({ label: 'cli', size: 4, status: 'draft', board_id: board.board_id })
+    const gizmo = JSON.parse(created.stdout)
+    expect(gizmo).toMatchObject({ label: 'cli', size: 4, status: 'draft', board_id: board.board_id })
     const listed = JSON.parse(
       (
         await agor([
           '--db',
           db,
-          'widget',
+          'gizmo',
           'list',
           '--where',
           'size>3',
@@ -192,22 +190,22 @@ describe('a collection added by the README recipe', () => {
       ).stdout
     )
     expect(listed.data.map((w: { label: string }) => w.label)).toEqual(['cli'])
-    const shown = await agor(['--db', db, 'widget', 'show', widget.widget_id.slice(0, 13)])
+    const shown = await agor(['--db', db, 'gizmo', 'show', gizmo.gizmo_id.slice(0, 13)])
     expect(shown.stdout).toContain('cli')
-    expect((await agor(['--db', db, 'widget', 'update', widget.widget_id, '--status', 'done'])).code).toBe(0)
+    expect((await agor(['--db', db, 'gizmo', 'update', gizmo.gizmo_id, '--status', 'done'])).code).toBe(0)
     const dump = join(tempDir(), 'dump')
     expect((await agor(['--db', db, 'db', 'export', '--out', dump])).code).toBe(0)
-    expect(readFileSync(join(dump, 'widgets.jsonl'), 'utf8')).toContain('"label":"cli"')
+    expect(readFileSync(join(dump, 'gizmos.jsonl'), 'utf8')).toContain('"label":"cli"')
     const copy = join(tempDir(), 'copy.db')
     expect((await agor(['--db', copy, 'db', 'import', dump])).code).toBe(0)
     const imported = JSON.parse(
-      (await agor(['--db', copy, 'widget', 'show', widget.widget_id, '--json'])).stdout
+      (await agor(['--db', copy, 'gizmo', 'show', gizmo.gizmo_id, '--json'])).stdout
     )
     expect(imported).toMatchObject({ label: 'cli', status: 'done' })
     const check = await agor(['--db', copy, 'db', 'check'])
     expect(check.code).toBe(0)
-    expect(check.stdout).toContain('1 widget')
-    expect((await agor(['--db', db, 'widget', 'delete', widget.widget_id])).code).toBe(0)
-    expect(JSON.parse((await agor(['--db', db, 'widget', 'list', '--json'])).stdout).total).toBe(0)
+    expect(check.stdout).toContain('1 gizmo')
+    expect((await agor(['--db', db, 'gizmo', 'delete', gizmo.gizmo_id])).code).toBe(0)
+    expect(JSON.parse((await agor(['--db', db, 'gizmo', 'list', '--json'])).stdout).total).toBe(0)
   })
 })

@@ -12,7 +12,7 @@ let served: Served
 let socket: Socket
 let sessionId: string
 
-const TABLES = ['sessions', 'tasks', 'boards', 'repos']
+const TABLES = Object.keys(collections)
 
 async function checksum(): Promise<string> {
   const hash = createHash('sha256')
@@ -68,6 +68,7 @@ afterAll(async () => {
 beforeEach(async () => {
   for (const table of TABLES.toReversed())
     await served.store.database.connection.execute(`DELETE FROM ${table}`)
+  targets.clear()
   await seed()
 })
 
@@ -163,20 +164,40 @@ describe('an empty id or an empty query from outside never means every document'
   })
 })
 
-/** A valid document of each collection, for creates and as the target of updates and patches. */
-function validDoc(name: CollectionName, i: number): Record<string, unknown> {
-  switch (name) {
-    case 'sessions':
-      return { agent: 'claude-code' }
-    case 'tasks':
-      return { session_id: sessionId }
-    case 'boards':
-      return { name: 'board' }
-    case 'repos':
-      return { slug: `org/repo-${i}` }
-    default:
-      throw new Error(`validDoc knows no valid ${name} document: add one`)
+/** Documents that relation columns of valid documents point at, one per target collection. */
+const targets = new Map<string, string>()
+const SET_BY_STORE = new Set(['status', 'created_at', 'updated_at'])
+
+/**
+ * A valid document of a collection, built from its schema so that a collection added by the
+ * README's recipe is covered too: each required field gets the first candidate its schema takes,
+ * each relation the id of a document of its target (created once).
+ */
+async function validDoc(def: AnyDefinition, i: number): Promise<Record<string, unknown>> {
+  const doc: Record<string, unknown> = {}
+  for (const [field, schema] of Object.entries(def.schema.shape)) {
+    if (SET_BY_STORE.has(field) || field === def.idField || schema.safeParse(undefined).success) continue
+    const relation = def.keyColumns.find((column) => column.name === field)?.relation
+    if (relation) {
+      doc[field] = await targetId(relation.target(), i)
+      continue
+    }
+    const value = [`${field}-${i}`, `org/${field}-${i}`, i, true].find((v) => schema.safeParse(v).success)
+    if (value === undefined)
+      throw new Error(`validDoc finds no valid value for ${def.name}.${field}: add one`)
+    doc[field] = value
   }
+  return doc
+}
+
+async function targetId(def: AnyDefinition, i: number): Promise<string> {
+  const known = targets.get(def.name)
+  if (known) return known
+  const service: DocumentService = served.store.service(def.name as CollectionName)
+  const created = (await service.create((await validDoc(def, i)) as never)) as Record<string, unknown>
+  const id = String(created[def.idField])
+  targets.set(def.name, id)
+  return id
 }
 
 const CANDIDATES: unknown[] = ['yesterday', 12345, -1, 1.5, true, { $gt: 1 }, ['x'], '', {}]
@@ -198,14 +219,14 @@ describe('every field is validated the same way on create, update and patch', ()
     for (const name of Object.keys(collections) as CollectionName[]) {
       const service: DocumentService = served.store.service(name)
       const def: AnyDefinition = collections[name]
-      const target = (await service.create(validDoc(name, i++) as never)) as Record<string, unknown>
+      const target = (await service.create((await validDoc(def, i++)) as never)) as Record<string, unknown>
       const id = String(target[def.idField])
       const cases = invalidValues(def)
       expect(cases.length, name).toBeGreaterThan(4)
       for (const [field, value] of cases) {
         const before = await checksum()
         const what = `${name}.${field} = ${JSON.stringify(value)}`
-        const data = { ...validDoc(name, i++), [field]: value }
+        const data = { ...(await validDoc(def, i++)), [field]: value }
         await expect(service.create(data as never), `create ${what}`).rejects.toMatchObject({ code: 400 })
         await expect(service.update(id, data as never), `update ${what}`).rejects.toMatchObject({ code: 400 })
         await expect(service.patch(id, { [field]: value } as never), `patch ${what}`).rejects.toMatchObject({
