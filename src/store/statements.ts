@@ -28,21 +28,14 @@ export class TableStatements {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
-  readonly #update: string
+  /** UPDATE texts by the set of columns they write (a bit per column). */
+  readonly #updates = new Map<number, string>()
   readonly #inserts = new Map<number, string>()
 
   constructor(def: AnyDefinition, mapper: RowMapper) {
     this.#mapper = mapper
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
-    // Every column but the id is rewritten; updated_at only if it still holds the value read
-    // (else NULL, which NOT NULL refuses): a write never lands on a row that changed under it.
-    const sets = mapper.columns
-      .slice(1)
-      .map((c) =>
-        c === 'updated_at' ? `"updated_at" = CASE "updated_at" WHEN ? THEN ? END` : `${quoteIdent(c)} = ?`
-      )
-    this.#update = `UPDATE ${this.#table} SET ${sets.join(', ')} WHERE ${this.#id} = ?`
   }
 
   /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
@@ -71,17 +64,25 @@ export class TableStatements {
     }
   }
 
-  /** The UPDATE that writes `next` only if the row is still as `stored`, and what it writes. */
+  /**
+   * The UPDATE that writes `next` only if the row is still as `stored`, and what it writes. It
+   * sets `data`, `updated_at` and the columns whose value changed: an index over a column it does
+   * not set costs nothing (most patches leave status and relations alone).
+   */
   guardedUpdate(next: Document, stored: Document): GuardedUpdate {
+    const columns = this.#mapper.columns
     const values = this.#mapper.toRow(next)
     const args: InValue[] = []
-    for (const [i, column] of this.#mapper.columns.entries()) {
-      if (i === 0) continue
+    let written = 0
+    for (let i = 1; i < columns.length; i++) {
+      const column = columns[i]!
       if (column === 'updated_at') args.push(toMillis(String(stored.updated_at)))
+      else if (column !== 'data' && (next[column] ?? null) === (stored[column] ?? null)) continue
+      written |= 1 << i
       args.push(values[i]!)
     }
     args.push(values[0]!)
-    return { statement: { sql: this.#update, args }, written: this.#mapper.fromValues(values) }
+    return { statement: { sql: this.#updateSql(written), args }, written: this.#mapper.fromValues(values) }
   }
 
   /** Multi-row INSERTs of rows (from RowMapper.toRow), ROWS_PER_INSERT at a time. */
@@ -110,6 +111,25 @@ export class TableStatements {
   /** A SELECT that `build` writes around the column list and table name (genealogy). */
   custom(build: (columns: string, table: string) => Statement): Statement {
     return build(this.#mapper.columnList, this.#table)
+  }
+
+  /**
+   * The UPDATE of the columns whose bits `written` has. updated_at is set only if it still holds
+   * the value read (else NULL, which NOT NULL refuses): a write never lands on a row that changed
+   * under it.
+   */
+  #updateSql(written: number): string {
+    let sql = this.#updates.get(written)
+    if (sql === undefined) {
+      const sets = this.#mapper.columns
+        .filter((_, i) => written & (1 << i))
+        .map((c) =>
+          c === 'updated_at' ? `"updated_at" = CASE "updated_at" WHEN ? THEN ? END` : `${quoteIdent(c)} = ?`
+        )
+      sql = `UPDATE ${this.#table} SET ${sets.join(', ')} WHERE ${this.#id} = ?`
+      this.#updates.set(written, sql)
+    }
+    return sql
   }
 
   /** The INSERT of `rows` rows. The commonest, of one row and of a full chunk, are built once. */
