@@ -1,7 +1,7 @@
 // What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
 // ends quietly, and every failure says what is wrong and what to do, without a stack trace.
 import { once } from 'node:events'
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
@@ -23,6 +23,45 @@ describe('pipes', () => {
     )
     expect(result).toEqual({ code: 0, stdout: '{\n  "total', stderr: 'agor exited 0\n' })
   })
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'says that the output was lost, exit 1, when stdout cannot be written (a full disk)',
+    async () => {
+      const { path, db } = tempDb()
+      const store = await openFile(path)
+      await store.service('boards').create(Array.from({ length: 500 }, (_, i) => ({ name: `board ${i}` })))
+      const daemon = await startDaemon(db)
+      const variants = [
+        [...db, 'board', 'list', '--limit', '500'],
+        [...db, 'board', 'list', '-q'],
+        [...db, '--no-daemon', 'board', 'list'],
+        ['--url', daemon.url, 'board', 'list'],
+        [...db, 'board', 'create', '--name', 'written, then not shown']
+      ]
+      const results = await Promise.all(
+        variants.map((args) => shell(`$AGOR ${args.map((a) => `'${a}'`).join(' ')} > /dev/full`))
+      )
+      for (const result of results) {
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: 'error: Cannot write the output: No space left on device\n'
+        })
+      }
+      const asJson = await shell(`$AGOR ${db.join(' ')} --json board list > /dev/full`)
+      expect(asJson.code).toBe(1)
+      expect(JSON.parse(asJson.stderr)).toMatchObject({
+        name: 'GeneralError',
+        message: 'Cannot write the output: No space left on device'
+      })
+      // the write itself happened: only its report was lost
+      expect(
+        await store.service('boards').find({ query: { name: 'written, then not shown' } })
+      ).toMatchObject({
+        total: 1
+      })
+    }
+  )
 })
 
 describe('counts', () => {
