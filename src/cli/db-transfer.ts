@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander'
 import type { ImportResult, OnConflict } from '../store/import.js'
 import { Context } from './context.js'
 import { configOf } from './db-common.js'
+import { beforeCreating } from './new-database.js'
 import { countedDocuments, examples, printJson } from './output.js'
 
 type Counts = ImportResult['imported']
@@ -63,13 +64,18 @@ export function registerDbTransfer(db: Command): void {
           import('../store/transfer.js'),
           import('./progress.js')
         ])
-        await configOf(context)
+        const config = await configOf(context)
         dir = resolve(dir)
         const bar = progressBar('Importing', 'bytes')
+        // an import that fails writes nothing: a database file it created for that is removed again
+        const created = beforeCreating(config.mode === 'file' ? config.path : undefined)
         try {
           const result = await importDatabase({ url: context.options.db }, dir, {
             onProgress: bar.update,
             onConflict: options.onConflict
+          }).catch((error: unknown) => {
+            created.discard()
+            throw error
           })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, ...result })

@@ -59,8 +59,28 @@ export interface ImportResult {
  * @example
  * await importDatabase({ url: 'file:./copy.db' }, './dump') // { imported: { sessions: 120, … }, skipped: {}, replaced: {} }
  */
-export function importDatabase(options: OpenOptions, dir: string, transfer: ImportOptions = {}) {
-  return withDatabase(options, (docs) => importDocuments(docs, dir, transfer))
+export async function importDatabase(
+  options: OpenOptions,
+  dir: string,
+  transfer: ImportOptions = {}
+): Promise<ImportResult> {
+  // judged before the database is opened: a mistyped folder must not leave a new, empty database
+  const onConflict = conflictMode(transfer.onConflict)
+  const folder = readExportFolder(dir)
+  return withDatabase(options, (docs) => importFolder(docs, folder, { ...transfer, onConflict }))
+}
+
+function conflictMode(onConflict: OnConflict | undefined): OnConflict {
+  const mode = onConflict ?? 'fail'
+  if (!['fail', 'skip', 'replace'].includes(mode)) {
+    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(mode)}`)
+  }
+  return mode
+}
+
+interface ExportFolder {
+  files: ImportFile[]
+  manifest?: Manifest
 }
 
 interface ImportFile {
@@ -70,7 +90,7 @@ interface ImportFile {
 }
 
 /** The collection files of an export folder, and its manifest if it has one. */
-function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manifest } {
+function readExportFolder(dir: string): ExportFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`${dir} is not a folder`)
   const files: ImportFile[] = []
   for (const entry of readdirSync(dir).sort()) {
@@ -120,11 +140,16 @@ export async function importDocuments(
   dir: string,
   options: ImportOptions = {}
 ): Promise<ImportResult> {
-  const onConflict = options.onConflict ?? 'fail'
-  if (!['fail', 'skip', 'replace'].includes(onConflict)) {
-    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(onConflict)}`)
-  }
-  const { files, manifest } = readExportFolder(dir)
+  const onConflict = conflictMode(options.onConflict)
+  return importFolder(database, readExportFolder(dir), { ...options, onConflict })
+}
+
+async function importFolder(
+  database: Database,
+  { files, manifest }: ExportFolder,
+  options: ImportOptions & { onConflict: OnConflict }
+): Promise<ImportResult> {
+  const { onConflict } = options
   const total = files.reduce((sum, f) => sum + f.bytes, 0)
   const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
   let before = 0
