@@ -10,7 +10,7 @@ import { FeedFollower } from './feed-follower.js'
 import { API_KEY_HEADER, methodsOf } from './protocol.js'
 import type { AnyDefinition, DocOf } from './schema/collection.js'
 import { type CollectionName, type Collections, collectionNames, type sessions } from './schema/index.js'
-import type { PublicChange } from './service/changes.js'
+import type { Change } from './store/feed.js'
 import type { SessionTree } from './store/genealogy.js'
 import type { CreateData, PatchData } from './store/types.js'
 
@@ -49,8 +49,8 @@ export type ClientServices = {
 } & {
   /** The change feed (see service/changes.ts). */
   changes: {
-    find(params?: Params): Promise<PublicChange[]>
-    get(seq: Id, params?: Params): Promise<PublicChange>
+    find(params?: Params): Promise<Change[]>
+    get(seq: Id, params?: Params): Promise<Change>
   }
 }
 
@@ -141,6 +141,9 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
     get lastSeq() {
       return follower.lastSeq
     },
-    close: () => socket.close()
+    close: () => {
+      follower.close()
+      socket.close()
+    }
   }
 }

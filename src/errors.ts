@@ -93,8 +93,8 @@ export class DatabaseForbiddenError extends Forbidden {}
 export class NoDatabaseError extends NotFound {
   readonly path: string
 
-  constructor(path: string) {
-    super(`There is no database at ${path}`, { path })
+  constructor(path: string, empty = false) {
+    super(`There is no database at ${path}${empty ? ': the file is empty' : ''}`, { path })
     this.path = path
   }
 }

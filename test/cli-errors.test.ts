@@ -278,8 +278,11 @@ describe('db export without --out', () => {
 })
 
 describe('db check on a damaged file', () => {
-  /** A database with some documents whose page `page` (1-based) is overwritten with garbage. */
-  async function damaged(page: number): Promise<{ path: string; db: string[] }> {
+  /**
+   * A database with 2000 sessions whose page `page` (1-based, or the first leaf page of the
+   * sessions table) is overwritten with garbage.
+   */
+  async function damaged(page: number | 'sessions'): Promise<{ path: string; db: string[] }> {
     const target = tempDb()
     const store = await openStore({ url: target.path, auth: false })
     await store
@@ -289,19 +292,24 @@ describe('db check on a damaged file', () => {
     // every page into the main file, so that the damage is not hidden by the write-ahead log
     const raw = createClient({ url: `file:${target.path}` })
     await raw.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+    const leaf = await raw.execute(
+      "SELECT min(pageno) AS page FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'"
+    )
     raw.close()
+    const damagedPage = page === 'sessions' ? Number(leaf.rows[0]?.page) : page
     const file = openSync(target.path, 'r+')
-    writeSync(file, Buffer.alloc(4096, 0xa5), 0, 4096, (page - 1) * 4096)
+    writeSync(file, Buffer.alloc(4096, 0xa5), 0, 4096, (damagedPage - 1) * 4096)
     closeSync(file)
     return target
   }
 
-  it('reports what is wrong and what to do, as text and as JSON (exit 1), for a damaged page', async () => {
+  it('reports what is wrong and what to do, as text and as JSON (exit 1), and the export it advises saves every document', async () => {
     const { path, db } = await damaged(3)
+    const out = join(tempDir(), 'dump')
     const [text, asJson, exported] = await Promise.all([
       agor([...db, 'db', 'check']),
       agor([...db, 'db', 'check', '--json']),
-      agor([...db, 'db', 'export', '--out', join(tempDir(), 'dump')])
+      agor([...db, 'db', 'export', '--out', out])
     ])
     expect(text).toMatchObject({ code: 1, stderr: '' })
     const lines = text.stdout.trim().split('\n')
@@ -324,7 +332,41 @@ describe('db check on a damaged file', () => {
         expect.stringMatching(/^or save what can still be read/)
       ]
     })
-    // other commands that meet the damage say so, and point at db check (an export reads every page)
+    // the damage is not in the documents: the export reads them all from the damaged file
+    expect(exported).toMatchObject({ code: 0, stderr: '' })
+    const rescued = tempDb()
+    expect(await agor([...rescued.db, 'db', 'import', out])).toMatchObject({ code: 0 })
+    const copy = createClient({ url: `file:${rescued.path}` })
+    expect((await copy.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.n).toBe(2000)
+    copy.close()
+    expect(await agor([...rescued.db, 'db', 'check'])).toMatchObject({ code: 0 })
+  })
+
+  it('reports damage where documents are stored with the rest of the check, and the export says it cannot read them', async () => {
+    const { path, db } = await damaged('sessions')
+    const [text, asJson, exported] = await Promise.all([
+      agor([...db, 'db', 'check']),
+      agor([...db, 'db', 'check', '--json']),
+      agor([...db, 'db', 'export', '--out', join(tempDir(), 'dump')])
+    ])
+    expect(text).toMatchObject({ code: 1, stderr: '' })
+    const lines = text.stdout.trim().split('\n')
+    expect(lines[1]).toBe('FAIL  integrity')
+    expect(lines).toContain('ok    foreign keys')
+    expect(lines).toContain('ok    migrations: 4 applied, 0 pending')
+    expect(lines).toContain('FAIL  not checked: documents: a damaged part of the file cannot be read')
+    expect(lines.slice(-4)).toEqual([
+      'Problems found: the database file is damaged',
+      'What to do:',
+      '  - restore a backup of it (agor db backup makes them)',
+      '  - the damage is where documents are stored: an export of this file fails too'
+    ])
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: false,
+      readable: true,
+      damaged: true,
+      documentsDamaged: true
+    })
     expect(exported).toEqual({
       code: 1,
       stdout: '',

@@ -1,9 +1,13 @@
 // Builds dist/ once before the test run when the CLI tests need it and it is older than the source:
-// they run the CLI as a real subprocess, `node dist/cli/main.js`, as users do.
+// they run the CLI as a real subprocess, `node dist/cli/main.js`, as users do. Makes the migrated
+// database that tempDb() copies.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { TestProject } from 'vitest/node'
+import { openDatabase } from '../src/store/database.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cli = join(root, 'dist', 'cli', 'main.js')
@@ -17,7 +21,33 @@ function newestSource(dir: string): number {
   return newest
 }
 
-export default function setup(): void {
+/**
+ * A database with every migration applied, which tempDb() copies: a command given an empty file
+ * refuses it as no database, like a missing one.
+ */
+async function templateDatabase(): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'agor-template-')), 'agor.db')
+  const database = await openDatabase({ url: path })
+  // everything into the main file: tempDb() copies that file alone
+  await database.connection.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+  database.close()
+  return path
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDatabase: string
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  buildCli()
+  const template = await templateDatabase()
+  project.provide('templateDatabase', template)
+  return () => rmSync(dirname(template), { recursive: true, force: true })
+}
+
+function buildCli(): void {
   const inputs = Math.max(
     newestSource(join(root, 'src')),
     statSync(join(root, 'tsconfig.json')).mtimeMs,

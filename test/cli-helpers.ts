@@ -3,10 +3,10 @@
 // user's), no AGOR_* variables and no colour settings unless a test sets them.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach } from 'vitest'
+import { afterAll, afterEach, inject } from 'vitest'
 import { openStore, type Store } from '../src/service/store.js'
 import { tempDir } from './helpers.js'
 
@@ -100,13 +100,13 @@ export async function openFile(path: string): Promise<Store> {
 }
 
 /**
- * A database file in a new temporary folder, and the `--db` arguments naming it. The file exists
- * but is empty, which SQLite reads as an empty database: the CLI refuses a path where there is no
- * database, and migrates this one when it first opens it. `exists: false` leaves the file out.
+ * A database file in a new temporary folder, and the `--db` arguments naming it: a copy of a
+ * migrated, empty database (the CLI refuses a path where there is no database, an empty file
+ * included). `exists: false` leaves the file out.
  */
 export function tempDb(options: { exists?: boolean } = {}): { path: string; db: string[] } {
   const path = join(tempDir(), 'agor.db')
-  if (options.exists !== false) writeFileSync(path, '')
+  if (options.exists !== false) copyFileSync(inject('templateDatabase'), path)
   return { path, db: ['--db', path] }
 }
 

@@ -3,10 +3,10 @@
 // cannot be a database says why in words.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { dirname, join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { localMigrations } from '../src/db/migrate.js'
 import { NoDatabaseError } from '../src/errors.js'
 import { openStore } from '../src/service/store.js'
@@ -174,6 +174,23 @@ describe('a local database that does not exist', () => {
     expect(await kept.service('boards').find({ paginate: false })).toEqual([board])
   })
 
+  it('an empty file is no database: refused like a missing one (exit 5) and left empty; db setup makes it one', async () => {
+    const path = join(tempDir(), 'notes.txt')
+    writeFileSync(path, '')
+    const [listed, created] = await Promise.all([
+      agor(['--db', path, 'session', 'list']),
+      agor(['--db', path, 'session', 'create', '--agent', 'a'])
+    ])
+    for (const result of [listed, created]) {
+      expect(result).toMatchObject({ code: 5, stdout: '' })
+      expect(result.stderr).toContain(`error: There is no database at ${path}: the file is empty`)
+    }
+    expect(readdirSync(dirname(path))).toEqual(['notes.txt'])
+    expect(statSync(path).size).toBe(0)
+    expect((await agor(['db', 'setup', '--db', path])).code).toBe(0)
+    expect(await agor(['--db', path, 'session', 'list'])).toMatchObject({ code: 0, stdout: 'No sessions\n' })
+  })
+
   it('in the library: openStore({ create: false }) refuses a missing file and creates nothing; memory is unaffected', async () => {
     const path = missingPath()
     const refused = openStore({ url: path, create: false, auth: false })
@@ -237,16 +254,16 @@ describe('a path that cannot be a database', () => {
       const locked = join(dir, 'locked')
       mkdirSync(locked)
       const inLocked = join(locked, 'agor.db')
-      writeFileSync(inLocked, '')
+      copyFileSync(inject('templateDatabase'), inLocked)
       chmodSync(inLocked, 0o666)
       chmodSync(locked, 0o000)
       const readOnlyFile = join(dir, 'read-only.db')
-      writeFileSync(readOnlyFile, '')
+      copyFileSync(inject('templateDatabase'), readOnlyFile)
       chmodSync(readOnlyFile, 0o444)
       const readOnlyFolder = join(dir, 'read-only-folder')
       mkdirSync(readOnlyFolder)
       const inReadOnly = join(readOnlyFolder, 'agor.db')
-      writeFileSync(inReadOnly, '')
+      copyFileSync(inject('templateDatabase'), inReadOnly)
       chmodSync(inReadOnly, 0o666)
       chmodSync(readOnlyFolder, 0o555)
       const newInReadOnly = join(readOnlyFolder, 'sub', 'agor.db')

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AgorClient, connect } from '../src/client.js'
-import type { PublicChange } from '../src/service/changes.js'
 import { type AgorServer, createServer } from '../src/service/server.js'
 import { openStore, type Store } from '../src/service/store.js'
+import type { Change } from '../src/store/feed.js'
 import { importDatabase } from '../src/store/transfer.js'
 import { agor } from './cli-helpers.js'
 import { tempDbUrl, tempDir } from './helpers.js'
@@ -21,7 +21,7 @@ let server: AgorServer
 let other: Store
 let raw: Socket
 let follower: AgorClient
-const rawChanges: PublicChange[] = []
+const rawChanges: Change[] = []
 const rawDocs: { event: string; id: string }[] = []
 const followed: { event: string; id: string }[] = []
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   server = await createServer(daemon, { host: '127.0.0.1', port: 0, feedInterval: 50 })
   other = await openStore({ url, auth: false })
   raw = io(server.url, { transports: ['websocket'], auth: { apiKey: 'plain-key-0123456789' } })
-  raw.on('changes created', (change: PublicChange) => rawChanges.push(change))
+  raw.on('changes created', (change: Change) => rawChanges.push(change))
   for (const event of ['created', 'updated', 'patched', 'removed']) {
     raw.on(`sessions ${event}`, (doc: { session_id: string }) => rawDocs.push({ event, id: doc.session_id }))
     raw.on(`tasks ${event}`, (doc: { task_id: string }) => rawDocs.push({ event, id: doc.task_id }))
@@ -124,14 +124,15 @@ describe('a daemon on a file that others write too', () => {
     expect(got[4]).toMatchObject({ actor: 'import' })
     expect(got.slice(5).every((c) => c.actor === 'ci')).toBe(true)
 
-    // document events: one per change, to plain clients and to connect()'s, in seq order for the latter
+    // document events: one per change, in seq order, to plain clients and to connect()'s, the
+    // daemon's own writes (the REST create and delete) included
     const wanted = got.map((c) => ({ event: c.event, id: c.id }))
     await waitFor(
       () => rawDocs.length >= wanted.length && followed.length >= wanted.length,
       'document events'
     )
-    expect(rawDocs.toSorted((a, b) => a.id.localeCompare(b.id) || a.event.localeCompare(b.event))).toEqual(
-      wanted.toSorted((a, b) => a.id.localeCompare(b.id) || a.event.localeCompare(b.event))
+    expect(rawDocs.map((f, i) => `${i} ${f.event} ${f.id}`)).toEqual(
+      wanted.map((f, i) => `${i} ${f.event} ${f.id}`)
     )
     expect(followed.map((f, i) => `${i} ${f.event} ${f.id}`)).toEqual(
       wanted.map((f, i) => `${i} ${f.event} ${f.id}`)
@@ -140,6 +141,51 @@ describe('a daemon on a file that others write too', () => {
     await request(server.url, 'GET', '/health')
     expect(rawChanges.length - start).toBe(wanted.length)
     expect(rawDocs.length).toBe(wanted.length)
+  })
+
+  it("a daemon's own write never overtakes an earlier one made elsewhere: a removal after its creation", async () => {
+    const headers = { 'x-api-key': KEY.slice(3) }
+    const start = rawDocs.length
+    const ids: string[] = []
+    for (let round = 0; round < 5; round++) {
+      const made = await other.service('sessions').create({ agent: `race ${round}` })
+      ids.push(made.session_id)
+      expect(
+        (await request(server.url, 'DELETE', `/sessions/${made.session_id}`, undefined, headers)).status
+      ).toBe(200)
+    }
+    await waitFor(() => rawDocs.length >= start + 10, 'the events of five creates and deletes')
+    expect(rawDocs.slice(start)).toEqual(
+      ids.flatMap((id) => [
+        { event: 'created', id },
+        { event: 'removed', id }
+      ])
+    )
+  })
+
+  it('a write that commits and then fails on its way back still has its event', async () => {
+    const start = rawDocs.length
+    const failing = async () => {
+      throw new Error('an after hook that fails')
+    }
+    daemon.service('boards').hooks({ after: { create: [failing] } })
+    const changes = rawChanges.length
+    await expect(daemon.service('sessions').create({ agent: 'before' })).resolves.toBeTruthy()
+    const session = (
+      await daemon.service('sessions').find({ paginate: false, query: { agent: 'before' } })
+    )[0]!
+    raw.on('boards created', (doc: { board_id: string }) =>
+      rawDocs.push({ event: 'created', id: doc.board_id })
+    )
+    await expect(daemon.service('boards').create({ name: 'committed' })).rejects.toThrow()
+    const stored = await other.service('boards').find({ paginate: false, query: { name: 'committed' } })
+    expect(stored).toHaveLength(1)
+    await waitFor(() => rawDocs.length >= start + 2, 'the events of both writes')
+    expect(rawDocs.slice(start)).toEqual([
+      { event: 'created', id: session.session_id },
+      { event: 'created', id: stored[0]!.board_id }
+    ])
+    await waitFor(() => rawChanges.length >= changes + 2, 'both changes')
   })
 
   it('connect() clients get what they missed while disconnected, once, before what follows', async () => {

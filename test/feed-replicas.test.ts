@@ -2,22 +2,22 @@
 // every change made through either daemon or straight on the primary, exactly once, in seq order.
 import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PublicChange } from '../src/service/changes.js'
 import { type AgorServer, createServer } from '../src/service/server.js'
 import type { Store } from '../src/service/store.js'
+import type { Change } from '../src/store/feed.js'
 import { useSqld } from './sqld-helpers.js'
 import { request, waitFor } from './transport-helpers.js'
 
 const sqld = useSqld()
-const daemons: { store: Store; server: AgorServer; socket: Socket; changes: PublicChange[] }[] = []
+const daemons: { store: Store; server: AgorServer; socket: Socket; changes: Change[] }[] = []
 
 beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const store = await sqld.replica({ auth: false })
     const server = await createServer(store, { host: '127.0.0.1', port: 0, feedInterval: 100 })
     const socket = io(server.url, { transports: ['websocket'] })
-    const changes: PublicChange[] = []
-    socket.on('changes created', (change: PublicChange) => changes.push(change))
+    const changes: Change[] = []
+    socket.on('changes created', (change: Change) => changes.push(change))
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
     daemons.push({ store, server, socket, changes })
   }

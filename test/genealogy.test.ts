@@ -2,6 +2,7 @@ import type { InStatement } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DocumentNotFoundError } from '../src/errors.js'
 import { type Database, openDatabase } from '../src/store/database.js'
+import { Feed } from '../src/store/feed.js'
 import { tempDbUrl } from './helpers.js'
 
 let store: Database
@@ -179,5 +180,37 @@ describe('session genealogy', () => {
   it('a missing session is a 404', async () => {
     await expect(store.genealogy.spawn('ffffffff')).rejects.toThrow(DocumentNotFoundError)
     await expect(store.genealogy.ancestors('ffffffff')).rejects.toThrow(DocumentNotFoundError)
+  })
+
+  it("removing a session clears its children's links as a write of theirs: updated_at moves on, the feed says updated", async () => {
+    const sessions = store.collections.sessions
+    const parent = await sessions.create({ agent: 'parent' })
+    const spawned = await store.genealogy.spawn(parent.session_id)
+    const forked = await store.genealogy.fork(parent.session_id)
+    const feed = new Feed(store.connection)
+    const head = await feed.head()
+    await sessions.remove(parent.session_id)
+
+    for (const child of [spawned, forked]) {
+      const after = await sessions.get(child.session_id)
+      expect(after.parent_session_id ?? null).toBeNull()
+      expect(after.forked_from_session_id ?? null).toBeNull()
+      expect(Date.parse(after.updated_at)).toBeGreaterThan(Date.parse(child.updated_at))
+    }
+    const changes = await feed.read({ after: head, limit: 10, order: 'asc' })
+    expect(changes.map((c) => c.event)).toEqual(['updated', 'updated', 'removed'])
+    expect(
+      changes
+        .map((c) => c.id)
+        .slice(0, 2)
+        .toSorted()
+    ).toEqual([spawned.session_id, forked.session_id].toSorted())
+    expect(changes[2]!.id).toBe(parent.session_id)
+    // each change carries the document as it was written: the link gone, the later timestamp
+    for (const change of changes.slice(0, 2)) {
+      expect(change.doc.parent_session_id ?? null).toBeNull()
+      expect(change.doc.forked_from_session_id ?? null).toBeNull()
+      expect(change.doc.updated_at).toBe((await sessions.get(change.id)).updated_at)
+    }
   })
 })

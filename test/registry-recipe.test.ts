@@ -16,7 +16,7 @@ const home = tempDir()
 
 const WIDGETS = `import { z } from 'zod'
 import { boards } from './boards.js'
-import { defineCollection, idString, optional } from './collection.js'
+import { defineCollection, idString, nonBlank, optional } from './collection.js'
 
 /** A widget on a board: the collection a reader of the README adds. */
 export const widgets = defineCollection({
@@ -25,7 +25,7 @@ export const widgets = defineCollection({
   idField: 'widget_id',
   statuses: ['draft', 'done'],
   fields: {
-    label: z.string().min(1),
+    label: nonBlank(),
     size: optional(z.number().int()),
     board_id: optional(idString())
   },
@@ -123,10 +123,7 @@ beforeAll(async () => {
       "import { tasks } from './tasks.js'",
       "import { tasks } from './tasks.js'\nimport { widgets } from './widgets.js'"
     )
-    .replace(
-      'registry([sessions, tasks, boards, repos])',
-      'registry([sessions, tasks, boards, repos, widgets])'
-    )
+    .replace(/registry\(\[([^\]]*)\]\)/, 'registry([$1, widgets])')
   expect(text).toContain('widgets])')
   writeFileSync(registry, text)
   writeFileSync(join(scratch, 'src/widgets-usage.ts'), USAGE)

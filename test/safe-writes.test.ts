@@ -174,6 +174,8 @@ function validDoc(name: CollectionName, i: number): Record<string, unknown> {
       return { name: 'board' }
     case 'repos':
       return { slug: `org/repo-${i}` }
+    default:
+      throw new Error(`validDoc knows no valid ${name} document: add one`)
   }
 }
 
@@ -267,5 +269,39 @@ describe('every field is validated the same way on create, update and patch', ()
       }
     }
     expect(await count('sessions')).toBe(3)
+  })
+
+  it('refuses a body that is not an object for fork and spawn, over REST and sockets', async () => {
+    for (const method of ['fork', 'spawn'] as const) {
+      for (const body of [[], [{ title: 'x' }], 'text', 42]) {
+        const res = await served.http('POST', `/sessions/${sessionId}/${method}`, body)
+        expect(res.status, `POST ${method} ${JSON.stringify(body)}`).toBe(400)
+        expect(res.body.message).toMatch(/object|Name the session/)
+      }
+      const [error] = await emit(method, 'sessions', [{ id: sessionId }])
+      expect(error?.code, `socket ${method} with an array`).toBe(400)
+    }
+    expect(await count('sessions')).toBe(3)
+  })
+
+  it('refuses required text that is empty or only whitespace, on create, patch and update', async () => {
+    const blanks = ['', ' ', '   ', '\t\n']
+    const before = { boards: await count('boards'), repos: await count('repos') }
+    for (const blank of blanks) {
+      for (const [name, data] of [
+        ['sessions', { agent: blank }],
+        ['boards', { name: blank }],
+        ['repos', { slug: blank }]
+      ] as const) {
+        const res = await served.http('POST', `/${name}`, data)
+        expect(res.status, `${name} ${JSON.stringify(data)}`).toBe(400)
+      }
+      const patched = await served.http('PATCH', `/sessions/${sessionId}`, { agent: blank })
+      expect(patched.status, `patch agent ${JSON.stringify(blank)}`).toBe(400)
+    }
+    expect(await count('sessions')).toBe(3)
+    expect(await count('boards')).toBe(before.boards)
+    expect(await count('repos')).toBe(before.repos)
+    expect((await served.store.service('sessions').get(sessionId)).agent.trim()).not.toBe('')
   })
 })

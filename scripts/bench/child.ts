@@ -2,12 +2,12 @@
 import { spawn } from 'node:child_process'
 
 /**
- * Runs `file` with `args` and resolves with the JSON its stdout ends with. The child's stderr
- * (progress) goes to ours; a child that fails rejects.
+ * Runs `file` with `args` (and Node's `nodeArgs`) and resolves with the JSON its stdout ends with.
+ * The child's stderr (progress) goes to ours; a child that fails rejects.
  */
-export function runChild<T>(file: string, args: string[]): Promise<T> {
+export function runChild<T>(file: string, args: string[], nodeArgs: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
       stdio: ['ignore', 'pipe', 'inherit']
     })
     let stdout = ''

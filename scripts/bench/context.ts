@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { OpCosts } from './costs.js'
 import { type Dataset, sessionsDataset } from './datasets.js'
 import type { Result } from './report.js'
 import type { TimingOptions } from './timing.js'
@@ -16,8 +17,14 @@ export interface Profile {
   mode: 'quick' | 'full'
   sizes: Record<SizeName, number>
   timing: TimingOptions
-  /** For slow operations (a full scan, an array create): one operation per sample. */
+  /** For slow operations (a full scan, a page with its count): one operation per sample. */
   slowTiming: TimingOptions
+  /**
+   * For writes: samples long enough to hold several of the WAL checkpoints their writes cause (one
+   * per 1,000 pages written), so that each side pays its own share; the WAL is checkpointed between
+   * samples (see sides/limit.ts).
+   */
+  writeTiming: TimingOptions
   /** Documents created one by one in the memory scenario (the issue: 200k). */
   memoryCreates: number
 }
@@ -28,13 +35,15 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
     sizes: { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 },
     timing: { rounds: 101, sampleMs: 5, warmupMs: 300 },
     slowTiming: { rounds: 31, sampleMs: 1, warmupMs: 300 },
+    writeTiming: { rounds: 61, sampleMs: 40, warmupMs: 300 },
     memoryCreates: 200_000
   },
   quick: {
     mode: 'quick',
-    sizes: { '10k': 10_000, '100k': 50_000, '1m': 200_000 },
-    timing: { rounds: 101, sampleMs: 4, warmupMs: 150 },
-    slowTiming: { rounds: 11, sampleMs: 1, warmupMs: 150 },
+    sizes: { '10k': 2_000, '100k': 20_000, '1m': 200_000 },
+    timing: { rounds: 61, sampleMs: 3, warmupMs: 150 },
+    slowTiming: { rounds: 15, sampleMs: 1, warmupMs: 150 },
+    writeTiming: { rounds: 21, sampleMs: 20, warmupMs: 150 },
     memoryCreates: 20_000
   }
 }
@@ -44,6 +53,8 @@ export class Context {
   /** A folder for this scenario's own files, removed at the end. */
   readonly workDir = mkdtempSync(join(tmpdir(), 'agor-bench-'))
   readonly notes: string[] = []
+  /** The operations measured at every size (for the charts and the peers' comparisons). */
+  readonly costs: OpCosts[] = []
   readonly #datasets = new Map<SizeName, Promise<Dataset>>()
 
   constructor(profile: Profile) {

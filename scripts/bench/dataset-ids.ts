@@ -35,37 +35,64 @@ function v7(ms: number, fraction: number, random: () => number): string {
   ).toString()
 }
 
+/** Documents made by one array create share one created_at (the store stamps them alike). */
+export const ARRAY_SIZE = 1000
+/** The share of the spread documents that came in array creates, and their sizes. */
+const SPREAD_ARRAY_SHARE = 0.1
+const SPREAD_ARRAY_MIN = 100
+const SPREAD_ARRAY_MAX = 500
+/** Ids a process makes per millisecond in an array create (method 3: the fraction counts up). */
+const IDS_PER_MS = 500
+
+/** The ids of a data set, sorted, and each one's created_at (ms) at the same index. */
+export interface DatasetIds {
+  ids: string[]
+  createdAt: number[]
+}
+
+/** `count` ids of one array create at `start` ms, as method 3 makes them: monotonic. */
+function arrayIds(start: number, count: number, random: () => number, into: [string, number][]): void {
+  const step = Math.floor(4096 / IDS_PER_MS)
+  for (let j = 0; j < count; j++) {
+    const ms = start + Math.floor(j / IDS_PER_MS)
+    const fraction = (j % IDS_PER_MS) * step + randomBelow(random, step)
+    into.push([v7(ms, fraction, random), start])
+  }
+}
+
 /**
- * `size` sorted, distinct UUIDv7s: `burst` of them within one second, as RFC 9562 method 3 makes
- * them (the same milliseconds, the sub-millisecond fraction in rand_a, monotonic), the rest at
- * uniformly random times over the 90 days before END_MS.
+ * `size` sorted, distinct UUIDv7s with their created_at: `burst` of them made by array creates of
+ * 1,000 within one second (RFC 9562 method 3: the sub-millisecond fraction in rand_a, monotonic;
+ * each array one created_at), a tenth of the rest by array creates of 100-500 at random times over
+ * the 90 days before END_MS, and the others one by one at random times over those days.
  */
-export function datasetIds(size: number, burst: number, seed: number): string[] {
+export function datasetIds(size: number, burst: number, seed: number): DatasetIds {
   const random = seededRandom(seed)
-  const ids: string[] = []
-  for (let i = 0; i < size - burst; i++) {
-    ids.push(v7(END_MS - SPAN_MS + randomBelow(random, SPAN_MS), randomBelow(random, 4096), random))
+  const made: [string, number][] = []
+  const spread = size - burst
+  let arrays = Math.floor(spread * SPREAD_ARRAY_SHARE)
+  while (arrays > 0) {
+    const count = Math.min(
+      arrays,
+      SPREAD_ARRAY_MIN + randomBelow(random, SPREAD_ARRAY_MAX - SPREAD_ARRAY_MIN)
+    )
+    arrayIds(END_MS - SPAN_MS + randomBelow(random, SPAN_MS), count, random, made)
+    arrays -= count
   }
-  const times = Array.from({ length: burst }, () => random() * 1000).sort((a, b) => a - b)
-  let lastMs = -1
-  let lastFraction = -1
-  for (const t of times) {
-    let ms = BURST_START_MS + Math.floor(t)
-    let fraction = Math.floor((t % 1) * 4096)
-    if (ms === lastMs && fraction <= lastFraction) fraction = lastFraction + 1
-    if (fraction > 0xfff) {
-      ms += 1
-      fraction = 0
-    }
-    ids.push(v7(ms, fraction, random))
-    lastMs = ms
-    lastFraction = fraction
+  while (made.length < spread) {
+    const ms = END_MS - SPAN_MS + randomBelow(random, SPAN_MS)
+    made.push([v7(ms, randomBelow(random, 4096), random), ms])
   }
-  ids.sort()
-  for (let i = 1; i < ids.length; i++) {
-    if (ids[i] === ids[i - 1]) throw new Error('datasetIds: duplicate id; change the seed')
+  const burstArrays = Math.ceil(burst / ARRAY_SIZE)
+  for (let k = 0; k < burstArrays; k++) {
+    const count = Math.min(ARRAY_SIZE, burst - k * ARRAY_SIZE)
+    arrayIds(BURST_START_MS + Math.floor((k * 1000) / burstArrays), count, random, made)
   }
-  return ids
+  made.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  for (let i = 1; i < made.length; i++) {
+    if (made[i]![0] === made[i - 1]![0]) throw new Error('datasetIds: duplicate id; change the seed')
+  }
+  return { ids: made.map((m) => m[0]), createdAt: made.map((m) => m[1]) }
 }
 
 /** The millisecond timestamp of a UUIDv7. */
@@ -87,7 +114,7 @@ export interface Samples {
   longPrefix: Lookup[]
   /** Random whole ids. */
   random: string[]
-  /** Pages of 50 ids in created_at order (newest first), one of them inside the burst. */
+  /** Pages of 50 neighbouring ids (newest first), one of them inside the burst. */
   pages: string[][]
   /** How long the longer prefixes are, in hex digits (mean). */
   meanLongPrefixHex: number
@@ -131,7 +158,7 @@ export function chooseSamples(ids: readonly string[], burst: number, seed: numbe
   }
   const longSample = pick(longPrefix, SAMPLES, random)
   const hex = (l: Lookup) => l.prefix.replaceAll('-', '').length
-  // created_at is the id's millisecond, so id order is created_at order; pages list newest first
+  // neighbouring ids, newest first (as a list shows them)
   const starts = Array.from({ length: 19 }, () => randomBelow(random, ids.length - 50))
   const burstFirst = ids.findIndex((id) => idMillis(id) >= BURST_START_MS)
   if (burst >= 100 && burstFirst >= 0) starts.push(burstFirst + randomBelow(random, burst - 50))

@@ -1,13 +1,13 @@
-// A child process of the memory scenario (item 5): runs one workload on a database file and prints
+// A child process of the memory scenario: runs one workload on a database file and prints
 // its RSS as JSON, so that no other scenario's memory counts. Usage:
 //   memory-child.ts paging <file> <expected documents> | creates <file> <documents>
 import { readFileSync } from 'node:fs'
-import { fieldPool } from './datasets.js'
-import { openFileStore } from './stores.js'
+import { fieldPool } from './documents.js'
+import { openStoreSide } from './sides/store.js'
 
 const [workload, path, countText] = process.argv.slice(2)
 const count = Number(countText)
-const { store, sessions } = await openFileStore(path!)
+const { store, sessions } = await openStoreSide(path!)
 const mib = (bytes: number) => bytes / 2 ** 20
 
 // The peak RSS of this process image. Not resourceUsage().maxRSS: Linux carries that over from

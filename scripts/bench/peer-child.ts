@@ -1,117 +1,115 @@
-// The other stacks of items 2 and 3, each in a process of its own (see yardsticks.ts): times
-// them against the yardstick and prints, as JSON, each one's time over the yardstick's. Usage:
-//   peer-child.ts get <quick|full>           the knex get / raw SELECT, on the 100k data set
-//   peer-child.ts create <quick|full> <dir>  the knex array create / raw batch, on new files in <dir>
-//   peer-child.ts drivers <quick|full>       other ways to read the row / raw SELECT, 100k
-import { join } from 'node:path'
-import type { Client } from '@libsql/client'
-import Libsql from 'libsql'
-import { PROFILES } from './context.js'
-import { fieldPool, sessionsDataset } from './datasets.js'
-import { createPeerSchema, knexArrayCreate, openPeer } from './peer.js'
-import { loadBetterSqlite3 } from './peer-modules.js'
-import { expectSame, openFileStore } from './stores.js'
-import { type ClockRatios, type Contender, clockRatios, interleave, type TimingOptions } from './timing.js'
-import { BY_ID, rawBatch, rawSelect } from './yardsticks.js'
+// A peer in a process of its own: peer-child.ts <knex|libsql-client|nedb> <quick|full>. Times every
+// operation of the peer at every size against the limit (the faster of its two drivers) at that
+// size, and against the limit at 10k (the charts' unit), and prints the costs as JSON.
+// A peer is not interleaved with the store: two stacks that alternate every few milliseconds in
+// one process slow each other down, and not alike. Each is timed against the same limit instead.
+import type { Context, SizeName } from './context.js'
+import { PROFILES, Context as RunContext } from './context.js'
+import { mergeCosts, type OpCosts } from './costs.js'
+import { measure, type OpName, operation, type Placed, READS, WRITES } from './matrix.js'
+import { inputsOf, openSizeSides, placeAll, SIZES, type SizeSides } from './placement.js'
+import { openKnex } from './sides/knex.js'
+import { openLibsqlClient } from './sides/libsql-client.js'
+import { openNedb } from './sides/nedb.js'
+import type { Side } from './sides/side.js'
 
-interface Workload {
-  /** The file the yardstick runs on, through our store's own client. */
-  yardstickPath: string
-  timing: TimingOptions
-  yardstick(client: Client): Contender
-  /** The contenders to time against it, checked; and how to close what they opened. */
-  others(): Promise<{ contenders: Contender[]; close(): Promise<void> }>
+type PeerName = 'knex' | 'libsql-client' | 'nedb'
+
+/** The peer at one size: one side for reads (on the data set), one for writes (on the limit's copy). */
+interface PeerSides {
+  read: Side
+  write: Side
+  close(): Promise<void>
 }
 
-async function getWorkload(mode: 'quick' | 'full'): Promise<Workload> {
-  const dataset = await sessionsDataset(PROFILES[mode].sizes['100k'])
-  const ids = dataset.samples.random
+async function openPeer(peer: PeerName, context: Context, size: SizeName, copy: string): Promise<PeerSides> {
+  const { path } = await context.dataset(size)
+  if (peer === 'nedb') {
+    const started = performance.now()
+    const nedb = await openNedb(path, context.workDir)
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    const rss = (process.memoryUsage.rss() / 2 ** 20).toFixed(0)
+    context.note(`peers: NeDB loaded the ${size} data set in ${seconds} s (RSS then ${rss} MiB)`)
+    return { read: nedb, write: nedb, close: async () => nedb.close() }
+  }
+  const open = (file: string) => (peer === 'knex' ? openKnex(file) : openLibsqlClient(file))
+  const read = await open(path)
+  const write = await open(copy)
   return {
-    yardstickPath: dataset.path,
-    timing: PROFILES[mode].timing,
-    yardstick: (client) => rawSelect(client, ids),
-    async others() {
-      const peer = openPeer(dataset.path)
-      expectSame((await peer.service.get(ids[0]!)).session_id, ids[0], 'knex get')
-      return {
-        contenders: [{ label: 'knex get', op: (i) => peer.service.get(ids[i % ids.length]!) }],
-        close: () => peer.close()
-      }
+    read,
+    write,
+    async close() {
+      await read.close()
+      await write.close()
     }
   }
 }
 
-function createWorkload(mode: 'quick' | 'full', dir: string): Workload {
-  const pool = fieldPool(1000, 7)
-  return {
-    yardstickPath: join(dir, 'yardstick.db'),
-    timing: PROFILES[mode].slowTiming,
-    yardstick: (client) => rawBatch(client, pool),
-    async others() {
-      const peerPath = join(dir, 'peer-create.db')
-      createPeerSchema(peerPath)
-      const peer = openPeer(peerPath)
-      const create = knexArrayCreate(peer, pool)
-      expectSame((await create()).length, pool.length, 'knex array create')
-      return { contenders: [{ label: 'knex array create', op: create }], close: () => peer.close() }
-    }
-  }
+/**
+ * Runs the peer's operation alone for a while before its first rounds: knex compiles slowly, and
+ * after the usual warm-up it is still half-optimised (measured: 1.4x slower).
+ */
+async function prewarm(placed: Placed, op: OpName, ms: number): Promise<void> {
+  const run = operation(op, placed.side, placed.inputs)
+  const started = performance.now()
+  for (let i = 0; performance.now() - started < ms; i++) await run(i)
+  await placed.discard?.()
 }
 
-/** The same row read other ways: fewer columns, better-sqlite3, and libsql with a prepared statement. */
-async function driversWorkload(mode: 'quick' | 'full'): Promise<Workload> {
-  const dataset = await sessionsDataset(PROFILES[mode].sizes['100k'])
-  const ids = dataset.samples.random
-  const id = (i: number) => ids[i % ids.length]!
-  return {
-    yardstickPath: dataset.path,
-    timing: PROFILES[mode].timing,
-    yardstick: (client) => rawSelect(client, ids),
-    async others() {
-      const { store, client } = await openFileStore(dataset.path)
-      const BetterSqlite3 = loadBetterSqlite3()
-      const better = new BetterSqlite3(dataset.path, { readonly: true })
-      const native = new Libsql(dataset.path, { readonly: true })
-      const prepared = native.prepare(BY_ID).raw(true)
-      const oneColumn = 'SELECT "data" FROM "sessions" WHERE "session_id" = ?'
-      expectSame((prepared.get(id(0)) as unknown[])[0], id(0), 'libsql prepared statement')
-      return {
-        contenders: [
-          { label: 'one column', op: (i) => client.execute({ sql: oneColumn, args: [id(i)] }) },
-          { label: 'better-sqlite3', op: async (i) => better.prepare(BY_ID).get(id(i)) },
-          { label: 'libsql prepared', op: async (i) => prepared.get(id(i)) }
-        ],
-        async close() {
-          better.close()
-          native.close()
-          await store.close()
-        }
-      }
-    }
-  }
+const [peer, mode] = process.argv.slice(2)
+if ((peer !== 'knex' && peer !== 'libsql-client' && peer !== 'nedb') || (mode !== 'quick' && mode !== 'full'))
+  throw new Error('usage: peer-child.ts <knex|libsql-client|nedb> <quick|full>')
+const context = new RunContext(PROFILES[mode])
+const costs = new Map<OpName, OpCosts>()
+// the limit at 10k, the unit of every cost, is in every size's rounds
+const anchor = {
+  read: await openSizeSides(context, '10k', { writes: false, store: false }),
+  write: await openSizeSides(context, '10k', { writes: true, store: false })
 }
-
-const [name, mode, dir] = process.argv.slice(2)
-if (mode !== 'quick' && mode !== 'full')
-  throw new Error('usage: peer-child.ts <get|create|drivers> <quick|full> [dir]')
-const workload =
-  name === 'get'
-    ? await getWorkload(mode)
-    : name === 'drivers'
-      ? await driversWorkload(mode)
-      : name === 'create' && dir
-        ? createWorkload(mode, dir)
-        : undefined
-if (!workload) throw new Error(`unknown workload ${name}`)
-// knex compiles slowly: without a long warm-up, a quick run times it half-optimised (1.4x slower)
-const timing = { ...workload.timing, warmupMs: Math.max(workload.timing.warmupMs, 2000) }
-const { store, client } = await openFileStore(workload.yardstickPath)
-const others = await workload.others()
 try {
-  const rounds = await interleave([workload.yardstick(client), ...others.contenders], timing)
-  const ratios: ClockRatios[] = others.contenders.map((_, k) => clockRatios(rounds, k + 1, 0))
-  console.log(JSON.stringify(ratios))
+  for (const size of SIZES) {
+    const first = size === '10k'
+    const sides = {
+      read: first ? anchor.read : await openSizeSides(context, size, { writes: false, store: false }),
+      write: first ? anchor.write : await openSizeSides(context, size, { writes: true, store: false })
+    }
+    const peerSides = await openPeer(peer, context, size, sides.write.path)
+    const inputs = await inputsOf(context, size)
+    try {
+      // reads first: NeDB reads and writes the same documents, and a patch changes them
+      for (const op of [...READS, ...WRITES]) {
+        const writes = WRITES.includes(op)
+        const own: SizeSides = writes ? sides.write : sides.read
+        const base: SizeSides = writes ? anchor.write : anchor.read
+        const side = writes ? peerSides.write : peerSides.read
+        const discard = peer === 'nedb' ? () => side.discard?.() : own.discard
+        const placed: Placed[] = [
+          { side, size, inputs, ...(writes && { discard }) },
+          ...placeAll(size, own, op === 'array_create'),
+          ...(first ? [] : placeAll('10k', base, op === 'array_create'))
+        ]
+        const { profile } = context
+        const timing = writes ? profile.writeTiming : op === 'page' ? profile.slowTiming : profile.timing
+        context.log(`peers: ${peer} ${op} ${size}`)
+        if (peer === 'knex' && first) await prewarm(placed[0]!, op, mode === 'full' ? 2000 : 1000)
+        // the peers' ratios are information, not targets: half the rounds (a third in a quick run)
+        const rounds = Math.ceil(timing.rounds / (mode === 'full' ? 2 : 3))
+        const measured = await measure(op, placed, { ...timing, rounds })
+        const known = costs.get(op)
+        if (known) mergeCosts(known, measured)
+        else costs.set(op, measured)
+      }
+    } finally {
+      await peerSides.close()
+      if (!first) {
+        await sides.read.close()
+        await sides.write.close()
+      }
+    }
+  }
+  console.log(JSON.stringify({ costs: [...costs.values()], notes: context.notes }))
 } finally {
-  await others.close()
-  await store.close()
+  await anchor.read.close()
+  await anchor.write.close()
+  context.close()
 }

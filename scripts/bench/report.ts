@@ -1,12 +1,14 @@
 /**
  * Results: each comparison is one named number with its target. They are written to
- * bench/results.json (`ratios`, `targets`, `machine`, …) and printed as a markdown table that marks
- * each row met or missed. No absolute time is reported: only ratios, counts and memory.
+ * bench/results.json (`ratios`, `targets`, `info`, `details`, `costs`, `growth`, `machine`, …) and
+ * printed as a markdown table that marks each row met or missed. No absolute time is reported:
+ * only ratios, counts and memory.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { OpCosts } from './costs.js'
 import { machine } from './machine.js'
-import type { ClockRatios, Rounds, Times } from './timing.js'
+import type { Rounds, Times } from './timing.js'
 import { timeRatio } from './timing.js'
 
 export type Op = '<=' | '>='
@@ -29,7 +31,7 @@ export type Unit =
   | 'requests'
 
 export interface Result {
-  /** The issue's item (1-6). */
+  /** The benchmark's item (scenarios/index.ts). */
   item: number
   name: string
   value: number
@@ -43,6 +45,9 @@ export interface Result {
   /** The clock of a timed comparison, and the value by the other clock. */
   clock?: Clock
   otherClock?: number
+  /** Against the limit: the driver that was faster, and the ratio against each driver. */
+  limit?: string
+  candidates?: Record<string, number>
 }
 
 /** What a comparison is, before it is measured. */
@@ -71,28 +76,6 @@ export function compared(
   const { value, iqr } = ratio(rounds[clock])
   const other = clock === 'cpu' ? 'wall' : 'cpu'
   return { ...comparison, value, iqr, clock, otherClock: ratio(rounds[other]).value }
-}
-
-/**
- * Our throughput over a peer's, each timed against the same yardstick in a process of its own
- * (see yardsticks.ts): `ours` and `peer` are their times over the yardstick's.
- */
-export function throughputByYardstick(comparison: Comparison, ours: ClockRatios, peer: ClockRatios): Result {
-  const {
-    value: a,
-    iqr: [a1, a3]
-  } = ours.cpu
-  const {
-    value: b,
-    iqr: [b1, b3]
-  } = peer.cpu
-  return {
-    ...comparison,
-    value: b / a,
-    iqr: [b1 / a3, b3 / a1],
-    clock: 'cpu',
-    otherClock: peer.wall.value / ours.wall.value
-  }
 }
 
 export function met(result: Result): boolean | undefined {
@@ -130,8 +113,13 @@ export function markdownTable(results: readonly Result[]): string {
     const outcome = met(r)
     const mark = outcome === undefined ? '' : outcome ? 'met' : '**missed**'
     const noise = r.iqr ? ` (${r.iqr.map((q) => q.toFixed(2)).join('-')})` : ''
+    const both = r.candidates
+      ? ` [${Object.entries(r.candidates)
+          .map(([driver, value]) => `vs ${driver} ${value.toFixed(2)}x`)
+          .join(', ')}]`
+      : ''
     lines.push(
-      `| ${r.item} | ${r.description} | \`${r.name}\` | ${r.unit}${r.clock ? ` (${r.clock === 'cpu' ? 'CPU' : 'wall'})` : ''} | ${format(r.value, r.unit)}${noise} | ${formatTarget(r)} | ${mark} |`
+      `| ${r.item} | ${r.description}${both} | \`${r.name}\` | ${r.unit}${r.clock ? ` (${r.clock === 'cpu' ? 'CPU' : 'wall'})` : ''} | ${format(r.value, r.unit)}${noise} | ${formatTarget(r)} | ${mark} |`
     )
   }
   return lines.join('\n')
@@ -143,9 +131,17 @@ export interface Report {
   notes: string[]
   sizes: Record<string, number>
   seconds: number
+  /** Every operation at every size, for every side (the charts' data). */
+  costs: OpCosts[]
+  /** Op → side → growth per 10x rows. */
+  growth: Record<string, Record<string, number[]>>
+  /** Operations whose cost grows more than 1.5x per 10x rows, in words. */
+  flags: string[]
 }
 
 const round = (value: number) => Number(value.toPrecision(4))
+const mapValues = (record: Record<string, number>, map: (value: number) => number) =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]))
 
 /** Writes bench/results.json in the issue's contract, with the details next to it. */
 export function writeResults(file: string, report: Report): void {
@@ -162,10 +158,13 @@ export function writeResults(file: string, report: Report): void {
           description: r.description,
           unit: r.unit,
           met: met(r),
+          ...(r.limit && { limit: r.limit, vsBothDrivers: mapValues(r.candidates ?? {}, round) }),
           ...(r.clock && {
             clock: r.clock === 'cpu' ? 'process CPU time' : 'wall clock',
             iqr: r.iqr?.map(round),
-            [r.clock === 'cpu' ? 'wallClockValue' : 'cpuClockValue']: round(r.otherClock!)
+            ...(r.otherClock !== undefined && {
+              [r.clock === 'cpu' ? 'wallClockValue' : 'cpuClockValue']: round(r.otherClock)
+            })
           })
         }
       ])
@@ -173,6 +172,9 @@ export function writeResults(file: string, report: Report): void {
     mode: report.mode,
     sizes: report.sizes,
     notes: report.notes,
+    growth: report.growth,
+    growthFlags: report.flags,
+    costs: report.costs,
     seconds: Math.round(report.seconds),
     machine: machine()
   }

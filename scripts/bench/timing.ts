@@ -12,10 +12,16 @@
  * that waits for another process (a server) uses the wall clock.
  */
 
-/** One side of a comparison: an operation, called with a running counter to vary its input. */
+/**
+ * One side of a comparison: an operation, called with a running counter to vary its input. A
+ * synchronous operation (a driver's prepared statement) returns its value: only a promise is
+ * awaited, so that the limit is not charged a turn of the microtask queue it does not need.
+ */
 export interface Contender {
   label: string
-  op: (i: number) => Promise<unknown>
+  op: (i: number) => unknown
+  /** Run after each sample and after the warm-up, untimed: undoes what the writes added. */
+  afterSample?: () => unknown
 }
 
 export interface TimingOptions {
@@ -54,14 +60,6 @@ export function quartiles(values: readonly number[]): [number, number] {
   return [at(0.25), at(0.75)]
 }
 
-/** A time ratio by both clocks, with the quartiles of the per-round ratios. */
-export type ClockRatios = Record<keyof Rounds, { value: number; iqr: [number, number] }>
-
-/** Contender a's time over contender b's, by both clocks. */
-export function clockRatios(rounds: Rounds, a: number, b: number): ClockRatios {
-  return { cpu: timeRatio(rounds.cpu[a]!, rounds.cpu[b]!), wall: timeRatio(rounds.wall[a]!, rounds.wall[b]!) }
-}
-
 /** Median over rounds of a[r] / b[r]: how many times longer A took than B. */
 export function timeRatio(
   a: readonly number[],
@@ -78,9 +76,14 @@ async function timeOps(
 ): Promise<{ cpu: number; wall: number }> {
   const cpu = cpuNow()
   const wall = performance.now()
-  for (let k = 0; k < ops; k++) await contender.op(counter.i++)
+  for (let k = 0; k < ops; k++) {
+    const result = contender.op(counter.i++)
+    if (result instanceof Promise) await result
+  }
   const wallTime = performance.now() - wall
-  return { cpu: cpuNow() - cpu, wall: wallTime }
+  const cpuTime = cpuNow() - cpu
+  await contender.afterSample?.()
+  return { cpu: cpuTime, wall: wallTime }
 }
 
 /** Runs a contender for about `warmupMs` and returns how many operations fill one sample. */
@@ -96,6 +99,7 @@ async function calibrate(
     ops++
   }
   const perOp = (performance.now() - started) / ops
+  await contender.afterSample?.()
   return Math.max(1, Math.round(options.sampleMs / perOp))
 }
 

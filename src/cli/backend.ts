@@ -7,7 +7,7 @@
 import { Unavailable } from '@feathersjs/errors'
 import { CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
-import type { PublicChange } from '../service/changes.js'
+import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
 import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
@@ -51,7 +51,7 @@ export interface SessionsApi extends DocumentsApi {
 
 /** The change feed, read (see service/changes.ts). */
 export interface ChangesApi {
-  find(query: Query): Promise<PublicChange[]>
+  find(query: Query): Promise<Change[]>
 }
 
 export interface Backend {

@@ -19,6 +19,8 @@ type Report = import('../db/check.js').CheckReport & {
   documents?: Record<string, import('../store/check-documents.js').CollectionCheck>
   /** What else is wrong (a replica whose primary lost its data or is away). */
   problems: string[]
+  /** Some documents cannot be read: the damage is where they are stored. */
+  documentsDamaged?: boolean
 }
 
 /** A collection's word for one document (`session`). */
@@ -34,6 +36,8 @@ function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
   if (!result.readable) {
     return [restore, 'if this file is not meant to be an agor database, check the path (--db, AGOR_DB_URL)']
   }
+  if (result.documentsDamaged)
+    return [restore, 'the damage is where documents are stored: an export of this file fails too']
   return [
     restore,
     `or save what can still be read: agor db export --db ${db} --out <folder>, then agor db import <folder> --db <new file> (the export fails if the damage is in the documents themselves)`
@@ -97,7 +101,7 @@ export function registerDbCheck(db: Command): void {
     .addHelpText('after', examples(['agor db check', 'agor db check --json']))
     .action(async (_options, command: Command) =>
       Context.run(command, async (context) => {
-        const { isDamage, unreadableReport } = await import('../db/check.js')
+        const { attempt, isDamage, unreadableReport } = await import('../db/check.js')
         const { checkDatabase } = await import('../db/admin.js')
         const config = await configOf(context)
         const { checkDocuments } = await import('../store/check-documents.js')
@@ -105,12 +109,20 @@ export function registerDbCheck(db: Command): void {
         const result: Report = await withDatabase(config, async (d) => {
           const database = await checkDatabase(d)
           const current = database.readable && database.migrations?.pending.length === 0
-          const documents = current ? await checkDocuments(d) : undefined
+          // damage where documents are stored is part of the report, not the end of it
+          const unchecked = [...database.unchecked]
+          const documents = current
+            ? await attempt('documents', unchecked, () => checkDocuments(d))
+            : undefined
+          const documentsDamaged = unchecked.length > database.unchecked.length
           const problems = await d.problems()
           const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
           return {
             ...database,
-            ok: database.ok && valid && problems.length === 0,
+            unchecked,
+            damaged: database.damaged || documentsDamaged,
+            documentsDamaged,
+            ok: database.ok && !documentsDamaged && valid && problems.length === 0,
             ...(documents ? { documents } : {}),
             problems,
             checked: config.mode === 'replica' ? 'local copy' : 'database'
@@ -118,7 +130,7 @@ export function registerDbCheck(db: Command): void {
         }).catch((error: unknown) => {
           // a file too damaged to open is what this command reports on
           if (!isDamage(error) || !(error instanceof Error)) throw error
-          return { ...unreadableReport(error), problems: [], checked: 'database' }
+          return { ...unreadableReport(error), problems: [], checked: 'database', documentsDamaged: false }
         })
         process.exitCode = result.ok ? 0 : 1
         const todo = advice(config, result)

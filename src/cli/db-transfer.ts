@@ -1,6 +1,6 @@
 /**
  * `agor db export` and `agor db import`: every document as JSON Lines, and back. They work on the
- * database itself: a running daemon's clients get no events for an import.
+ * database itself; a running daemon's clients get an import's events from the change feed.
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'

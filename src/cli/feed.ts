@@ -5,7 +5,7 @@
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections, isCollectionName } from '../schema/index.js'
-import type { PublicChange } from '../service/changes.js'
+import type { Change } from '../store/feed.js'
 import type { Backend } from './backend.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
@@ -22,7 +22,7 @@ function collectionOf(value: string): string {
 }
 
 /** The short ids of the documents of changes, per collection (a removed one's too). */
-async function shortIdsOf(backend: Backend, changes: readonly PublicChange[]): Promise<Map<string, string>> {
+async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
   const short = new Map<string, string>()
   for (const name of new Set(changes.map((c) => c.collection))) {
     if (!isCollectionName(name)) continue
@@ -34,7 +34,7 @@ async function shortIdsOf(backend: Backend, changes: readonly PublicChange[]): P
 }
 
 /** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */
-function lines(changes: readonly PublicChange[], short: Map<string, string>, output: Output): string[] {
+function lines(changes: readonly Change[], short: Map<string, string>, output: Output): string[] {
   const c = output.color
   const actorWidth = Math.max(5, ...changes.map((ch) => visible(ch.actor ?? '?').length))
   return changes.map((change) => {
@@ -55,12 +55,7 @@ function lines(changes: readonly PublicChange[], short: Map<string, string>, out
   })
 }
 
-async function print(
-  context: Context,
-  backend: Backend,
-  changes: readonly PublicChange[],
-  jsonLines: boolean
-) {
+async function print(context: Context, backend: Backend, changes: readonly Change[], jsonLines: boolean) {
   const { output } = context
   if (jsonLines) {
     for (const change of changes) output.out(JSON.stringify(change))

@@ -3,13 +3,13 @@
  * unique key, such as a repo's slug, names its document), flags that name other documents, and
  * the fields a create cannot do without. All of it is derived from the collection definitions.
  */
-import { DocumentNotFoundError } from '../errors.js'
+import { type AmbiguousCandidate, AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
 import { parseIdPrefix } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
 import type { Backend, Doc, DocumentsApi } from './backend.js'
 import { type FieldFlag, flagName, optionKey } from './document-input.js'
-import { UsageError } from './errors.js'
+import { asWireError, UsageError } from './errors.js'
 
 /**
  * Refuses an empty or blank id argument before any call: through a daemon, `GET /sessions/` would
@@ -38,10 +38,53 @@ async function byUniqueKey(api: DocumentsApi, def: AnyDefinition, text: string):
   const keys = def.keyColumns.filter((k) => k.unique)
   for (const key of keys) {
     const page = await api.find({ [key.name]: text, $limit: 1 })
-    if (page.data[0]) return page.data[0]
+    const doc = page.data[0]
+    if (doc) return isIdForm(text) ? notAlsoAnId(api, def, text, doc, key.name) : doc
   }
   if (keys.length > 0 && !isIdForm(text)) throw new DocumentNotFoundError(def.singular, text)
   return undefined
+}
+
+/**
+ * `doc`, whose `key` is `text`, unless `text` is also the prefix of another document's id: what
+ * `list` printed for that one (a slug may look like a short id), so neither is picked for a write
+ * that could hit the wrong document.
+ */
+async function notAlsoAnId(
+  api: DocumentsApi,
+  def: AnyDefinition,
+  text: string,
+  doc: Doc,
+  key: string
+): Promise<Doc> {
+  const id = String(doc[def.idField])
+  let others: AmbiguousCandidate[]
+  try {
+    const byId = await api.get(text)
+    if (byId[def.idField] === id) return doc
+    others = await candidates(api, def, [byId])
+  } catch (error) {
+    const wire = asWireError(error)
+    if (wire?.code === 404) return doc
+    const data = wire?.code === 409 ? (wire.data as { candidates?: AmbiguousCandidate[] }) : undefined
+    if (!data?.candidates) throw error
+    others = data.candidates.filter((c) => c.id !== id)
+  }
+  const [named] = await candidates(api, def, [doc])
+  if (named) named.summary = `${key} ${text}: ${named.summary}`
+  throw new AmbiguousIdError(def.singular, text, [...(named ? [named] : []), ...others], false)
+}
+
+async function candidates(api: DocumentsApi, def: AnyDefinition, docs: Doc[]): Promise<AmbiguousCandidate[]> {
+  const ids = docs.map((d) => String(d[def.idField]))
+  const shortIds = await api.shortIds(ids)
+  return docs.map((doc, i) => ({
+    id: ids[i] ?? '',
+    short_id: shortIds[i] ?? '',
+    created_at: String(doc.created_at),
+    status: typeof doc.status === 'string' ? doc.status : null,
+    summary: def.summary(doc)
+  }))
 }
 
 function isIdForm(text: string): boolean {

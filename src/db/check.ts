@@ -41,7 +41,11 @@ export function isDamage(error: unknown): boolean {
 }
 
 /** Runs one check; damage makes it a line of `unchecked` instead of an error. */
-async function attempt<T>(what: string, unchecked: string[], work: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(
+  what: string,
+  unchecked: string[],
+  work: () => Promise<T>
+): Promise<T | undefined> {
   try {
     return await work()
   } catch (error) {

@@ -4,7 +4,7 @@
  * file it may not open alike (`ConnectionFailed(… 14)`); see explainOpenError for what it reports
  * once the file is open.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, type Stats, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseFileError, NoDatabaseError } from '../errors.js'
 
@@ -25,13 +25,13 @@ function fileProblem(path: string, errno: string | undefined): DatabaseFileError
 /**
  * Makes sure a local database file can be opened: it is a readable and writable file, or, when it
  * does not exist, `create` is true and its folder is made (nothing is made otherwise). Throws
- * NoDatabaseError for a missing file that must not be created, DatabaseFileError for one that
+ * NoDatabaseError for a missing or empty file that must not be created, DatabaseFileError for one that
  * cannot be used.
  */
 export function prepareLocalFile(path: string, create: boolean): void {
-  let isFolder: boolean
+  let stat: Stats
   try {
-    isFolder = statSync(path).isDirectory()
+    stat = statSync(path)
   } catch (error) {
     const errno = errnoOf(error)
     if (errno !== 'ENOENT') throw fileProblem(path, errno) ?? error
@@ -43,10 +43,12 @@ export function prepareLocalFile(path: string, create: boolean): void {
     }
     return
   }
-  if (isFolder) throw new DatabaseFileError(path, 'folder')
+  if (stat.isDirectory()) throw new DatabaseFileError(path, 'folder')
   try {
     accessSync(path, constants.R_OK | constants.W_OK)
   } catch (error) {
     throw fileProblem(path, errnoOf(error)) ?? error
   }
+  // SQLite takes an empty file for an empty database: a slip (--db notes.txt) would become one
+  if (stat.size === 0 && !create) throw new NoDatabaseError(path, true)
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineCollection, optional } from './collection.js'
+import { defineCollection, nonBlank, optional } from './collection.js'
 
 /** A board that groups sessions for people. */
 export const boards = defineCollection({
@@ -7,7 +7,7 @@ export const boards = defineCollection({
   singular: 'board',
   idField: 'board_id',
   fields: {
-    name: z.string().min(1),
+    name: nonBlank(),
     description: optional(z.string()),
     color: optional(z.string()),
     icon: optional(z.string())

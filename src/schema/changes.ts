@@ -23,7 +23,7 @@ export const changesTable = sqliteTable(
     actor: text('actor'),
     transport: text('transport'),
     remote: text('remote'),
-    /** The process whose service emitted the event of this change itself (none: not emitted yet). */
+    /** Unused (always null): SQLite drops no column that a trigger names, and triggers are per collection. */
     origin: text('origin'),
     /**
      * For `removed`, the row as it was: its columns and its `data`, as JSON. Other changes keep no
@@ -56,6 +56,7 @@ export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
   actor: text('actor'),
   transport: text('transport'),
   remote: text('remote'),
+  /** Unused (always null), as agor_changes.origin. */
   origin: text('origin'),
   patch: text('patch')
 })

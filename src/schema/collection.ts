@@ -23,6 +23,9 @@ import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
+/** Text that says something: not empty, not only whitespace (a blank name names nothing). */
+export const nonBlank = () => z.string().refine((s) => s.trim() !== '', 'Must not be empty or blank')
+
 export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
 
 /** An ISO-8601 timestamp as the API shows it. */
@@ -124,7 +127,7 @@ export type DocOf<C> = C extends CollectionDefinition<string, string, infer Doc>
  * @example
  * export const boards = defineCollection({
  *   name: 'boards', singular: 'board', idField: 'board_id',
- *   fields: { name: z.string().min(1), color: optional(z.string()) },
+ *   fields: { name: nonBlank(), color: optional(z.string()) },
  *   summary: (b) => b.name
  * })
  */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineCollection, optional } from './collection.js'
+import { defineCollection, nonBlank, optional } from './collection.js'
 
 /** A git repository that sessions work in, known by its unique slug. */
 export const repos = defineCollection({
@@ -7,7 +7,7 @@ export const repos = defineCollection({
   singular: 'repo',
   idField: 'repo_id',
   fields: {
-    slug: z.string().min(1).max(200),
+    slug: nonBlank().max(200),
     name: optional(z.string()),
     remote_url: optional(z.string()),
     local_path: optional(z.string()),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type AnyDefinition, defineCollection, idString, optional } from './collection.js'
+import { type AnyDefinition, defineCollection, idString, nonBlank, optional } from './collection.js'
 
 /** The git state of a working tree. */
 export const gitState = z.strictObject({
@@ -15,7 +15,7 @@ export const sessions = defineCollection({
   idField: 'session_id',
   statuses: ['idle', 'running', 'completed', 'failed'],
   fields: {
-    agent: z.string().min(1),
+    agent: nonBlank(),
     title: optional(z.string()),
     description: optional(z.string()),
     repo: optional(

@@ -40,8 +40,6 @@ export const EXTRA_OPERATORS = [
 
 export interface DocumentServiceOptions<Def extends AnyDefinition> extends AdapterServiceOptions {
   collection: Collection<Def>
-  /** This process's id in the change feed: the writes whose events this service emits itself. */
-  origin?: string
 }
 
 /** A call's params: Feathers' own, and what the change feed records of its writes. */
@@ -144,7 +142,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
     return this.collection.create(data, {
       query: params.query,
-      change: changeContextOf(params, this.options.origin)
+      change: changeContextOf(params)
     })
   }
 
@@ -154,7 +152,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     }
     return this.collection.update(id, data, {
       query: params.query,
-      change: changeContextOf(params, this.options.origin)
+      change: changeContextOf(params)
     })
   }
 
@@ -172,7 +170,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
     return this.collection.patch(id, data, {
       query: params.query,
-      change: changeContextOf(params, this.options.origin)
+      change: changeContextOf(params)
     })
   }
 
@@ -182,7 +180,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   async _remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     return this.collection.remove(id, {
       query: params.query,
-      change: changeContextOf(params, this.options.origin)
+      change: changeContextOf(params)
     })
   }
 

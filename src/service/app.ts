@@ -4,7 +4,6 @@
  * in-process, and createServer attaches REST, socket.io and authentication (see transports.ts)
  * when it serves it, so that nobody who does not serve pays for loading them.
  */
-import { randomUUID } from 'node:crypto'
 import { type Application, feathers, type HookContext } from '@feathersjs/feathers'
 import { methodsOf } from '../protocol.js'
 import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
@@ -12,10 +11,9 @@ import type { Collection } from '../store/collection.js'
 import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
-import { afterWrites } from './change-context.js'
 import { CHANGES_METHODS, ChangesService } from './changes.js'
 import { clientSafeErrors } from './errors.js'
-import type { FeedTail } from './feed-tail.js'
+import { eventsFromFeed, type FeedTail } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
 import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
 
@@ -42,9 +40,7 @@ export type ServiceTypes = CollectionServices & {
 export interface AppSettings {
   /** What the server has in progress; a graceful close waits for it (set while served). */
   inFlight: InFlight
-  /** This process's id in the change feed: the changes whose events its services emit themselves. */
-  origin: string
-  /** The tail of the change feed (set while served). */
+  /** The tail of the change feed (set while served): it emits the document services' events. */
   feedTail: FeedTail | undefined
 }
 
@@ -59,9 +55,9 @@ const noEvent = (context: HookContext) => {
  * The service of one collection: its own class if it has one, the document service otherwise.
  * (Typed per name where callers meet it, in CollectionServices; here any collection will do.)
  */
-function serviceOf(database: Database, name: CollectionName, origin: string): DocumentService {
+function serviceOf(database: Database, name: CollectionName): DocumentService {
   const collection: Collection = database.collection(name)
-  const options = { collection, paginate: PAGINATE, multi: true, origin }
+  const options = { collection, paginate: PAGINATE, multi: true }
   if (name !== 'sessions') return new DocumentService(options)
   return new SessionService({
     ...options,
@@ -75,12 +71,10 @@ export function createApp(database: Database): App {
   app.hooks({ error: { all: [clientSafeErrors] } })
   // registered through the untyped application: the loop cannot tell which name has which type
   const untyped: Application = app
-  const origin = randomUUID()
-  app.set('origin', origin)
-  const poke = afterWrites(() => app.get('feedTail')?.poke())
+  const fromFeed = eventsFromFeed(() => app.get('feedTail'))
   for (const name of collectionNames) {
-    untyped.use(name, serviceOf(database, name, origin), { methods: methodsOf(name) })
-    untyped.service(name).hooks({ around: { all: [poke] } })
+    untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
+    untyped.service(name).hooks({ around: { all: [fromFeed] } })
   }
   app.use('changes', new ChangesService(new Feed(database.connection)), {
     methods: [...CHANGES_METHODS],

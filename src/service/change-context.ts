@@ -4,7 +4,7 @@
  * call was authenticated with one (`AGOR_API_KEY=ci:…` → `ci`), otherwise what called: `cli`,
  * `library` (code in the process), `anonymous` (a client of a daemon without authentication).
  */
-import type { HookContext, NextFunction, Params } from '@feathersjs/feathers'
+import type { Params } from '@feathersjs/feathers'
 import { CLI_PROVIDER } from '../protocol.js'
 import type { ChangeContext } from '../store/feed-triggers.js'
 
@@ -25,25 +25,13 @@ function actorOf(params: CallerParams): string {
   return params.provider === CLI_PROVIDER ? 'cli' : 'anonymous'
 }
 
-/**
- * The context a call's writes record: read when the write is made, after authentication.
- * `origin`: this process, whose services emit their writes' events themselves.
- */
-export function changeContextOf(params: CallerParams, origin: string | undefined): ChangeContext {
+/** The context a call's writes record: read when the write is made, after authentication. */
+export function changeContextOf(params: CallerParams): ChangeContext {
   return (
     params.change ?? {
       actor: actorOf(params),
       transport: params.provider ?? 'library',
-      ...(params.remoteAddress ? { remote: params.remoteAddress } : {}),
-      ...(origin ? { origin } : {})
+      ...(params.remoteAddress ? { remote: params.remoteAddress } : {})
     }
   )
-}
-
-/** Around hook of the document services: after a write, the feed's tail looks at once. */
-export function afterWrites(written: () => void) {
-  return async (context: HookContext, next: NextFunction) => {
-    await next()
-    if (context.method !== 'find' && context.method !== 'get' && context.method !== 'shortIds') written()
-  }
 }

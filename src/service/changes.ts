@@ -18,13 +18,6 @@ export const DEFAULT_CHANGES = 100
 /** The methods clients may call on /changes. */
 export const CHANGES_METHODS = ['find', 'get'] as const
 
-/** A change as clients see it (which process emitted it is the feed's own business). */
-export type PublicChange = Omit<Change, 'origin'>
-
-export function publicChange({ origin: _origin, ...change }: Change): PublicChange {
-  return change
-}
-
 function seqOf(value: unknown, what: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
@@ -85,17 +78,15 @@ export class ChangesService {
   }
 
   /** Changes in seq order (newest first with `$sort: { seq: -1 }`), at most `$limit` (100; 1,000 at most). */
-  async find(params: Params = {}): Promise<PublicChange[]> {
-    return (await this.feed.read(changeQuery(params.query))).map(publicChange)
+  async find(params: Params = {}): Promise<Change[]> {
+    return this.feed.read(changeQuery(params.query))
   }
 
   /** One change by its seq. */
-  async get(seq: unknown, _params?: Params): Promise<PublicChange> {
+  async get(seq: unknown, _params?: Params): Promise<Change> {
     const n = seqOf(seq, 'A change id')
-    const [change] = await this.feed
-      .read({ after: Math.max(0, n - 1), limit: 1, order: 'asc' })
-      .catch(() => [])
+    const [change] = await this.feed.read({ after: Math.max(0, n - 1), limit: 1, order: 'asc' })
     if (!change || change.seq !== n) throw new NotFound(`No change has seq ${n}`)
-    return publicChange(change)
+    return change
   }
 }

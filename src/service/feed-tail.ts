@@ -1,27 +1,27 @@
 /**
- * A daemon's tail of the change feed: every change made anywhere (this daemon, other daemons on
- * the same file or other replicas of the same primary, CLIs without a daemon, library processes,
+ * A daemon's tail of the change feed: every change made anywhere (this daemon, library processes
+ * and CLIs without a daemon on the same file, daemons on other replicas of the same primary,
  * imports, a foreign key's cascade) becomes an event for this daemon's clients, exactly once, in
- * seq order: `created` on `changes` for every change, and Feathers' own document event
- * (`created`, `updated`, `patched`, `removed`) for those this process's services did not emit
- * themselves.
+ * seq order: `created` on `changes` for every change, and the document event (`created`,
+ * `updated`, `patched`, `removed`) on its collection's service. The services' own writes are no
+ * exception: their events come from here too, or a write of this daemon would overtake an earlier
+ * one made elsewhere (a removal before its creation), and a write that failed on its way back
+ * (a timeout after the commit) would have none.
  *
  * How it notices: a local file by `PRAGMA data_version` (it moves when another connection
  * commits) every AGOR_FEED_INTERVAL ms; a replica by syncing (in its worker) and reading its copy;
  * a remote database by reading. This process's own writes ask for a look at once.
  */
-import type { Application, HookContext } from '@feathersjs/feathers'
+import { Gone } from '@feathersjs/errors'
+import type { Application, HookContext, NextFunction } from '@feathersjs/feathers'
 import { log } from '../log.js'
 import { isCollectionName } from '../schema/index.js'
 import type { Database } from '../store/database.js'
 import { type Change, Feed, MAX_CHANGES } from '../store/feed.js'
-import { publicChange } from './changes.js'
 
 export interface FeedTailOptions {
   /** How often to look for changes made elsewhere (ms). */
   interval: number
-  /** This process's id in the feed (see change-context.ts). */
-  origin: string
   /** What the feed keeps: changes younger than `age` ms, or the newest `count`. */
   retention: Retention
 }
@@ -142,7 +142,13 @@ export class FeedTail {
       do {
         this.#again = false
         for (;;) {
-          const changes = await this.#feed.read({ after: this.#last, limit: MAX_CHANGES, order: 'asc' })
+          let changes: Change[]
+          try {
+            changes = await this.#feed.read({ after: this.#last, limit: MAX_CHANGES, order: 'asc' })
+          } catch (error) {
+            this.#skipPruned(error)
+            continue
+          }
           for (const change of changes) this.#emit(change)
           if (changes.length < MAX_CHANGES || this.#stopped) break
         }
@@ -154,6 +160,21 @@ export class FeedTail {
     } finally {
       this.#running = undefined
     }
+  }
+
+  /**
+   * Changes pruned before this tail emitted them (it fell behind the retention: a daemon stopped
+   * for a while, a replica cut off) cannot be emitted any more: it goes on after them, and says so.
+   * connect() clients see the hole in the seqs and call their onGone.
+   */
+  #skipPruned(error: unknown): void {
+    if (!(error instanceof Gone)) throw error
+    const pruned = Number((error.data as { prunedThrough?: unknown } | undefined)?.prunedThrough)
+    if (!Number.isSafeInteger(pruned) || pruned <= this.#last) throw error
+    log.warn(
+      `changes ${this.#last + 1} to ${pruned} were pruned before this server sent them: its clients missed them`
+    )
+    this.#last = pruned
   }
 
   /** Says once that the feed cannot be read, until it can again. */
@@ -173,11 +194,10 @@ export class FeedTail {
 
   #emit(change: Change): void {
     this.#last = change.seq
-    const publicView = publicChange(change)
     const changes = this.#app.service('changes')
-    changes.emit('created', publicView, eventContext('changes', 'created', publicView))
-    changes.emit('feed', publicView, eventContext('changes', 'feed', publicView))
-    if (change.origin === this.#options.origin || !isCollectionName(change.collection)) return
+    changes.emit('created', change, eventContext('changes', 'created', change))
+    changes.emit('feed', change, eventContext('changes', 'feed', change))
+    if (!isCollectionName(change.collection)) return
     this.#app
       .service(change.collection)
       .emit(change.event, change.doc, eventContext(change.collection, change.event, change.doc))
@@ -187,4 +207,23 @@ export class FeedTail {
 /** What Feathers' publishing reads of an event's hook context. */
 function eventContext(path: string, event: string, result: unknown): Partial<HookContext> {
   return { path, event, result, params: {} }
+}
+
+const READS = new Set(['find', 'get', 'shortIds'])
+
+/**
+ * Around hook of the document services. While a tail runs (the store is served), a write's events
+ * are the tail's: the service's own is dropped, and the tail looks at once, whether the call
+ * succeeded or not (a write can commit and still fail on its way back).
+ */
+export function eventsFromFeed(tail: () => FeedTail | undefined) {
+  return async (context: HookContext, next: NextFunction) => {
+    if (READS.has(context.method)) return next()
+    try {
+      await next()
+      if (tail()) context.event = null
+    } finally {
+      tail()?.poke()
+    }
+  }
 }

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
 import { corsOrigins } from './cors.js'
 import type { Store } from './store.js'
+import type { ServedApp } from './transports.js'
 
 /** Stores that createServer has served: an application can be served once. */
 const served = new WeakSet<Store>()
@@ -94,6 +95,20 @@ function portFrom(value: string | undefined): number | undefined {
   return port
 }
 
+/** The app's HTTP server once it listens, or the error it met (a port taken, one not allowed). */
+async function listening(app: ServedApp, port: number, host: string): Promise<Server> {
+  const http = await app.listen(port, host)
+  if (!http.listening) {
+    await Promise.race([
+      once(http, 'listening'),
+      once(http, 'error').then(([error]) => {
+        throw error
+      })
+    ])
+  }
+  return http
+}
+
 /**
  * Serves the store's services over REST (Koa) and socket.io.
  *
@@ -117,22 +132,21 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   // every change made anywhere becomes an event for this server's clients
   const tail = new FeedTail(app, store.database, {
     interval: options.feedInterval ?? feedInterval(store.config.mode),
-    origin: app.get('origin'),
     retention: feedRetention()
   })
 
-  const http = await app.listen(port, host)
-  if (!http.listening) {
-    await Promise.race([
-      once(http, 'listening'),
-      once(http, 'error').then(([error]) => {
-        throw error
-      })
-    ])
-  }
-  http.on('clientError', answerClientError)
+  // from here on the tail emits every write's events, this process's own included
   await tail.start()
   app.set('feedTail', tail)
+  let http: Server
+  try {
+    http = await listening(app, port, host)
+  } catch (error) {
+    app.set('feedTail', undefined)
+    await tail.stop()
+    throw error
+  }
+  http.on('clientError', answerClientError)
   const address = http.address() as AddressInfo
   let closing: Promise<void> | undefined
 

@@ -6,6 +6,7 @@ import { BadRequest } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
 import type { sessions } from '../schema/sessions.js'
 import type { Genealogy, SessionTree, SessionWriter } from '../store/genealogy.js'
+import { isPlainObject } from '../store/plain-json.js'
 import type { CreateData } from '../store/types.js'
 import { type DocumentParams, DocumentService, type DocumentServiceOptions } from './adapter.js'
 
@@ -15,7 +16,7 @@ type SessionDef = typeof sessions
 export type LineageData = { id: string } & Partial<CreateData<SessionDef>>
 
 function idOf(data: unknown): { id: string; rest: Partial<CreateData<SessionDef>> } {
-  if (data === null || typeof data !== 'object' || typeof (data as { id?: unknown }).id !== 'string') {
+  if (!isPlainObject(data) || typeof data.id !== 'string') {
     throw new BadRequest('Name the session: { "id": "<id or short id>" }')
   }
   const { id, ...rest } = data as LineageData
@@ -76,11 +77,17 @@ export interface GenealogyRoute {
 /** The REST-friendly routes over the sessions service's custom methods. */
 export function lineageRoutes(sessions: () => SessionService) {
   const id = (params: RouteParams = {}) => String(params.route?.id)
+  // the body holds the new session's fields: an object (an array would spread into '0', '1', …)
+  const fields = (data: unknown) => {
+    if (!isPlainObject(data))
+      throw new BadRequest('The body must be an object: the fields of the new session')
+    return data
+  }
   const fork: LineageRoute = {
-    create: (data, params) => sessions().fork({ ...data, id: id(params) }, params)
+    create: (data, params) => sessions().fork({ ...fields(data), id: id(params) }, params)
   }
   const spawn: LineageRoute = {
-    create: (data, params) => sessions().spawn({ ...data, id: id(params) }, params)
+    create: (data, params) => sessions().spawn({ ...fields(data), id: id(params) }, params)
   }
   const genealogy: GenealogyRoute = { find: (params) => sessions().genealogy({ id: id(params) }, params) }
   return { fork, spawn, genealogy }

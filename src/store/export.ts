@@ -10,11 +10,13 @@ import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { BadRequest } from '@feathersjs/errors'
 import { backupDatabase } from '../db/admin.js'
-import { resolveDatabaseConfig } from '../db/config.js'
+import { isDamage } from '../db/check.js'
+import { type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config.js'
+import { LocalConnection } from '../db/local.js'
 import { prepareLocalFile } from '../db/local-file.js'
 import { collectionNames } from '../schema/index.js'
 import type { Collection } from './collection.js'
-import type { Database, OpenOptions } from './database.js'
+import { Database, type OpenOptions } from './database.js'
 import { pages } from './pages.js'
 import {
   EXPORT_FORMAT,
@@ -105,7 +107,10 @@ async function exportCollection(
 
 /**
  * Exports a database given by its configuration. A local file is first copied with VACUUM INTO,
- * so that the export is one consistent snapshot even while a daemon writes to the file.
+ * so that the export is one consistent snapshot even while a daemon writes to the file. VACUUM
+ * INTO reads every page, so a file damaged anywhere (an index, the migrations) cannot be copied:
+ * its documents are then read from the file itself, opened read-only, which saves all that can be
+ * read (the export still fails when the damage is in the documents).
  *
  * @example
  * await exportDatabase({ url: 'file:~/.agor/agor.db' }, './dump')
@@ -121,11 +126,30 @@ export async function exportDatabase(
   const scratch = mkdtempSync(join(tmpdir(), 'agor-export-'))
   try {
     const snapshot = join(scratch, 'snapshot.db')
-    await backupDatabase(config.path!, snapshot)
+    try {
+      await backupDatabase(config.path!, snapshot)
+    } catch (error) {
+      if (!isDamage(error)) throw error
+      return await exportDamaged(config, dir, transfer)
+    }
     return await withDatabase({ url: `file:${snapshot}`, syncUrl: '' }, (docs) =>
       exportDocuments(docs, dir, transfer)
     )
   } finally {
     rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/** Exports from a damaged file directly: read-only and unmigrated, so nothing is written to it. */
+async function exportDamaged(
+  config: ResolvedDatabaseConfig,
+  dir: string,
+  transfer: TransferOptions
+): Promise<Manifest> {
+  const connection = await LocalConnection.open(config, { create: false, readOnly: true })
+  try {
+    return await exportDocuments(new Database(connection), dir, transfer)
+  } finally {
+    connection.close()
   }
 }

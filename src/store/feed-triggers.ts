@@ -19,8 +19,11 @@ import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { rowMapper } from './row.js'
+import { relationTriggers } from './set-null-triggers.js'
 
-const PREFIX = 'agor_feed_'
+/** The names of the store's triggers begin with it; the sync drops those it does not want. */
+const PREFIX = 'agor_'
+const FEED_PREFIX = 'agor_feed_'
 
 /** The context of one write, for its change rows. */
 export interface ChangeContext {
@@ -30,8 +33,6 @@ export interface ChangeContext {
   transport?: string
   /** The client's address, for REST and socket calls. */
   remote?: string
-  /** The process whose service emits this write's events itself (so its feed tail does not). */
-  origin?: string
 }
 
 /** The context of writes made in code, without one of their own. */
@@ -53,14 +54,13 @@ export function contextStatements(
 ): [Statement, Statement] {
   return [
     {
-      sql: `INSERT OR REPLACE INTO ${CHANGE_CONTEXT_TABLE} (id, collection, event, actor, transport, remote, origin, patch) VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
+      sql: `INSERT OR REPLACE INTO ${CHANGE_CONTEXT_TABLE} (id, collection, event, actor, transport, remote, patch) VALUES (1, ?, ?, ?, ?, ?, ?)`,
       args: [
         write?.collection ?? null,
         write?.event ?? null,
         context.actor ?? null,
         context.transport ?? null,
         context.remote ?? null,
-        context.origin ?? null,
         write?.patch === undefined ? null : JSON.stringify(write.patch)
       ]
     },
@@ -91,7 +91,7 @@ export function currentImage(def: AnyDefinition, id: string): string {
 }
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
-  const name = `${PREFIX}${def.name}_${op}`
+  const name = `${FEED_PREFIX}${def.name}_${op}`
   const row = op === 'delete' ? 'OLD' : 'NEW'
   // an update is `patched` or `updated` as the store says; a cascade's set-null is `updated`
   const event =
@@ -108,10 +108,9 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
     op === 'insert'
       ? ''
       : `INSERT OR IGNORE INTO ${CHANGE_DOCS_TABLE} (seq, doc) SELECT seq, ${image(def, 'OLD')} FROM ${CHANGES_TABLE} WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE} WHERE collection = '${def.name}' AND doc_id = OLD.${id}) AND doc IS NULL;\n`
-  // the origin emits the events of the store's own write itself, not those of a cascade
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)} BEGIN
-${supersede}INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, origin, doc, patch)
-SELECT '${def.name}', ${row}.${id}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, CASE WHEN ${own} THEN c.origin END, ${op === 'delete' ? image(def, 'OLD') : 'NULL'}, ${patch}
+${supersede}INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, patch)
+SELECT '${def.name}', ${row}.${id}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, ${op === 'delete' ? image(def, 'OLD') : 'NULL'}, ${patch}
 FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
 END`
   return { name, sql }
@@ -124,25 +123,30 @@ export function feedTriggers(): { name: string; sql: string }[] {
   )
 }
 
+/** Every trigger the store keeps in step with the registry: the feed's, and the relations'. */
+function storeTriggers(): { name: string; sql: string }[] {
+  return [...feedTriggers(), ...relationTriggers()]
+}
+
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
 export function triggersVersion(): string {
   const hash = createHash('sha256')
-  for (const { sql } of feedTriggers()) hash.update(sql)
+  for (const { sql } of storeTriggers()) hash.update(sql)
   return hash.digest('hex').slice(0, 16)
 }
 
 /**
- * Makes the database's feed triggers those of this version's registry: missing ones are created,
- * changed ones replaced, ones of collections this version does not have dropped, in one
+ * Makes the database's triggers (the feed's and the relations') those of this version's registry:
+ * missing ones are created, changed ones replaced, ones this version does not have dropped, in one
  * transaction (a migration's: foreign keys off). One read when nothing is to do.
  */
-export async function syncFeedTriggers(connection: Connection): Promise<number> {
+export async function syncStoreTriggers(connection: Connection): Promise<number> {
   const { rows } = await connection.execute({
     sql: `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'`,
     args: [`${PREFIX.replaceAll('_', '\\_')}%`]
   })
   const existing = new Map(rows.map((r) => [String(r.name), String(r.sql)]))
-  const wanted = feedTriggers()
+  const wanted = storeTriggers()
   const statements: string[] = []
   for (const { name, sql } of wanted) {
     if (existing.get(name) === sql) continue

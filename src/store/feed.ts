@@ -30,8 +30,6 @@ export interface Change {
   doc: Document
   /** For `patched`: the patch applied. */
   patch?: Document
-  /** The process whose service emitted this change's event itself (internal to the feed's tails). */
-  origin?: string | null
 }
 
 /** Which changes to read. */
@@ -63,7 +61,7 @@ function columns(): string {
     .map((name) => `WHEN '${name}' THEN ${currentImage(collections[name], `${CHANGES_TABLE}.doc_id`)}`)
     .join(' ')
   const kept = `(SELECT d.doc FROM ${CHANGE_DOCS_TABLE} AS d WHERE d.seq = ${CHANGES_TABLE}.seq)`
-  return `seq, collection, doc_id, event, at, actor, transport, remote, origin, coalesce(doc, ${kept}, CASE collection ${current} END) AS doc, patch`
+  return `seq, collection, doc_id, event, at, actor, transport, remote, coalesce(doc, ${kept}, CASE collection ${current} END) AS doc, patch`
 }
 
 /** The document of a change's row image, as the collection's API shows it. */
@@ -86,8 +84,7 @@ function changeOf(row: Row): Change {
     actor: row.actor === null ? null : String(row.actor),
     transport: row.transport === null ? null : String(row.transport),
     remote: row.remote === null ? null : String(row.remote),
-    doc: row.doc === null ? {} : documentOf(String(row.collection), String(row.doc)),
-    origin: row.origin === null ? null : String(row.origin)
+    doc: row.doc === null ? {} : documentOf(String(row.collection), String(row.doc))
   }
   if (row.patch !== null) change.patch = JSON.parse(String(row.patch)) as Document
   return change

@@ -6,7 +6,7 @@
 import type { Connection } from '../db/connection.js'
 import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, statusOf } from '../db/migrate.js'
 import { FEED_STATE_TABLE } from '../schema/changes.js'
-import { syncFeedTriggers, triggersVersion } from './feed-triggers.js'
+import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
 
 export async function prepareSchema(db: Connection): Promise<void> {
   let current: { pending: number; triggers: unknown } | undefined
@@ -25,5 +25,5 @@ export async function prepareSchema(db: Connection): Promise<void> {
   if (!current || current.pending > 0) await migrate(db)
   // a replica that opened without its primary keeps what it has until it can write again
   if (db.readOnly || current?.triggers === triggersVersion()) return
-  await syncFeedTriggers(db)
+  await syncStoreTriggers(db)
 }

@@ -1,5 +1,5 @@
 /**
- * Item 5, memory: peak RSS while paging through the 1M data set with find, and while creating
+ * Memory: peak RSS while paging through the 1M data set with find, and while creating
  * 200k sessions one by one through the service, each in a child process of its own. "Flat" is
  * the growth of RSS from a quarter of the run to its end: a leak grows with the work (the
  * driver's native statements cost 4-11 KiB each when nothing collects them), a bounded cache or
@@ -25,7 +25,7 @@ function memoryResults(name: string, what: string, report: ChildReport): Result[
   const [quarter, , , end] = report.checkpoints
   return [
     {
-      item: 5,
+      item: 6,
       name: `${name}_peak_rss_mib`,
       value: report.peak,
       unit: 'MiB',
@@ -33,7 +33,7 @@ function memoryResults(name: string, what: string, report: ChildReport): Result[
       target: { op: '<=', value: PEAK_MIB }
     },
     {
-      item: 5,
+      item: 6,
       name: `${name}_rss_growth_mib`,
       value: end! - quarter!,
       unit: 'MiB',
@@ -46,16 +46,16 @@ function memoryResults(name: string, what: string, report: ChildReport): Result[
 export const memory: Scenario = async (context: Context) => {
   const dataset = await context.dataset('1m')
   const creates = context.profile.memoryCreates
-  context.log(`item 5: paging through ${dataset.size} sessions`)
+  context.log(`memory: paging through ${dataset.size} sessions`)
   const paging = await runChild<ChildReport>(CHILD, ['paging', dataset.path, String(dataset.size)])
-  context.log(`item 5: creating ${creates} sessions one by one`)
+  context.log(`memory: creating ${creates} sessions one by one`)
   const creating = await runChild<ChildReport>(CHILD, [
     'creates',
     join(context.workDir, 'memory-creates.db'),
     String(creates)
   ])
   context.note(
-    `item 5: paging = service find with { session_id: { $gt: last }, $sort: { session_id: 1 }, $limit: 500 } and paginate: false (keyset pages; $skip paging is quadratic); peak RSS = the child process's high-water mark (VmHWM)`
+    `memory: paging = service find with { session_id: { $gt: last }, $sort: { session_id: 1 }, $limit: 500 } and paginate: false (keyset pages; $skip paging is quadratic); peak RSS = the child process's high-water mark (VmHWM)`
   )
   return [
     ...memoryResults(

@@ -1,5 +1,5 @@
 /**
- * Item 6, remote: a real sqld on loopback (scripts/sqld.ts) holding the same sessions as the 10k
+ * Remote: a real sqld on loopback (scripts/sqld.ts) holding the same sessions as the 10k
  * file data set. HTTP requests are counted by a proxy in front of sqld; the times are taken
  * without the proxy and compared with the same operations on the local file.
  */
@@ -9,10 +9,11 @@ import { migrate } from '../../../src/db/migrate.js'
 import { startSqld } from '../../sqld.js'
 import type { Context, Scenario } from '../context.js'
 import { countingProxy } from '../counters.js'
-import { datasetIds } from '../dataset-ids.js'
-import { fieldPool, insertSessions } from '../datasets.js'
+import { datasetIdsOf, insertSessions } from '../datasets.js'
+import { fieldPool } from '../documents.js'
 import { compared, type Result } from '../report.js'
-import { expectSame, openFileStore, openStoreAt } from '../stores.js'
+import { expectSame } from '../sides/side.js'
+import { openStoreSide } from '../sides/store.js'
 import { interleave } from '../timing.js'
 
 const GETS = 50
@@ -25,12 +26,12 @@ export const remote: Scenario = async (context: Context): Promise<Result[]> => {
   try {
     const loader = createClient({ url: sqld.url })
     await migrate(loader)
-    await insertSessions(loader, datasetIds(dataset.size, dataset.burst, 42), 42)
+    await insertSessions(loader, datasetIdsOf(dataset.size), 42)
     loader.close()
-    const counted = await openStoreAt(proxy.url)
-    const direct = await openStoreAt(sqld.url)
-    const file = await openFileStore(dataset.path)
-    const fileWrites = await openFileStore(join(context.workDir, 'remote-file.db'))
+    const counted = await openStoreSide(proxy.url)
+    const direct = await openStoreSide(sqld.url)
+    const file = await openStoreSide(dataset.path)
+    const fileWrites = await openStoreSide(join(context.workDir, 'remote-file.db'))
     closers.push(
       () => counted.store.close(),
       () => direct.store.close(),
@@ -65,11 +66,11 @@ export const remote: Scenario = async (context: Context): Promise<Result[]> => {
       context.profile.slowTiming
     )
     context.note(
-      `item 6: sqld ${sqld.url.replace(/:\d+$/, ':<port>')} on loopback, ${dataset.size.toLocaleString('en')} sessions; requests counted by an HTTP proxy in front of it, times taken without the proxy`
+      `remote: sqld ${sqld.url.replace(/:\d+$/, ':<port>')} on loopback, ${dataset.size.toLocaleString('en')} sessions; requests counted by an HTTP proxy in front of it, times taken without the proxy`
     )
     return [
       {
-        item: 6,
+        item: 7,
         name: 'remote_get_by_short_id_requests',
         value: getRequests,
         unit: 'requests',
@@ -77,7 +78,7 @@ export const remote: Scenario = async (context: Context): Promise<Result[]> => {
         target: { op: '<=', value: 1 }
       },
       {
-        item: 6,
+        item: 7,
         name: 'remote_array_create_requests',
         value: createRequests,
         unit: 'requests',
@@ -86,7 +87,7 @@ export const remote: Scenario = async (context: Context): Promise<Result[]> => {
       },
       compared(
         {
-          item: 6,
+          item: 7,
           name: 'remote_get_vs_file_get',
           description: 'service get by short id: remote (sqld, loopback) / local file',
           unit: 'time ratio'
@@ -98,7 +99,7 @@ export const remote: Scenario = async (context: Context): Promise<Result[]> => {
       ),
       compared(
         {
-          item: 6,
+          item: 7,
           name: 'remote_array_create_vs_file',
           description: 'service create of an array of 1,000: remote (sqld, loopback) / local file',
           unit: 'time ratio'

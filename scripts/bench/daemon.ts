@@ -1,0 +1,76 @@
+/**
+ * The built `agor` command (dist/cli/main.js) as users run it: its environment (a HOME of the
+ * scenario's own, since `list` keeps its short ids in ~/.agor, and no AGOR_* variables of the
+ * caller's), and a daemon (`agor serve`) on a database file.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const AGOR = join(ROOT, 'dist/cli/main.js')
+
+/** The environment of an `agor` process: HOME in `home`, no AGOR_* settings of the caller's. */
+export function agorEnv(home: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AGOR_')))
+  return { ...env, HOME: home }
+}
+
+function newestSource(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds dist/ (`npm run build`) unless it is newer than every file of src/. */
+export function ensureBuilt(log: (line: string) => void): void {
+  let built = 0
+  try {
+    built = statSync(AGOR).mtimeMs
+  } catch {
+    // not built
+  }
+  if (built > newestSource(join(ROOT, 'src'))) return
+  log('building dist/ (npm run build): src/ changed since it was built')
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
+  if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status})`)
+}
+
+export interface Daemon {
+  url: string
+  pid: number
+  stop(): Promise<void>
+}
+
+/** Starts `agor serve --db <path> --port 0` and resolves once it listens. */
+export async function startDaemon(path: string, home: string): Promise<Daemon> {
+  const child: ChildProcess = spawn(process.execPath, [AGOR, 'serve', '--db', path, '--port', '0'], {
+    env: agorEnv(home),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /Listening on (\S+)/.exec(output)
+      if (match) resolve(match[1]!)
+    }
+    child.stdout?.on('data', read)
+    child.stderr?.on('data', read)
+    child.once('exit', (code) => reject(new Error(`agor serve exited (${code}): ${output}`)))
+  })
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The limit: the fastest correct way to do each operation in Node on the same table and documents,
+ * with a synchronous driver of the same engine: statements prepared once and reused, rows read as
+ * arrays, inside one transaction where the operation has one (an array create: a reused one-row
+ * INSERT per document, or one multi-row INSERT; a patch: read + UPDATE). It runs on `libsql` (the
+ * engine the store uses for local files) or on better-sqlite3; a comparison takes the faster.
+ */
+
+import Libsql from 'libsql'
+import { uuidv7 } from 'uuidv7'
+import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
+import type { SessionFields } from '../documents.js'
+import { loadBetterSqlite3 } from '../peer-modules.js'
+import {
+  BY_ID,
+  BY_RANGE,
+  COUNT,
+  type Doc,
+  docOf,
+  docOfValues,
+  INSERT_ONE,
+  insertMany,
+  NEWEST_PAGE,
+  newDoc,
+  newRow,
+  only,
+  type Page,
+  patched,
+  prefixRange,
+  type Side,
+  UPDATE_DATA
+} from './side.js'
+
+/** The little of a synchronous driver (libsql, better-sqlite3: the same API) that the limit uses. */
+export interface SyncStatement {
+  run(...params: unknown[]): unknown
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+  raw(on?: boolean): SyncStatement
+}
+
+export interface SyncDatabase {
+  prepare(sql: string): SyncStatement
+  exec(sql: string): unknown
+  close(): unknown
+}
+
+export type LimitDriver = 'libsql' | 'better-sqlite3'
+/** An array create as one-row INSERTs in one transaction, or as one multi-row INSERT. */
+export type ArrayMode = 'rows' | 'multi'
+
+function openDriver(driver: LimitDriver, path: string, readonly: boolean): SyncDatabase {
+  if (driver === 'libsql') return new Libsql(path, { readonly, timeout: DEFAULT_BUSY_TIMEOUT })
+  const BetterSqlite3 = loadBetterSqlite3()
+  return new BetterSqlite3(path, { readonly, timeout: DEFAULT_BUSY_TIMEOUT })
+}
+
+export interface LimitSide extends Side {
+  /** The driver's connection, for statements of a scenario's own. */
+  database: SyncDatabase
+}
+
+/**
+ * The limit on the database file at `path`, with the store's connection settings (WAL,
+ * synchronous=NORMAL, foreign keys on, the same busy timeout). A `readonly` one only reads.
+ */
+export function openLimit(
+  driver: LimitDriver,
+  path: string,
+  options: { readonly?: boolean; arrayMode?: ArrayMode } = {}
+): LimitSide {
+  const readonly = options.readonly ?? false
+  const arrayMode = options.arrayMode ?? 'rows'
+  const db = openDriver(driver, path, readonly)
+  db.exec('PRAGMA foreign_keys = ON')
+  if (!readonly) db.exec('PRAGMA synchronous = NORMAL')
+  const statements = new Map<string, SyncStatement>()
+  const prepared = (sql: string, raw = true) => {
+    let statement = statements.get(sql)
+    if (!statement) {
+      statement = raw ? db.prepare(sql).raw(true) : db.prepare(sql)
+      statements.set(sql, statement)
+    }
+    return statement
+  }
+  const atomically = <T>(begin: string, work: () => T): T => {
+    prepared(begin, false).run()
+    try {
+      const result = work()
+      prepared('COMMIT', false).run()
+      return result
+    } catch (error) {
+      prepared('ROLLBACK', false).run()
+      throw error
+    }
+  }
+  // the rows a writable file starts with: writes add rows after them, which discard() removes
+  const lastRow = readonly
+    ? 0
+    : Number((prepared('SELECT max(rowid) FROM "sessions"').get() as unknown[])[0] ?? 0)
+  const multiLabel = arrayMode === 'multi' ? ' multi-row' : ''
+  return {
+    label: `${driver}${multiLabel}`,
+    database: db,
+    getWhole: (id) => docOfValues(prepared(BY_ID).get(id) as unknown[]),
+    getPrefix(prefix) {
+      const [lo, hi] = prefixRange(prefix)
+      return docOfValues(only(prepared(BY_RANGE).all(lo, hi) as unknown[][], `limit get('${prefix}')`))
+    },
+    create(fields) {
+      const id = uuidv7()
+      const now = Date.now()
+      prepared(INSERT_ONE, false).run(newRow(id, now, fields))
+      return newDoc(id, now, fields)
+    },
+    createMany(pool: readonly SessionFields[]): Doc[] {
+      const now = Date.now()
+      const ids = pool.map(() => uuidv7())
+      if (arrayMode === 'multi') {
+        const args = pool.flatMap((fields, k) => newRow(ids[k]!, now, fields))
+        prepared(insertMany(pool.length), false).run(args)
+      } else {
+        const insert = prepared(INSERT_ONE, false)
+        atomically('BEGIN IMMEDIATE', () => {
+          for (const [k, fields] of pool.entries()) insert.run(newRow(ids[k]!, now, fields))
+        })
+      }
+      return pool.map((fields, k) => newDoc(ids[k]!, now, fields))
+    },
+    patch(id, sha) {
+      return atomically('BEGIN IMMEDIATE', () => {
+        const row = prepared(BY_ID).get(id) as unknown[] | undefined
+        if (!row) throw new Error(`limit patch: no session ${id}`)
+        const data = patched(JSON.parse(String(row[6])) as Doc, sha)
+        const updated = Math.max(Date.now(), Number(row[3]) + 1)
+        prepared(UPDATE_DATA, false).run(JSON.stringify(data), updated, id)
+        row[3] = updated
+        return docOf(row, data)
+      })
+    },
+    page: (): Page =>
+      atomically('BEGIN', () => ({
+        data: (prepared(NEWEST_PAGE).all() as unknown[][]).map(docOfValues),
+        total: Number((prepared(COUNT).get() as unknown[])[0])
+      })),
+    discard() {
+      prepared('DELETE FROM "sessions" WHERE rowid > ?', false).run(lastRow)
+      // The WAL is copied back into the file here, between samples, rather than by whichever
+      // side's commit happens to cross the 1,000-page mark inside a sample: the same pages are
+      // written either way, but at random they made one side's sample pay for both.
+      prepared('PRAGMA wal_checkpoint(TRUNCATE)', false).get()
+    },
+    close() {
+      db.close()
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * A side of the benchmark: one way to do the operations on a database of sessions, whether through
+ * agor-store, through a driver at its fastest (the limit), or through a stack that users pick
+ * instead (the peers). Every side does the same work: it returns the documents in the store's API
+ * shape (`{ session_id, status, created_at, updated_at, …data }`, ISO timestamps), and a create
+ * makes its own ids and JSON inside the timed operation, as its user would.
+ */
+import type { SessionFields } from '../documents.js'
+
+export type Doc = Record<string, unknown>
+
+/** A page of documents with the exact number of matches. */
+export interface Page {
+  total: number
+  data: Doc[]
+}
+
+/** What a side returns: a value, or a promise of it (the drivers of a local file are synchronous). */
+export type Maybe<T> = T | Promise<T>
+
+export interface Side {
+  readonly label: string
+  /** The document with this whole id. */
+  getWhole(id: string): Maybe<Doc>
+  /** The one document whose id starts with this prefix (an 8-digit short id). */
+  getPrefix(prefix: string): Maybe<Doc>
+  create(fields: SessionFields): Maybe<Doc>
+  /** An array create: every document in one call (and one created_at). */
+  createMany(fields: readonly SessionFields[]): Maybe<Doc[]>
+  /** Patches one nested field, `git_state.current_sha`, and returns the whole document. */
+  patch(id: string, sha: string): Maybe<Doc>
+  /** The newest 50 sessions (created_at, then id, descending) with the exact total. */
+  page(): Maybe<Page>
+  /**
+   * Removes the documents that writes added since the side opened, and checkpoints the WAL
+   * (untimed, between samples).
+   */
+  discard?(): Maybe<void>
+  close(): Maybe<void>
+}
+
+/** The columns of a sessions row, in table order. */
+export const COLUMN_LIST =
+  '"session_id", "status", "created_at", "updated_at", "parent_session_id", "forked_from_session_id", "data"'
+export const BY_ID = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" = ?`
+export const BY_RANGE = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" >= ? AND "session_id" < ? LIMIT 2`
+export const NEWEST_PAGE = `SELECT ${COLUMN_LIST} FROM "sessions" ORDER BY "created_at" DESC, "session_id" DESC LIMIT 50`
+export const COUNT = 'SELECT count(*) FROM "sessions"'
+export const INSERT_ONE = `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?)`
+export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? WHERE "session_id" = ?'
+
+/** `INSERT` of `rows` rows in one statement. */
+export function insertMany(rows: number): string {
+  return `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES ${new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`
+}
+
+/** The document of a row given as its column values in table order. */
+export function docOfValues(values: readonly unknown[]): Doc {
+  return docOf(values, JSON.parse(String(values[6])) as Doc)
+}
+
+/** The document of a row whose `data` column has been parsed already. */
+export function docOf(values: readonly unknown[], data: Doc): Doc {
+  const created = Number(values[2])
+  const updated = Number(values[3])
+  const createdAt = new Date(created).toISOString()
+  const doc: Doc = {
+    session_id: values[0],
+    status: values[1],
+    created_at: createdAt,
+    updated_at: updated === created ? createdAt : new Date(updated).toISOString(),
+    parent_session_id: values[4] ?? null,
+    forked_from_session_id: values[5] ?? null
+  }
+  return Object.assign(doc, data)
+}
+
+/** A row as an object of its columns (what knex and @libsql/client return). */
+export interface RowObject {
+  session_id: unknown
+  status: unknown
+  created_at: unknown
+  updated_at: unknown
+  parent_session_id: unknown
+  forked_from_session_id: unknown
+  data: unknown
+}
+
+export function docOfRow(row: RowObject): Doc {
+  return docOfValues([
+    row.session_id,
+    row.status,
+    row.created_at,
+    row.updated_at,
+    row.parent_session_id,
+    row.forked_from_session_id,
+    row.data
+  ])
+}
+
+/** The document a new session is: what a create returns. */
+export function newDoc(id: string, now: number, fields: SessionFields): Doc {
+  const at = new Date(now).toISOString()
+  return {
+    session_id: id,
+    status: 'idle',
+    created_at: at,
+    updated_at: at,
+    parent_session_id: null,
+    forked_from_session_id: null,
+    ...fields
+  }
+}
+
+/** The row values of a new session, in table order. */
+export function newRow(id: string, now: number, fields: SessionFields): unknown[] {
+  return [id, 'idle', now, now, null, null, JSON.stringify(fields)]
+}
+
+const dashed = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+
+/**
+ * The ids a prefix stands for, as a range: [lo, hi). A prefix of only `f`s has no upper id; its
+ * `hi` is 'g', after every hex digit.
+ */
+export function prefixRange(prefix: string): [string, string] {
+  const hex = prefix.replaceAll('-', '').toLowerCase()
+  let i = hex.length - 1
+  while (i >= 0 && hex[i] === 'f') i--
+  const lo = dashed(hex.padEnd(32, '0'))
+  if (i < 0) return [lo, 'g']
+  const next = `${hex.slice(0, i)}${(Number.parseInt(hex[i]!, 16) + 1).toString(16)}`
+  return [lo, dashed(next.padEnd(32, '0'))]
+}
+
+/** The stored document with `git_state.current_sha` set: what a patch of that nested field makes. */
+export function patched(data: Doc, sha: string): Doc {
+  const gitState = (data.git_state ?? {}) as Doc
+  return { ...data, git_state: { ...gitState, current_sha: sha } }
+}
+
+/** Throws unless the side found exactly one row: a benchmark of a wrong answer measures nothing. */
+export function only<T>(rows: readonly T[], what: string): T {
+  if (rows.length !== 1) throw new Error(`${what}: ${rows.length} rows`)
+  return rows[0]!
+}
+
+/** Throws unless `actual` is `expected`: a benchmark of a wrong answer measures nothing. */
+export function expectSame(actual: unknown, expected: unknown, what: string): void {
+  if (actual !== expected) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`)
+}
