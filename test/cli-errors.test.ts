@@ -62,6 +62,22 @@ describe('pipes', () => {
       })
     }
   )
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a command whose stderr cannot be written keeps its exit code: nobody is told, the code still says what happened',
+    async () => {
+      const { db } = tempDb()
+      const results = await Promise.all(
+        [
+          ['session', 'list', '--since', 'yesterday'],
+          ['session', 'show', 'ffffffff'],
+          ['session', 'create', '--agent', 'a']
+        ].map((args) => shell(`$AGOR ${[...db, ...args].map((a) => `'${a}'`).join(' ')} 2> /dev/full`))
+      )
+      expect(results.map((r) => r.code)).toEqual([2, 3, 0])
+      expect(results[2]!.stdout).toMatch(/^Created session /)
+    }
+  )
 })
 
 describe('counts', () => {

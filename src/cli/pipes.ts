@@ -15,23 +15,24 @@ function reason(error: NodeJS.ErrnoException): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-function failed(stream: NodeJS.WriteStream, error: NodeJS.ErrnoException, json: boolean): never {
+function failed(error: NodeJS.ErrnoException, json: boolean): never {
   if (error.code === 'EPIPE') process.exit(EXIT.ok)
-  if (stream === process.stdout) {
-    // stderr may be fine; if it is not, there is nobody left to tell
-    try {
-      const color = process.argv.includes('--no-color') ? false : undefined
-      reportError(new Error(`Cannot write the output: ${reason(error)}`), createOutput({ json, color }))
-    } catch {}
+  try {
+    const color = process.argv.includes('--no-color') ? false : undefined
+    reportError(new Error(`Cannot write the output: ${reason(error)}`), createOutput({ json, color }))
+  } catch {
+    // stderr fails too: there is nobody left to tell, the exit code says it
   }
   process.exit(EXIT.error)
 }
 
-/** Handles failed writes to stdout and stderr for the rest of the process (see above). */
+/**
+ * Handles failed writes for the rest of the process (see above). Those to stderr change nothing:
+ * there is nobody to tell, and the command's own exit code (a usage error's 2, say) still holds.
+ */
 export function watchOutputStreams(json: boolean): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => failed(stream, error, json))
-  }
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => failed(error, json))
+  process.stderr.on('error', () => {})
 }
 
 /**
@@ -40,10 +41,8 @@ export function watchOutputStreams(json: boolean): void {
  * process here, as the stream's error handler would.
  */
 export async function outputWritten(json: boolean): Promise<void> {
-  for (const stream of [process.stdout, process.stderr]) {
-    const error: NodeJS.ErrnoException | null = stream.errored
-    if (error) failed(stream, error, json)
-  }
+  const error: NodeJS.ErrnoException | null = process.stdout.errored
+  if (error) failed(error, json)
   // a write that fails meanwhile ends the process through the stream's error handler
   if (process.stdout.writableLength > 0) await once(process.stdout, 'drain')
 }
