@@ -1,0 +1,47 @@
+/**
+ * Which daemon or database a command names: --url (or AGOR_URL when --db is not given) a daemon,
+ * else --db (or AGOR_DB_URL, or the default file). A daemon's URL is judged before anything is
+ * opened.
+ */
+import { redact } from '../db/config.js'
+import { setting } from '../env.js'
+import { UsageError } from './errors.js'
+
+export interface SourceOptions {
+  /** --db: a database URL or path. */
+  db?: string
+  /** --url: a daemon's URL. */
+  url?: string
+  /** false with --no-daemon: never look for a daemon. */
+  daemon?: boolean
+}
+
+const DAEMON_SCHEMES = ['http:', 'https:', 'ws:', 'wss:']
+
+/**
+ * The URL of the daemon the options name, as the CLI's REST client wants it, or undefined when
+ * they name a database. A socket.io URL (`ws://…`) names the same server over HTTP.
+ */
+export function daemonUrl(options: SourceOptions): string | undefined {
+  const given = options.url ?? (options.db === undefined ? setting('AGOR_URL') : undefined)
+  if (given === undefined) return undefined
+  const source = options.url !== undefined ? '--url' : 'AGOR_URL'
+  let url: URL | undefined
+  try {
+    url = new URL(given)
+  } catch {}
+  if (!url || !DAEMON_SCHEMES.includes(url.protocol) || !url.host) {
+    const database = /^(libsql|file):/i.test(given) ? ' (a database goes to --db)' : ''
+    throw new UsageError(
+      `Invalid ${source} '${redact(given)}': expected a daemon's http(s):// or ws(s):// URL, such as http://127.0.0.1:3030${database}`
+    )
+  }
+  // the REST client appends the service path and sends no credentials from a URL
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(
+      `Invalid ${source} '${redact(given)}': a daemon's URL takes no credentials or query (an API key goes in AGOR_API_KEY)`
+    )
+  }
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:'
+  return `${secure ? 'https' : 'http'}://${url.host}${url.pathname.replace(/\/+$/, '')}`
+}
