@@ -1,5 +1,6 @@
 // Where the data comes from, as given (--url, AGOR_URL, --db, AGOR_DB_URL): judged before anything
-// is opened. A daemon's URL must be one; an empty variable counts as unset.
+// is opened. A daemon's URL must be one; an empty variable counts as unset; a memory database,
+// which would vanish with the command, is refused by every command but serve.
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
@@ -71,5 +72,45 @@ describe('an empty AGOR_* variable', () => {
 
     const daemon = await startDaemon(tempDb().db, { AGOR_HOST: '', AGOR_PORT: '' })
     expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+})
+
+describe('a memory database', () => {
+  it('is refused by every command but serve (exit 2): what it wrote would be gone when the command ends', async () => {
+    const commands = [
+      ['session', 'list'],
+      ['session', 'create', '--agent', 'a'],
+      ['board', 'show', '0199b73d'],
+      ['session', 'tree', '0199b73d'],
+      ['log'],
+      ['db', 'status'],
+      ['db', 'migrate'],
+      ['db', 'check'],
+      ['db', 'export', '--out', join(tempDir(), 'dump')],
+      ['db', 'backup', join(tempDir(), 'copy.db')],
+      ['db', 'sync']
+    ]
+    const gone =
+      'is a memory database, gone when the command ends: give a database file or server (only agor serve takes a memory database)'
+    const results = await Promise.all([
+      ...commands.map((args) => agor(['--db', ':memory:', ...args])),
+      agor(['--no-daemon', '--db', 'file::memory:', 'session', 'list']),
+      agor(['session', 'list'], { env: { AGOR_DB_URL: ':memory:' } }),
+      agor(['db', 'setup', '--path', ':memory:'])
+    ])
+    for (const result of results.slice(0, commands.length)) expectUsage(result, `--db :memory: ${gone}`)
+    const [fileUrl, fromEnv, setup] = results.slice(commands.length)
+    expectUsage(fileUrl!, `--db file::memory: ${gone}`)
+    expectUsage(fromEnv!, `AGOR_DB_URL=:memory: ${gone}`)
+    expectUsage(setup!, `--path :memory: ${gone}`)
+
+    // a daemon keeps its memory database while it runs
+    const daemon = await startDaemon(['--db', ':memory:'])
+    expect(daemon.stdout()).toContain('Database: :memory: (memory)')
+    expect(
+      json(await agor(['--url', daemon.url, 'board', 'create', '--name', 'kept', '--json']))
+    ).toMatchObject({
+      name: 'kept'
+    })
   })
 })

@@ -14,7 +14,7 @@ import type { Query } from '../store/query-walk.js'
 import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
-import { daemonUrl, type SourceOptions } from './source.js'
+import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
 
 export type Doc = Record<string, unknown>
 
@@ -238,9 +238,8 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
 export async function openBackend(options: SourceOptions, output: Output): Promise<Backend> {
   const url = daemonUrl(options)
   if (url) return daemonBackend(url)
+  const { path } = databaseConfig(options.db)
   if (options.daemon !== false) {
-    const { resolveDatabaseConfig } = await import('../db/config.js')
-    const { path } = resolveDatabaseConfig({ url: options.db })
     if (path) {
       const found = await findDaemon(path)
       if (found.record) return daemonBackend(found.record.url, found.record)

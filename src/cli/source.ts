@@ -1,9 +1,8 @@
 /**
  * Which daemon or database a command names: --url (or AGOR_URL when --db is not given) a daemon,
- * else --db (or AGOR_DB_URL, or the default file). A daemon's URL is judged before anything is
- * opened.
+ * else --db (or AGOR_DB_URL, or the default file). Both are judged before anything is opened.
  */
-import { redact } from '../db/config.js'
+import { type ResolvedDatabaseConfig, redact, resolveDatabaseConfig } from '../db/config.js'
 import { setting } from '../env.js'
 import { UsageError } from './errors.js'
 
@@ -44,4 +43,19 @@ export function daemonUrl(options: SourceOptions): string | undefined {
   }
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
   return `${secure ? 'https' : 'http'}://${url.host}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/**
+ * The database the options name. A memory database is refused: it would live as long as the
+ * command, and everything written to it would be lost with it (`agor serve` alone may serve one).
+ */
+export function databaseConfig(db: string | undefined, flag = '--db'): ResolvedDatabaseConfig {
+  const config = resolveDatabaseConfig({ url: db })
+  if (config.mode === 'memory') {
+    const named = db !== undefined ? `${flag} ${db}` : `AGOR_DB_URL=${setting('AGOR_DB_URL')}`
+    throw new UsageError(
+      `${named} is a memory database, gone when the command ends: give a database file or server (only agor serve takes a memory database)`
+    )
+  }
+  return config
 }
