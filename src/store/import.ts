@@ -7,9 +7,9 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { BadRequest } from '@feathersjs/errors'
+import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
-import { MissingReferenceError } from '../errors.js'
+import { MissingReferenceError, StoredIdError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -218,11 +218,12 @@ async function importFile(
   const counts = { read: 0, imported: 0, stored: 0 }
   let line = 0
   let chunk: Document[] = []
+  const lines = new Map<Document, number>()
   const write = async (docs: Document[], statements: Statement[]) => {
     try {
       for (const statement of statements) await tx.execute(statement)
     } catch (error) {
-      throw located(where, await explainWriteError(error, tx, def, docs))
+      throw onLines(where, def, await explainWriteError(error, tx, def, docs), docs, lines)
     }
   }
   const flush = async () => {
@@ -241,6 +242,7 @@ async function importFile(
     counts.imported += fresh.length
     counts.stored += known.length
     chunk = []
+    lines.clear()
     progress(input.bytesRead)
   }
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -260,11 +262,43 @@ async function importFile(
       throw located(`${where} line ${line}`, error)
     }
     chunk.push(doc)
+    lines.set(doc, line)
     if (chunk.length === PAGE) await flush()
   }
   await flush()
   progress(file.bytes)
   return counts
+}
+
+/**
+ * A unique key that a write of `docs` broke, named by the lines that hold it: two lines of the file
+ * with the same value, or one whose value (an id: see onConflict) the database holds already.
+ */
+function onLines(
+  where: string,
+  def: AnyDefinition,
+  error: unknown,
+  docs: readonly Document[],
+  lines: ReadonlyMap<Document, number>
+): unknown {
+  if (!(error instanceof UniqueViolationError)) return located(where, error)
+  const { field, value } = error.data as { field: string; value: unknown }
+  const holders = docs.filter((doc) => doc[field] === value).map((doc) => lines.get(doc) ?? 0)
+  if (holders.length > 1) {
+    const [first, second] = holders
+    return new Conflict(
+      `${where} lines ${first} and ${second} hold the same ${field} ${JSON.stringify(value)}`,
+      {
+        file: where,
+        lines: [first, second],
+        field,
+        value
+      }
+    )
+  }
+  if (holders.length === 0) return located(where, error)
+  if (field === def.idField) return new StoredIdError(where, holders[0]!, def.singular, field, value)
+  return located(`${where} line ${holders[0]}`, error)
 }
 
 interface Violation {
