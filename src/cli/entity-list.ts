@@ -40,7 +40,7 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
       examples([
         entity.examples.list,
         `agor ${entity.command} list --since 2h`,
-        `agor ${entity.command} list -q | xargs agor ${entity.command} delete`,
+        `agor ${entity.command} list -q | xargs -r agor ${entity.command} delete`,
         `agor ${entity.command} list --json | node -e "…"`
       ])
     )

@@ -43,9 +43,18 @@ function hintsOf(error: unknown): string[] {
   return lines
 }
 
-/** Something wrong with what was typed (not with the data): exit 2, with the command's help. */
+/**
+ * Something wrong with what was typed (not with the data): exit 2, with the command's help, or with
+ * its usage line alone when `brief` (a mistake the help has nothing to add to).
+ */
 export class UsageError extends Error {
   override name = 'UsageError'
+  readonly brief: boolean
+
+  constructor(message: string, options: { brief?: boolean } = {}) {
+    super(message)
+    this.brief = options.brief === true
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { COMPLETE, completions, registerCompletion } from './completion.js'
 import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
-import { EXIT, reportError } from './errors.js'
+import { EXIT, reportError, UsageError } from './errors.js'
 import { registerFeed } from './feed.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
@@ -84,6 +84,13 @@ export function buildProgram(json: boolean): Command {
   return program
 }
 
+/** `agor session delete`: the names from the program down to `command`. */
+function commandPath(command: Command): string {
+  const names: string[] = []
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name())
+  return names.join(' ')
+}
+
 function commanderExitCode(error: CommanderError): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
   if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage
@@ -116,7 +123,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     const code = reportError(error, output)
     if (code === EXIT.usage && !json) {
       output.err('')
-      active.outputHelp({ error: true })
+      if (error instanceof UsageError && error.brief) {
+        const path = commandPath(active)
+        output.err(`Usage: ${path} ${active.usage()}\nRun '${path} --help' for the options and examples.`)
+      } else {
+        active.outputHelp({ error: true })
+      }
     }
     return code
   }
