@@ -59,3 +59,15 @@ export function databaseConfig(db: string | undefined, flag = '--db'): ResolvedD
   }
   return config
 }
+
+/**
+ * The daemon or database the options name, as a key (the shell completion's memory of the last
+ * lists is kept per database): a daemon's URL, a local file's path, or a server's URL without
+ * credentials.
+ */
+export function sourceKey(options: SourceOptions): string {
+  const url = daemonUrl(options)
+  if (url) return url
+  const config = databaseConfig(options.db)
+  return config.path ?? redact(config.url)
+}
