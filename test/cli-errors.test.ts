@@ -147,6 +147,71 @@ describe('usage errors before any call', () => {
     expect(await store.service('sessions').find({ paginate: false })).toEqual([session])
   })
 
+  it("an empty or blank option value is a usage error (exit 2) that names the option; a field flag is the schema's to judge", async () => {
+    const { path, db } = tempDb()
+    const out = tempDir()
+    const cases: [string[], string, string][] = [
+      [[...db, 'session', 'list', '--where', ''], '--where', ''],
+      [[...db, 'session', 'list', '--where', 'agent=a', '--where', ' '], '--where', ' '],
+      [[...db, 'session', 'list', '--sort', ''], '--sort', ''],
+      [[...db, 'session', 'list', '--status', ''], '--status', ''],
+      [[...db, 'session', 'list', '--since', ''], '--since', ''],
+      [[...db, 'session', 'create', '--agent', 'a', '--data', ''], '--data', ''],
+      [[...db, 'log', '--actor', ''], '--actor', ''],
+      [['--db', '', 'session', 'list'], '--db', ''],
+      [['--url', '', 'session', 'list'], '--url', ''],
+      [[...db, 'db', 'export', '--out', ''], '--out', ''],
+      [[...db, 'serve', '--host', '', '--port', '0'], '--host', '']
+    ]
+    const [limit, ...results] = await Promise.all(
+      [[...db, 'session', 'list', '--limit', ''], ...cases.map(([args]) => args)].map((args) =>
+        agor(args, { cwd: out })
+      )
+    )
+    // a number option says it wants a number
+    expect(limit).toMatchObject({ code: 2, stdout: '' })
+    expect(limit!.stderr).toMatch(
+      /^error: option '--limit <n>' argument '' is invalid\. Expected a whole number\./
+    )
+    for (const [i, result] of results.entries()) {
+      const [args, flag, value] = cases[i]!
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(
+        `error: ${flag} '${value}' is ${value ? 'blank' : 'empty'}: give it a value, or leave it out`
+      )
+    }
+    // nothing written, nothing exported into the current folder
+    expect(readdirSync(out)).toEqual([])
+    expect(await (await openFile(path)).service('sessions').find({ paginate: false })).toEqual([])
+
+    const titled = await agor([...db, 'session', 'create', '--agent', 'a', '--title', '', '--json'])
+    expect(titled.code).toBe(0)
+    const blankAgent = await agor([...db, 'session', 'create', '--agent', ' '])
+    expect(blankAgent).toMatchObject({
+      code: 1,
+      stderr: 'error: Invalid session: agent: Must not be empty or blank\n'
+    })
+  })
+
+  it("--where refuses '==', '!==', '=>' and '=<', and says which operator was meant (exit 2)", async () => {
+    const { db } = tempDb()
+    const cases = [
+      ['agent==codex', "'==' is no operator here; write agent=codex"],
+      ['agent!==codex', "'!==' is no operator here; write agent!=codex"],
+      ['created_at=>2025-01-01', "'=>' is no operator here; write created_at>=2025-01-01"],
+      ['tool_use_count=<3', "'=<' is no operator here; write tool_use_count<=3"],
+      ['tool_use_count>==3', "'>==' is no operator here; write tool_use_count>=3"]
+    ]
+    const results = await Promise.all(
+      cases.map(([where]) => agor([...db, 'task', 'list', '--where', where!]))
+    )
+    for (const [i, result] of results.entries()) {
+      const [where, message] = cases[i]!
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(`error: Invalid --where '${where}': ${message}`)
+    }
+  })
+
   it('create names a flag whose field the collection requires (exit 2), from flags or --data, and writes nothing', async () => {
     const { path, db } = tempDb()
     const results = await Promise.all([

@@ -35,6 +35,16 @@ export function parseWhere(expression: string): Query {
   const field = match[1]!
   const op = match[2]!
   const value = match[3]!.trim()
+  // `a==b`, `a!==b` and `a=>b` are other languages' operators: taken as written they would compare
+  // with '=b' or '>b'
+  const doubled = value.startsWith('=') ? op : undefined
+  const swapped = op === '=' && /^[<>]/.test(value) ? `${value[0]}=` : undefined
+  const meant = doubled ?? swapped
+  if (meant) {
+    throw new UsageError(
+      `Invalid --where '${expression}': '${op}${value[0]}' is no operator here; write ${field}${meant}${value.slice(1).trim()}`
+    )
+  }
   if (op === '=') return { [field]: value }
   if (op === '~') return { [field]: { $like: value.includes('%') ? value : `%${value}%` } }
   return { [field]: { [OPERATOR[op]!]: value } }

@@ -11,6 +11,7 @@ import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
 import { EXIT, reportError, UsageError } from './errors.js'
 import { registerFeed } from './feed.js'
+import { refuseEmptyValues } from './option-values.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
 
@@ -113,6 +114,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let active: Command = program
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand
+    refuseEmptyValues(actionCommand)
   })
   try {
     await program.parseAsync([...argv])
