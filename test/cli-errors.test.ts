@@ -212,6 +212,28 @@ describe('usage errors before any call', () => {
     }
   })
 
+  it('--data must be a JSON object, or for create a list of objects that is not empty (exit 2)', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const board = await store.service('boards').create({ name: 'kept' })
+    const cases: [string[], string][] = [
+      [
+        ['board', 'create', '--data', '[]'],
+        '--data must be a JSON object or a list of objects, not an empty list'
+      ],
+      [['board', 'create', '--data', '[1]'], '--data must be a JSON object or a list of objects'],
+      [['board', 'create', '--data', '"a board"'], '--data must be a JSON object or a list of objects'],
+      [['board', 'update', board.board_id, '--data', '[]'], '--data must be a JSON object'],
+      [['board', 'update', board.board_id, '--data', 'null'], '--data must be a JSON object']
+    ]
+    const results = await Promise.all(cases.map(([args]) => agor([...db, ...args])))
+    for (const [i, result] of results.entries()) {
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(`error: ${cases[i]![1]}`)
+    }
+    expect(await store.service('boards').find({ paginate: false })).toEqual([board])
+  })
+
   it('create names a flag whose field the collection requires (exit 2), from flags or --data, and writes nothing', async () => {
     const { path, db } = tempDb()
     const results = await Promise.all([
