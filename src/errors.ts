@@ -70,6 +70,21 @@ export class UniqueViolationError extends Conflict {
   }
 }
 
+/**
+ * A document of an import whose id the database holds already (409), when the import does not skip
+ * or replace such documents: `data` names the file, the line, the id field and the id.
+ */
+export class StoredIdError extends Conflict {
+  constructor(file: string, line: number, singular: string, field: string, id: unknown) {
+    super(`${file} line ${line}: A ${singular} with ${field} ${JSON.stringify(id)} is stored already`, {
+      file,
+      line,
+      field,
+      value: id
+    })
+  }
+}
+
 /** A write that names a related document that does not exist (400). */
 export class MissingReferenceError extends BadRequest {
   constructor(field: string, target: string, value: unknown) {

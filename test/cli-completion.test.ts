@@ -2,11 +2,11 @@
 // `agor __complete` they call, which answers from the command tree and from the ids of the last
 // list of each collection (kept under ~/.agor).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, inject, it } from 'vitest'
 import { collections } from '../src/schema/index.js'
-import { agor, CLI, cliEnv, openFile, tempDb } from './cli-helpers.js'
+import { agor, CLI, cliEnv, openFile, startDaemon, tempDb } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 
 /** What `agor __complete <words>` offers, with HOME at `home`. */
@@ -78,19 +78,22 @@ describe('agor completion', () => {
       { session_id: '0199b73d-0000-7000-8000-000000000002', agent: 'a' },
       { session_id: '0199b800-0000-7000-8000-000000000000', agent: 'a' }
     ])
-    expect(await complete(home, 'session', 'show', '')).toEqual([])
+    expect(await complete(home, ...db, 'session', 'show', '')).toEqual([])
     const listed = await agor([...db, 'session', 'list', '--sort', 'session_id'], { env: { HOME: home } })
     expect(listed.code).toBe(0)
     const ids = ['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002', '0199b800']
-    expect(JSON.parse(readFileSync(join(home, '.agor', 'last-list.json'), 'utf8'))).toEqual({ sessions: ids })
+    expect(JSON.parse(readFileSync(join(home, '.agor', 'last-list.json'), 'utf8'))).toEqual({
+      [path]: { sessions: ids }
+    })
 
-    const [show, prefixed, deleteMany, taskFlag, taskFilter, boards] = await Promise.all([
-      complete(home, 'session', 'show', ''),
-      complete(home, 'session', 'show', '0199b8'),
-      complete(home, 'session', 'rm', ids[0]!, ''),
-      complete(home, 'task', 'create', '--session', ''),
-      complete(home, 'task', 'list', '--session', '0199b73d'),
-      complete(home, 'board', 'show', '')
+    const [show, prefixed, deleteMany, taskFlag, taskFilter, boards, dbAfter] = await Promise.all([
+      complete(home, ...db, 'session', 'show', ''),
+      complete(home, ...db, 'session', 'show', '0199b8'),
+      complete(home, ...db, 'session', 'rm', ids[0]!, ''),
+      complete(home, ...db, 'task', 'create', '--session', ''),
+      complete(home, ...db, 'task', 'list', '--session', '0199b73d'),
+      complete(home, ...db, 'board', 'show', ''),
+      complete(home, 'session', 'show', '--db', path, '')
     ])
     expect(show).toEqual(ids)
     expect(prefixed).toEqual(['0199b800'])
@@ -98,6 +101,7 @@ describe('agor completion', () => {
     expect(taskFlag).toEqual(ids)
     expect(taskFilter).toEqual(ids.slice(0, 2))
     expect(boards).toEqual([])
+    expect(dbAfter).toEqual(ids)
 
     // the bash script, run by bash as it runs on <TAB>, with agor being the built CLI
     const line = (words: string[]) =>
@@ -115,7 +119,58 @@ _agor_complete; printf '%s\\n' "\${COMPREPLY[@]}"`
         .split('\n')
         .filter(Boolean)
     expect(line(['agor', 'session', 'sh'])).toEqual(['show'])
-    expect(line(['agor', 'session', 'show', '0199b7'])).toEqual(ids.slice(0, 2))
+    expect(line(['agor', ...db, 'session', 'show', '0199b7'])).toEqual(ids.slice(0, 2))
+  })
+
+  it('keeps the last list per database: the ids of one are not offered for another', async () => {
+    const home = tempDir()
+    const [one, other] = [tempDb(), tempDb()]
+    await (await openFile(one.path))
+      .service('boards')
+      .create({ board_id: '0199b73d-0000-7000-8000-000000000001', name: 'a' })
+    await (await openFile(other.path))
+      .service('boards')
+      .create({ board_id: '0199c000-0000-7000-8000-000000000001', name: 'b' })
+    const defaultDb = join(home, '.agor', 'agor.db')
+    mkdirSync(dirname(defaultDb))
+    copyFileSync(inject('templateDatabase'), defaultDb)
+    await (await openFile(defaultDb))
+      .service('boards')
+      .create({ board_id: '0199d000-0000-7000-8000-000000000001', name: 'c' })
+    for (const db of [one.db, other.db, []]) {
+      expect((await agor([...db, 'board', 'list', '-q'], { env: { HOME: home } })).code).toBe(0)
+    }
+    const daemon = await startDaemon(other.db)
+    expect((await agor(['--url', daemon.url, 'board', 'list'], { env: { HOME: home } })).code).toBe(0)
+    await daemon.stop()
+    const [first, second, byDefault, byEnv, byUrl, unknown] = await Promise.all([
+      complete(home, ...one.db, 'board', 'show', ''),
+      complete(home, `--db=${other.path}`, 'board', 'show', ''),
+      complete(home, 'board', 'show', ''),
+      agor(['__complete', 'board', 'show', ''], { env: { HOME: home, AGOR_DB_URL: other.path } }),
+      complete(home, '--url', `${daemon.url}/`, 'board', 'show', ''),
+      complete(home, '--db', join(tempDir(), 'none.db'), 'board', 'show', '')
+    ])
+    expect(first).toEqual(['0199b73d'])
+    expect(second).toEqual(['0199c000'])
+    expect(byDefault).toEqual(['0199d000'])
+    expect(byEnv.stdout).toBe('0199c000\n')
+    expect(byUrl).toEqual(['0199c000'])
+    expect(unknown).toEqual([])
+  })
+
+  it('offers the statuses of list --status, after those typed already', async () => {
+    const home = tempDir()
+    const [empty, typed, second, task] = await Promise.all([
+      complete(home, 'session', 'list', '--status', ''),
+      complete(home, 'session', 'list', '--status', 'r'),
+      complete(home, 'session', 'ls', '--status', 'running,'),
+      complete(home, 'task', 'list', '--status', 'created,running,c')
+    ])
+    expect(empty).toEqual(['idle', 'running', 'completed', 'failed'])
+    expect(typed).toEqual(['running'])
+    expect(second).toEqual(['running,idle', 'running,completed', 'running,failed'])
+    expect(task).toEqual(['created,running,completed'])
   })
 
   it('a list works when the ids cannot be kept (no writable ~/.agor)', async () => {

@@ -290,7 +290,8 @@ describe('db export and import', () => {
     expect(broken).toBe('error: boards.jsonl line 1: not valid JSON\n')
     expect(unicorns).toBe("error: unicorns.jsonl: this version of agor-store has no collection 'unicorns'\n")
     expect(conflict).toBe(
-      `error: boards.jsonl: A board with board_id "${existing.board_id}" already exists\n`
+      `error: boards.jsonl line 2: A board with board_id "${existing.board_id}" is stored already\n` +
+        'hint: --on-conflict skip keeps the stored documents, --on-conflict replace overwrites them with the export\n'
     )
     expect(await everything(store)).toEqual(before)
   })

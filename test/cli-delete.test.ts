@@ -76,6 +76,24 @@ describe('delete with several ids', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(3)
     expect(await stored()).toEqual([A])
   })
+
+  it('without ids says so in a line and the usage (exit 2), as an empty list through xargs does; xargs -r runs nothing', async () => {
+    const { db, stored } = await fourSessions()
+    const empty = `$AGOR ${db.join(' ')} session list -q --where title=nobody`
+    const [plain, reallyEmpty] = await Promise.all([
+      shell(`${empty} | xargs $AGOR ${db.join(' ')} session delete`),
+      shell(`${empty} | xargs -r $AGOR ${db.join(' ')} session delete`)
+    ])
+    expect(plain.code).not.toBe(0)
+    expect(plain.stdout).toBe('')
+    expect(plain.stderr).toBe(
+      'error: Give the ids of the sessions to delete, or --all --yes to delete every session\n\n' +
+        'Usage: agor session delete [options] [ids...]\n' +
+        "Run 'agor session delete --help' for the options and examples.\n"
+    )
+    expect(reallyEmpty).toEqual({ code: 0, stdout: '', stderr: '' })
+    expect(await stored()).toEqual([A, B, C, D])
+  })
 })
 
 describe('delete --all', () => {

@@ -1,7 +1,7 @@
 // What a person sees when something goes wrong, with the CLI as a real subprocess: a closed pipe
 // ends quietly, and every failure says what is wrong and what to do, without a stack trace.
 import { once } from 'node:events'
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
@@ -24,6 +24,61 @@ describe('pipes', () => {
     )
     expect(result).toEqual({ code: 0, stdout: '{\n  "total', stderr: 'agor exited 0\n' })
   })
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'says that the output was lost, exit 1, when stdout cannot be written (a full disk)',
+    async () => {
+      const { path, db } = tempDb()
+      const store = await openFile(path)
+      await store.service('boards').create(Array.from({ length: 500 }, (_, i) => ({ name: `board ${i}` })))
+      const daemon = await startDaemon(db)
+      const variants = [
+        [...db, 'board', 'list', '--limit', '500'],
+        [...db, 'board', 'list', '-q'],
+        [...db, '--no-daemon', 'board', 'list'],
+        ['--url', daemon.url, 'board', 'list'],
+        [...db, 'board', 'create', '--name', 'written, then not shown']
+      ]
+      const results = await Promise.all(
+        variants.map((args) => shell(`$AGOR ${args.map((a) => `'${a}'`).join(' ')} > /dev/full`))
+      )
+      for (const result of results) {
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: 'error: Cannot write the output: No space left on device\n'
+        })
+      }
+      const asJson = await shell(`$AGOR ${db.join(' ')} --json board list > /dev/full`)
+      expect(asJson.code).toBe(1)
+      expect(JSON.parse(asJson.stderr)).toMatchObject({
+        name: 'GeneralError',
+        message: 'Cannot write the output: No space left on device'
+      })
+      // the write itself happened: only its report was lost
+      expect(
+        await store.service('boards').find({ query: { name: 'written, then not shown' } })
+      ).toMatchObject({
+        total: 1
+      })
+    }
+  )
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a command whose stderr cannot be written keeps its exit code: nobody is told, the code still says what happened',
+    async () => {
+      const { db } = tempDb()
+      const results = await Promise.all(
+        [
+          ['session', 'list', '--since', 'yesterday'],
+          ['session', 'show', 'ffffffff'],
+          ['session', 'create', '--agent', 'a']
+        ].map((args) => shell(`$AGOR ${[...db, ...args].map((a) => `'${a}'`).join(' ')} 2> /dev/full`))
+      )
+      expect(results.map((r) => r.code)).toEqual([2, 3, 0])
+      expect(results[2]!.stdout).toMatch(/^Created session /)
+    }
+  )
 })
 
 describe('counts', () => {
@@ -91,6 +146,93 @@ describe('usage errors before any call', () => {
       )
     }
     expect(await store.service('sessions').find({ paginate: false })).toEqual([session])
+  })
+
+  it("an empty or blank option value is a usage error (exit 2) that names the option; a field flag is the schema's to judge", async () => {
+    const { path, db } = tempDb()
+    const out = tempDir()
+    const cases: [string[], string, string][] = [
+      [[...db, 'session', 'list', '--where', ''], '--where', ''],
+      [[...db, 'session', 'list', '--where', 'agent=a', '--where', ' '], '--where', ' '],
+      [[...db, 'session', 'list', '--sort', ''], '--sort', ''],
+      [[...db, 'session', 'list', '--status', ''], '--status', ''],
+      [[...db, 'session', 'list', '--since', ''], '--since', ''],
+      [[...db, 'session', 'create', '--agent', 'a', '--data', ''], '--data', ''],
+      [[...db, 'log', '--actor', ''], '--actor', ''],
+      [['--db', '', 'session', 'list'], '--db', ''],
+      [['--url', '', 'session', 'list'], '--url', ''],
+      [[...db, 'db', 'export', '--out', ''], '--out', ''],
+      [[...db, 'serve', '--host', '', '--port', '0'], '--host', '']
+    ]
+    const [limit, ...results] = await Promise.all(
+      [[...db, 'session', 'list', '--limit', ''], ...cases.map(([args]) => args)].map((args) =>
+        agor(args, { cwd: out })
+      )
+    )
+    // a number option says it wants a number
+    expect(limit).toMatchObject({ code: 2, stdout: '' })
+    expect(limit!.stderr).toMatch(
+      /^error: option '--limit <n>' argument '' is invalid\. Expected a whole number\./
+    )
+    for (const [i, result] of results.entries()) {
+      const [args, flag, value] = cases[i]!
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(
+        `error: ${flag} '${value}' is ${value ? 'blank' : 'empty'}: give it a value, or leave it out`
+      )
+    }
+    // nothing written, nothing exported into the current folder
+    expect(readdirSync(out)).toEqual([])
+    expect(await (await openFile(path)).service('sessions').find({ paginate: false })).toEqual([])
+
+    const titled = await agor([...db, 'session', 'create', '--agent', 'a', '--title', '', '--json'])
+    expect(titled.code).toBe(0)
+    const blankAgent = await agor([...db, 'session', 'create', '--agent', ' '])
+    expect(blankAgent).toMatchObject({
+      code: 1,
+      stderr: 'error: Invalid session: agent: Must not be empty or blank\n'
+    })
+  })
+
+  it("--where refuses '==', '!==', '=>' and '=<', and says which operator was meant (exit 2)", async () => {
+    const { db } = tempDb()
+    const cases = [
+      ['agent==codex', "'==' is no operator here; write agent=codex"],
+      ['agent!==codex', "'!==' is no operator here; write agent!=codex"],
+      ['created_at=>2025-01-01', "'=>' is no operator here; write created_at>=2025-01-01"],
+      ['tool_use_count=<3', "'=<' is no operator here; write tool_use_count<=3"],
+      ['tool_use_count>==3', "'>==' is no operator here; write tool_use_count>=3"]
+    ]
+    const results = await Promise.all(
+      cases.map(([where]) => agor([...db, 'task', 'list', '--where', where!]))
+    )
+    for (const [i, result] of results.entries()) {
+      const [where, message] = cases[i]!
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(`error: Invalid --where '${where}': ${message}`)
+    }
+  })
+
+  it('--data must be a JSON object, or for create a list of objects that is not empty (exit 2)', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    const board = await store.service('boards').create({ name: 'kept' })
+    const cases: [string[], string][] = [
+      [
+        ['board', 'create', '--data', '[]'],
+        '--data must be a JSON object or a list of objects, not an empty list'
+      ],
+      [['board', 'create', '--data', '[1]'], '--data must be a JSON object or a list of objects'],
+      [['board', 'create', '--data', '"a board"'], '--data must be a JSON object or a list of objects'],
+      [['board', 'update', board.board_id, '--data', '[]'], '--data must be a JSON object'],
+      [['board', 'update', board.board_id, '--data', 'null'], '--data must be a JSON object']
+    ]
+    const results = await Promise.all(cases.map(([args]) => agor([...db, ...args])))
+    for (const [i, result] of results.entries()) {
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(`error: ${cases[i]![1]}`)
+    }
+    expect(await store.service('boards').find({ paginate: false })).toEqual([board])
   })
 
   it('create names a flag whose field the collection requires (exit 2), from flags or --data, and writes nothing', async () => {

@@ -32,6 +32,15 @@ describe('agor log', () => {
     ).toHaveLength(1)
     expect((await agor([...db, 'log', '--collection', 'nope'])).code).toBe(2)
   })
+
+  it('refuses a --since that is not in the calendar (exit 2)', async () => {
+    const { db } = tempDb()
+    const result = await agor([...db, 'log', '--since', '2026-02-30'])
+    expect(result).toMatchObject({ code: 2, stdout: '' })
+    expect(result.stderr).toMatch(
+      /^error: Invalid --since '2026-02-30': there is no such day or hour in the calendar\n/
+    )
+  })
 })
 
 describe('agor watch', () => {
@@ -55,5 +64,21 @@ describe('agor watch', () => {
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(stdout).not.toContain('before')
+  })
+
+  it('takes a --since-seq that is a whole number a double holds exactly, and refuses others (exit 2)', async () => {
+    const { db } = tempDb()
+    const results = await Promise.all(
+      ['99999999999999999999', '9007199254740993', '-1', '1.5', '1e3', ''].map((seq) =>
+        agor([...db, 'watch', '--since-seq', seq])
+      )
+    )
+    for (const result of results) {
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr).toMatch(
+        /^error: option '--since-seq <seq>' argument '.*' is invalid\. Expected a whole number/
+      )
+    }
+    expect(results[0]!.stderr).toContain('Expected a whole number below 2^53.')
   })
 })

@@ -1,7 +1,7 @@
 // `agor db import --on-conflict fail|skip|replace`: what happens to a document whose id is stored
 // already, still in one transaction (all or nothing), with unique keys of other documents still
 // refused. Real files; what is stored is read back.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/service/store.js'
@@ -49,18 +49,61 @@ describe('db import --on-conflict', () => {
     const { dir } = await exported()
     const { db, store } = await target()
     const before = await everything(store)
-    const [byDefault, explicit] = await Promise.all([
+    const [byDefault, explicit, asJson] = await Promise.all([
       agor([...db, 'db', 'import', dir]),
-      agor([...db, 'db', 'import', dir, '--on-conflict', 'fail'])
+      agor([...db, 'db', 'import', dir, '--on-conflict', 'fail']),
+      agor([...db, '--json', 'db', 'import', dir])
     ])
+    // the file, the line and the id, and what to do about it
     for (const result of [byDefault, explicit]) {
       expect(result).toEqual({
         code: 1,
         stdout: '',
-        stderr: `error: sessions.jsonl: A session with session_id "${S1}" already exists\n`
+        stderr:
+          `error: sessions.jsonl line 1: A session with session_id "${S1}" is stored already\n` +
+          'hint: --on-conflict skip keeps the stored documents, --on-conflict replace overwrites them with the export\n'
       })
     }
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stderr)).toMatchObject({
+      name: 'Conflict',
+      code: 409,
+      data: { file: 'sessions.jsonl', line: 1, field: 'session_id', value: S1 }
+    })
     expect(await everything(store)).toEqual(before)
+  })
+
+  it('names both lines of an id or unique key that the files hold twice, and writes nothing', async () => {
+    const { dir } = await exported()
+    const twice = join(tempDir(), 'twice')
+    cpSync(dir, twice, { recursive: true })
+    const sessions = readFileSync(join(twice, 'sessions.jsonl'), 'utf8').trim().split('\n')
+    const repo = JSON.parse(readFileSync(join(twice, 'repos.jsonl'), 'utf8'))
+    writeFileSync(join(twice, 'sessions.jsonl'), `${[...sessions, sessions[0]].join('\n')}\n`)
+    rmSync(join(twice, 'manifest.json'))
+    const sameSlug = join(tempDir(), 'same-slug')
+    cpSync(dir, sameSlug, { recursive: true })
+    writeFileSync(
+      join(sameSlug, 'repos.jsonl'),
+      `${JSON.stringify(repo)}\n\n${JSON.stringify({ ...repo, repo_id: '0199b73d-0000-7000-8000-0000000000a2' })}\n`
+    )
+    rmSync(join(sameSlug, 'manifest.json'))
+    const { path, db } = tempDb()
+    const [sameId, slug] = await Promise.all([
+      agor([...db, 'db', 'import', twice]),
+      agor([...db, 'db', 'import', sameSlug])
+    ])
+    expect(sameId).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: sessions.jsonl lines 1 and 3 hold the same session_id "${S1}"\n`
+    })
+    expect(slug).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: repos.jsonl lines 1 and 3 hold the same slug "agor/store"\n'
+    })
+    expect(await everything(await openFile(path))).toEqual({ sessions: [], tasks: [], repos: [] })
   })
 
   it('skip keeps the stored document and imports the others', async () => {
@@ -71,12 +114,24 @@ describe('db import --on-conflict', () => {
     expect({ ...result, stdout: baseCounts(result.stdout) }).toEqual({
       code: 0,
       stderr: '',
-      stdout: `Imported 0 boards, 1 repo, 1 session, 1 task from ${dir}\nSkipped 1 session: their ids are stored already\n`
+      stdout: `Imported 0 boards, 1 repo, 1 session, 1 task from ${dir}\nSkipped 1 session: its id is stored already\n`
     })
     const stored = await everything(store)
     expect(stored.sessions).toEqual([kept, await source.service('sessions').get(S2)])
     expect(stored.tasks).toEqual((await everything(source)).tasks)
     expect(stored.repos).toEqual((await everything(source)).repos)
+
+    // in the plural for more than one, replaced ones too
+    const skipped = await agor([...db, 'db', 'import', dir, '--on-conflict', 'skip'])
+    expect(skipped.stdout).toBe(
+      `Imported 0 boards, 0 repos, 0 sessions, 0 tasks from ${dir}\nSkipped 1 repo, 2 sessions, 1 task: their ids are stored already\n`
+    )
+    const [one, several] = await Promise.all([
+      agor([...(await target()).db, 'db', 'import', dir, '--on-conflict', 'replace']),
+      agor([...db, 'db', 'import', dir, '--on-conflict', 'replace'])
+    ])
+    expect(one.stdout).toContain('\nReplaced 1 session: its id was stored already\n')
+    expect(several.stdout).toContain('\nReplaced 1 repo, 2 sessions, 1 task: their ids were stored already\n')
   })
 
   it('replace overwrites the stored document with the exported one, timestamps included', async () => {
@@ -121,7 +176,7 @@ describe('db import --on-conflict', () => {
       expect(result).toEqual({
         code: 1,
         stdout: '',
-        stderr: 'error: repos.jsonl: A repo with slug "agor/store" already exists\n'
+        stderr: 'error: repos.jsonl line 1: A repo with slug "agor/store" already exists\n'
       })
     }
     expect(await Promise.all([everything(plain.store), everything(clash.store)])).toEqual(before)

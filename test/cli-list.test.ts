@@ -129,4 +129,28 @@ describe('list --since and --until', () => {
     expect(results[2]!.stderr).toContain("Invalid --until '2025-13-45'")
     for (const result of results) expect(result.code).toBe(2)
   })
+
+  it('refuses a day or hour that is not in the calendar (exit 2), which Date.parse would roll over', async () => {
+    const { db } = tempDb()
+    const refused = [
+      ['--since', '2026-02-30'],
+      ['--until', '2026-13-01'],
+      ['--since', '2026-02-29'],
+      ['--until', '2026-04-31T10:00'],
+      ['--since', '2026-01-01T24:00'],
+      ['--since', '2026-00-10']
+    ]
+    const [leapDay, ...results] = await Promise.all(
+      [['--since', '2024-02-29'], ...refused].map((args) => agor([...db, 'session', 'list', ...args]))
+    )
+    expect(leapDay).toEqual({ code: 0, stdout: 'No sessions\n', stderr: '' })
+    for (const [i, [flag, value]] of refused.entries()) {
+      expectUsage(results[i]!, `Invalid ${flag} '${value}': there is no such day or hour in the calendar`)
+    }
+    // further back than a date can go
+    expectUsage(
+      await agor([...db, 'session', 'list', '--since', '99999999w']),
+      "Invalid --since '99999999w': too long ago"
+    )
+  })
 })

@@ -2,7 +2,9 @@
 // and `serve` refuses a local file that is not there (exit 5) and creates nothing; a path that
 // cannot be a database says why in words.
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { localMigrations } from '../src/db/migrate.js'
@@ -115,6 +117,61 @@ describe('a local database that does not exist', () => {
     const copy = missingPath()
     expect((await agor(['--db', copy, 'db', 'import', dump])).code).toBe(0)
     expect(await (await openFile(copy)).service('sessions').get(String(created.session_id))).toEqual(created)
+  })
+
+  it('is not left behind by a db import or a serve that fails; a database that was there stays', async () => {
+    const root = tempDir()
+    const missingFolder = join(root, 'no-dump')
+    const aFile = join(root, 'a-file')
+    writeFileSync(aFile, 'not an export\n')
+    const empty = join(root, 'empty')
+    mkdirSync(empty)
+    const invalid = join(root, 'invalid')
+    mkdirSync(invalid)
+    const at = '2025-11-22T10:00:00.000Z'
+    const line = (id: string, fields: object) =>
+      JSON.stringify({
+        board_id: `0199b73d-0000-7000-8000-00000000000${id}`,
+        created_at: at,
+        updated_at: at,
+        ...fields
+      })
+    writeFileSync(
+      join(invalid, 'boards.jsonl'),
+      `${line('1', { name: 'fine' })}\n${line('2', { name: 42 })}\n`
+    )
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const { port } = taken.address() as AddressInfo
+    const fresh = () => join(root, 'new', 'folders', `${Math.random().toString(36).slice(2)}.db`)
+    const existing = tempDb()
+    const kept = await openFile(existing.path)
+    const board = await kept.service('boards').create({ name: 'kept' })
+    try {
+      const results = await Promise.all([
+        agor(['--db', fresh(), 'db', 'import', missingFolder]),
+        agor(['--db', fresh(), 'db', 'import', aFile]),
+        agor(['--db', fresh(), 'db', 'import', empty]),
+        agor(['--db', fresh(), 'db', 'import', invalid]),
+        agor(['--db', fresh(), 'serve', '--port', String(port)]),
+        agor([...existing.db, 'db', 'import', invalid]),
+        agor([...existing.db, 'serve', '--port', String(port)])
+      ])
+      expect(results.map((r) => [r.code, r.stderr])).toEqual([
+        [1, `error: ${missingFolder} is not a folder\n`],
+        [1, `error: ${aFile} is not a folder\n`],
+        [1, `error: ${empty} holds no .jsonl files\n`],
+        [1, expect.stringMatching(/^error: boards\.jsonl line 2: Invalid board: /)],
+        [1, expect.stringMatching(new RegExp(`^error: Port ${port} on 127\\.0\\.0\\.1 is in use`))],
+        [1, expect.stringMatching(/^error: boards\.jsonl line 2: Invalid board: /)],
+        [1, expect.stringMatching(new RegExp(`^error: Port ${port} on 127\\.0\\.0\\.1 is in use`))]
+      ])
+    } finally {
+      taken.close()
+    }
+    // no database file, companion or folder of the failed commands
+    expect(readdirSync(root).sort()).toEqual(['a-file', 'empty', 'invalid'])
+    expect(await kept.service('boards').find({ paginate: false })).toEqual([board])
   })
 
   it('an empty file is no database: refused like a missing one (exit 5) and left empty; db setup makes it one', async () => {

@@ -5,6 +5,7 @@
  * returned, so --json prints the same in either mode. Heavy modules load only for the mode used.
  */
 import { Unavailable } from '@feathersjs/errors'
+import { setting } from '../env.js'
 import { CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
@@ -13,6 +14,7 @@ import type { Query } from '../store/query-walk.js'
 import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
+import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
 
 export type Doc = Record<string, unknown>
 
@@ -62,15 +64,6 @@ export interface Backend {
   sessions(): SessionsApi
   changes(): ChangesApi
   close(): Promise<void>
-}
-
-export interface SourceOptions {
-  /** --db: a database URL or path. */
-  db?: string
-  /** --url: a daemon's URL. */
-  url?: string
-  /** false with --no-daemon: never look for a daemon. */
-  daemon?: boolean
 }
 
 /** What the CLI gives every call: in-process, who calls (the CLI, whose queries are text). */
@@ -178,7 +171,7 @@ async function directBackend(db: string | undefined): Promise<Backend> {
   const store = await openStore({ url: db, auth: false, create: false }).catch((error: unknown) => {
     if (asWireError(error)) throw error
     throw new Error(
-      `Cannot open the database ${db ?? process.env.AGOR_DB_URL ?? '~/.agor/agor.db'}: ${(error as Error).message}`
+      `Cannot open the database ${db ?? setting('AGOR_DB_URL') ?? '~/.agor/agor.db'}: ${(error as Error).message}`
     )
   })
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
@@ -243,11 +236,10 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
  * serves that file if one is running.
  */
 export async function openBackend(options: SourceOptions, output: Output): Promise<Backend> {
-  const url = options.url ?? (options.db === undefined ? process.env.AGOR_URL || undefined : undefined)
+  const url = daemonUrl(options)
   if (url) return daemonBackend(url)
+  const { path } = databaseConfig(options.db)
   if (options.daemon !== false) {
-    const { resolveDatabaseConfig } = await import('../db/config.js')
-    const { path } = resolveDatabaseConfig({ url: options.db })
     if (path) {
       const found = await findDaemon(path)
       if (found.record) return daemonBackend(found.record.url, found.record)

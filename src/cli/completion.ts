@@ -11,6 +11,7 @@ import { flagName } from './document-input.js'
 import { ENTITIES } from './entity-specs.js'
 import { lastListed } from './last-list.js'
 import { examples } from './output.js'
+import { type SourceOptions, sourceKey } from './source.js'
 
 /** The hidden command the scripts call. */
 export const COMPLETE = '__complete'
@@ -62,6 +63,34 @@ export function registerCompletion(program: Command): void {
     })
 }
 
+const listValues = new WeakMap<Option, readonly string[]>()
+
+/**
+ * Marks an option that takes a comma-separated list of `values` (`--status running,failed`):
+ * completion offers the values not in the list yet, after those typed.
+ */
+export function completesList(option: Option, values: readonly string[]): Option {
+  listValues.set(option, values)
+  return option
+}
+
+/** The candidates for the word of an option that takes a list: `running,fa` → `running,failed`. */
+function listCandidates(values: readonly string[], current: string): string[] {
+  const typed = current.slice(0, current.lastIndexOf(',') + 1)
+  const chosen = typed.split(',')
+  return values.filter((value) => !chosen.includes(value)).map((value) => typed + value)
+}
+
+/** The short ids of the last list of `collection` in the database the words name, if any. */
+function listedIds(collection: string, source: SourceOptions): string[] {
+  try {
+    return lastListed(sourceKey(source), collection)
+  } catch {
+    // the words name no database (yet): nothing to offer
+    return []
+  }
+}
+
 /** The options that apply to `command`: its own and those of the commands above it. */
 function optionsOf(command: Command): Option[] {
   const options: Option[] = []
@@ -103,14 +132,21 @@ export function completions(program: Command, words: readonly string[]): string[
   let command = program
   let awaiting: Option | undefined
   let argumentIndex = 0
+  // the database or daemon the line names: ids come from its last list
+  const source: SourceOptions = {}
   for (const word of words.slice(0, -1)) {
     if (awaiting) {
+      if (awaiting.long === '--db' || awaiting.long === '--url')
+        source[awaiting.long === '--db' ? 'db' : 'url'] = word
       awaiting = undefined
       continue
     }
     if (word.startsWith('-')) {
-      const option = findOption(command, word)
-      if (option && (option.required || option.optional) && !word.includes('=')) awaiting = option
+      const [flag, value] = word.split(/=(.*)/s)
+      const option = findOption(command, flag!)
+      if (option && (option.required || option.optional) && value === undefined) awaiting = option
+      if (value !== undefined && (flag === '--db' || flag === '--url'))
+        source[flag === '--db' ? 'db' : 'url'] = value
       continue
     }
     const sub = subcommand(command, word)
@@ -124,7 +160,9 @@ export function completions(program: Command, words: readonly string[]): string[
   let candidates: string[]
   if (awaiting) {
     const collection = referencedBy(command, awaiting)
-    candidates = awaiting.argChoices ?? (collection ? lastListed(collection) : [])
+    const values = listValues.get(awaiting)
+    if (values) candidates = listCandidates(values, current)
+    else candidates = awaiting.argChoices ?? (collection ? listedIds(collection, source) : [])
   } else if (current.startsWith('-')) {
     candidates = optionsOf(command).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)))
   } else {
@@ -135,7 +173,7 @@ export function completions(program: Command, words: readonly string[]): string[
     candidates = [
       ...subcommands,
       ...(argument?.argChoices ?? []),
-      ...(collection ? lastListed(collection) : [])
+      ...(collection ? listedIds(collection, source) : [])
     ]
   }
   return [...new Set(candidates)].filter((candidate) => candidate.startsWith(current))

@@ -11,6 +11,7 @@ import { configOf, migrationRows, report, withDatabase } from './db-common.js'
 import { shellWord } from './errors.js'
 import type { Colors } from './output.js'
 import { examples, printJson } from './output.js'
+import { visible } from './visible.js'
 
 type Report = import('../db/check.js').CheckReport & {
   checked: string
@@ -71,7 +72,9 @@ function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c
         `${mark(invalid === 0)}  documents: ${counts.map(([name, check]) => counted(check.documents, singularOf(name), name)).join(', ')}`
       )
       for (const [name, check] of counts) {
-        for (const example of check.examples) out.push(`      ${name} ${example.id}: ${example.problem}`)
+        // a document that breaks its schema may hold anything: its id and problem are shown escaped
+        for (const example of check.examples)
+          out.push(`      ${name} ${visible(`${example.id}: ${example.problem}`)}`)
         if (check.invalid > check.examples.length)
           out.push(
             `      … and ${check.invalid - check.examples.length} more ${name} that break their schema`

@@ -8,11 +8,11 @@ import type { MigrationStatus } from '../db/migrate.js'
 import type { Context } from './context.js'
 import { UsageError } from './errors.js'
 import type { Output } from './output.js'
+import { databaseConfig } from './source.js'
 
 export async function configOf(context: Context): Promise<ResolvedDatabaseConfig> {
   if (context.options.url) throw new UsageError('agor db works on a database (--db), not on a daemon (--url)')
-  const { resolveDatabaseConfig } = await import('../db/config.js')
-  return resolveDatabaseConfig({ url: context.options.db })
+  return databaseConfig(context.options.db)
 }
 
 export async function localPathOf(context: Context, what: string): Promise<string> {

@@ -5,12 +5,21 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
+import { StoredIdError } from '../errors.js'
 import type { ImportResult, OnConflict } from '../store/import.js'
 import { Context } from './context.js'
 import { configOf } from './db-common.js'
+import { withHint } from './errors.js'
+import { beforeCreating } from './new-database.js'
 import { countedDocuments, examples, printJson } from './output.js'
 
 type Counts = ImportResult['imported']
+
+/** `its id is` for one document, `their ids are` for more. */
+function theirIds(counts: Counts, one = 'is', more = 'are'): string {
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
+  return total === 1 ? `its id ${one}` : `their ids ${more}`
+}
 
 export function registerDbTransfer(db: Command): void {
   db.command('export')
@@ -63,13 +72,23 @@ export function registerDbTransfer(db: Command): void {
           import('../store/transfer.js'),
           import('./progress.js')
         ])
-        await configOf(context)
+        const config = await configOf(context)
         dir = resolve(dir)
         const bar = progressBar('Importing', 'bytes')
+        // an import that fails writes nothing: a database file it created for that is removed again
+        const created = beforeCreating(config.mode === 'file' ? config.path : undefined)
         try {
           const result = await importDatabase({ url: context.options.db }, dir, {
             onProgress: bar.update,
             onConflict: options.onConflict
+          }).catch((error: unknown) => {
+            created.discard()
+            throw error instanceof StoredIdError
+              ? withHint(
+                  error,
+                  '--on-conflict skip keeps the stored documents, --on-conflict replace overwrites them with the export'
+                )
+              : error
           })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, ...result })
@@ -82,9 +101,11 @@ export function registerDbTransfer(db: Command): void {
             shown(Object.fromEntries(Object.entries(counts).filter(([, n]) => n)))
           context.output.out(`Imported ${shown(result.imported)} from ${dir}`)
           if (some(result.skipped))
-            context.output.out(`Skipped ${some(result.skipped)}: their ids are stored already`)
+            context.output.out(`Skipped ${some(result.skipped)}: ${theirIds(result.skipped)} stored already`)
           if (some(result.replaced))
-            context.output.out(`Replaced ${some(result.replaced)}: their ids were stored already`)
+            context.output.out(
+              `Replaced ${some(result.replaced)}: ${theirIds(result.replaced, 'was', 'were')} stored already`
+            )
         } finally {
           bar.stop()
         }

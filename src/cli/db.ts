@@ -8,6 +8,7 @@ import { configOf, localPathOf, migrationRows, report, withDatabase } from './db
 import { registerDbTransfer } from './db-transfer.js'
 import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
+import { databaseConfig } from './source.js'
 
 export function registerDb(program: Command): void {
   const db = program
@@ -30,6 +31,7 @@ export function registerDb(program: Command): void {
     .addHelpText('after', examples(['agor db setup', 'agor db setup --path ./agor.db --reset']))
     .action(async (options, command: Command) =>
       Context.run(command, async (context) => {
+        if (options.path !== undefined) databaseConfig(options.path, '--path')
         const path = options.path ?? (await localPathOf(context, 'db setup'))
         const { setupDatabase } = await import('../db/admin.js')
         if (options.reset) {

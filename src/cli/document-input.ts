@@ -84,6 +84,9 @@ export function documentFrom(
     if (value !== undefined) setPath(fromFlags, flag.field, value)
   }
   if (Array.isArray(data) && allowList) {
+    // an empty list would create nothing and say nothing: most likely a script's empty result
+    if (data.length === 0)
+      throw new UsageError('--data must be a JSON object or a list of objects, not an empty list')
     if (!data.every(isPlainObject)) throw new UsageError('--data must be a JSON object or a list of objects')
     return data.map((item) => mergePatch(item, fromFlags))
   }

@@ -52,8 +52,10 @@ export function registerDelete(group: Command, entity: Entity, def: AnyDefinitio
         if (options.yes)
           throw new UsageError('--yes confirms --all; to delete documents by id, give their ids')
         if (ids.length === 0) {
+          // what an empty `list -q | xargs agor … delete` runs: a line says it, not a page of help
           throw new UsageError(
-            `Give the ids of the ${def.name} to delete, or --all --yes to delete every ${def.singular}`
+            `Give the ids of the ${def.name} to delete, or --all --yes to delete every ${def.singular}`,
+            { brief: true }
           )
         }
         const api = (await context.backend()).service(entity.name)

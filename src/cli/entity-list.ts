@@ -2,9 +2,10 @@
  * `agor <entity> list`: a page of documents by their short ids, filtered by flags, as a table, as
  * short ids alone (-q, for xargs), or as the page the service returned (--json).
  */
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { Doc } from './backend.js'
+import { completesList } from './completion.js'
 import { Context } from './context.js'
 import { optionKey } from './document-input.js'
 import type { Entity } from './entity-specs.js'
@@ -14,14 +15,20 @@ import { type ListOptions, listQuery, parseCount } from './list-query.js'
 import { examples, printJson } from './output.js'
 import { renderList } from './render.js'
 import { withReferences } from './resolve.js'
+import { sourceKey } from './source.js'
 
 export function registerList(group: Command, entity: Entity, def: AnyDefinition): void {
   const list = group
     .command('list')
     .alias('ls')
     .description(`list ${def.name}, newest first, by their short ids`)
-  if (def.statuses)
-    list.option('--status <status>', `only these statuses, comma-separated (${def.statuses.join(', ')})`)
+  if (def.statuses) {
+    const status = new Option(
+      '--status <status>',
+      `only these statuses, comma-separated (${def.statuses.join(', ')})`
+    )
+    list.addOption(completesList(status, def.statuses))
+  }
   for (const filter of entity.filters ?? []) list.option(filter.flags, filter.description)
   list
     .option(
@@ -40,7 +47,7 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
       examples([
         entity.examples.list,
         `agor ${entity.command} list --since 2h`,
-        `agor ${entity.command} list -q | xargs agor ${entity.command} delete`,
+        `agor ${entity.command} list -q | xargs -r agor ${entity.command} delete`,
         `agor ${entity.command} list --json | node -e "…"`
       ])
     )
@@ -68,7 +75,7 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
           options.quiet ? [] : (entity.columns?.(page.data, backend) ?? [])
         ])
         // for shell completion of ids (agor completion)
-        rememberListed(def.name, shortIds)
+        rememberListed(sourceKey(context.options), def.name, shortIds)
         if (options.quiet) {
           if (shortIds.length) output.out(shortIds.join('\n'))
           return

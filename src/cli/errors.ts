@@ -6,6 +6,7 @@ import { DEFAULT_DB_URL, localPath } from '../db/config.js'
 import { type AmbiguousCandidate, DatabaseFileError, NoDatabaseError } from '../errors.js'
 import type { Output } from './output.js'
 import { localTime } from './render.js'
+import { visible } from './visible.js'
 
 export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, ambiguous: 4, noDatabase: 5 } as const
 
@@ -42,9 +43,18 @@ function hintsOf(error: unknown): string[] {
   return lines
 }
 
-/** Something wrong with what was typed (not with the data): exit 2, with the command's help. */
+/**
+ * Something wrong with what was typed (not with the data): exit 2, with the command's help, or with
+ * its usage line alone when `brief` (a mistake the help has nothing to add to).
+ */
 export class UsageError extends Error {
   override name = 'UsageError'
+  readonly brief: boolean
+
+  constructor(message: string, options: { brief?: boolean } = {}) {
+    super(message)
+    this.brief = options.brief === true
+  }
 }
 
 /**
@@ -111,22 +121,23 @@ export function errorJson(error: unknown): object {
 export function errorLines(error: unknown, output: Output): string[] {
   const c = output.errColor
   const message = error instanceof Error ? error.message : String(error)
-  const lines = [`${c.red('error:')} ${message}`]
+  // messages may quote documents (a slug, a summary): nothing in them may drive the terminal
+  const lines = [`${c.red('error:')} ${visible(message)}`]
   const wire = asWireError(error)
   const candidates = wire && candidatesOf(wire)
   if (candidates) {
     lines.push(`${c.yellow('hint:')} The candidates are:`)
     const width = Math.max(...candidates.map((k) => k.short_id.length))
-    const statusWidth = Math.max(0, ...candidates.map((k) => (k.status ?? '').length))
+    const statusWidth = Math.max(0, ...candidates.map((k) => visible(k.status ?? '').length))
     for (const k of candidates) {
-      const status = (k.status ?? '').padEnd(statusWidth)
+      const status = visible(k.status ?? '').padEnd(statusWidth)
       lines.push(
-        `${c.yellow('hint:')}   ${c.bold(k.short_id.padEnd(width))}  ${localTime(k.created_at)}  ${status}  ${k.summary}`.trimEnd()
+        `${c.yellow('hint:')}   ${c.bold(k.short_id.padEnd(width))}  ${localTime(k.created_at)}  ${status}  ${visible(String(k.summary ?? ''))}`.trimEnd()
       )
     }
     if (message.includes('more than')) lines.push(`${c.yellow('hint:')}   … and more: type more digits`)
   }
-  for (const hint of hintsOf(error)) lines.push(`${c.yellow('hint:')} ${hint}`)
+  for (const hint of hintsOf(error)) lines.push(`${c.yellow('hint:')} ${visible(hint)}`)
   if (
     !wire &&
     !(error instanceof UsageError) &&

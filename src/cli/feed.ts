@@ -12,6 +12,7 @@ import { UsageError } from './errors.js'
 import { parseCount, parseTime } from './list-query.js'
 import { examples, type Output } from './output.js'
 import { localTime } from './render.js'
+import { visible } from './visible.js'
 
 /** A collection by its name or its singular (`session`, `sessions`). */
 function collectionOf(value: string): string {
@@ -35,19 +36,19 @@ async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise
 /** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */
 function lines(changes: readonly Change[], short: Map<string, string>, output: Output): string[] {
   const c = output.color
-  const actorWidth = Math.max(5, ...changes.map((ch) => (ch.actor ?? '?').length))
+  const actorWidth = Math.max(5, ...changes.map((ch) => visible(ch.actor ?? '?').length))
   return changes.map((change) => {
     const def: AnyDefinition | undefined = isCollectionName(change.collection)
       ? collections[change.collection]
       : undefined
-    const summary = def ? def.summary(change.doc) : ''
+    const summary = def ? String(def.summary(change.doc) ?? '') : ''
     return [
       c.dim(String(change.seq).padStart(6)),
       localTime(change.at),
-      (change.actor ?? '?').padEnd(actorWidth),
-      change.event.padEnd(7),
-      `${def?.singular ?? change.collection} ${c.bold(short.get(change.id) ?? change.id)}`,
-      summary
+      visible(change.actor ?? '?').padEnd(actorWidth),
+      visible(change.event).padEnd(7),
+      `${visible(def?.singular ?? change.collection)} ${c.bold(visible(short.get(change.id) ?? change.id))}`,
+      visible(summary)
     ]
       .join('  ')
       .trimEnd()

@@ -35,6 +35,16 @@ export function parseWhere(expression: string): Query {
   const field = match[1]!
   const op = match[2]!
   const value = match[3]!.trim()
+  // `a==b`, `a!==b` and `a=>b` are other languages' operators: taken as written they would compare
+  // with '=b' or '>b'
+  const doubled = value.startsWith('=') ? op : undefined
+  const swapped = op === '=' && /^[<>]/.test(value) ? `${value[0]}=` : undefined
+  const meant = doubled ?? swapped
+  if (meant) {
+    throw new UsageError(
+      `Invalid --where '${expression}': '${op}${value[0]}' is no operator here; write ${field}${meant}${value.slice(1).trim()}`
+    )
+  }
   if (op === '=') return { [field]: value }
   if (op === '~') return { [field]: { $like: value.includes('%') ? value : `%${value}%` } }
   return { [field]: { [OPERATOR[op]!]: value } }
@@ -56,14 +66,30 @@ export function parseSort(sort: string): Record<string, 1 | -1> {
   return result
 }
 
-/** Reads a whole number option (`--limit 20`); commander reports the error with the command's help. */
+/**
+ * Reads a whole number option (`--limit 20`); commander reports the error with the command's help.
+ * Beyond 2^53 a number is no longer exact (`--since-seq 99999999999999999999` would name another
+ * seq), so it is refused here rather than by the service.
+ */
 export function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number.')
-  return Number(value)
+  const n = Number(value)
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number below 2^53.')
+  return n
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/i
+const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/i
+
+/**
+ * True when the date and hour of an ISO_TIME match exist: Date.parse reads 2025-02-30 as March 2nd
+ * and 24:00 as the next day's midnight, where a person most likely mistyped.
+ */
+function onTheCalendar(match: RegExpExecArray): boolean {
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && Number(match[4] ?? 0) <= 23
+}
 
 /**
  * A point in time for --since and --until, as an ISO string: a time relative to `now` (`30m`,
@@ -76,9 +102,18 @@ const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\
 export function parseTime(flag: string, value: string, now = Date.now()): string {
   const text = value.trim()
   const relative = /^(\d+)([smhdw])$/.exec(text)
-  if (relative) return new Date(now - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString()
+  if (relative) {
+    const at = new Date(now - Number(relative[1]) * UNIT_MS[relative[2]!]!)
+    // a Date reaches 270,000 years back; further is no time at all (toISOString would throw)
+    if (Number.isNaN(at.getTime())) throw new UsageError(`Invalid ${flag} '${value}': too long ago`)
+    return at.toISOString()
+  }
+  const iso = ISO_TIME.exec(text)
+  if (iso && !onTheCalendar(iso)) {
+    throw new UsageError(`Invalid ${flag} '${value}': there is no such day or hour in the calendar`)
+  }
   // a date alone is local midnight, like a time without a zone (Date.parse would take it as UTC)
-  const ms = ISO_TIME.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00` : text) : Number.NaN
+  const ms = iso ? Date.parse(text.length === 10 ? `${text}T00:00` : text) : Number.NaN
   if (Number.isNaN(ms)) {
     throw new UsageError(
       `Invalid ${flag} '${value}': expected a time ago (30s, 30m, 2h, 7d, 2w) or an ISO date or time (2025-11-22, 2025-11-22T10:00)`

@@ -4,12 +4,12 @@
  */
 // First: the driver must not log replication failures to stdout (it would corrupt --json output).
 import '../db/quiet-driver.js'
-import { once } from 'node:events'
-import { endQuietlyWhenThePipeCloses } from './pipes.js'
+import { outputWritten, watchOutputStreams } from './pipes.js'
 import { run } from './program.js'
 
-endQuietlyWhenThePipeCloses()
+const json = process.argv.includes('--json')
+watchOutputStreams(json)
 const code = await run(process.argv)
-// exit only once stdout has taken everything written to it (a slow pipe)
-if (process.stdout.writableLength > 0) await once(process.stdout, 'drain')
+// exit only once stdout has taken everything written to it, or failed to
+await outputWritten(json)
 process.exit(code)

@@ -6,6 +6,7 @@ import type { AnyDefinition } from '../schema/collection.js'
 import type { Backend, Doc, DocumentsApi } from './backend.js'
 import type { Context } from './context.js'
 import { isCollectionName, printJson } from './output.js'
+import { visible } from './visible.js'
 
 /** Prints documents the way a write returned them: `Created session 0199b73d (…): summary`. */
 export async function printWritten(
@@ -24,7 +25,9 @@ export async function printWritten(
   const shortIds = deleted ? ids : await api.shortIds(ids)
   docs.forEach((doc, i) => {
     const full = deleted ? '' : ` ${output.color.dim(`(${ids[i]})`)}`
-    output.out(`${verb} ${def.singular} ${output.color.bold(shortIds[i]!)}${full}: ${def.summary(doc)}`)
+    output.out(
+      `${verb} ${def.singular} ${output.color.bold(shortIds[i]!)}${full}: ${visible(String(def.summary(doc) ?? ''))}`
+    )
   })
 }
 

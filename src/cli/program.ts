@@ -9,8 +9,9 @@ import { COMPLETE, completions, registerCompletion } from './completion.js'
 import { Context } from './context.js'
 import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
-import { EXIT, reportError } from './errors.js'
+import { EXIT, reportError, UsageError } from './errors.js'
 import { registerFeed } from './feed.js'
+import { refuseEmptyValues } from './option-values.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
 
@@ -84,6 +85,13 @@ export function buildProgram(json: boolean): Command {
   return program
 }
 
+/** `agor session delete`: the names from the program down to `command`. */
+function commandPath(command: Command): string {
+  const names: string[] = []
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name())
+  return names.join(' ')
+}
+
 function commanderExitCode(error: CommanderError): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
   if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage
@@ -106,6 +114,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let active: Command = program
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand
+    refuseEmptyValues(actionCommand)
   })
   try {
     await program.parseAsync([...argv])
@@ -116,7 +125,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     const code = reportError(error, output)
     if (code === EXIT.usage && !json) {
       output.err('')
-      active.outputHelp({ error: true })
+      if (error instanceof UsageError && error.brief) {
+        const path = commandPath(active)
+        output.err(`Usage: ${path} ${active.usage()}\nRun '${path} --help' for the options and examples.`)
+      } else {
+        active.outputHelp({ error: true })
+      }
     }
     return code
   }

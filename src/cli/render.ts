@@ -8,6 +8,7 @@ import { isPlainObject } from '../store/plain-json.js'
 import { counted } from '../words.js'
 import type { Doc, Page, Tree } from './backend.js'
 import type { Colors, Output } from './output.js'
+import { visible, visibleLines } from './visible.js'
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
@@ -39,7 +40,7 @@ export function relativeTime(iso: unknown, now = Date.now()): string {
 }
 
 export function colorStatus(status: unknown, c: Colors): string {
-  const text = String(status ?? '')
+  const text = visible(String(status ?? ''))
   switch (text) {
     case 'running':
       return c.yellow(text)
@@ -54,9 +55,9 @@ export function colorStatus(status: unknown, c: Colors): string {
   }
 }
 
-/** One line, at most `max` characters. */
+/** One line, at most `max` characters, control characters escaped. */
 export function oneLine(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim()
+  const line = visible(text).replace(/\s+/g, ' ').trim()
   return line.length > max ? `${line.slice(0, Math.max(1, max - 1))}…` : line
 }
 
@@ -114,8 +115,8 @@ export function renderList(
   const rows = page.data.map((doc, i) => [
     c.bold(shortIds[i] ?? String(doc[def.idField])),
     ...(def.statuses ? [colorStatus(doc.status, c)] : []),
-    ...columns.map((k) => k.value(doc)),
-    relativeTime(doc.created_at),
+    ...columns.map((k) => visible(k.value(doc))),
+    visible(relativeTime(doc.created_at)),
     String(def.summary(doc) ?? '')
   ])
   // the summary gets what the other columns leave of the terminal's width
@@ -156,8 +157,9 @@ function flatten(value: unknown, prefix: string, into: [string, unknown][]): voi
   }
 }
 
+/** A field's value: text may span lines (each control but the newline escaped), the rest is JSON. */
 function showValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  return typeof value === 'string' ? visibleLines(value) : visible(JSON.stringify(value))
 }
 
 /**
@@ -182,18 +184,25 @@ export function renderDocument(
     if (relations.has(key) && typeof value === 'string') fields.push([key, related.get(value) ?? value])
     else flatten(value, key, fields)
   }
-  const width = Math.max(...fields.filter(([, v]) => v != null).map(([k]) => k.length), 'updated_at'.length)
+  const width = Math.max(
+    ...fields.filter(([, v]) => v != null).map(([k]) => visible(k).length),
+    'updated_at'.length
+  )
   const lines = [`${def.singular} ${c.bold(shortId)}`]
   for (const [key, value] of fields) {
     if (value === null || value === undefined) continue
     const shown = key === 'status' ? colorStatus(value, c) : showValue(value)
-    lines.push(`  ${c.dim(key.padEnd(width))}  ${shown.replace(/\n/g, `\n  ${' '.repeat(width)}  `)}`)
+    lines.push(
+      `  ${c.dim(visible(key).padEnd(width))}  ${shown.replace(/\n/g, `\n  ${' '.repeat(width)}  `)}`
+    )
   }
   for (const [key, value] of [
     ['created_at', created_at],
     ['updated_at', updated_at]
   ] as const) {
-    lines.push(`  ${c.dim(key.padEnd(width))}  ${String(value)} ${c.dim(`(${relativeTime(value)})`)}`)
+    lines.push(
+      `  ${c.dim(key.padEnd(width))}  ${visible(String(value))} ${c.dim(`(${visible(relativeTime(value))})`)}`
+    )
   }
   return lines.join('\n')
 }
@@ -219,7 +228,7 @@ export function renderTree(
       c.bold(shortIds.get(id(doc)) ?? id(doc)),
       colorStatus(doc.status, c),
       how ? c.dim(how) : '',
-      def.summary(doc)
+      visible(String(def.summary(doc) ?? ''))
     ]
       .filter(Boolean)
       .join('  ')

@@ -8,6 +8,7 @@ import { Context } from './context.js'
 import { apiKeyFromEnv, findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
 import { UsageError } from './errors.js'
 import { parseCount } from './list-query.js'
+import { beforeCreating } from './new-database.js'
 import { examples } from './output.js'
 
 function parsePort(value: string): number {
@@ -101,10 +102,16 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       if (authOptions) auth.checkAuthOptions(authOptions)
       assertHostAllowed(serverHost(options.host), authOptions !== undefined)
       const cors = usage(() => corsOrigins(options.cors ?? process.env.AGOR_CORS))
-      const target = config.resolveDatabaseConfig({ url: global.db }).path
+      const resolved = config.resolveDatabaseConfig({ url: global.db })
+      const target = resolved.path
       const running = target ? (await findDaemon(target)).record : undefined
       if (running) throw new Error(`A daemon (pid ${running.pid}) already serves ${target} at ${running.url}`)
-      const store = await openStore({ url: global.db })
+      // a daemon that cannot start leaves no database it created behind (a port in use, say)
+      const created = beforeCreating(resolved.mode === 'file' ? target : undefined)
+      const store = await openStore({ url: global.db }).catch((error: unknown) => {
+        created.discard()
+        throw error
+      })
       const { path, mode, url } = store.config
       const { redact } = config
       let server: Awaited<ReturnType<typeof createServer>>
@@ -112,6 +119,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
         server = await createServer(store, { host: options.host, port: options.port, cors })
       } catch (error) {
         await store.close()
+        created.discard()
         throw listenError(error)
       }
       const stopped = stopSignal()

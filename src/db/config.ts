@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
+import { setting } from '../env.js'
 
 /** The default database: a file in the user's home folder. */
 export const DEFAULT_DB_URL = 'file:~/.agor/agor.db'
@@ -62,9 +63,9 @@ export function resolveDatabaseConfig(
   config: DatabaseConfig = {},
   env: NodeJS.ProcessEnv = process.env
 ): ResolvedDatabaseConfig {
-  const url = config.url ?? env.AGOR_DB_URL ?? DEFAULT_DB_URL
-  const authToken = config.authToken ?? env.AGOR_DB_AUTH_TOKEN ?? undefined
-  const syncUrl = config.syncUrl ?? env.AGOR_DB_SYNC_URL ?? undefined
+  const url = config.url ?? setting('AGOR_DB_URL', env) ?? DEFAULT_DB_URL
+  const authToken = config.authToken ?? setting('AGOR_DB_AUTH_TOKEN', env)
+  const syncUrl = config.syncUrl ?? setting('AGOR_DB_SYNC_URL', env)
   const interval = config.syncInterval ?? seconds(env.AGOR_DB_SYNC_INTERVAL, 'AGOR_DB_SYNC_INTERVAL')
   const busyTimeout = config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT
   if (url === ':memory:' || url === 'file::memory:') {

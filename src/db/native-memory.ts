@@ -2,7 +2,7 @@
  * A bound on the driver's native memory. A native statement is freed only when V8 collects its
  * JavaScript wrapper, and V8 does not see that memory, so it does not hurry: with @libsql/client,
  * which prepares a statement for every call, 200k statements grew a process by about 700 MB while
- * its JS heap stayed under 20 MB. Local files keep their statements prepared (native-client.ts),
+ * its JS heap stayed under 20 MB. Local files keep their statements prepared (native.ts),
  * so only an uncached text (or an embedded replica's call, which goes through @libsql/client)
  * makes one. After every few thousand of those, a full collection followed by one turn of the
  * event loop (the native finalizers run there, not inside gc()) keeps RSS flat.

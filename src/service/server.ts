@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { type Server, STATUS_CODES } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
+import { setting } from '../env.js'
 import { corsOrigins } from './cors.js'
 import type { Store } from './store.js'
 import type { ServedApp } from './transports.js'
@@ -77,7 +78,7 @@ export function isLoopback(host: string): boolean {
 
 /** The address a server listens on: `host`, else AGOR_HOST, else 127.0.0.1. */
 export function serverHost(host?: string): string {
-  return host ?? process.env.AGOR_HOST ?? DEFAULT_HOST
+  return host ?? setting('AGOR_HOST') ?? DEFAULT_HOST
 }
 
 /** Throws unless `host` may be served: loopback addresses always, others only with authentication. */
@@ -89,7 +90,7 @@ export function assertHostAllowed(host: string, authentication: boolean): void {
 }
 
 function portFrom(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined
+  if (value === undefined) return undefined
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${value}`)
   return port
@@ -118,7 +119,7 @@ async function listening(app: ServedApp, port: number, host: string): Promise<Se
  */
 export async function createServer(store: Store, options: ServerOptions = {}): Promise<AgorServer> {
   const host = serverHost(options.host)
-  const port = options.port ?? portFrom(process.env.AGOR_PORT) ?? DEFAULT_PORT
+  const port = options.port ?? portFrom(setting('AGOR_PORT')) ?? DEFAULT_PORT
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
   const corsAllowed = corsOrigins(options.cors?.join(',') ?? process.env.AGOR_CORS)
   if (served.has(store)) throw new Error('This store is already served')

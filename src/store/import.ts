@@ -7,9 +7,9 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { BadRequest } from '@feathersjs/errors'
+import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
-import { MissingReferenceError } from '../errors.js'
+import { MissingReferenceError, StoredIdError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -59,8 +59,28 @@ export interface ImportResult {
  * @example
  * await importDatabase({ url: 'file:./copy.db' }, './dump') // { imported: { sessions: 120, … }, skipped: {}, replaced: {} }
  */
-export function importDatabase(options: OpenOptions, dir: string, transfer: ImportOptions = {}) {
-  return withDatabase(options, (docs) => importDocuments(docs, dir, transfer))
+export async function importDatabase(
+  options: OpenOptions,
+  dir: string,
+  transfer: ImportOptions = {}
+): Promise<ImportResult> {
+  // judged before the database is opened: a mistyped folder must not leave a new, empty database
+  const onConflict = conflictMode(transfer.onConflict)
+  const folder = readExportFolder(dir)
+  return withDatabase(options, (docs) => importFolder(docs, folder, { ...transfer, onConflict }))
+}
+
+function conflictMode(onConflict: OnConflict | undefined): OnConflict {
+  const mode = onConflict ?? 'fail'
+  if (!['fail', 'skip', 'replace'].includes(mode)) {
+    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(mode)}`)
+  }
+  return mode
+}
+
+interface ExportFolder {
+  files: ImportFile[]
+  manifest?: Manifest
 }
 
 interface ImportFile {
@@ -70,7 +90,7 @@ interface ImportFile {
 }
 
 /** The collection files of an export folder, and its manifest if it has one. */
-function readExportFolder(dir: string): { files: ImportFile[]; manifest?: Manifest } {
+function readExportFolder(dir: string): ExportFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`${dir} is not a folder`)
   const files: ImportFile[] = []
   for (const entry of readdirSync(dir).sort()) {
@@ -120,11 +140,16 @@ export async function importDocuments(
   dir: string,
   options: ImportOptions = {}
 ): Promise<ImportResult> {
-  const onConflict = options.onConflict ?? 'fail'
-  if (!['fail', 'skip', 'replace'].includes(onConflict)) {
-    throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(onConflict)}`)
-  }
-  const { files, manifest } = readExportFolder(dir)
+  const onConflict = conflictMode(options.onConflict)
+  return importFolder(database, readExportFolder(dir), { ...options, onConflict })
+}
+
+async function importFolder(
+  database: Database,
+  { files, manifest }: ExportFolder,
+  options: ImportOptions & { onConflict: OnConflict }
+): Promise<ImportResult> {
+  const { onConflict } = options
   const total = files.reduce((sum, f) => sum + f.bytes, 0)
   const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
   let before = 0
@@ -193,11 +218,12 @@ async function importFile(
   const counts = { read: 0, imported: 0, stored: 0 }
   let line = 0
   let chunk: Document[] = []
+  const lines = new Map<Document, number>()
   const write = async (docs: Document[], statements: Statement[]) => {
     try {
       for (const statement of statements) await tx.execute(statement)
     } catch (error) {
-      throw located(where, await explainWriteError(error, tx, def, docs))
+      throw onLines(where, def, await explainWriteError(error, tx, def, docs), docs, lines)
     }
   }
   const flush = async () => {
@@ -216,6 +242,7 @@ async function importFile(
     counts.imported += fresh.length
     counts.stored += known.length
     chunk = []
+    lines.clear()
     progress(input.bytesRead)
   }
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -235,11 +262,43 @@ async function importFile(
       throw located(`${where} line ${line}`, error)
     }
     chunk.push(doc)
+    lines.set(doc, line)
     if (chunk.length === PAGE) await flush()
   }
   await flush()
   progress(file.bytes)
   return counts
+}
+
+/**
+ * A unique key that a write of `docs` broke, named by the lines that hold it: two lines of the file
+ * with the same value, or one whose value (an id: see onConflict) the database holds already.
+ */
+function onLines(
+  where: string,
+  def: AnyDefinition,
+  error: unknown,
+  docs: readonly Document[],
+  lines: ReadonlyMap<Document, number>
+): unknown {
+  if (!(error instanceof UniqueViolationError)) return located(where, error)
+  const { field, value } = error.data as { field: string; value: unknown }
+  const holders = docs.filter((doc) => doc[field] === value).map((doc) => lines.get(doc) ?? 0)
+  if (holders.length > 1) {
+    const [first, second] = holders
+    return new Conflict(
+      `${where} lines ${first} and ${second} hold the same ${field} ${JSON.stringify(value)}`,
+      {
+        file: where,
+        lines: [first, second],
+        field,
+        value
+      }
+    )
+  }
+  if (holders.length === 0) return located(where, error)
+  if (field === def.idField) return new StoredIdError(where, holders[0]!, def.singular, field, value)
+  return located(`${where} line ${holders[0]}`, error)
 }
 
 interface Violation {

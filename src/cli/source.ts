@@ -1,0 +1,73 @@
+/**
+ * Which daemon or database a command names: --url (or AGOR_URL when --db is not given) a daemon,
+ * else --db (or AGOR_DB_URL, or the default file). Both are judged before anything is opened.
+ */
+import { type ResolvedDatabaseConfig, redact, resolveDatabaseConfig } from '../db/config.js'
+import { setting } from '../env.js'
+import { UsageError } from './errors.js'
+
+export interface SourceOptions {
+  /** --db: a database URL or path. */
+  db?: string
+  /** --url: a daemon's URL. */
+  url?: string
+  /** false with --no-daemon: never look for a daemon. */
+  daemon?: boolean
+}
+
+const DAEMON_SCHEMES = ['http:', 'https:', 'ws:', 'wss:']
+
+/**
+ * The URL of the daemon the options name, as the CLI's REST client wants it, or undefined when
+ * they name a database. A socket.io URL (`ws://…`) names the same server over HTTP.
+ */
+export function daemonUrl(options: SourceOptions): string | undefined {
+  const given = options.url ?? (options.db === undefined ? setting('AGOR_URL') : undefined)
+  if (given === undefined) return undefined
+  const source = options.url !== undefined ? '--url' : 'AGOR_URL'
+  let url: URL | undefined
+  try {
+    url = new URL(given)
+  } catch {}
+  if (!url || !DAEMON_SCHEMES.includes(url.protocol) || !url.host) {
+    const database = /^(libsql|file):/i.test(given) ? ' (a database goes to --db)' : ''
+    throw new UsageError(
+      `Invalid ${source} '${redact(given)}': expected a daemon's http(s):// or ws(s):// URL, such as http://127.0.0.1:3030${database}`
+    )
+  }
+  // the REST client appends the service path and sends no credentials from a URL
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(
+      `Invalid ${source} '${redact(given)}': a daemon's URL takes no credentials or query (an API key goes in AGOR_API_KEY)`
+    )
+  }
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:'
+  return `${secure ? 'https' : 'http'}://${url.host}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/**
+ * The database the options name. A memory database is refused: it would live as long as the
+ * command, and everything written to it would be lost with it (`agor serve` alone may serve one).
+ */
+export function databaseConfig(db: string | undefined, flag = '--db'): ResolvedDatabaseConfig {
+  const config = resolveDatabaseConfig({ url: db })
+  if (config.mode === 'memory') {
+    const named = db !== undefined ? `${flag} ${db}` : `AGOR_DB_URL=${setting('AGOR_DB_URL')}`
+    throw new UsageError(
+      `${named} is a memory database, gone when the command ends: give a database file or server (only agor serve takes a memory database)`
+    )
+  }
+  return config
+}
+
+/**
+ * The daemon or database the options name, as a key (the shell completion's memory of the last
+ * lists is kept per database): a daemon's URL, a local file's path, or a server's URL without
+ * credentials.
+ */
+export function sourceKey(options: SourceOptions): string {
+  const url = daemonUrl(options)
+  if (url) return url
+  const config = databaseConfig(options.db)
+  return config.path ?? redact(config.url)
+}
