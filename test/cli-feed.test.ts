@@ -1,7 +1,8 @@
 // agor log and agor watch: the change feed at a terminal.
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { agor, CLI, cliEnv, json, tempDb } from './cli-helpers.js'
+import type { Change } from '../src/store/feed.js'
+import { agor, CLI, cliEnv, json, startDaemon, tempDb } from './cli-helpers.js'
 import { waitFor } from './transport-helpers.js'
 
 describe('agor log', () => {
@@ -31,6 +32,27 @@ describe('agor log', () => {
       json<unknown[]>(await agor([...db, 'log', '--since', '1h', '--limit', '1', '--json']))
     ).toHaveLength(1)
     expect((await agor([...db, 'log', '--collection', 'nope'])).code).toBe(2)
+  })
+})
+
+describe('the CLI through a daemon', () => {
+  it("is recorded in the feed as the CLI, as on the file itself; the daemon's other clients are not", async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon(db)
+    expect((await agor([...db, 'board', 'create', '--name', 'by the cli'])).code).toBe(0)
+    const plain = await fetch(`${daemon.url}/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'by curl' })
+    })
+    expect(plain.status).toBe(201)
+    const [byCurl, byCli] = json<Change[]>(await agor([...db, 'log', '--json']))
+    expect(byCli).toMatchObject({ actor: 'cli', transport: 'cli', doc: { name: 'by the cli' } })
+    // through the daemon, not on the file: a client's address
+    expect(byCli!.remote).toMatch(/127\.0\.0\.1/)
+    expect(byCurl).toMatchObject({ actor: 'anonymous', transport: 'rest', doc: { name: 'by curl' } })
+    const ofCli = json<Change[]>(await agor([...db, 'log', '--actor', 'cli', '--json']))
+    expect(ofCli.map((c) => c.seq)).toEqual([byCli!.seq])
   })
 })
 

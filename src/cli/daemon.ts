@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, wr
 import { homedir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import type { AgorClient, ConnectOptions } from '../client.js'
+import { CLI_PROVIDER, CLIENT_HEADER } from '../protocol.js'
 import { namedKey } from '../service/auth-options.js'
 
 export interface DaemonRecord {
@@ -184,12 +185,13 @@ export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | un
 
 /**
  * The options of every connection the CLI makes to a daemon: REST (one-shot commands need no
- * socket; the daemon publishes events to its websocket clients either way) and an API key: the
- * one in the daemon's record, else AGOR_API_KEY's.
+ * socket; the daemon publishes events to its websocket clients either way), the header that has
+ * the change feed record its writes as the CLI's, and an API key: the one in the daemon's record,
+ * else AGOR_API_KEY's.
  */
 export function connectOptions(record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
   const apiKey = record?.apiKey ?? apiKeyFromEnv(env)
-  return { transport: 'rest', ...(apiKey ? { apiKey } : {}) }
+  return { transport: 'rest', headers: { [CLIENT_HEADER]: CLI_PROVIDER }, ...(apiKey ? { apiKey } : {}) }
 }
 
 /** Connects to the daemon at `url` (found through a record, or named by --url / AGOR_URL). */
