@@ -33,6 +33,33 @@ describe('agor log', () => {
     ).toHaveLength(1)
     expect((await agor([...db, 'log', '--collection', 'nope'])).code).toBe(2)
   })
+
+  it('prints short ids that tell removed documents apart, from one another and from live ones', async () => {
+    const { db } = tempDb()
+    // ids that share 31 digits, then one that shares 8 with them
+    const ids = ['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002']
+    const boards = ids.map((board_id, i) => ({ board_id, name: `gone ${i}` }))
+    expect((await agor([...db, 'board', 'create', '--data', JSON.stringify(boards)])).code).toBe(0)
+    expect((await agor([...db, 'board', 'delete', ...ids])).code).toBe(0)
+    const live = '0199b73d-8000-7000-8000-000000000000'
+    expect(
+      (await agor([...db, 'board', 'create', '--data', JSON.stringify({ board_id: live, name: 'live' })]))
+        .code
+    ).toBe(0)
+    const log = await agor([...db, 'log'])
+    expect(log.code).toBe(0)
+    const shown = log.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => /board (\S+)/.exec(line)![1]!)
+    // newest first: the live one's creation, the removals, the creations
+    expect(new Set(shown)).toEqual(new Set([ids[0], ids[1], '0199b73d-8']))
+    // each one, typed back, names its own document's changes alone
+    for (const short of new Set(shown)) {
+      const changes = json<Change[]>(await agor([...db, 'log', '--id', short, '--json']))
+      expect(new Set(changes.map((c) => c.id)).size, short).toBe(1)
+    }
+  })
 })
 
 describe('the CLI through a daemon', () => {

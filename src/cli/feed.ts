@@ -3,6 +3,7 @@
  * whom) and `agor watch` (like `docker events`: a live tail, from now or from a seq).
  */
 import type { Command } from 'commander'
+import { shortIdsAmong } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections, isCollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
@@ -20,13 +21,17 @@ function collectionOf(value: string): string {
   return name
 }
 
-/** The short ids of the documents of changes, per collection (a removed one's too). */
+/**
+ * The short ids of the documents of changes, per collection. A removed document is not in its
+ * table any more, so its short id there may be another removed one's too: each is also told apart
+ * from the others printed.
+ */
 async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
   const short = new Map<string, string>()
   for (const name of new Set(changes.map((c) => c.collection))) {
     if (!isCollectionName(name)) continue
     const ids = [...new Set(changes.filter((c) => c.collection === name).map((c) => c.id))]
-    const found = await backend.service(name).shortIds(ids)
+    const found = shortIdsAmong(ids, await backend.service(name).shortIds(ids))
     for (const [i, id] of ids.entries()) short.set(id, found[i]!)
   }
   return short
