@@ -237,13 +237,18 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
   }
 }
 
+/** The daemon the options name: --url, or AGOR_URL when --db is not given. */
+export function namedDaemon(options: SourceOptions): string | undefined {
+  return options.url ?? (options.db === undefined ? process.env.AGOR_URL || undefined : undefined)
+}
+
 /**
  * Opens the source the options name: --url (or AGOR_URL when --db is not given) is a daemon;
  * otherwise the database of --db (or AGOR_DB_URL, or the default file), through the daemon that
  * serves that file if one is running.
  */
 export async function openBackend(options: SourceOptions, output: Output): Promise<Backend> {
-  const url = options.url ?? (options.db === undefined ? process.env.AGOR_URL || undefined : undefined)
+  const url = namedDaemon(options)
   if (url) return daemonBackend(url)
   if (options.daemon !== false) {
     const { resolveDatabaseConfig } = await import('../db/config.js')
