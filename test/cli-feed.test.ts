@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import type { Change } from '../src/store/feed.js'
-import { agor, CLI, cliEnv, json, startDaemon, tempDb } from './cli-helpers.js'
+import { agor, agorRunning, CLI, cliEnv, json, startDaemon, tempDb } from './cli-helpers.js'
 import { waitFor } from './transport-helpers.js'
 
 describe('agor log', () => {
@@ -104,5 +104,21 @@ describe('agor watch', () => {
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(stdout).not.toContain('before')
+  })
+
+  it('warns when --since-seq is beyond the newest change, then follows from the newest', async () => {
+    const { db } = tempDb()
+    expect((await agor([...db, 'board', 'create', '--name', 'before'])).code).toBe(0)
+    const watch = agorRunning([...db, 'watch', '--since-seq', '50', '--json'], {
+      env: { AGOR_FEED_INTERVAL: '20' }
+    })
+    await waitFor(() => watch.stderr().includes('Watching the changes after seq 1'), 'the watcher', 20_000)
+    expect(watch.stderr()).toContain(
+      'warning: the feed is at seq 1: there is nothing after seq 50 to replay (is it another database?); watching from seq 1\n'
+    )
+    expect((await agor([...db, 'board', 'create', '--name', 'after'])).code).toBe(0)
+    await waitFor(() => watch.stdout().includes('\n'), 'the change to be printed', 20_000)
+    expect(await watch.stop()).toBe(0)
+    expect(JSON.parse(watch.stdout())).toMatchObject({ seq: 2, doc: { name: 'after' } })
   })
 })

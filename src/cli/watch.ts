@@ -83,6 +83,13 @@ class Watch {
       const newest = await this.#backend.changes().find({ $sort: { seq: -1 }, $limit: 1 })
       const head = newest[0]?.seq ?? 0
       this.#last = sinceSeq ?? head
+      if (sinceSeq !== undefined && sinceSeq > head) {
+        // a seq of another database, or of this one before a restore: later changes will reuse it
+        this.#warn(
+          `the feed is at seq ${head}: there is nothing after seq ${sinceSeq} to replay (is it another database?); watching from seq ${head}`
+        )
+        this.#last = head
+      }
       output.err(`Watching the changes after seq ${this.#last} (Ctrl-C to stop)`)
       while (!this.#stopped.aborted) {
         const read = await this.#read()
