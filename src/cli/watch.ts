@@ -70,6 +70,7 @@ class Watch {
   #opened: Backend | undefined
   #last = 0
   #failures = 0
+  #syncFailing = false
 
   constructor(context: Context, only: Record<string, unknown>) {
     this.#context = context
@@ -93,7 +94,8 @@ class Watch {
       output.err(`Watching the changes after seq ${this.#last} (Ctrl-C to stop)`)
       while (!this.#stopped.aborted) {
         const read = await this.#read()
-        if (read !== undefined && read < PAGE) await pause(watchInterval(200), this.#stopped)
+        if (read !== undefined && read < PAGE)
+          await pause(watchInterval(this.#backend.sync ? 1000 : 200), this.#stopped)
       }
     } finally {
       await this.#opened?.close()
@@ -104,6 +106,7 @@ class Watch {
   async #read(): Promise<number | undefined> {
     const { output } = this.#context
     try {
+      await this.#sync()
       const page = await unlessAborted(
         this.#backend.changes().find({ ...this.#only, seq: { $gt: this.#last }, $limit: PAGE }),
         this.#stopped,
@@ -151,6 +154,27 @@ class Watch {
     await this.#opened?.close()
     this.#backend = backend
     this.#opened = backend
+  }
+
+  /**
+   * An embedded replica opened directly pulls its primary's changes before each read, as a
+   * daemon's tail does: its background syncs (AGOR_DB_SYNC_INTERVAL) are far apart. While the
+   * primary is away, the watch follows the local copy.
+   */
+  async #sync(): Promise<void> {
+    if (!this.#backend.sync) return
+    try {
+      await this.#backend.sync()
+      if (this.#syncFailing) this.#context.output.err('Syncing with the primary again')
+      this.#syncFailing = false
+    } catch (error) {
+      if (!asWireError(error)) throw error
+      if (!this.#syncFailing)
+        this.#warn(
+          `cannot sync with the primary (${(error as Error).message}): watching the local copy until it can`
+        )
+      this.#syncFailing = true
+    }
   }
 
   /** Changes pruned while the watch could not read (AGOR_FEED_RETENTION): said, and skipped. */
