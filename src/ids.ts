@@ -155,3 +155,25 @@ export function shortIdFromNeighbours(id: string, previous?: string | null, next
   const digits = Math.min(ID_HEX_LENGTH, Math.max(MIN_SHORT_ID_HEX, shared + 1))
   return canonicalPrefix(id.replaceAll('-', '').slice(0, digits))
 }
+
+/**
+ * Short ids that tell apart the ids of a list (a log of changes, where removed documents' ids are
+ * no longer in their table) as well as the table does: each id's short id in its table
+ * (`inTable`, in the same order) lengthened, if need be, until no other id of the list shares it.
+ *
+ * @example
+ * // two removed documents, whose ids share 28 digits: the table alone says '0199b73d' for both
+ * shortIdsAmong(['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002'], ['0199b73d', '0199b73d'])
+ * // ['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002']
+ */
+export function shortIdsAmong(ids: readonly string[], inTable: readonly string[]): string[] {
+  const sorted = [...new Set(ids)].sort()
+  const amongList = new Map(
+    sorted.map((id, i) => [id, shortIdFromNeighbours(id, sorted[i - 1], sorted[i + 1])] as const)
+  )
+  return ids.map((id, i) => {
+    const listed = amongList.get(id)!
+    const table = inTable[i] ?? listed
+    return table.length >= listed.length ? table : listed
+  })
+}

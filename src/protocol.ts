@@ -10,6 +10,13 @@ export const API_KEY_HEADER = 'x-api-key'
  */
 export const CLI_PROVIDER = 'cli'
 
+/**
+ * The header with which a client says what it is: `x-agor-client: cli` from the `agor` command, so
+ * that the change feed records its writes through a daemon as the CLI's, as it does those it makes
+ * on the file itself. It labels, and nothing more: anyone can send it, so it grants nothing.
+ */
+export const CLIENT_HEADER = 'x-agor-client'
+
 /** Providers whose query values are text, given their fields' types by the service. */
 export const TEXT_PROVIDERS: ReadonlySet<string> = new Set(['rest', CLI_PROVIDER])
 

@@ -2,7 +2,7 @@
 // writes, the daemon record is found (and ignored when stale), and shutdown is graceful.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { basename, dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -204,6 +204,28 @@ describe('agor serve', () => {
     const events = record(client.app.service('boards'))
     expect((await agor(['--db', link, 'board', 'create', '--name', 'via link'])).code).toBe(0)
     await waitFor(() => events.length === 1, 'the created event')
+  })
+
+  it('a hard link to the file is the same database: a second daemon on it is refused, and CLIs on it go through the daemon', async () => {
+    const { path, db } = tempDb()
+    const daemon = await startDaemon(db)
+    // another folder: no path arithmetic leads from the link to the file's record
+    const hard = join(tempDir(), 'hard.db')
+    linkSync(path, hard)
+    const second = await agor(['--db', hard, 'serve', '--port', '0'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain(`already serves ${path} (the same file as ${hard}) at ${daemon.url}`)
+    const client = await listen(daemon.url)
+    const events = record(client.app.service('boards'))
+    expect((await agor(['--db', hard, 'board', 'create', '--name', 'via hard link'])).code).toBe(0)
+    await waitFor(() => events.length === 1, 'the created event')
+    const writes = json<{ remote?: string }[]>(await agor([...db, 'log', '--json']))
+    expect(writes).toHaveLength(1)
+    expect(writes[0]!.remote).toMatch(/127\.0\.0\.1/)
+    // a stopped daemon's records are gone: the link is served by a daemon of its own
+    expect(await daemon.stop()).toBe(0)
+    const own = await startDaemon(['--db', hard])
+    expect(own.stdout()).toContain(`Database: ${hard} (file)`)
   })
 
   it('answers browser pages of the origins --cors names, and refuses a bad origin', async () => {

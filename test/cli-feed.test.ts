@@ -1,7 +1,8 @@
 // agor log and agor watch: the change feed at a terminal.
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { agor, CLI, cliEnv, json, tempDb } from './cli-helpers.js'
+import type { Change } from '../src/store/feed.js'
+import { agor, agorRunning, CLI, cliEnv, json, startDaemon, tempDb } from './cli-helpers.js'
 import { waitFor } from './transport-helpers.js'
 
 describe('agor log', () => {
@@ -40,6 +41,54 @@ describe('agor log', () => {
     expect(result.stderr).toMatch(
       /^error: Invalid --since '2026-02-30': there is no such day or hour in the calendar\n/
     )
+  })
+
+  it('prints short ids that tell removed documents apart, from one another and from live ones', async () => {
+    const { db } = tempDb()
+    // ids that share 31 digits, then one that shares 8 with them
+    const ids = ['0199b73d-0000-7000-8000-000000000001', '0199b73d-0000-7000-8000-000000000002']
+    const boards = ids.map((board_id, i) => ({ board_id, name: `gone ${i}` }))
+    expect((await agor([...db, 'board', 'create', '--data', JSON.stringify(boards)])).code).toBe(0)
+    expect((await agor([...db, 'board', 'delete', ...ids])).code).toBe(0)
+    const live = '0199b73d-8000-7000-8000-000000000000'
+    expect(
+      (await agor([...db, 'board', 'create', '--data', JSON.stringify({ board_id: live, name: 'live' })]))
+        .code
+    ).toBe(0)
+    const log = await agor([...db, 'log'])
+    expect(log.code).toBe(0)
+    const shown = log.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => /board (\S+)/.exec(line)![1]!)
+    // newest first: the live one's creation, the removals, the creations
+    expect(new Set(shown)).toEqual(new Set([ids[0], ids[1], '0199b73d-8']))
+    // each one, typed back, names its own document's changes alone
+    for (const short of new Set(shown)) {
+      const changes = json<Change[]>(await agor([...db, 'log', '--id', short, '--json']))
+      expect(new Set(changes.map((c) => c.id)).size, short).toBe(1)
+    }
+  })
+})
+
+describe('the CLI through a daemon', () => {
+  it("is recorded in the feed as the CLI, as on the file itself; the daemon's other clients are not", async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon(db)
+    expect((await agor([...db, 'board', 'create', '--name', 'by the cli'])).code).toBe(0)
+    const plain = await fetch(`${daemon.url}/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'by curl' })
+    })
+    expect(plain.status).toBe(201)
+    const [byCurl, byCli] = json<Change[]>(await agor([...db, 'log', '--json']))
+    expect(byCli).toMatchObject({ actor: 'cli', transport: 'cli', doc: { name: 'by the cli' } })
+    // through the daemon, not on the file: a client's address
+    expect(byCli!.remote).toMatch(/127\.0\.0\.1/)
+    expect(byCurl).toMatchObject({ actor: 'anonymous', transport: 'rest', doc: { name: 'by curl' } })
+    const ofCli = json<Change[]>(await agor([...db, 'log', '--actor', 'cli', '--json']))
+    expect(ofCli.map((c) => c.seq)).toEqual([byCli!.seq])
   })
 })
 
@@ -80,5 +129,21 @@ describe('agor watch', () => {
       )
     }
     expect(results[0]!.stderr).toContain('Expected a whole number below 2^53.')
+  })
+
+  it('warns when --since-seq is beyond the newest change, then follows from the newest', async () => {
+    const { db } = tempDb()
+    expect((await agor([...db, 'board', 'create', '--name', 'before'])).code).toBe(0)
+    const watch = agorRunning([...db, 'watch', '--since-seq', '50', '--json'], {
+      env: { AGOR_FEED_INTERVAL: '20' }
+    })
+    await waitFor(() => watch.stderr().includes('Watching the changes after seq 1'), 'the watcher', 20_000)
+    expect(watch.stderr()).toContain(
+      'warning: the feed is at seq 1: there is nothing after seq 50 to replay (is it another database?); watching from seq 1\n'
+    )
+    expect((await agor([...db, 'board', 'create', '--name', 'after'])).code).toBe(0)
+    await waitFor(() => watch.stdout().includes('\n'), 'the change to be printed', 20_000)
+    expect(await watch.stop()).toBe(0)
+    expect(JSON.parse(watch.stdout())).toMatchObject({ seq: 2, doc: { name: 'after' } })
   })
 })

@@ -177,3 +177,40 @@ async function startProcess(
 afterAll(async () => {
   await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()))
 })
+
+/** An `agor` command that runs until it is stopped (`agor watch`). */
+export interface Running {
+  stdout(): string
+  stderr(): string
+  /** Sends a signal (SIGINT unless told) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+const running: Running[] = []
+
+/** Starts `agor <args>`, which runs until it is stopped (at the latest when the file's tests end). */
+export function agorRunning(args: string[], options: RunOptions = {}): Running {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? home
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  const handle: Running = {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    }
+  }
+  running.push(handle)
+  return handle
+}
+
+afterAll(async () => {
+  await Promise.all(running.splice(0).map((handle) => handle.stop('SIGKILL')))
+})

@@ -1,7 +1,14 @@
 import { uuidv7 } from 'uuidv7'
 import { describe, expect, it } from 'vitest'
 import { InvalidIdError } from '../src/errors.js'
-import { canonicalPrefix, isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from '../src/ids.js'
+import {
+  canonicalPrefix,
+  isCanonicalId,
+  newId,
+  parseIdPrefix,
+  shortIdFromNeighbours,
+  shortIdsAmong
+} from '../src/ids.js'
 
 const hex = (id: string) => id.replaceAll('-', '')
 
@@ -120,5 +127,19 @@ describe('shortIdFromNeighbours', () => {
       )
     ).toBe('0199b73d-b')
     expect(canonicalPrefix('0199b73db52e7ed1b')).toBe('0199b73d-b52e-7ed1-b')
+  })
+})
+
+describe('shortIdsAmong', () => {
+  it("lengthens a table's short ids until no other id of the list shares them, and never shortens one", () => {
+    const one = '0199b73d-0000-7000-8000-000000000001'
+    const two = '0199b73d-0000-7000-8000-000000000002'
+    const other = '0199b73e-5555-7000-8000-000000000000'
+    // one and two are removed: their table gives both the same prefix; other is live, its table
+    // prefix longer than the list needs
+    expect(shortIdsAmong([two, one, other, two], ['0199b73d', '0199b73d', '0199b73e-5', '0199b73d'])).toEqual(
+      [two, one, '0199b73e-5', two]
+    )
+    expect(shortIdsAmong([one, other], ['0199b73d', '0199b73e'])).toEqual(['0199b73d', '0199b73e'])
   })
 })

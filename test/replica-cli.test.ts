@@ -3,9 +3,10 @@
 // middle: reads keep working, writes fail clearly, and everything recovers without a restart.
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { agor, type Daemon, json, startDaemon } from './cli-helpers.js'
+import { agor, agorRunning, type Daemon, json, startDaemon } from './cli-helpers.js'
 import { tempDir } from './helpers.js'
 import { eventually, useSqld } from './sqld-helpers.js'
+import { waitFor } from './transport-helpers.js'
 
 const sqld = useSqld()
 let a: Daemon
@@ -128,5 +129,25 @@ describe('two daemons and the CLI on replicas of one sqld', () => {
     const check = await agor(['db', 'check'], { env: cliEnv })
     expect(check).toMatchObject({ code: 0 })
     expect(check.stdout).toContain(`Checked: this replica's local copy (its primary: ${sqld.server.url})`)
+  })
+})
+
+describe('agor watch --no-daemon on a replica', () => {
+  it("syncs as it follows, as a daemon's tail does: it prints what other replicas write", async () => {
+    // no background syncs (AGOR_DB_SYNC_INTERVAL=0): what it sees, its own syncs brought
+    const watch = agorRunning(['--no-daemon', 'watch', '--json'], { env: replicaEnv('watch.db', '0') })
+    await waitFor(() => watch.stderr().includes('Watching the changes after seq'), 'the watch', 20_000)
+    const made = json<Doc>(await viaDaemon(a, ['session', 'create', '--agent', 'a', '--title', 'watched']))
+    await waitFor(() => watch.stdout().includes(made.session_id), "daemon a's write", 20_000)
+    expect(watch.stderr()).not.toContain('warning')
+    // without its primary it follows its local copy, and says so; then syncs again
+    await sqld.server.pause()
+    await waitFor(() => watch.stderr().includes('cannot sync with the primary'), 'the warning', 20_000)
+    expect(watch.stderr()).toContain(`warning: cannot sync with the primary (${unreachable()}`)
+    await sqld.server.start()
+    const later = json<Doc>(await viaDaemon(a, ['session', 'create', '--agent', 'a', '--title', 'later']))
+    await waitFor(() => watch.stdout().includes(later.session_id), "daemon a's later write", 20_000)
+    expect(watch.stderr()).toContain('Syncing with the primary again')
+    expect(await watch.stop()).toBe(0)
   })
 })

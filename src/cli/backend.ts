@@ -63,6 +63,8 @@ export interface Backend {
   service(name: CollectionName): DocumentsApi
   sessions(): SessionsApi
   changes(): ChangesApi
+  /** An embedded replica opened directly: pulls its primary's changes now. */
+  sync?(): Promise<void>
   close(): Promise<void>
 }
 
@@ -184,6 +186,7 @@ async function directBackend(db: string | undefined): Promise<Backend> {
     service: (name) => documentsApi(store.service(name), direct, params),
     sessions: () => sessionsApi(store.service('sessions'), direct, params),
     changes: () => ({ find: (query) => store.service('changes').find({ ...params, query }) }),
+    ...(store.config.mode === 'replica' ? { sync: async () => void (await store.sync()) } : {}),
     close: () => store.close()
   }
 }

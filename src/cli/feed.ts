@@ -3,65 +3,19 @@
  * whom) and `agor watch` (like `docker events`: a live tail, from now or from a seq).
  */
 import type { Command } from 'commander'
-import type { AnyDefinition } from '../schema/collection.js'
-import { collectionNames, collections, isCollectionName } from '../schema/index.js'
-import type { Change } from '../store/feed.js'
-import type { Backend } from './backend.js'
+import { collectionNames, collections } from '../schema/index.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
+import { printChanges } from './feed-print.js'
 import { parseCount, parseTime } from './list-query.js'
-import { examples, type Output } from './output.js'
-import { localTime } from './render.js'
-import { visible } from './visible.js'
+import { examples } from './output.js'
+import { watch } from './watch.js'
 
 /** A collection by its name or its singular (`session`, `sessions`). */
 function collectionOf(value: string): string {
   const name = collectionNames.find((n) => n === value || collections[n].singular === value)
   if (!name) throw new UsageError(`Unknown collection '${value}': use ${collectionNames.join(', ')}`)
   return name
-}
-
-/** The short ids of the documents of changes, per collection (a removed one's too). */
-async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
-  const short = new Map<string, string>()
-  for (const name of new Set(changes.map((c) => c.collection))) {
-    if (!isCollectionName(name)) continue
-    const ids = [...new Set(changes.filter((c) => c.collection === name).map((c) => c.id))]
-    const found = await backend.service(name).shortIds(ids)
-    for (const [i, id] of ids.entries()) short.set(id, found[i]!)
-  }
-  return short
-}
-
-/** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */
-function lines(changes: readonly Change[], short: Map<string, string>, output: Output): string[] {
-  const c = output.color
-  const actorWidth = Math.max(5, ...changes.map((ch) => visible(ch.actor ?? '?').length))
-  return changes.map((change) => {
-    const def: AnyDefinition | undefined = isCollectionName(change.collection)
-      ? collections[change.collection]
-      : undefined
-    const summary = def ? String(def.summary(change.doc) ?? '') : ''
-    return [
-      c.dim(String(change.seq).padStart(6)),
-      localTime(change.at),
-      visible(change.actor ?? '?').padEnd(actorWidth),
-      visible(change.event).padEnd(7),
-      `${visible(def?.singular ?? change.collection)} ${c.bold(visible(short.get(change.id) ?? change.id))}`,
-      visible(summary)
-    ]
-      .join('  ')
-      .trimEnd()
-  })
-}
-
-async function print(context: Context, backend: Backend, changes: readonly Change[], jsonLines: boolean) {
-  const { output } = context
-  if (jsonLines) {
-    for (const change of changes) output.out(JSON.stringify(change))
-    return
-  }
-  for (const line of lines(changes, await shortIdsOf(backend, changes), output)) output.out(line)
 }
 
 interface FeedFilters {
@@ -83,12 +37,6 @@ function addFilters(command: Command): Command {
     .option('--collection <name>', 'only changes of this collection (session or sessions, …)')
     .option('--id <id>', 'only changes of this document (any unique prefix)')
     .option('--actor <name>', 'only changes made by this actor (an API key name, cli, library, import)')
-}
-
-/** How often `watch` asks for new changes (ms). */
-function watchInterval(): number {
-  const value = Number(process.env.AGOR_FEED_INTERVAL)
-  return Number.isFinite(value) && value >= 10 ? value : 200
 }
 
 export function registerFeed(program: Command): void {
@@ -116,7 +64,7 @@ export function registerFeed(program: Command): void {
         const changes = await backend.changes().find(query)
         if (context.output.json) return context.output.out(JSON.stringify(changes, null, 2))
         if (changes.length === 0) return context.output.out('No changes')
-        await print(context, backend, changes, false)
+        await printChanges(context.output, backend, changes, false)
       })
     )
 
@@ -126,31 +74,13 @@ export function registerFeed(program: Command): void {
       'after',
       `${examples(['agor watch', 'agor watch --collection session --json | jq .', 'agor watch --since-seq 1042'])}
 With --json, one change per line (JSON Lines), each written as it arrives. Stop with Ctrl-C.
+When the daemon or the database goes away for a while (a restart, a 503), it says so on
+stderr, tries again, and goes on after the last change it printed.
 `
     )
     .action(async (options: FeedFilters & { sinceSeq?: number }, command: Command) =>
-      Context.run(command, async (context) => {
-        const backend = await context.backend()
-        const changes = backend.changes()
-        let last = options.sinceSeq ?? (await changes.find({ $sort: { seq: -1 }, $limit: 1 }))[0]?.seq ?? 0
-        let stop = false
-        const stopped = new Promise<void>((resolve) => {
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-            process.once(signal, () => {
-              stop = true
-              resolve()
-            })
-          }
-        })
-        context.output.err(`Watching the changes after seq ${last} (Ctrl-C to stop)`)
-        const only = filters(options)
-        while (!stop) {
-          const page = await changes.find({ ...only, seq: { $gt: last }, $limit: 1000 })
-          if (page.length > 0) last = page.at(-1)!.seq
-          await print(context, backend, page, context.output.json)
-          if (page.length < 1000)
-            await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, watchInterval()))])
-        }
-      })
+      Context.run(command, (context) =>
+        watch(context, { only: filters(options), sinceSeq: options.sinceSeq })
+      )
     )
 }

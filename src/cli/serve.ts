@@ -5,7 +5,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
-import { apiKeyFromEnv, findDaemon, removeDaemonRecord, writeDaemonRecord } from './daemon.js'
+import { apiKeyFromEnv, findDaemon, writeDaemonRecord } from './daemon.js'
 import { UsageError } from './errors.js'
 import { parseCount } from './list-query.js'
 import { beforeCreating } from './new-database.js'
@@ -105,7 +105,13 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       const resolved = config.resolveDatabaseConfig({ url: global.db })
       const target = resolved.path
       const running = target ? (await findDaemon(target)).record : undefined
-      if (running) throw new Error(`A daemon (pid ${running.pid}) already serves ${target} at ${running.url}`)
+      if (running) {
+        // a hard link names the file by another path: say which one the daemon serves
+        const same = running.dbPath === target ? '' : ` (the same file as ${target})`
+        throw new Error(
+          `A daemon (pid ${running.pid}) already serves ${running.dbPath}${same} at ${running.url}`
+        )
+      }
       // a daemon that cannot start leaves no database it created behind (a port in use, say)
       const created = beforeCreating(resolved.mode === 'file' ? target : undefined)
       const store = await openStore({ url: global.db }).catch((error: unknown) => {
@@ -123,21 +129,22 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
         throw listenError(error)
       }
       const stopped = stopSignal()
+      let removeRecord = () => {}
       if (path) {
         const apiKey = store.authentication ? apiKeyFromEnv() : undefined
-        writeDaemonRecord({
+        removeRecord = writeDaemonRecord({
           pid: process.pid,
           url: server.url,
           dbPath: path,
           startedAt: new Date().toISOString(),
           ...(apiKey ? { apiKey } : {})
         })
-        process.once('exit', () => removeDaemonRecord(path))
+        process.once('exit', removeRecord)
       }
       output.out(`Listening on ${server.url}\nDatabase: ${path ?? redact(url)} (${mode})`)
       const signal = await stopped
       output.err(`Received ${signal}: finishing requests in flight, then closing`)
-      if (path) removeDaemonRecord(path)
+      removeRecord()
       await server.close()
       await store.close()
     })

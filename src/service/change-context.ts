@@ -3,9 +3,11 @@
  * write of the services (see store/feed-triggers.ts). The actor is the API key's name when the
  * call was authenticated with one (`AGOR_API_KEY=ci:…` → `ci`), otherwise what called: `cli`,
  * `library` (code in the process), `anonymous` (a client of a daemon without authentication).
+ * A daemon's client that says it is the CLI (the CLIENT_HEADER) is recorded as the CLI: a label,
+ * never a permission, so an API key's name still wins.
  */
 import type { Params } from '@feathersjs/feathers'
-import { CLI_PROVIDER } from '../protocol.js'
+import { CLI_PROVIDER, CLIENT_HEADER } from '../protocol.js'
 import type { ChangeContext } from '../store/feed-triggers.js'
 
 /** What the transports and authentication put in a call's params that the feed records. */
@@ -18,20 +20,25 @@ export interface CallerParams extends Params {
   change?: ChangeContext
 }
 
-function actorOf(params: CallerParams): string {
+/** The provider a call is recorded with: a client's own, unless it says it is the CLI. */
+function providerOf(params: CallerParams): string | undefined {
+  return params.provider && params.headers?.[CLIENT_HEADER] === CLI_PROVIDER ? CLI_PROVIDER : params.provider
+}
+
+function actorOf(params: CallerParams, provider: string | undefined): string {
   const name = params.apiKey?.name ?? params.authentication?.payload?.apiKeyName
   if (typeof name === 'string' && name) return name
-  if (!params.provider) return 'library'
-  return params.provider === CLI_PROVIDER ? 'cli' : 'anonymous'
+  if (!provider) return 'library'
+  return provider === CLI_PROVIDER ? 'cli' : 'anonymous'
 }
 
 /** The context a call's writes record: read when the write is made, after authentication. */
 export function changeContextOf(params: CallerParams): ChangeContext {
-  return (
-    params.change ?? {
-      actor: actorOf(params),
-      transport: params.provider ?? 'library',
-      ...(params.remoteAddress ? { remote: params.remoteAddress } : {})
-    }
-  )
+  if (params.change) return params.change
+  const provider = providerOf(params)
+  return {
+    actor: actorOf(params, provider),
+    transport: provider ?? 'library',
+    ...(params.remoteAddress ? { remote: params.remoteAddress } : {})
+  }
 }

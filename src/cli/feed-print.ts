@@ -1,0 +1,61 @@
+/** How `agor log` and `agor watch` print the change feed. */
+import { shortIdsAmong } from '../ids.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import { collections, isCollectionName } from '../schema/index.js'
+import type { Change } from '../store/feed.js'
+import type { Backend } from './backend.js'
+import type { Output } from './output.js'
+import { localTime } from './render.js'
+import { visible } from './visible.js'
+
+/**
+ * The short ids of the documents of changes, per collection. A removed document is not in its
+ * table any more, so its short id there may be another removed one's too: each is also told apart
+ * from the others printed.
+ */
+async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
+  const short = new Map<string, string>()
+  for (const name of new Set(changes.map((c) => c.collection))) {
+    if (!isCollectionName(name)) continue
+    const ids = [...new Set(changes.filter((c) => c.collection === name).map((c) => c.id))]
+    const found = shortIdsAmong(ids, await backend.service(name).shortIds(ids))
+    for (const [i, id] of ids.entries()) short.set(id, found[i]!)
+  }
+  return short
+}
+
+/** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */
+function lines(changes: readonly Change[], short: Map<string, string>, output: Output): string[] {
+  const c = output.color
+  const actorWidth = Math.max(5, ...changes.map((ch) => visible(ch.actor ?? '?').length))
+  return changes.map((change) => {
+    const def: AnyDefinition | undefined = isCollectionName(change.collection)
+      ? collections[change.collection]
+      : undefined
+    const summary = def ? String(def.summary(change.doc) ?? '') : ''
+    return [
+      c.dim(String(change.seq).padStart(6)),
+      localTime(change.at),
+      visible(change.actor ?? '?').padEnd(actorWidth),
+      visible(change.event).padEnd(7),
+      `${visible(def?.singular ?? change.collection)} ${c.bold(visible(short.get(change.id) ?? change.id))}`,
+      visible(summary)
+    ]
+      .join('  ')
+      .trimEnd()
+  })
+}
+
+/** Prints changes: one line each, or one JSON object a line (JSON Lines) with `jsonLines`. */
+export async function printChanges(
+  output: Output,
+  backend: Backend,
+  changes: readonly Change[],
+  jsonLines: boolean
+): Promise<void> {
+  if (jsonLines) {
+    for (const change of changes) output.out(JSON.stringify(change))
+    return
+  }
+  for (const line of lines(changes, await shortIdsOf(backend, changes), output)) output.out(line)
+}
