@@ -96,14 +96,17 @@ console.log(markdownTable(results))
 console.log()
 for (const note of notes) console.log(`- ${note}`)
 console.log()
-console.log(costsTable(ordered, OP_TITLES, sizeLabels))
-console.log()
-console.log(
-  flags.length
-    ? flags.map((f) => `- grows more than 1.5x per 10x rows: ${f}`).join('\n')
-    : '- no operation grows more than 1.5x per 10x rows'
-)
-console.log()
+// items that time no operation against the limit (remote, replica, cli, soak, feed) have no such table
+if (ordered.length > 0) {
+  console.log(costsTable(ordered, OP_TITLES, sizeLabels))
+  console.log()
+  console.log(
+    flags.length
+      ? flags.map((f) => `- grows more than 1.5x per 10x rows: ${f}`).join('\n')
+      : '- no operation grows more than 1.5x per 10x rows'
+  )
+  console.log()
+}
 console.log(machineMarkdown())
 const missed = results.filter((r) => met(r) === false).length
 console.log(

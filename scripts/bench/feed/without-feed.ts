@@ -32,9 +32,18 @@ function withoutContext(db: Connection): void {
   }
 }
 
-/** Switches `store`'s change feed off: its writes leave no change from now on. */
+/**
+ * Drops `store`'s feed triggers, and keeps its writes as they are: they still leave their context
+ * for triggers that are gone. What is left of the feed's cost is that context's.
+ */
+export async function dropFeedTriggers(store: Store): Promise<void> {
+  await store.database.connection.migrate(
+    feedTriggers().map(({ name }) => `DROP TRIGGER ${quoteIdent(name)}`)
+  )
+}
+
+/** Switches `store`'s change feed off: its writes leave no change from now on, and no context. */
 export async function dropFeed(store: Store): Promise<void> {
-  const db = store.database.connection
-  await db.migrate(feedTriggers().map(({ name }) => `DROP TRIGGER ${quoteIdent(name)}`))
-  withoutContext(db)
+  await dropFeedTriggers(store)
+  withoutContext(store.database.connection)
 }
