@@ -1,9 +1,9 @@
 /**
  * A store with its change feed switched off, in this process only, for the benchmark: its feed's
  * triggers dropped after it opened, and the two statements that leave each write's context for
- * those triggers (see src/store/feed-triggers.ts) left out of its writes. What is left is the write
- * the store made before it had a feed. The product has no such option, and should not: a write that
- * leaves no change is an event that no daemon sends.
+ * those triggers (see src/store/feed-triggers.ts) left out of its writes: what is left is the write
+ * itself. The product has no such option, and should not: a write that leaves no change is an event
+ * that no daemon sends.
  */
 import type { Connection, Result, Statement } from '../../../src/db/connection.js'
 import { CHANGE_CONTEXT_TABLE } from '../../../src/schema/changes.js'

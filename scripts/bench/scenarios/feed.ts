@@ -34,14 +34,14 @@ const fieldsOf = (i: number) => POOL[Math.abs(i) % POOL.length]!
 function latencyResults(context: Context, name: string, what: string, run: Latencies): Result[] {
   const n = run.latencies.length
   context.note(
-    `feed: ${what}: ${n} writes; latencies (ms) min ${Math.min(...run.latencies).toFixed(1)}, median ${median(run.latencies).toFixed(1)}, p99 ${percentile(run.latencies, 0.99).toFixed(1)}, max ${Math.max(...run.latencies).toFixed(1)}; the writes themselves took a median of ${median(run.durations).toFixed(1)} ms (p99 ${percentile(run.durations, 0.99).toFixed(1)}) from call to return, the commit inside that`
+    `feed: ${what}: ${n.toLocaleString('en')} writes; latencies (ms) min ${Math.min(...run.latencies).toFixed(1)}, median ${median(run.latencies).toFixed(1)}, p99 ${percentile(run.latencies, 0.99).toFixed(1)}, max ${Math.max(...run.latencies).toFixed(1)}; the writes themselves took a median of ${median(run.durations).toFixed(1)} ms (p99 ${percentile(run.durations, 0.99).toFixed(1)}) from call to return, the commit inside that`
   )
   const result = (stat: 'median' | 'p99', value: number): Result => ({
     item: 11,
     name: `feed_latency_${name}_${stat}_ms`,
     value,
     unit: 'ms',
-    description: `${stat} of ${n} events: ${what}, from the write's return (committed) to the event's arrival at a socket client`
+    description: `${stat} of ${n.toLocaleString('en')} events: ${what}, from the write's return (committed) to the event's arrival at a socket client`
   })
   return [result('median', median(run.latencies)), result('p99', percentile(run.latencies, 0.99))]
 }
