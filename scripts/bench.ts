@@ -2,9 +2,10 @@
 // Measures agor-store against the limit (the fastest correct way to do the same work in Node: the
 // same engine through a synchronous driver, statements prepared once) and against the stacks users
 // pick instead (knex + better-sqlite3, @libsql/client, NeDB), at 10k, 100k and 1M sessions, and
-// reports ratios only: see BENCHMARKS.md. --quick uses smaller data sets and fewer rounds; --only
-// runs some items (numbers or names); --fresh rebuilds the cached data sets. The peers' packages
-// are not in the root install: the first run installs them into bench/node_modules.
+// what the change feed costs; it reports ratios (and the feed's latencies and sizes): see
+// BENCHMARKS.md. --quick uses smaller data sets and fewer rounds; --only runs some items (numbers or
+// names); --fresh rebuilds the cached data sets. The peers' packages are not in the root install:
+// the first run installs them into bench/node_modules.
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeCharts } from './bench/charts.js'
@@ -96,14 +97,17 @@ console.log(markdownTable(results))
 console.log()
 for (const note of notes) console.log(`- ${note}`)
 console.log()
-console.log(costsTable(ordered, OP_TITLES, sizeLabels))
-console.log()
-console.log(
-  flags.length
-    ? flags.map((f) => `- grows more than 1.5x per 10x rows: ${f}`).join('\n')
-    : '- no operation grows more than 1.5x per 10x rows'
-)
-console.log()
+// items that time no operation against the limit (remote, replica, cli, soak, feed) have no such table
+if (ordered.length > 0) {
+  console.log(costsTable(ordered, OP_TITLES, sizeLabels))
+  console.log()
+  console.log(
+    flags.length
+      ? flags.map((f) => `- grows more than 1.5x per 10x rows: ${f}`).join('\n')
+      : '- no operation grows more than 1.5x per 10x rows'
+  )
+  console.log()
+}
 console.log(machineMarkdown())
 const missed = results.filter((r) => met(r) === false).length
 console.log(

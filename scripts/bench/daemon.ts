@@ -46,10 +46,13 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-/** Starts `agor serve --db <path> --port 0` and resolves once it listens. */
-export async function startDaemon(path: string, home: string): Promise<Daemon> {
+/**
+ * Starts `agor serve --db <path> --port 0` and resolves once it listens; `env` adds settings (an
+ * embedded replica's AGOR_DB_SYNC_URL).
+ */
+export async function startDaemon(path: string, home: string, env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
   const child: ChildProcess = spawn(process.execPath, [AGOR, 'serve', '--db', path, '--port', '0'], {
-    env: agorEnv(home),
+    env: { ...agorEnv(home), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

@@ -1,8 +1,9 @@
 /**
  * Results: each comparison is one named number with its target. They are written to
  * bench/results.json (`ratios`, `targets`, `info`, `details`, `costs`, `growth`, `machine`, …) and
- * printed as a markdown table that marks each row met or missed. No absolute time is reported:
- * only ratios, counts and memory.
+ * printed as a markdown table that marks each row met or missed. No absolute time is reported
+ * but the change feed's event latencies (what a client waits, which no ratio can say): otherwise
+ * only ratios, counts, sizes and memory.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -27,6 +28,8 @@ export type Unit =
   | 'speedup' // how many times longer the second side takes: higher is better
   | 'throughput ratio' // documents per second of the first side over the second's: higher is better
   | 'MiB'
+  | 'bytes'
+  | 'ms' // a latency, the only absolute time reported
   | 'statements'
   | 'requests'
 
@@ -87,6 +90,8 @@ export function met(result: Result): boolean | undefined {
 function format(value: number, unit: Unit): string {
   if (unit === 'statements' || unit === 'requests') return String(value)
   if (unit === 'MiB') return `${value.toFixed(0)} MiB`
+  if (unit === 'bytes') return `${value.toFixed(0)} B`
+  if (unit === 'ms') return `${value.toFixed(value >= 100 ? 0 : 1)} ms`
   if (value >= 100) return `${value.toFixed(0)}x`
   return `${value.toFixed(2)}x`
 }

@@ -53,6 +53,12 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** The nearest-rank percentile `q` (0-1) of `values`: the p99 of 100 values is the 99th smallest. */
+export function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!
+}
+
 /** The quartiles of `values`, to show how noisy a ratio was. */
 export function quartiles(values: readonly number[]): [number, number] {
   const sorted = [...values].sort((a, b) => a - b)

@@ -6,6 +6,7 @@
 import type { Scenario, SizeName } from '../context.js'
 import { cli } from './cli.js'
 import { display } from './display.js'
+import { feed } from './feed.js'
 import { finds } from './finds.js'
 import { memory } from './memory.js'
 import { peers } from './peers.js'
@@ -37,7 +38,8 @@ export const ITEMS: Record<number, Item> = {
   7: { name: 'remote', scenario: remote, datasets: ['10k'] },
   8: { name: 'replica', scenario: replica, datasets: ['10k'] },
   9: { name: 'cli', scenario: cli, datasets: ['10k'], build: true },
-  10: { name: 'soak', scenario: soak, datasets: ['10k'], build: true }
+  10: { name: 'soak', scenario: soak, datasets: ['10k'], build: true },
+  11: { name: 'feed', scenario: feed, datasets: ['10k'], build: true }
 }
 
 /** The items `--only` names (numbers or names, comma-separated); all of them without it. */
