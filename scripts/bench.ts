@@ -4,8 +4,10 @@
 // pick instead (knex + better-sqlite3, @libsql/client, NeDB), at 10k, 100k and 1M sessions, and
 // what the change feed costs; it reports ratios (and the feed's latencies and sizes): see
 // BENCHMARKS.md. --quick uses smaller data sets and fewer rounds; --only runs some items (numbers or
-// names); --fresh rebuilds the cached data sets. The peers' packages are not in the root install:
+// names; their results go to a temporary folder unless --out/--charts say where); --fresh rebuilds the cached data sets. The peers' packages are not in the root install:
 // the first run installs them into bench/node_modules.
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeCharts } from './bench/charts.js'
@@ -26,10 +28,16 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     fresh: { type: 'boolean', default: false },
-    out: { type: 'string', default: 'bench/results.json' },
-    charts: { type: 'string', default: 'bench/charts' }
+    out: { type: 'string' },
+    charts: { type: 'string' }
   }
 })
+
+// A run of some items writes beside the full run's results, not over them: the committed
+// results.json and charts stay those of one whole run.
+const partial = values.only === undefined ? undefined : join(tmpdir(), `agor-bench-${process.pid}`)
+const outFile = values.out ?? (partial ? join(partial, 'results.json') : 'bench/results.json')
+const chartsDir = values.charts ?? (partial ? join(partial, 'charts') : 'bench/charts')
 
 const RUN_ITEM = fileURLToPath(new URL('./bench/run-item.ts', import.meta.url))
 const profile = values.quick ? PROFILES.quick : PROFILES.full
@@ -82,8 +90,8 @@ if (profile.mode === 'quick') {
 }
 const ordered = OPS.map((op) => costs.get(op)).filter((c): c is OpCosts => c !== undefined)
 const flags = growthFlags(ordered, OP_TITLES)
-const charts = writeCharts(values.charts, ordered, OP_TITLES, sizeLabels)
-writeResults(values.out, {
+const charts = writeCharts(chartsDir, ordered, OP_TITLES, sizeLabels)
+writeResults(outFile, {
   mode: profile.mode,
   results,
   notes,
@@ -111,6 +119,6 @@ if (ordered.length > 0) {
 console.log(machineMarkdown())
 const missed = results.filter((r) => met(r) === false).length
 console.log(
-  `\n${profile.mode} run: ${results.length} results, ${missed} missed, ${seconds.toFixed(0)} s; wrote ${values.out} and ${charts.length} charts in ${values.charts}`
+  `\n${profile.mode} run: ${results.length} results, ${missed} missed, ${seconds.toFixed(0)} s; wrote ${outFile} and ${charts.length} charts in ${chartsDir}`
 )
 if (failed) process.exitCode = 1
