@@ -13,7 +13,14 @@ export type Value = null | string | number | bigint | ArrayBuffer
 export type InValue = Value | boolean | Uint8Array | Date
 
 /** A statement: SQL text with `?` placeholders (or named ones) and their values. */
-export type Statement = string | { sql: string; args?: InValue[] | Record<string, InValue> }
+export type Statement =
+  | string
+  | {
+      sql: string
+      args?: InValue[] | Record<string, InValue>
+      /** At most one row can match (an equality on the primary key): a driver may stop at it. */
+      single?: boolean
+    }
 
 /** A row of a result: each value by its column name, and by its position. */
 export interface Row {

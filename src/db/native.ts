@@ -125,6 +125,10 @@ export class NativeDatabase {
     const statement = statementOf(input)
     const cached = this.#prepare(statement.sql)
     try {
+      if (cached.reader && statement.single) {
+        const values = cached.statement.get(bind(statement.args)) as unknown[] | undefined
+        return { columns: cached.columns, rows: values ? [toRow(cached, values)] : [], rowsAffected: 0 }
+      }
       if (cached.reader) {
         const rows = cached.statement.all(bind(statement.args)) as unknown[][]
         return { columns: cached.columns, rows: rows.map((values) => toRow(cached, values)), rowsAffected: 0 }

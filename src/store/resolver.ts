@@ -48,7 +48,7 @@ export class Resolver {
     const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]
     const statement = condition
       ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds] }
-      : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds }
+      : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: prefix.full }
     const { rows } = await this.#db.execute(statement)
     if (rows.length > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
     const row = rows[0]
