@@ -9,6 +9,8 @@ export interface CutProxy {
   readonly url: string
   /** Breaks every connection as soon as the client sends anything (`true`), or passes all (`false`). */
   setCut(cut: boolean): Promise<void>
+  /** How many times a client asked the server for its database id (a replica's identity check). */
+  identityChecks(): Promise<number>
   close(): Promise<void>
 }
 
@@ -23,6 +25,10 @@ export async function cutProxy(target: URL): Promise<CutProxy> {
     async setCut(cut) {
       child.stdin.write(`${cut ? 'cut' : 'pass'}\n`)
       await next()
+    },
+    async identityChecks() {
+      child.stdin.write('count\n')
+      return Number(await next())
     },
     async close() {
       child.stdin.end()

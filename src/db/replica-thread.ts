@@ -13,6 +13,7 @@ import { withDeadline } from './deadline.js'
 import { serverOf } from './driver-errors.js'
 import {
   type Answer,
+  type Envelope,
   fromPlainError,
   fromPlainResult,
   type PlainResult,
@@ -41,9 +42,15 @@ export class ReplicaThread {
   #next = 1
   #stopped: Error | undefined
 
-  /** Starts the worker; resolves once its replica has synced with the primary. */
-  static async start(config: ResolvedDatabaseConfig): Promise<{ thread: ReplicaThread; synced: SyncResult }> {
-    const thread = new ReplicaThread(config)
+  /**
+   * Starts the worker; resolves once its replica has synced with the primary, which must be the
+   * database whose id is `copyId` (the local copy's, if it has one).
+   */
+  static async start(
+    config: ResolvedDatabaseConfig,
+    copyId: string | undefined
+  ): Promise<{ thread: ReplicaThread; synced: SyncResult }> {
+    const thread = new ReplicaThread(config, copyId)
     const seconds = config.requestTimeout ?? 0
     try {
       const synced = await withDeadline(thread.#answer(0), seconds * 1000, () => {
@@ -58,9 +65,9 @@ export class ReplicaThread {
     }
   }
 
-  private constructor(config: ResolvedDatabaseConfig) {
+  private constructor(config: ResolvedDatabaseConfig, copyId: string | undefined) {
     this.#config = config
-    this.#worker = spawn({ config })
+    this.#worker = spawn({ config, ...(copyId ? { copyId } : {}) })
     this.#worker.on('message', (reply: Reply) => {
       const deliver = this.#waiting.get(reply.id)
       this.#waiting.delete(reply.id)
@@ -104,14 +111,14 @@ export class ReplicaThread {
 
   /** An interactive transaction on the primary; the worker takes no other request meanwhile. */
   transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
+    const call = (request: Request) => this.#bounded(this.#send(request, this.#expires()), true)
     return this.#queue.run('', async () => {
-      await this.#bounded(this.#send({ op: 'begin', mode }), true)
+      await call({ op: 'begin', mode })
       try {
         const result = await work({
-          execute: async (statement) =>
-            fromPlainResult((await this.#bounded(this.#send({ op: 'tx', statement }), true)) as PlainResult)
+          execute: async (statement) => fromPlainResult((await call({ op: 'tx', statement })) as PlainResult)
         })
-        await this.#bounded(this.#send({ op: 'commit' }), true)
+        await call({ op: 'commit' })
         return result
       } catch (error) {
         await this.#send({ op: 'rollback' }).catch(() => undefined)
@@ -132,10 +139,11 @@ export class ReplicaThread {
   #request(request: Request): Promise<Answer> {
     let sent = false
     let abandoned = false
+    const expires = this.#expires()
     const turn = this.#queue.run('', async () => {
       if (abandoned) return null
       sent = true
-      return this.#send(request)
+      return this.#send(request, expires)
     })
     return this.#bounded(
       turn,
@@ -160,11 +168,18 @@ export class ReplicaThread {
     })
   }
 
-  #send(request: Request): Promise<Answer> {
+  /** When a request asked for now stops being wanted (ms since the epoch), if it ever does. */
+  #expires(): number | undefined {
+    const seconds = this.#config.requestTimeout ?? 0
+    return seconds > 0 ? Date.now() + seconds * 1000 : undefined
+  }
+
+  /** Sends a request; the worker does not start a write it receives, or gets to, after `expires`. */
+  #send(request: Request, expires?: number): Promise<Answer> {
     if (this.#stopped) return Promise.reject(this.#stopped)
     const id = this.#next++
     const answer = this.#answer(id)
-    this.#worker.postMessage({ id, request })
+    this.#worker.postMessage({ id, request, expires } satisfies Envelope)
     return answer
   }
 
