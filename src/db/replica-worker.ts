@@ -1,8 +1,9 @@
 /**
- * The worker thread of an embedded replica: it owns the driver's replica client, whose writes
- * (forwarded to the primary) and syncs block the thread they run on until the primary answers. Here
- * they block this thread only; the daemon's event loop, its health check and the reads of the
- * local copy (replica.ts) keep going. Requests arrive one at a time (see worker-protocol.ts).
+ * The worker process of an embedded replica (replica-process.ts): it owns the driver's replica
+ * client, whose writes (forwarded to the primary) and syncs block the thread they run on until the
+ * primary answers. Here they block this process only; the daemon's event loop, its health check and
+ * the reads of the local copy (replica.ts) keep going. Requests arrive one at a time (see
+ * worker-protocol.ts).
  *
  * Nothing here syncs without asking the primary for its identity first (identity.ts): the driver's
  * periodic syncs are off (replica.ts asks for syncs instead), and a write, after which the driver
@@ -11,7 +12,6 @@
 import './quiet-driver.js'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { parentPort, workerData } from 'node:worker_threads'
 import { type Client, createClient, type Transaction } from '@libsql/client'
 import { DatabaseUnavailableError } from '../errors.js'
 import type { Statement, SyncResult } from './connection.js'
@@ -25,11 +25,11 @@ import {
   plainResult,
   type Reply,
   type Request,
+  type ToWorker,
   type WorkerData
 } from './worker-protocol.js'
 
-const { config, copyId } = workerData as WorkerData
-const port = parentPort!
+let config: WorkerData['config']
 let client: Client | undefined
 let tx: Transaction | undefined
 
@@ -104,38 +104,49 @@ function statementsOf(request: Request): number {
   return 2
 }
 
-port.on('message', async ({ id, request, expires }: Envelope) => {
-  let reply: Reply
+const reply = (message: Reply) => process.send?.(message)
+
+async function answer({ id, request, expires }: Envelope): Promise<void> {
+  let message: Reply
   try {
     if (!client) throw new Error('The replica is not open')
     // @libsql/client prepares a native statement for every call (see native-memory.ts)
     noteNativeStatements(statementsOf(request))
     await collectNativeStatements()
-    reply = { id, result: await run(client, request, expires) }
+    message = { id, result: await run(client, request, expires) }
   } catch (error) {
     // a write the primary refused, maybe because the local copy was behind: catch up before the
     // caller looks again
     if (client && refusedByPrimary(error)) await sync(client).catch(() => undefined)
-    reply = { id, error: plainError(translate(error, config)) }
+    message = { id, error: plainError(translate(error, config)) }
   }
-  port.postMessage(reply)
-})
-
-// The first message: the replica opened and synced with its primary, or why it could not.
-try {
-  // before the driver opens the file: a primary that is another database must not touch it
-  await checkPrimary(config, copyId)
-  mkdirSync(dirname(config.path!), { recursive: true })
-  // The driver sends every statement that is not a plain read, PRAGMAs included, to the primary,
-  // which enforces foreign keys itself: a replica gets no local settings.
-  client = createClient({
-    url: config.url,
-    syncUrl: config.syncUrl,
-    authToken: config.authToken
-  })
-  port.postMessage({ id: 0, result: await pull(client) } satisfies Reply)
-} catch (error) {
-  client?.close()
-  client = undefined
-  port.postMessage({ id: 0, error: plainError(translate(error, config)) } satisfies Reply)
+  reply(message)
 }
+
+/** The first answer (`id` 0): the replica opened and synced with its primary, or why it could not. */
+async function open({ config: given, copyId }: WorkerData): Promise<void> {
+  config = given
+  try {
+    // before the driver opens the file: a primary that is another database must not touch it
+    await checkPrimary(config, copyId)
+    mkdirSync(dirname(config.path!), { recursive: true })
+    // The driver sends every statement that is not a plain read, PRAGMAs included, to the primary,
+    // which enforces foreign keys itself: a replica gets no local settings.
+    client = createClient({ url: config.url, syncUrl: config.syncUrl, authToken: config.authToken })
+    reply({ id: 0, result: await pull(client) })
+  } catch (error) {
+    client?.close()
+    client = undefined
+    reply({ id: 0, error: plainError(translate(error, config)) })
+  }
+}
+
+process.on('message', (message: ToWorker) => {
+  if ('start' in message) void open(message.start)
+  else if ('close' in message) {
+    client?.close()
+    process.exit(0)
+  } else void answer(message)
+})
+// the replica's process is gone: nobody waits for anything here
+process.on('disconnect', () => process.exit(0))

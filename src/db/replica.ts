@@ -1,6 +1,6 @@
 /**
- * An embedded replica and its primary. The driver's replica client lives in a worker thread
- * (replica-thread.ts), because its writes (forwarded to the primary) and syncs block the thread
+ * An embedded replica and its primary. The driver's replica client lives in a worker process
+ * (replica-process.ts), because its writes (forwarded to the primary) and syncs block the thread
  * they run on until the primary answers; the local copy is read here, on a read-only connection of
  * its own, so reads, health checks and sockets keep going while the primary is slow or silent.
  *
@@ -18,7 +18,7 @@ import { driverCode, serverOf } from './driver-errors.js'
 import { checkPrimary, copyIdOf, copyIdOfFile } from './identity.js'
 import { LocalConnection } from './local.js'
 import { replicaTimings } from './probe.js'
-import { ReplicaThread } from './replica-thread.js'
+import { ReplicaProcess } from './replica-process.js'
 
 /**
  * The replica's file as a read-only local database. Without its primary (`unreachable`), it must
@@ -51,7 +51,7 @@ export class ReplicaConnection implements Connection {
   /** The local copy, read-only: every read runs here. */
   readonly #reader: LocalConnection
   /** The worker that writes through the primary and syncs; none while the primary is away since the open. */
-  #thread: ReplicaThread | undefined
+  #worker: ReplicaProcess | undefined
   #reconnecting: Promise<SyncResult> | undefined
   #recovery: NodeJS.Timeout | undefined
   #syncs: NodeJS.Timeout | undefined
@@ -71,10 +71,10 @@ export class ReplicaConnection implements Connection {
    * open without its primary; nor can one whose primary refuses the token.
    */
   static async open(config: ResolvedDatabaseConfig): Promise<ReplicaConnection> {
-    let thread: ReplicaThread | undefined
+    let worker: ReplicaProcess | undefined
     let failure: DatabaseUnavailableError | undefined
     try {
-      thread = (await ReplicaThread.start(config, await copyIdOfFile(config))).thread
+      worker = (await ReplicaProcess.start(config, await copyIdOfFile(config))).worker
     } catch (error) {
       if (!(error instanceof DatabaseUnavailableError)) throw error
       failure = error
@@ -87,11 +87,11 @@ export class ReplicaConnection implements Connection {
           `${failure.message}: reading the local replica ${config.path} until it returns; writes fail meanwhile`
         )
       }
-      const connection = new ReplicaConnection(config, reader, thread)
+      const connection = new ReplicaConnection(config, reader, worker)
       connection.#note(failure)
       return connection
     } catch (error) {
-      thread?.close()
+      worker?.close()
       throw error
     }
   }
@@ -99,12 +99,12 @@ export class ReplicaConnection implements Connection {
   private constructor(
     config: ResolvedDatabaseConfig,
     reader: LocalConnection,
-    thread: ReplicaThread | undefined
+    worker: ReplicaProcess | undefined
   ) {
     this.config = config
     this.#reader = reader
-    this.#thread = thread
-    if (!thread) this.#watchPrimary()
+    this.#worker = worker
+    if (!worker) this.#watchPrimary()
     // the driver's own periodic syncs would not ask for the primary's identity first
     const every = config.syncInterval ?? 0
     if (every > 0) {
@@ -114,7 +114,7 @@ export class ReplicaConnection implements Connection {
   }
 
   get readOnly(): boolean {
-    return this.#thread === undefined
+    return this.#worker === undefined
   }
 
   /** That the primary did not answer when last asked, in words (for a health check). */
@@ -129,29 +129,29 @@ export class ReplicaConnection implements Connection {
       return await this.#reader.execute(statement)
     } catch (error) {
       if (!isWrite(error)) throw error
-      return this.#onPrimary((thread) => thread.execute(statement))
+      return this.#onPrimary((worker) => worker.execute(statement))
     }
   }
 
   /** A read batch is one read transaction on the local copy (a page and its total agree). */
   async batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
     if (mode === 'read') return this.#reader.batch(statements, mode)
-    return this.#onPrimary((thread) => thread.batch('batch', statements, mode))
+    return this.#onPrimary((worker) => worker.batch('batch', statements, mode))
   }
 
   async migrate(statements: Statement[]): Promise<Result[]> {
-    return this.#onPrimary((thread) => thread.batch('migrate', statements))
+    return this.#onPrimary((worker) => worker.batch('migrate', statements))
   }
 
   async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
     if (mode === 'read') return this.#reader.transaction(mode, work)
-    return this.#onPrimary((thread) => thread.transaction(mode, work))
+    return this.#onPrimary((worker) => worker.transaction(mode, work))
   }
 
   /** Pulls the primary's changes now; a replica opened read-only reconnects. */
   async sync(): Promise<SyncResult> {
-    if (!this.#thread?.alive) return this.#reconnect()
-    return this.#heard(this.#thread.sync())
+    if (!this.#worker?.alive) return this.#reconnect()
+    return this.#heard(this.#worker.sync())
   }
 
   /**
@@ -167,7 +167,7 @@ export class ReplicaConnection implements Connection {
     this.#closed = true
     clearInterval(this.#recovery)
     clearInterval(this.#syncs)
-    this.#thread?.close()
+    this.#worker?.close()
     this.#reader.close()
   }
 
@@ -207,7 +207,7 @@ export class ReplicaConnection implements Connection {
   }
 
   #syncInBackground(): void {
-    if (!this.#thread?.alive || this.#backgroundSync) return
+    if (!this.#worker?.alive || this.#backgroundSync) return
     this.#backgroundSync = this.sync()
       .catch(() => undefined)
       .finally(() => {
@@ -223,7 +223,7 @@ export class ReplicaConnection implements Connection {
       })
   }
 
-  /** Asks the primary for its database id (identity.ts), here on the main thread, without syncing. */
+  /** Asks the primary for its database id (identity.ts), here, without syncing. */
   async #verifyPrimary(): Promise<void> {
     await this.#heard(checkPrimary(this.config, await copyIdOf(this.#reader)))
   }
@@ -232,10 +232,10 @@ export class ReplicaConnection implements Connection {
    * Work for the primary. A primary that lost its data refuses the writes of the replica's old
    * session as if its token allowed only reads: that refusal is explained.
    */
-  async #onPrimary<T>(work: (thread: ReplicaThread) => Promise<T>): Promise<T> {
-    const thread = await this.#writer()
+  async #onPrimary<T>(work: (worker: ReplicaProcess) => Promise<T>): Promise<T> {
+    const worker = await this.#writer()
     try {
-      return await this.#heard(work(thread))
+      return await this.#heard(work(worker))
     } catch (error) {
       if (error instanceof DatabaseForbiddenError) {
         await this.#verifyPrimary().catch(() => undefined)
@@ -246,8 +246,8 @@ export class ReplicaConnection implements Connection {
   }
 
   /** The worker, started again if it stopped or the replica opened without its primary. */
-  async #writer(): Promise<ReplicaThread> {
-    if (this.#thread?.alive) return this.#thread
+  async #writer(): Promise<ReplicaProcess> {
+    if (this.#worker?.alive) return this.#worker
     try {
       await this.#reconnect()
     } catch (error) {
@@ -256,21 +256,21 @@ export class ReplicaConnection implements Connection {
         `${serverOf(this.config)} is unreachable; this replica serves reads from its local copy until it returns`
       )
     }
-    return this.#thread!
+    return this.#worker!
   }
 
   /** Starts the worker, synced with the primary; throws if the primary does not answer, or is another database. */
   #reconnect(): Promise<SyncResult> {
     this.#reconnecting ??= this.#heard(
       (async () => {
-        const { thread, synced } = await ReplicaThread.start(this.config, await copyIdOf(this.#reader))
+        const { worker, synced } = await ReplicaProcess.start(this.config, await copyIdOf(this.#reader))
         if (this.#closed) {
-          thread.close()
+          worker.close()
           throw new DatabaseUnavailableError('The database is closed')
         }
         const wasReadOnly = this.readOnly
-        this.#thread?.close()
-        this.#thread = thread
+        this.#worker?.close()
+        this.#worker = worker
         clearInterval(this.#recovery)
         if (wasReadOnly)
           log.warn(`${serverOf(this.config)} is reachable again: ${this.config.path} syncs with it again`)

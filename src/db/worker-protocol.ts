@@ -1,7 +1,7 @@
 /**
- * The messages between a replica's connection (main thread) and the worker thread that owns the
- * embedded replica's driver client (replica-worker.ts): requests, results with rows as plain
- * arrays, and errors as plain data, rebuilt on the other side.
+ * The messages between a replica's connection and the worker process that owns the embedded
+ * replica's driver client (replica-worker.ts): requests, results with rows as plain arrays, and
+ * errors as plain data, rebuilt on the other side.
  */
 import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
 import {
@@ -14,7 +14,7 @@ import type { ResolvedDatabaseConfig } from './config.js'
 import type { Result, Row, Statement, SyncResult, Value, WriteMode } from './connection.js'
 import { SqliteError } from './sqlite-codes.js'
 
-/** What the worker is started with. */
+/** What the worker is started with: its first message. */
 export interface WorkerData {
   config: ResolvedDatabaseConfig
   /** The database id of the local copy when the worker starts (identity.ts), if it has one. */
@@ -41,6 +41,9 @@ export interface Envelope {
   request: Request
   expires?: number
 }
+
+/** What the worker receives: its start, requests, and the word to close. */
+export type ToWorker = { start: WorkerData } | Envelope | { close: true }
 
 /** A result with its rows as plain arrays (what crosses threads cheaply). */
 export interface PlainResult {

@@ -1,10 +1,17 @@
 /**
- * The main thread's side of a replica's worker (replica-worker.ts): one request in flight at a
- * time, each bounded by AGOR_DB_TIMEOUT from the moment it was asked for. A request that times
- * out fails with a 503; the worker may still be waiting for the primary, and the requests behind it
- * wait their turn (or their own deadline) rather than pile up in the worker.
+ * The parent's side of a replica's worker (replica-worker.ts), a child process: one request in
+ * flight at a time, each bounded by AGOR_DB_TIMEOUT from the moment it was asked for. A request that
+ * times out fails with a 503; the worker may still be waiting for the primary, and the requests
+ * behind it wait their turn (or their own deadline) rather than pile up in the worker.
+ *
+ * A process, not a worker thread: the driver's calls block the thread they run on inside native
+ * code, where a worker thread cannot be stopped (terminate() waits for the call to return, and so
+ * does the exit of the process that owns the thread: minutes, for a primary that stalled). A child
+ * process can be killed, so closing a replica, and leaving a command, take no longer than a kill.
  */
-import { Worker } from 'node:worker_threads'
+import { type ChildProcess, fork } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { DatabaseUnavailableError } from '../errors.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { ResolvedDatabaseConfig } from './config.js'
@@ -19,24 +26,46 @@ import {
   type PlainResult,
   type Reply,
   type Request,
+  type ToWorker,
   type WorkerData
 } from './worker-protocol.js'
 
+/** How long a closed worker has to close its driver and exit before it is killed (ms). */
+const CLOSE_GRACE = 2000
+
+/** Workers still running: killed when this process exits, so that none outlives it. */
+const running = new Set<ChildProcess>()
+let killOnExit = false
+
 /**
- * The worker's module. Built, it is a .js file next to this one; run from source (the tests),
- * it is TypeScript, loaded through tsx.
+ * The worker's process. Built, its module is a .js file next to this one; run from source (the
+ * tests), it is TypeScript, loaded through tsx.
  */
-function spawn(data: WorkerData): Worker {
+function spawn(): ChildProcess {
   const here = import.meta.url
-  if (!here.endsWith('.ts')) return new Worker(new URL('./replica-worker.js', here), { workerData: data })
-  const target = JSON.stringify(new URL('./replica-worker.ts', here).href)
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${target}) })`
-  return new Worker(boot, { eval: true, workerData: data })
+  const ts = here.endsWith('.ts')
+  const module = fileURLToPath(new URL(ts ? './replica-worker.ts' : './replica-worker.js', here))
+  const execArgv = ts ? ['--import', createRequire(here).resolve('tsx')] : []
+  // stdout ignored: the driver logs there (quiet-driver.ts), and a command's output is its own
+  const child = fork(module, [], {
+    execArgv,
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc']
+  })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (!killOnExit) {
+    killOnExit = true
+    process.once('exit', () => {
+      for (const worker of running) worker.kill('SIGKILL')
+    })
+  }
+  return child
 }
 
-export class ReplicaThread {
+export class ReplicaProcess {
   readonly #config: ResolvedDatabaseConfig
-  readonly #worker: Worker
+  readonly #worker: ChildProcess
   readonly #queue = new KeyedQueue()
   readonly #waiting = new Map<number, (reply: Reply) => void>()
   #next = 1
@@ -49,30 +78,30 @@ export class ReplicaThread {
   static async start(
     config: ResolvedDatabaseConfig,
     copyId: string | undefined
-  ): Promise<{ thread: ReplicaThread; synced: SyncResult }> {
-    const thread = new ReplicaThread(config, copyId)
+  ): Promise<{ worker: ReplicaProcess; synced: SyncResult }> {
+    const worker = new ReplicaProcess(config, copyId)
     const seconds = config.requestTimeout ?? 0
     try {
-      const synced = await withDeadline(thread.#answer(0), seconds * 1000, () => {
+      const synced = await withDeadline(worker.#answer(0), seconds * 1000, () => {
         return new DatabaseUnavailableError(
           `${serverOf(config)} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)`
         )
       })
-      return { thread, synced: synced as SyncResult }
+      return { worker, synced: synced as SyncResult }
     } catch (error) {
-      thread.close()
+      worker.close()
       throw error
     }
   }
 
   private constructor(config: ResolvedDatabaseConfig, copyId: string | undefined) {
     this.#config = config
-    this.#worker = spawn({ config, ...(copyId ? { copyId } : {}) })
+    this.#worker = spawn()
     this.#worker.on('message', (reply: Reply) => {
       const deliver = this.#waiting.get(reply.id)
       this.#waiting.delete(reply.id)
-      // an idle worker does not keep the process alive; one that owes an answer does
-      if (this.#waiting.size === 0) this.#worker.unref()
+      // an idle worker does not keep this process alive; one that owes an answer does
+      if (this.#waiting.size === 0) this.#hold(false)
       deliver?.(reply)
     })
     const stop = (why: string) => {
@@ -82,7 +111,9 @@ export class ReplicaThread {
       this.#waiting.clear()
     }
     this.#worker.on('error', (error) => stop(error.message))
-    this.#worker.on('exit', (code) => stop(`exit code ${code}`))
+    this.#worker.on('exit', (code, signal) => stop(signal ?? `exit code ${code}`))
+    const start: WorkerData = { config, ...(copyId ? { copyId } : {}) }
+    this.#worker.send({ start } satisfies ToWorker)
   }
 
   /** False once the worker has stopped: start another. */
@@ -127,9 +158,22 @@ export class ReplicaThread {
     })
   }
 
+  /**
+   * Stops the worker: an idle one closes its driver and exits; one that owes an answer may be
+   * blocked in the driver until the primary answers, and is killed.
+   */
   close(): void {
+    const busy = this.#waiting.size > 0
     this.#stopped ??= new DatabaseUnavailableError('The database is closed')
-    void this.#worker.terminate()
+    const worker = this.#worker
+    if (worker.exitCode !== null || worker.signalCode !== null) return
+    if (busy || !worker.connected) {
+      worker.kill('SIGKILL')
+      return
+    }
+    worker.send({ close: true } satisfies ToWorker)
+    this.#hold(false)
+    setTimeout(() => worker.kill('SIGKILL'), CLOSE_GRACE).unref()
   }
 
   /**
@@ -179,12 +223,23 @@ export class ReplicaThread {
     if (this.#stopped) return Promise.reject(this.#stopped)
     const id = this.#next++
     const answer = this.#answer(id)
-    this.#worker.postMessage({ id, request, expires } satisfies Envelope)
+    this.#worker.send({ id, request, expires } satisfies Envelope)
     return answer
   }
 
+  /** Whether the worker keeps this process alive. */
+  #hold(hold: boolean): void {
+    if (hold) {
+      this.#worker.ref()
+      this.#worker.channel?.ref()
+    } else {
+      this.#worker.unref()
+      this.#worker.channel?.unref()
+    }
+  }
+
   #answer(id: number): Promise<Answer> {
-    this.#worker.ref()
+    this.#hold(true)
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, (reply) =>
         'error' in reply ? reject(fromPlainError(reply.error)) : resolve(reply.result)
