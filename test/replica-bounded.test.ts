@@ -119,4 +119,18 @@ describe('a replica in a library', () => {
       await proxy.set('pass')
     }
   })
+
+  it('says nothing of writes when a sync times out', async () => {
+    const store = await sqld.replica({ syncUrl: proxy.url, requestTimeout: TIMEOUT_S })
+    await proxy.set('stall-driver')
+    try {
+      await expect(store.sync()).rejects.toMatchObject({
+        code: 503,
+        message: `The primary database at ${proxy.url} did not answer within ${TIMEOUT_S} s (AGOR_DB_TIMEOUT)`
+      })
+    } finally {
+      await store.close()
+      await proxy.set('pass')
+    }
+  })
 })

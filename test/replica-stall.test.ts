@@ -3,6 +3,7 @@
 // answering, a write waiting for the primary fails with a 503 after AGOR_DB_TIMEOUT, and writes
 // work again by themselves once the primary answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from '../src/service/server.js'
 import { type Daemon, startDaemon } from './cli-helpers.js'
 import { tempDbUrl } from './helpers.js'
 import { eventually, useSqld } from './sqld-helpers.js'
@@ -109,7 +110,9 @@ describe('a remote database whose server stalls', () => {
           .create({ agent: 'stalled' })
           .catch((e: unknown) => e)
         expect(error, url).toMatchObject({ code: 503 })
-        expect((error as Error).message).toMatch(/did not answer within 2 s \(AGOR_DB_TIMEOUT\)/)
+        expect((error as Error).message).toMatch(
+          /did not answer within 2 s \(AGOR_DB_TIMEOUT\): a write may or may not have been applied/
+        )
         expect(Date.now() - started).toBeLessThan((TIMEOUT_S + 2) * 1000)
         expect((await store.database.health(500)).status).toBe('unavailable')
       } finally {
@@ -120,6 +123,50 @@ describe('a remote database whose server stalls', () => {
         `a write over ${url}`
       )
       expect((await store.service('sessions').get(after.session_id)).agent).toBe('after')
+    }
+  })
+
+  it('over ws://, fails the calls waiting on the connection it replaces with a 503, and connects anew', async () => {
+    const store = await sqld.open({
+      url: sqld.server.url.replace('http://', 'ws://'),
+      requestTimeout: TIMEOUT_S
+    })
+    // no feed polls: the only calls on the connection are the test's
+    const server = await createServer(store, { host: '127.0.0.1', port: 0, feedInterval: 600_000 })
+    try {
+      await store.service('sessions').find({ query: { $limit: 1 } })
+      await sqld.server.stall()
+      try {
+        const read = store
+          .service('sessions')
+          .find({ query: { $limit: 1 } })
+          .catch((e: unknown) => e)
+        // a clock tick later, so that the read's deadline comes first and closes the connection
+        // this write waits on
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        const write = await request(server.url, 'POST', '/sessions', { agent: 'stalled' })
+        expect(write.status).toBe(503)
+        expect(write.body.message).toMatch(
+          /is not answering \(another call waited 2 s, AGOR_DB_TIMEOUT\): a write may or may not have been applied/
+        )
+        // a read that timed out wrote nothing, and says nothing of writes
+        const error = await read
+        expect(error).toMatchObject({
+          code: 503,
+          message: expect.stringContaining('did not answer within 2 s')
+        })
+        expect((error as Error).message).not.toMatch(/write/)
+      } finally {
+        sqld.server.resume()
+      }
+      const after = await eventually(async () => {
+        const res = await request(server.url, 'POST', '/sessions', { agent: 'after' })
+        if (res.status !== 201) throw new Error(`${res.status} ${res.text}`)
+        return res.body
+      }, 'a write over ws:// after the stall')
+      expect((await store.service('sessions').get(after.session_id)).agent).toBe('after')
+    } finally {
+      await server.close()
     }
   })
 })

@@ -194,20 +194,35 @@ export class ReplicaProcess {
       () => sent,
       () => {
         abandoned = true
-      }
+      },
+      request.op !== 'sync'
     )
   }
 
-  /** `answer`, or a 503 once AGOR_DB_TIMEOUT has passed. */
-  #bounded<T>(answer: Promise<T>, sent: boolean | (() => boolean), onTimeout?: () => void): Promise<T> {
+  /**
+   * `answer`, or a 503 once AGOR_DB_TIMEOUT has passed, which says whether the request was sent and,
+   * for a write (everything but a sync: reads stay on the local copy), that it may have been applied.
+   */
+  #bounded<T>(
+    answer: Promise<T>,
+    sent: boolean | (() => boolean),
+    onTimeout?: () => void,
+    write = true
+  ): Promise<T> {
     const seconds = this.#config.requestTimeout ?? 0
     return withDeadline(answer, seconds * 1000, () => {
       onTimeout?.()
       const server = serverOf(this.#config)
+      if (!(typeof sent === 'function' ? sent() : sent)) {
+        return new DatabaseUnavailableError(
+          `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
+        )
+      }
+      const doubt = write
+        ? ': the write may or may not have been applied; read it back before trying again'
+        : ''
       return new DatabaseUnavailableError(
-        (typeof sent === 'function' ? sent() : sent)
-          ? `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT): the write may or may not have been applied; read it back before trying again`
-          : `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
+        `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)${doubt}`
       )
     })
   }

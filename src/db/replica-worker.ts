@@ -118,7 +118,7 @@ async function answer({ id, request, expires }: Envelope): Promise<void> {
     // a write the primary refused, maybe because the local copy was behind: catch up before the
     // caller looks again
     if (client && refusedByPrimary(error)) await sync(client).catch(() => undefined)
-    message = { id, error: plainError(translate(error, config)) }
+    message = { id, error: plainError(translate(error, config, request.op !== 'sync')) }
   }
   reply(message)
 }
@@ -137,7 +137,7 @@ async function open({ config: given, copyId }: WorkerData): Promise<void> {
   } catch (error) {
     client?.close()
     client = undefined
-    reply({ id: 0, error: plainError(translate(error, config)) })
+    reply({ id: 0, error: plainError(translate(error, config, false)) })
   }
 }
 
