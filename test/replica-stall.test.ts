@@ -96,6 +96,55 @@ describe('a replica daemon whose primary stalls', () => {
   })
 })
 
+describe('the health of a served replica whose primary stalls', () => {
+  it('is degraded from the first failed call to the primary until it answers again, and answers at once', async () => {
+    const store = await sqld.replica({ requestTimeout: TIMEOUT_S })
+    const server = await createServer(store, { host: '127.0.0.1', port: 0 })
+    const health = async () => {
+      const started = performance.now()
+      const res = await request(server.url, 'GET', '/health')
+      return { ...res, ms: performance.now() - started }
+    }
+    try {
+      expect((await health()).body).toEqual({ status: 'ok', database: 'replica' })
+      await sqld.server.stall()
+      try {
+        await eventually(async () => {
+          if ((await health()).body.status !== 'degraded') throw new Error('not degraded yet')
+        }, 'a degraded health check')
+        // every check while a sync waits for the primary and fails, not only the first
+        let synced = false
+        void store
+          .sync()
+          .catch(() => undefined)
+          .finally(() => {
+            synced = true
+          })
+        while (!synced) {
+          const res = await health()
+          expect(res.status).toBe(200)
+          expect(res.body).toEqual({
+            status: 'degraded',
+            database: 'replica',
+            problems: [
+              `The primary database at ${sqld.server.url} is unreachable: reads come from the local copy, writes fail`
+            ]
+          })
+          expect(res.ms).toBeLessThan(1000)
+        }
+      } finally {
+        sqld.server.resume()
+      }
+      await eventually(async () => {
+        const res = await health()
+        if (res.body.status !== 'ok') throw new Error(res.text)
+      }, 'a healthy replica after the stall')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('a remote database whose server stalls', () => {
   it('fails each call after AGOR_DB_TIMEOUT, over HTTP and websockets, and works again afterwards', async () => {
     const ws = sqld.server.url.replace('http://', 'ws://')
