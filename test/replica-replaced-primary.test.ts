@@ -14,7 +14,7 @@ import { captureWarnings, eventually, useSqld } from './sqld-helpers.js'
 import { request } from './transport-helpers.js'
 
 const sqld = useSqld()
-captureWarnings()
+const warnings = captureWarnings()
 let proxy: CutProxy
 let running: Store
 let server: AgorServer
@@ -104,6 +104,9 @@ describe('replicas of a primary replaced by another database', () => {
     expect(health.body.problems[0]).toContain(`its database id is ${newcomerId}`)
     const page = await request(server.url, 'GET', '/sessions?$limit=0')
     expect(page.body.total).toBe(5)
+    // the daemon's log says it once, in the same words
+    const said = warnings.filter((w) => w.startsWith(`The primary database at ${proxy.url} lost its data`))
+    expect(said).toHaveLength(1)
   })
 
   it('refuses syncs and writes, and nothing reaches the new primary', async () => {
