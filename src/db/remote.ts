@@ -52,7 +52,7 @@ export class RemoteConnection implements Connection {
     )
   }
 
-  /** An interactive transaction: each of its calls is bounded as any other call is. */
+  /** An interactive transaction: each of its calls has the deadline of a single call. */
   async transaction<T>(mode: WriteMode, work: (tx: Executor) => Promise<T>): Promise<T> {
     const client = this.#client
     const tx = await this.#call(mode, () => client.transaction(mode), client)
