@@ -47,6 +47,8 @@ export interface Sqld {
   pause(): Promise<void>
   /** Starts a paused server again. */
   start(): Promise<void>
+  /** Kills the server (SIGKILL), as a crash does, keeping its data for a later `start()`. */
+  kill(): Promise<void>
   /**
    * Stalls the running server (SIGSTOP): it keeps its connections and port but answers nothing,
    * as a primary does when its machine hangs, until `resume()` (SIGCONT). Resolves once the
@@ -130,6 +132,14 @@ export async function startSqld(options: SqldOptions = {}): Promise<Sqld> {
       while (!/^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) {
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
+    },
+    async kill() {
+      const proc = child
+      child = undefined
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
+      const exited = new Promise((resolve) => proc.once('exit', resolve))
+      proc.kill('SIGKILL')
+      await exited
     },
     resume() {
       if (!child?.kill('SIGCONT')) throw new Error('sqld is not running')

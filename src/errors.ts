@@ -95,6 +95,12 @@ export class MissingReferenceError extends BadRequest {
 /** The database could not be reached or refused the operation for a reason outside the request (503). */
 export class DatabaseUnavailableError extends Unavailable {}
 
+/**
+ * A replica's primary is not the database the replica's local copy is a copy of (it lost its data,
+ * or was replaced): the replica neither syncs from it nor writes through it (503).
+ */
+export class PrimaryLostError extends DatabaseUnavailableError {}
+
 /** A remote database or a replica's primary refused the auth token: missing, invalid or expired (401). */
 export class DatabaseAuthError extends NotAuthenticated {}
 

@@ -73,10 +73,11 @@ describe('a remote server that accepts connections but never answers', () => {
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
     try {
       const error = await openDatabase({ url, requestTimeout: 0.5 }).catch((e: unknown) => e)
-      expect(error).toMatchObject({ code: 503 })
-      expect((error as Error).message).toMatch(
-        `The database server at ${url} did not answer within 0.5 s (AGOR_DB_TIMEOUT): a write may or may not have been applied`
-      )
+      // opening reads first: a read that got no answer wrote nothing, and says nothing of writes
+      expect(error).toMatchObject({
+        code: 503,
+        message: `The database server at ${url} did not answer within 0.5 s (AGOR_DB_TIMEOUT)`
+      })
       expect(sockets.length).toBeGreaterThan(0)
     } finally {
       for (const socket of sockets) socket.destroy()

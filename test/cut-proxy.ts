@@ -4,11 +4,16 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
+/** What the proxy does with what clients send (see fixtures/cut-proxy.mjs). */
+export type ProxyMode = 'pass' | 'cut' | 'cut-driver' | 'stall-driver'
+
 export interface CutProxy {
   /** The proxy's URL (http://127.0.0.1:<port>). */
   readonly url: string
-  /** Breaks every connection as soon as the client sends anything (`true`), or passes all (`false`). */
-  setCut(cut: boolean): Promise<void>
+  /** From now on, passes, breaks or holds what clients send. */
+  set(mode: ProxyMode): Promise<void>
+  /** How many times a client asked the server for its database id (a replica's identity check). */
+  identityChecks(): Promise<number>
   close(): Promise<void>
 }
 
@@ -20,9 +25,13 @@ export async function cutProxy(target: URL): Promise<CutProxy> {
   const port = await next()
   return {
     url: `http://127.0.0.1:${port}`,
-    async setCut(cut) {
-      child.stdin.write(`${cut ? 'cut' : 'pass'}\n`)
+    async set(mode) {
+      child.stdin.write(`${mode}\n`)
       await next()
+    },
+    async identityChecks() {
+      child.stdin.write('count\n')
+      return Number(await next())
     },
     async close() {
       child.stdin.end()

@@ -3,6 +3,7 @@
 // answering, a write waiting for the primary fails with a 503 after AGOR_DB_TIMEOUT, and writes
 // work again by themselves once the primary answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from '../src/service/server.js'
 import { type Daemon, startDaemon } from './cli-helpers.js'
 import { tempDbUrl } from './helpers.js'
 import { eventually, useSqld } from './sqld-helpers.js'
@@ -95,6 +96,55 @@ describe('a replica daemon whose primary stalls', () => {
   })
 })
 
+describe('the health of a served replica whose primary stalls', () => {
+  it('is degraded from the first failed call to the primary until it answers again, and answers at once', async () => {
+    const store = await sqld.replica({ requestTimeout: TIMEOUT_S })
+    const server = await createServer(store, { host: '127.0.0.1', port: 0 })
+    const health = async () => {
+      const started = performance.now()
+      const res = await request(server.url, 'GET', '/health')
+      return { ...res, ms: performance.now() - started }
+    }
+    try {
+      expect((await health()).body).toEqual({ status: 'ok', database: 'replica' })
+      await sqld.server.stall()
+      try {
+        await eventually(async () => {
+          if ((await health()).body.status !== 'degraded') throw new Error('not degraded yet')
+        }, 'a degraded health check')
+        // every check while a sync waits for the primary and fails, not only the first
+        let synced = false
+        void store
+          .sync()
+          .catch(() => undefined)
+          .finally(() => {
+            synced = true
+          })
+        while (!synced) {
+          const res = await health()
+          expect(res.status).toBe(200)
+          expect(res.body).toEqual({
+            status: 'degraded',
+            database: 'replica',
+            problems: [
+              `The primary database at ${sqld.server.url} is unreachable: reads come from the local copy, writes fail`
+            ]
+          })
+          expect(res.ms).toBeLessThan(1000)
+        }
+      } finally {
+        sqld.server.resume()
+      }
+      await eventually(async () => {
+        const res = await health()
+        if (res.body.status !== 'ok') throw new Error(res.text)
+      }, 'a healthy replica after the stall')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('a remote database whose server stalls', () => {
   it('fails each call after AGOR_DB_TIMEOUT, over HTTP and websockets, and works again afterwards', async () => {
     const ws = sqld.server.url.replace('http://', 'ws://')
@@ -109,7 +159,9 @@ describe('a remote database whose server stalls', () => {
           .create({ agent: 'stalled' })
           .catch((e: unknown) => e)
         expect(error, url).toMatchObject({ code: 503 })
-        expect((error as Error).message).toMatch(/did not answer within 2 s \(AGOR_DB_TIMEOUT\)/)
+        expect((error as Error).message).toMatch(
+          /did not answer within 2 s \(AGOR_DB_TIMEOUT\): a write may or may not have been applied/
+        )
         expect(Date.now() - started).toBeLessThan((TIMEOUT_S + 2) * 1000)
         expect((await store.database.health(500)).status).toBe('unavailable')
       } finally {
@@ -120,6 +172,50 @@ describe('a remote database whose server stalls', () => {
         `a write over ${url}`
       )
       expect((await store.service('sessions').get(after.session_id)).agent).toBe('after')
+    }
+  })
+
+  it('over ws://, fails the calls waiting on the connection it replaces with a 503, and connects anew', async () => {
+    const store = await sqld.open({
+      url: sqld.server.url.replace('http://', 'ws://'),
+      requestTimeout: TIMEOUT_S
+    })
+    // no feed polls: the only calls on the connection are the test's
+    const server = await createServer(store, { host: '127.0.0.1', port: 0, feedInterval: 600_000 })
+    try {
+      await store.service('sessions').find({ query: { $limit: 1 } })
+      await sqld.server.stall()
+      try {
+        const read = store
+          .service('sessions')
+          .find({ query: { $limit: 1 } })
+          .catch((e: unknown) => e)
+        // a clock tick later, so that the read's deadline comes first and closes the connection
+        // this write waits on
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        const write = await request(server.url, 'POST', '/sessions', { agent: 'stalled' })
+        expect(write.status).toBe(503)
+        expect(write.body.message).toMatch(
+          /is not answering \(another call waited 2 s, AGOR_DB_TIMEOUT\): a write may or may not have been applied/
+        )
+        // a read that timed out wrote nothing, and says nothing of writes
+        const error = await read
+        expect(error).toMatchObject({
+          code: 503,
+          message: expect.stringContaining('did not answer within 2 s')
+        })
+        expect((error as Error).message).not.toMatch(/write/)
+      } finally {
+        sqld.server.resume()
+      }
+      const after = await eventually(async () => {
+        const res = await request(server.url, 'POST', '/sessions', { agent: 'after' })
+        if (res.status !== 201) throw new Error(`${res.status} ${res.text}`)
+        return res.body
+      }, 'a write over ws:// after the stall')
+      expect((await store.service('sessions').get(after.session_id)).agent).toBe('after')
+    } finally {
+      await server.close()
     }
   })
 })

@@ -57,6 +57,11 @@ export interface Connection extends Executor {
    * when it opened: writes fail with a 503 until the primary returns.
    */
   readonly readOnly: boolean
+  /**
+   * A replica whose primary did not answer when last asked (a sync, a write, a look for it): that,
+   * in words, for a health check. Undefined while it answers, and in other modes.
+   */
+  readonly unreachable?: string
   /** Runs statements in one transaction (one round trip to a remote server). */
   batch(statements: Statement[], mode: WriteMode): Promise<Result[]>
   /**

@@ -51,11 +51,15 @@ const TLS_MISMATCH = /corrupt message of type InvalidContentType|^ERR_SSL_|wrong
 const REMOTE_SQLITE = /RemoteSqliteFailure\((-?\d+), (-?\d+), "((?:[^"\\]|\\.)*)"\)/
 const HTTP_STATUS = /Server returned HTTP status (\d{3})/
 
+/** A call on a client that was closed meanwhile (the store was closed, or the connection replaced). */
+const CLOSED = /(Client|Stream) was manually closed|client is closed/i
+
 /**
  * The error to throw for a driver failure: a Feathers error for what is not the request's fault,
  * an ordinary SQLite error for what a replica's primary refused, the error itself otherwise.
+ * `write`: the call may have written, so a connection lost under it leaves the write in doubt.
  */
-export function translate(error: unknown, config: ResolvedDatabaseConfig): unknown {
+export function translate(error: unknown, config: ResolvedDatabaseConfig, write = true): unknown {
   const code = driverCode(error)
   if (code && BUSY.test(code)) return new DatabaseUnavailableError('The database is busy; try again')
   if (!(error instanceof Error) || error instanceof FeathersError) return error
@@ -87,10 +91,11 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig): unkno
   }
   if (isUnreachable(error, status)) return new DatabaseUnavailableError(`${server} is unreachable`)
   if (REPLICA_LOST.test(message)) {
-    return new DatabaseUnavailableError(
-      `${server} went away during the call: a write may or may not have been applied; read it back before trying again`
-    )
+    const doubt = write ? ': a write may or may not have been applied; read it back before trying again' : ''
+    return new DatabaseUnavailableError(`${server} went away during the call${doubt}`)
   }
+  if (CLOSED.test(message))
+    return new DatabaseUnavailableError(`${server}: the connection was closed during the call`)
   const remote = REMOTE_SQLITE.exec(message)
   if (remote) return new SqliteError(remote[3]!.replace(/\\(.)/g, '$1'), Number(remote[2]))
   return withoutBacktrace(error)

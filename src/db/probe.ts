@@ -11,12 +11,33 @@ import { serverOf, translate } from './driver-errors.js'
 /** How long a probe waits for the primary, and how often a replica opened read-only probes it (ms). */
 export const replicaTimings = { probeTimeout: 5000, recoveryInterval: 5000 }
 
+interface PipelineBody {
+  results?: {
+    type?: string
+    response?: { result?: { rows?: { value?: unknown }[][] } }
+    error?: { message?: string }
+  }[]
+}
+
 /**
- * One HTTP request to the primary that opens and closes an empty stream: it proves that the
- * primary answers and takes the token. Every sync is preceded by it.
+ * How long one request to the primary may take: the probe's bound, or AGOR_DB_TIMEOUT if shorter,
+ * or what is left until `expires` (ms since the epoch) if less.
  */
-export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void> {
+function probeTimeout(config: ResolvedDatabaseConfig, expires?: number): number {
+  const seconds = config.requestTimeout ?? 0
+  const bound =
+    seconds > 0 ? Math.min(replicaTimings.probeTimeout, seconds * 1000) : replicaTimings.probeTimeout
+  return expires === undefined ? bound : Math.max(1, Math.min(bound, expires - Date.now()))
+}
+
+/** One Hrana pipeline request to the primary over HTTP: its body, or why the primary did not answer. */
+async function pipeline(
+  config: ResolvedDatabaseConfig,
+  requests: unknown[],
+  expires?: number
+): Promise<PipelineBody> {
   let response: Response
+  let body: PipelineBody
   try {
     response = await fetch(`${config.syncUrl}/v2/pipeline`, {
       method: 'POST',
@@ -24,14 +45,15 @@ export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void
         'content-type': 'application/json',
         ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
       },
-      body: JSON.stringify({ requests: [{ type: 'close' }] }),
-      signal: AbortSignal.timeout(replicaTimings.probeTimeout)
+      body: JSON.stringify({ requests }),
+      signal: AbortSignal.timeout(probeTimeout(config, expires))
     })
-    await response.arrayBuffer()
+    const text = await response.text()
+    body = response.ok ? (JSON.parse(text) as PipelineBody) : {}
   } catch (error) {
     throw translate(error, config)
   }
-  if (response.ok) return
+  if (response.ok) return body
   const server = serverOf(config)
   if (response.status === 403) {
     throw new DatabaseForbiddenError(
@@ -46,35 +68,23 @@ export async function probePrimary(config: ResolvedDatabaseConfig): Promise<void
 }
 
 /**
+ * One HTTP request to the primary that opens and closes an empty stream: it proves that the
+ * primary answers and takes the token.
+ */
+export async function probePrimary(config: ResolvedDatabaseConfig, expires?: number): Promise<void> {
+  await pipeline(config, [{ type: 'close' }], expires)
+}
+
+/**
  * Runs one read on the primary over HTTP, outside the driver: its first column of its first row,
  * or the error the primary reported for the statement (`no such table: …`).
  */
 export async function queryPrimary(
   config: ResolvedDatabaseConfig,
-  sql: string
+  sql: string,
+  expires?: number
 ): Promise<{ value: unknown } | { error: string }> {
-  let body: {
-    results?: {
-      type?: string
-      response?: { result?: { rows?: { value?: unknown }[][] } }
-      error?: { message?: string }
-    }[]
-  }
-  try {
-    const response = await fetch(`${config.syncUrl}/v2/pipeline`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
-      },
-      body: JSON.stringify({ requests: [{ type: 'execute', stmt: { sql } }, { type: 'close' }] }),
-      signal: AbortSignal.timeout(replicaTimings.probeTimeout)
-    })
-    if (!response.ok) throw new Error(`Server returned HTTP status ${response.status}`)
-    body = (await response.json()) as typeof body
-  } catch (error) {
-    throw translate(error, config)
-  }
+  const body = await pipeline(config, [{ type: 'execute', stmt: { sql } }, { type: 'close' }], expires)
   const first = body.results?.[0]
   if (first?.type === 'error') return { error: String(first.error?.message ?? 'error') }
   return { value: first?.response?.result?.rows?.[0]?.[0]?.value ?? null }

@@ -1,51 +1,84 @@
 /**
- * The worker thread of an embedded replica: it owns the driver's replica client, whose writes
- * (forwarded to the primary) and syncs block the thread they run on until the primary answers. Here
- * they block this thread only; the daemon's event loop, its health check and the reads of the
- * local copy (replica.ts) keep going. Requests arrive one at a time (see worker-protocol.ts).
+ * The worker process of an embedded replica (replica-process.ts): it owns the driver's replica
+ * client, whose writes (forwarded to the primary) and syncs block the thread they run on until the
+ * primary answers. Here they block this process only; the daemon's event loop, its health check and
+ * the reads of the local copy (replica.ts) keep going. Requests arrive one at a time (see
+ * worker-protocol.ts).
+ *
+ * Nothing here syncs without asking the primary for its identity first (identity.ts): the driver's
+ * periodic syncs are off (replica.ts asks for syncs instead), and a write, after which the driver
+ * syncs by itself (`readYourWrites`), is preceded by the question.
  */
 import './quiet-driver.js'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { parentPort, workerData } from 'node:worker_threads'
 import { type Client, createClient, type Transaction } from '@libsql/client'
+import { DatabaseUnavailableError } from '../errors.js'
 import type { Statement, SyncResult } from './connection.js'
-import { refusedByPrimary, translate } from './driver-errors.js'
+import { refusedByPrimary, serverOf, translate } from './driver-errors.js'
+import { checkPrimary, copyIdOf } from './identity.js'
 import { collectNativeStatements, noteNativeStatements } from './native-memory.js'
-import { probePrimary } from './probe.js'
 import {
   type Answer,
+  type Envelope,
   plainError,
   plainResult,
   type Reply,
   type Request,
+  type ToWorker,
   type WorkerData
 } from './worker-protocol.js'
 
-const { config } = workerData as WorkerData
-const port = parentPort!
+let config: WorkerData['config']
 let client: Client | undefined
 let tx: Transaction | undefined
 
 const objects = (statements: Statement[]) => statements.map((s) => (typeof s === 'string' ? { sql: s } : s))
 
-async function sync(replica: Client): Promise<SyncResult> {
-  await probePrimary(config)
+/**
+ * Refuses unless the primary is the database of the local copy (or the copy has no id yet), and
+ * answered before `expires`: a write whose caller has given up on it is not started.
+ */
+async function check(replica: Client, expires?: number): Promise<void> {
+  await checkPrimary(config, await copyIdOf(replica), expires)
+  if (expires !== undefined && Date.now() >= expires) {
+    throw new DatabaseUnavailableError(`${serverOf(config)} answered too late: nothing was sent`)
+  }
+}
+
+/** The driver's sync, unchecked: only after `check`, or `checkPrimary` at the open. */
+async function pull(replica: Client): Promise<SyncResult> {
   const result = await replica.sync()
   return { framesSynced: result?.frames_synced ?? 0, frameNo: result?.frame_no ?? 0 }
 }
 
-async function run(replica: Client, request: Request): Promise<Answer> {
+async function sync(replica: Client, expires?: number): Promise<SyncResult> {
+  await check(replica, expires)
+  return pull(replica)
+}
+
+async function run(replica: Client, request: Request, expires?: number): Promise<Answer> {
+  /** A write, which only the database of the local copy may receive. */
+  const write = async <T>(work: () => Promise<T>): Promise<T> => {
+    await check(replica, expires)
+    return work()
+  }
   switch (request.op) {
     case 'execute':
-      return plainResult(await replica.execute(request.statement))
-    case 'batch':
-      return (await replica.batch(objects(request.statements), request.mode)).map(plainResult)
-    case 'migrate':
-      return (await replica.migrate(objects(request.statements))).map(plainResult)
+      return plainResult(await write(() => replica.execute(request.statement)))
+    case 'batch': {
+      const statements = objects(request.statements)
+      const results = await write(() => replica.batch(statements, request.mode))
+      return results.map(plainResult)
+    }
+    case 'migrate': {
+      const statements = objects(request.statements)
+      return (await write(() => replica.migrate(statements))).map(plainResult)
+    }
     case 'sync':
-      return sync(replica)
+      return sync(replica, expires)
     case 'begin':
+      await check(replica, expires)
       tx = await replica.transaction(request.mode)
       return null
     case 'tx':
@@ -53,7 +86,7 @@ async function run(replica: Client, request: Request): Promise<Answer> {
       return plainResult(await tx.execute(request.statement))
     case 'commit':
       try {
-        await tx?.commit()
+        await write(async () => tx?.commit())
       } finally {
         tx?.close()
         tx = undefined
@@ -71,37 +104,49 @@ function statementsOf(request: Request): number {
   return 2
 }
 
-port.on('message', async ({ id, request }: { id: number; request: Request }) => {
-  let reply: Reply
+const reply = (message: Reply) => process.send?.(message)
+
+async function answer({ id, request, expires }: Envelope): Promise<void> {
+  let message: Reply
   try {
     if (!client) throw new Error('The replica is not open')
     // @libsql/client prepares a native statement for every call (see native-memory.ts)
     noteNativeStatements(statementsOf(request))
     await collectNativeStatements()
-    reply = { id, result: await run(client, request) }
+    message = { id, result: await run(client, request, expires) }
   } catch (error) {
     // a write the primary refused, maybe because the local copy was behind: catch up before the
     // caller looks again
-    if (client && refusedByPrimary(error)) await client.sync().catch(() => undefined)
-    reply = { id, error: plainError(translate(error, config)) }
+    if (client && refusedByPrimary(error)) await sync(client).catch(() => undefined)
+    message = { id, error: plainError(translate(error, config, request.op !== 'sync')) }
   }
-  port.postMessage(reply)
-})
-
-// The first message: the replica opened and synced with its primary, or why it could not.
-try {
-  mkdirSync(dirname(config.path!), { recursive: true })
-  // The driver sends every statement that is not a plain read, PRAGMAs included, to the primary,
-  // which enforces foreign keys itself: a replica gets no local settings.
-  client = createClient({
-    url: config.url,
-    syncUrl: config.syncUrl,
-    authToken: config.authToken,
-    syncInterval: config.syncInterval
-  })
-  port.postMessage({ id: 0, result: await sync(client) } satisfies Reply)
-} catch (error) {
-  client?.close()
-  client = undefined
-  port.postMessage({ id: 0, error: plainError(translate(error, config)) } satisfies Reply)
+  reply(message)
 }
+
+/** The first answer (`id` 0): the replica opened and synced with its primary, or why it could not. */
+async function open({ config: given, copyId }: WorkerData): Promise<void> {
+  config = given
+  try {
+    // before the driver opens the file: a primary that is another database must not touch it
+    await checkPrimary(config, copyId)
+    mkdirSync(dirname(config.path!), { recursive: true })
+    // The driver sends every statement that is not a plain read, PRAGMAs included, to the primary,
+    // which enforces foreign keys itself: a replica gets no local settings.
+    client = createClient({ url: config.url, syncUrl: config.syncUrl, authToken: config.authToken })
+    reply({ id: 0, result: await pull(client) })
+  } catch (error) {
+    client?.close()
+    client = undefined
+    reply({ id: 0, error: plainError(translate(error, config, false)) })
+  }
+}
+
+process.on('message', (message: ToWorker) => {
+  if ('start' in message) void open(message.start)
+  else if ('close' in message) {
+    client?.close()
+    process.exit(0)
+  } else void answer(message)
+})
+// the replica's process is gone: nobody waits for anything here
+process.on('disconnect', () => process.exit(0))

@@ -1,17 +1,24 @@
 /**
- * The messages between a replica's connection (main thread) and the worker thread that owns the
- * embedded replica's driver client (replica-worker.ts): requests, results with rows as plain
- * arrays, and errors as plain data, rebuilt on the other side.
+ * The messages between a replica's connection and the worker process that owns the embedded
+ * replica's driver client (replica-worker.ts): requests, results with rows as plain arrays, and
+ * errors as plain data, rebuilt on the other side.
  */
 import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
-import { DatabaseAuthError, DatabaseForbiddenError, DatabaseUnavailableError } from '../errors.js'
+import {
+  DatabaseAuthError,
+  DatabaseForbiddenError,
+  DatabaseUnavailableError,
+  PrimaryLostError
+} from '../errors.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Result, Row, Statement, SyncResult, Value, WriteMode } from './connection.js'
 import { SqliteError } from './sqlite-codes.js'
 
-/** What the worker is started with. */
+/** What the worker is started with: its first message. */
 export interface WorkerData {
   config: ResolvedDatabaseConfig
+  /** The database id of the local copy when the worker starts (identity.ts), if it has one. */
+  copyId?: string
 }
 
 /** A call of the connection, as the worker runs it. */
@@ -24,6 +31,19 @@ export type Request =
   | { op: 'tx'; statement: Statement }
   | { op: 'commit' }
   | { op: 'rollback' }
+
+/**
+ * A request as it crosses to the worker. `expires` (ms since the epoch): the caller has stopped
+ * waiting by then, and a write not started yet must not start.
+ */
+export interface Envelope {
+  id: number
+  request: Request
+  expires?: number
+}
+
+/** What the worker receives: its start, requests, and the word to close. */
+export type ToWorker = { start: WorkerData } | Envelope | { close: true }
 
 /** A result with its rows as plain arrays (what crosses threads cheaply). */
 export interface PlainResult {
@@ -40,6 +60,7 @@ export type Reply = { id: number; result: Answer } | { id: number; error: PlainE
 
 /** An error as plain data. */
 export type PlainError =
+  | { kind: 'lost'; message: string }
   | { kind: 'feathers'; name: string; message: string }
   | { kind: 'sqlite'; message: string; rawCode: number; extendedCode: string | undefined }
   | { kind: 'other'; message: string }
@@ -72,6 +93,7 @@ function rowOf(columns: string[], values: Value[]): Row {
 }
 
 export function plainError(error: unknown): PlainError {
+  if (error instanceof PrimaryLostError) return { kind: 'lost', message: error.message }
   if (error instanceof FeathersError) return { kind: 'feathers', name: error.name, message: error.message }
   if (error instanceof SqliteError) {
     return {
@@ -92,6 +114,7 @@ const FEATHERS: Record<string, new (message: string) => FeathersError> = {
 }
 
 export function fromPlainError(plain: PlainError): Error {
+  if (plain.kind === 'lost') return new PrimaryLostError(plain.message)
   if (plain.kind === 'sqlite') return new SqliteError(plain.message, plain.rawCode, plain.extendedCode)
   if (plain.kind === 'feathers') return new (FEATHERS[plain.name] ?? GeneralError)(plain.message)
   return new Error(plain.message)

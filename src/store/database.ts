@@ -66,8 +66,8 @@ export class Database {
       return { status: 'unavailable', problems: [] }
     }
     const problems = await this.connection.problems()
-    if (this.connection.readOnly)
-      problems.push('The primary is unreachable: reads come from the local copy, writes fail')
+    const { unreachable } = this.connection
+    if (unreachable) problems.push(unreachable)
     return { status: problems.length ? 'degraded' : 'ok', problems }
   }
 

@@ -1,5 +1,5 @@
 /**
- * An embedded replica (issue 14): its driver client runs in a worker thread, and it reads its local
+ * An embedded replica (issue 14): its driver client runs in a worker process, and it reads its local
  * copy on the main thread through a read-only connection. Against a real sqld on loopback holding
  * the 10k data set: the replica's get by whole id (a local read) against the same get on a local
  * file, and the replica's create (a write forwarded through the worker to sqld) against the same
@@ -103,7 +103,7 @@ export const replica: Scenario = async (context: Context): Promise<Result[]> => 
           item: 8,
           name: 'replica_write_worker_vs_direct',
           description:
-            'a create forwarded to sqld: the store replica (its worker thread) / @libsql/client embedded replica INSERT on the main thread',
+            "a create forwarded to sqld: the store replica (its worker process, which asks for the primary's identity first) / @libsql/client embedded replica INSERT on the main thread",
           unit: 'time ratio'
         },
         writes,
