@@ -169,6 +169,30 @@ describe('agor serve', () => {
     expect(await daemon.stop()).toBe(0)
   })
 
+  it("a key in AGOR_API_KEY wins over the record's: its name is the actor, and a wrong one is refused", async () => {
+    const { db } = tempDb()
+    const daemon = await startDaemon(db, {
+      AGOR_API_KEY: 'ci:ci-key-0123456789abcdef,laptop:laptop-key-0123456789ab'
+    })
+    const [asLaptop, wrong, asRecord] = await Promise.all([
+      agor([...db, 'board', 'create', '--name', 'by laptop'], {
+        env: { AGOR_API_KEY: 'laptop-key-0123456789ab' }
+      }),
+      agor([...db, 'board', 'create', '--name', 'by nobody'], {
+        env: { AGOR_API_KEY: 'wrong-key-0123456789abcd' }
+      }),
+      agor([...db, 'board', 'create', '--name', 'by the record'])
+    ])
+    expect(asLaptop.code).toBe(0)
+    expect(asRecord.code).toBe(0)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(/^error: Invalid API key/)
+    const changes = json<{ actor: string; doc: { name: string } }[]>(await agor([...db, 'log', '--json']))
+    const actors = Object.fromEntries(changes.map((c) => [c.doc.name, c.actor]))
+    expect(actors).toEqual({ 'by laptop': 'laptop', 'by the record': 'ci' })
+    expect(await daemon.stop()).toBe(0)
+  })
+
   it('refuses a public address without a key, or with a short one, before touching the database', async () => {
     const { path, db } = tempDb({ exists: false })
     const open = await agor([...db, 'serve', '--host', '0.0.0.0', '--port', '0'])

@@ -186,11 +186,11 @@ export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | un
 /**
  * The options of every connection the CLI makes to a daemon: REST (one-shot commands need no
  * socket; the daemon publishes events to its websocket clients either way), the header that has
- * the change feed record its writes as the CLI's, and an API key: the one in the daemon's record,
- * else AGOR_API_KEY's.
+ * the change feed record its writes as the CLI's, and an API key: AGOR_API_KEY's, else the one in
+ * the daemon's record. A key the user sets says who writes (the feed's actor), so it wins.
  */
 export function connectOptions(record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
-  const apiKey = record?.apiKey ?? apiKeyFromEnv(env)
+  const apiKey = apiKeyFromEnv(env) ?? record?.apiKey
   return { transport: 'rest', headers: { [CLIENT_HEADER]: CLI_PROVIDER }, ...(apiKey ? { apiKey } : {}) }
 }
 
