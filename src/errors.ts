@@ -40,6 +40,9 @@ export interface AmbiguousCandidate {
   summary: string
 }
 
+/** How many candidates an ambiguity report lists at most. */
+export const MAX_CANDIDATES = 10
+
 /** A prefix that matches more than one document (409). `data` lists up to 10 candidates. */
 export class AmbiguousIdError extends Conflict {
   constructor(singular: string, prefix: string, candidates: AmbiguousCandidate[], more: boolean) {

@@ -43,6 +43,44 @@ describe('agor log', () => {
     )
   })
 
+  it('tells documents of two collections apart, and refuses an --id prefix that names several (exit 4)', async () => {
+    const { db } = tempDb()
+    const [s1, t2, s3] = [
+      '01900000-0000-7000-8000-000000000001',
+      '01900000-0000-7000-8000-000000000002',
+      '01900000-0000-7000-8000-000000000003'
+    ]
+    for (const args of [
+      ['session', 'create', '--agent', 's', '--data', JSON.stringify({ session_id: s1 })],
+      ['task', 'create', '--session', s1!, '--data', JSON.stringify({ task_id: t2 })],
+      ['session', 'create', '--agent', 's2', '--data', JSON.stringify({ session_id: s3 })]
+    ])
+      expect((await agor([...db, ...args])).code).toBe(0)
+    const log = await agor([...db, 'log'])
+    const shown = log.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => /(?:session|task) (\S+)/.exec(line)![1]!)
+    expect(new Set(shown).size).toBe(3)
+    for (const short of shown) {
+      const changes = json<Change[]>(await agor([...db, 'log', '--id', short, '--json']))
+      expect(
+        changes.map((c) => c.id),
+        short
+      ).toHaveLength(1)
+    }
+    const ambiguous = await agor([...db, 'log', '--id', '01900000'])
+    expect(ambiguous.code).toBe(4)
+    expect(ambiguous.stdout).toBe('')
+    expect(ambiguous.stderr).toMatch(/^error: Short id '01900000' is ambiguous: it matches 3 documents\n/)
+    for (const id of [s1, t2, s3]) expect(ambiguous.stderr).toContain(id!.slice(-1))
+    // within one collection the same prefix names the task alone
+    const tasks = json<Change[]>(
+      await agor([...db, 'log', '--id', '01900000', '--collection', 'task', '--json'])
+    )
+    expect(tasks.map((c) => c.id)).toEqual([t2])
+  })
+
   it('prints short ids that tell removed documents apart, from one another and from live ones', async () => {
     const { db } = tempDb()
     // ids that share 31 digits, then one that shares 8 with them

@@ -9,19 +9,24 @@ import { localTime } from './render.js'
 import { visible } from './visible.js'
 
 /**
- * The short ids of the documents of changes, per collection. A removed document is not in its
- * table any more, so its short id there may be another removed one's too: each is also told apart
- * from the others printed.
+ * The short ids of the documents of changes. A removed document is not in its table any more, so
+ * its short id there may be another removed one's too, and documents of two collections may share
+ * a prefix: each is also told apart from every other id printed.
  */
 async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
-  const short = new Map<string, string>()
+  const inTable = new Map<string, string>()
   for (const name of new Set(changes.map((c) => c.collection))) {
     if (!isCollectionName(name)) continue
     const ids = [...new Set(changes.filter((c) => c.collection === name).map((c) => c.id))]
-    const found = shortIdsAmong(ids, await backend.service(name).shortIds(ids))
-    for (const [i, id] of ids.entries()) short.set(id, found[i]!)
+    const found = await backend.service(name).shortIds(ids)
+    for (const [i, id] of ids.entries()) inTable.set(id, found[i]!)
   }
-  return short
+  const ids = [...new Set(changes.map((c) => c.id))]
+  const short = shortIdsAmong(
+    ids,
+    ids.map((id) => inTable.get(id) ?? id)
+  )
+  return new Map(ids.map((id, i) => [id, short[i]!]))
 }
 
 /** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */

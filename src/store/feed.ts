@@ -6,7 +6,8 @@
  */
 import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
-import { parseIdPrefix } from '../ids.js'
+import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
+import { parseIdPrefix, shortIdsAmong } from '../ids.js'
 import { CHANGE_DOCS_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { collectionNames, collections, isCollectionName } from '../schema/index.js'
 import { currentImage } from './feed-triggers.js'
@@ -132,6 +133,7 @@ export class Feed {
     }
     if (query.id !== undefined) {
       const prefix = parseIdPrefix(query.id)
+      if (!prefix.full) await this.#assertOneDocument(prefix.text, prefix.lo, prefix.hi, query.collection)
       where.push(prefix.full ? 'doc_id = ?' : 'doc_id >= ? AND doc_id < ?')
       args.push(...(prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]))
     }
@@ -150,6 +152,41 @@ export class Feed {
       args: [...args, query.limit]
     })
     return rows.map(changeOf)
+  }
+
+  /**
+   * Refuses a prefix that names several documents of the feed (of `collection`, or of any): the
+   * changes of one document are asked for, and a mix of two would pass for one's history. Removed
+   * documents count: their ids are in no table any more, only here.
+   */
+  async #assertOneDocument(prefix: string, lo: string, hi: string, collection?: string): Promise<void> {
+    const names = collection === undefined ? collectionNames : [collection]
+    // one index range per collection: the index leads with the collection
+    const parts = names.map(
+      () =>
+        `SELECT * FROM (SELECT collection, doc_id, max(at) AS at FROM ${CHANGES_TABLE} WHERE collection = ? AND doc_id >= ? AND doc_id < ? GROUP BY doc_id LIMIT ${MAX_CANDIDATES + 1})`
+    )
+    const { rows } = await this.#db.execute({
+      sql: `${parts.join(' UNION ALL ')} LIMIT ${MAX_CANDIDATES + 1}`,
+      args: names.flatMap((name) => [name, lo, hi])
+    })
+    if (rows.length < 2) return
+    const found = rows.slice(0, MAX_CANDIDATES)
+    const ids = found.map((row) => String(row.doc_id))
+    const shorts = shortIdsAmong(ids, [])
+    const candidates = found.map((row, i) => {
+      const name = String(row.collection)
+      return {
+        id: ids[i]!,
+        short_id: shorts[i]!,
+        created_at: toIso(Number(row.at)),
+        status: null,
+        summary: isCollectionName(name)
+          ? `a ${collections[name].singular} (latest change at this time)`
+          : name
+      }
+    })
+    throw new AmbiguousIdError('document', prefix, candidates, rows.length > MAX_CANDIDATES)
   }
 
   /** Every change up to this seq was pruned. */

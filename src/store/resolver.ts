@@ -3,7 +3,7 @@
  * statement, and computes the short ids that people see.
  */
 import type { Connection, InValue, Row } from '../db/connection.js'
-import { AmbiguousIdError, DocumentNotFoundError } from '../errors.js'
+import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -15,7 +15,6 @@ export interface Condition {
   args: InValue[]
 }
 
-const MAX_CANDIDATES = 10
 const MATCH = '__agor_match'
 
 export class Resolver {
