@@ -213,6 +213,27 @@ describe('usage errors before any call', () => {
     }
   })
 
+  it('--where and --sort refuse a __proto__ key, which would vanish from the query (exit 2)', async () => {
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    await store.service('boards').create([{ name: 'a' }, { name: 'b' }])
+    const cases = [
+      ['--where', '__proto__=1'],
+      ['--where', 'x.__proto__.y=1'],
+      ['--sort', '__proto__'],
+      ['--sort', '-name,__proto__']
+    ]
+    const results = await Promise.all(cases.map((flag) => agor([...db, 'board', 'list', '-q', ...flag])))
+    for (const [i, result] of results.entries()) {
+      const [flag, value] = cases[i]!
+      expect(result).toMatchObject({ code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(
+        `error: Invalid ${flag} '${value}': the key __proto__ is not allowed`
+      )
+    }
+    expect(await store.service('boards').find({ paginate: false })).toHaveLength(2)
+  })
+
   it('--data must be a JSON object, or for create a list of objects that is not empty (exit 2)', async () => {
     const { path, db } = tempDb()
     const store = await openFile(path)

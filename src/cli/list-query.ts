@@ -33,6 +33,7 @@ export function parseWhere(expression: string): Query {
     )
   }
   const field = match[1]!
+  assertNoProtoKey(field, `--where '${expression}'`)
   const op = match[2]!
   const value = match[3]!.trim()
   // `a==b`, `a!==b` and `a=>b` are other languages' operators: taken as written they would compare
@@ -51,6 +52,15 @@ export function parseWhere(expression: string): Query {
 }
 
 /**
+ * A `__proto__` key would be dropped on its way into the query object (it sets the prototype), and
+ * a condition that vanishes widens what a list, and a delete of its ids, takes.
+ */
+function assertNoProtoKey(field: string, what: string): void {
+  if (field.split('.').includes('__proto__'))
+    throw new UsageError(`Invalid ${what}: the key __proto__ is not allowed`)
+}
+
+/**
  * `--sort created_at` (ascending) or `--sort -created_at` (descending); several fields separated
  * by commas.
  */
@@ -61,6 +71,7 @@ export function parseSort(sort: string): Record<string, 1 | -1> {
     const field = descending || part.startsWith('+') ? part.slice(1) : part
     if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(field))
       throw new UsageError(`Invalid --sort '${sort}': expected field or -field`)
+    assertNoProtoKey(field, `--sort '${sort}'`)
     result[field] = descending ? -1 : 1
   }
   return result
