@@ -124,7 +124,13 @@ export class NoDatabaseError extends NotFound {
 }
 
 /** Why a local database file cannot be used. */
-export type DatabaseFileProblem = 'folder' | 'not-a-folder' | 'permission' | 'not-a-database' | 'damaged'
+export type DatabaseFileProblem =
+  | 'folder'
+  | 'not-a-folder'
+  | 'permission'
+  | 'hard-links'
+  | 'not-a-database'
+  | 'damaged'
 
 /**
  * A local database file that cannot be opened or read: a folder, a path through a file, no
@@ -147,6 +153,8 @@ const DATABASE_FILE_PROBLEMS: Record<DatabaseFileProblem, (path: string) => stri
   'not-a-folder': (path) => `Cannot open the database ${path}: a part of the path is a file, not a folder`,
   permission: (path) =>
     `Cannot open the database ${path}: permission denied (it must be readable and writable, and its folder too)`,
+  'hard-links': (path) =>
+    `Cannot open the database ${path}: the file has other names (hard links), and SQLite keeps its write-ahead log beside the name it opens, so each name would be a database of its own; remove the other links (agor db backup makes a copy)`,
   'not-a-database': (path) =>
     `Cannot open the database ${path}: the file is not a database, or its first page is damaged`,
   damaged: (path) => `The database ${path} is damaged: part of the file cannot be read`

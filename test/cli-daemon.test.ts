@@ -2,7 +2,7 @@
 // writes, the daemon record is found (and ignored when stale), and shutdown is graceful.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, linkSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { basename, dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -230,7 +230,7 @@ describe('agor serve', () => {
     await waitFor(() => events.length === 1, 'the created event')
   })
 
-  it('a hard link to the file is the same database: a second daemon on it is refused, and CLIs on it go through the daemon', async () => {
+  it('a hard link to the file is the same database: a second daemon on it is refused, CLIs on it go through the daemon, and without one neither name opens', async () => {
     const { path, db } = tempDb()
     const daemon = await startDaemon(db)
     // another folder: no path arithmetic leads from the link to the file's record
@@ -246,10 +246,24 @@ describe('agor serve', () => {
     const writes = json<{ remote?: string }[]>(await agor([...db, 'log', '--json']))
     expect(writes).toHaveLength(1)
     expect(writes[0]!.remote).toMatch(/127\.0\.0\.1/)
-    // a stopped daemon's records are gone: the link is served by a daemon of its own
+    // without the daemon, neither name opens the file: each would get a write-ahead log of its own
     expect(await daemon.stop()).toBe(0)
-    const own = await startDaemon(['--db', hard])
-    expect(own.stdout()).toContain(`Database: ${hard} (file)`)
+    const refused = await Promise.all([
+      agor(['--db', hard, 'serve', '--port', '0']),
+      agor(['--db', hard, 'board', 'create', '--name', 'lost']),
+      agor([...db, 'board', 'list', '--json'])
+    ])
+    for (const [i, where] of [hard, hard, path].entries()) {
+      expect(refused[i]).toMatchObject({ code: 1, stdout: '' })
+      expect(refused[i]!.stderr).toContain(
+        `Cannot open the database ${where}: the file has other names (hard links)`
+      )
+    }
+    expect(existsSync(`${hard}-wal`)).toBe(false)
+    // one name again: everything written through the link is there
+    unlinkSync(hard)
+    const boards = json<{ data: { name: string }[] }>(await agor([...db, 'board', 'list', '--json']))
+    expect(boards.data.map((b) => b.name)).toEqual(['via hard link'])
   })
 
   it('answers browser pages of the origins --cors names, and refuses a bad origin', async () => {

@@ -51,4 +51,7 @@ export function prepareLocalFile(path: string, create: boolean): void {
   }
   // SQLite takes an empty file for an empty database: a slip (--db notes.txt) would become one
   if (stat.size === 0 && !create) throw new NoDatabaseError(path, true)
+  // a second name gets a -wal of its own: two processes would each commit into their own log, and
+  // whichever log is checkpointed last overwrites the other's pages
+  if (stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
 }
