@@ -6,8 +6,8 @@
  * tried again after a pause that grows to at most 5 s, and the watch goes on after the last change
  * it printed: nothing is lost or printed twice, as seqs are the feed's order. The loss and the
  * return are said on stderr. A daemon found through its record is looked for again before each
- * try (it may come back on another port, or not at all: then the file is read directly, like every
- * agor command would); one named by --url or AGOR_URL is asked again.
+ * try (it may come back on another port, or not at all: then the file is read directly, as other
+ * agor commands do); one named by --url or AGOR_URL is asked again.
  */
 import { type Backend, openBackend } from './backend.js'
 import type { Context } from './context.js'
