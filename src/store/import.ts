@@ -6,7 +6,6 @@
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
 import { MissingReferenceError, StoredIdError, UniqueViolationError } from '../errors.js'
@@ -245,6 +244,8 @@ async function importFile(
     lines.clear()
     progress(input.bytesRead)
   }
+  // loaded here: every command that opens a store would pay for it otherwise
+  const { createInterface } = await import('node:readline')
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
     line++
     if (text.trim() === '') continue
