@@ -335,10 +335,11 @@ describe('agor serve', () => {
     await once(taken, 'listening')
     const { port } = taken.address() as AddressInfo
     try {
-      const { db } = tempDb()
+      // one file each: of two daemons starting on one file at once, one is refused for the file
+      const [one, two] = [tempDb().db, tempDb().db]
       const [byFlag, byEnv] = await Promise.all([
-        agor([...db, 'serve', '--port', String(port)]),
-        agor([...db, 'serve'], { env: { AGOR_PORT: String(port) } })
+        agor([...one, 'serve', '--port', String(port)]),
+        agor([...two, 'serve'], { env: { AGOR_PORT: String(port) } })
       ])
       for (const result of [byFlag, byEnv]) {
         expect(result).toEqual({
