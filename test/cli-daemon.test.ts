@@ -263,8 +263,9 @@ describe('agor serve', () => {
 })
 
 describe('daemons started at the same moment', () => {
-  it('on one file, new or existing, exactly one serves it; the others are refused (exit 1) and its record stays', async () => {
+  it('on one file, new (in a new folder too) or existing, exactly one serves it; the others are refused (exit 1) and its record stays', async () => {
     const fresh = tempDb({ exists: false })
+    const inNewFolder = join(tempDir(), 'new', 'folder', 'agor.db')
     const existing = tempDb()
     // the record of a daemon that was killed: taken over, not obeyed
     const dead = spawnSync(process.execPath, ['-e', '']).pid
@@ -272,7 +273,7 @@ describe('daemons started at the same moment', () => {
       `${existing.path}.daemon.json`,
       JSON.stringify({ pid: dead, url: 'http://127.0.0.1:1', dbPath: existing.path, startedAt: 'then' })
     )
-    for (const { path, db } of [fresh, existing]) {
+    for (const { path, db } of [fresh, { path: inNewFolder, db: ['--db', inNewFolder] }, existing]) {
       const results = await Promise.allSettled([1, 2, 3].map(() => startDaemon(db)))
       const served = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
       const refused = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))

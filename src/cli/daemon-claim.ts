@@ -1,7 +1,8 @@
 /**
  * One daemon per database file, also when several start at the same moment. Looking for a running
  * daemon and then writing a record once listening leaves a gap in which every starter finds none,
- * so `agor serve` first claims the record's places (`<database>.daemon.json`, and its copy under
+ * so `agor serve` first claims the record's places (before it opens the database; in a folder that
+does not exist yet, once opening the database has made it) (`<database>.daemon.json`, and its copy under
  * the file's identity when the file exists) by creating them atomically: a hard link of a file
  * that already holds the claim (`{ pid, dbPath, startedAt }`, no `url` yet, so CLIs ignore it and
  * use the file until the daemon listens), which fails when the place is taken. The daemon then

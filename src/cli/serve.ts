@@ -3,7 +3,7 @@
  * database file (see daemon.ts) so that CLIs on the same file go through it, and shuts down
  * gracefully on SIGINT or SIGTERM: calls in flight finish, then the database closes.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
@@ -83,12 +83,6 @@ function alreadyServed(holder: ClaimHolder, target: string): Error {
  * goes when the process does.
  */
 async function claimFile(target: string, startedAt: string): Promise<DaemonClaim> {
-  try {
-    // the claim lives next to the database: a folder that opening it would make is made now
-    mkdirSync(dirname(target), { recursive: true })
-  } catch {
-    // opening the database says what is wrong with the path, in words
-  }
   const claimed = await claimDaemon({ pid: process.pid, dbPath: target, startedAt })
   if (!('release' in claimed)) throw alreadyServed(claimed, target)
   process.once('exit', claimed.release)
@@ -139,7 +133,10 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       // a daemon that cannot start leaves no database it created behind (a port in use, say)
       const created = beforeCreating(resolved.mode === 'file' ? target : undefined)
       const startedAt = new Date().toISOString()
-      const claim = target ? await claimFile(target, startedAt) : undefined
+      // the claim lives next to the database: in a folder that opening the database makes (and a
+      // failure removes again, knowing it made it), it is made once the database is open
+      const folderExists = target !== undefined && existsSync(dirname(target))
+      let claim = target && folderExists ? await claimFile(target, startedAt) : undefined
       const failed = (error: unknown) => {
         claim?.release()
         created.discard()
@@ -148,6 +145,13 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       const store = await openStore({ url: global.db }).catch((error: unknown) => {
         throw failed(error)
       })
+      if (target && !claim) {
+        // refused: the file is the other daemon's now, so it stays, whoever created it
+        claim = await claimFile(target, startedAt).catch(async (error: unknown) => {
+          await store.close()
+          throw error
+        })
+      }
       const { path, mode, url } = store.config
       const { redact } = config
       let server: Awaited<ReturnType<typeof createServer>>
