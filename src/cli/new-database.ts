@@ -37,6 +37,20 @@ function isEmptyFile(path: string): boolean {
   }
 }
 
+/**
+ * Whether the folder was made while this process ran: by another command that created the same
+ * new database at the same moment (and found the folder missing before this one made it, or made it
+ * first). The last of them to fail removes it. False where the file system keeps no birth time.
+ */
+function madeSinceStart(dir: string): boolean {
+  try {
+    const { birthtimeMs } = statSync(dir)
+    return birthtimeMs > 0 && birthtimeMs >= performance.timeOrigin
+  } catch {
+    return false
+  }
+}
+
 export function beforeCreating(path: string | undefined): NewDatabase {
   if (path !== undefined && isEmptyFile(path)) return emptyAgain(path)
   if (path === undefined || existsSync(path)) return { discard: () => {} }
@@ -48,9 +62,10 @@ export function beforeCreating(path: string | undefined): NewDatabase {
   return {
     discard() {
       for (const suffix of COMPANIONS) rmSync(`${path}${suffix}`, { force: true })
-      for (const folder of folders) {
+      for (let dir = dirname(path); dirname(dir) !== dir; dir = dirname(dir)) {
+        if (!folders.includes(dir) && !madeSinceStart(dir)) return
         try {
-          rmdirSync(folder)
+          rmdirSync(dir)
         } catch {
           // not empty: something else lives there now, so it and its parents stay
           return
