@@ -1,6 +1,6 @@
 // `agor serve` as a real process, and the CLI going through it: websocket clients see the CLI's
 // writes, the daemon record is found (and ignored when stale), and shutdown is graceful.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, linkSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -297,5 +297,45 @@ describe('agor serve', () => {
     expect(events[0]).toEqual({ event: 'created', data: board })
     await daemon.stop('SIGINT')
     await waitFor(() => !existsSync(`${path}.daemon.json`), 'the record to be removed')
+  })
+})
+
+describe('daemons started at the same moment', () => {
+  it('on one file, new (in a new folder too) or existing, exactly one serves it; the others are refused (exit 1) and its record stays', async () => {
+    const fresh = tempDb({ exists: false })
+    const inNewFolder = join(tempDir(), 'new', 'folder', 'agor.db')
+    const existing = tempDb()
+    // the record of a daemon that was killed: taken over, not obeyed
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    writeFileSync(
+      `${existing.path}.daemon.json`,
+      JSON.stringify({ pid: dead, url: 'http://127.0.0.1:1', dbPath: existing.path, startedAt: 'then' })
+    )
+    for (const { path, db } of [fresh, { path: inNewFolder, db: ['--db', inNewFolder] }, existing]) {
+      const results = await Promise.allSettled([1, 2, 3].map(() => startDaemon(db)))
+      const served = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))
+      expect({ path, served: served.length, refused }).toMatchObject({ path, served: 1 })
+      const daemon = served[0]!
+      const pid = daemon.process.pid
+      expect(refused).toHaveLength(2)
+      for (const message of refused) {
+        expect(message).toContain(
+          `agor serve exited with 1 before listening: error: A daemon (pid ${pid}) already serves ${path}`
+        )
+      }
+      expect(JSON.parse(readFileSync(`${path}.daemon.json`, 'utf8'))).toMatchObject({
+        pid,
+        url: daemon.url,
+        dbPath: path
+      })
+      // and CLIs on the file go through it
+      const client = await listen(daemon.url)
+      const events = record(client.app.service('boards'))
+      expect((await agor([...db, 'board', 'create', '--name', 'one'])).code).toBe(0)
+      await waitFor(() => events.length === 1, 'the created event')
+      expect(await daemon.stop()).toBe(0)
+      expect(existsSync(`${path}.daemon.json`)).toBe(false)
+    }
   })
 })

@@ -194,6 +194,28 @@ describe('usage errors before any call', () => {
     })
   })
 
+  it('an empty path argument, or --data @ without a file name, is a usage error (exit 2) that names it', async () => {
+    const { path, db } = tempDb()
+    const out = tempDir()
+    const cases: [string[], string][] = [
+      [[...db, 'db', 'backup', ''], "<file> '' is empty: give it a value"],
+      [[...db, 'db', 'backup', ' '], "<file> ' ' is blank: give it a value"],
+      [[...db, 'db', 'import', ''], "<dir> '' is empty: give it a value"],
+      [
+        [...db, 'session', 'create', '--data', '@'],
+        '--data @ names no file: give its name after the @ (--data @doc.json), or @- for standard input'
+      ]
+    ]
+    const results = await Promise.all(cases.map(([args]) => agor(args, { cwd: out })))
+    for (const [i, result] of results.entries()) {
+      const [args, message] = cases[i]!
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' })
+      expect(result.stderr.split('\n')[0]).toBe(`error: ${message}`)
+    }
+    expect(readdirSync(out)).toEqual([])
+    expect(await (await openFile(path)).service('sessions').find({ paginate: false })).toEqual([])
+  })
+
   it("--where refuses '==', '!==', '=>' and '=<', and says which operator was meant (exit 2)", async () => {
     const { db } = tempDb()
     const cases = [
@@ -334,10 +356,11 @@ describe('agor serve', () => {
     await once(taken, 'listening')
     const { port } = taken.address() as AddressInfo
     try {
-      const { db } = tempDb()
+      // one file each: of two daemons starting on one file at once, one is refused for the file
+      const [one, two] = [tempDb().db, tempDb().db]
       const [byFlag, byEnv] = await Promise.all([
-        agor([...db, 'serve', '--port', String(port)]),
-        agor([...db, 'serve'], { env: { AGOR_PORT: String(port) } })
+        agor([...one, 'serve', '--port', String(port)]),
+        agor([...two, 'serve'], { env: { AGOR_PORT: String(port) } })
       ])
       for (const result of [byFlag, byEnv]) {
         expect(result).toEqual({

@@ -191,6 +191,40 @@ describe('a local database that does not exist', () => {
     expect(await agor(['--db', path, 'session', 'list'])).toMatchObject({ code: 0, stdout: 'No sessions\n' })
   })
 
+  it('an empty file that a failed db import or serve would have made a database is left empty, without companions', async () => {
+    const root = tempDir()
+    const invalid = join(root, 'invalid')
+    mkdirSync(invalid)
+    writeFileSync(join(invalid, 'boards.jsonl'), '{"name":42}\n')
+    const files = join(root, 'files')
+    mkdirSync(files)
+    const forImport = join(files, 'import.db')
+    const forServe = join(files, 'serve.db')
+    writeFileSync(forImport, '')
+    writeFileSync(forServe, '')
+    chmodSync(forServe, 0o640)
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const { port } = taken.address() as AddressInfo
+    try {
+      const [imported, served] = await Promise.all([
+        agor(['--db', forImport, 'db', 'import', invalid]),
+        agor(['--db', forServe, 'serve', '--port', String(port)])
+      ])
+      expect(imported.code).toBe(1)
+      expect(imported.stderr).toMatch(/^error: boards\.jsonl line 1: Invalid board: /)
+      expect(served.code).toBe(1)
+      expect(served.stderr).toMatch(new RegExp(`^error: Port ${port} on 127\\.0\\.0\\.1 is in use`))
+    } finally {
+      taken.close()
+    }
+    expect(readdirSync(files).sort()).toEqual(['import.db', 'serve.db'])
+    expect(statSync(forImport).size).toBe(0)
+    expect(statSync(forServe).size).toBe(0)
+    // the very file, as it was: not a new one of the same name
+    expect(statSync(forServe).mode & 0o777).toBe(0o640)
+  })
+
   it('in the library: openStore({ create: false }) refuses a missing file and creates nothing; memory is unaffected', async () => {
     const path = missingPath()
     const refused = openStore({ url: path, create: false, auth: false })

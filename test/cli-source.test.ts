@@ -24,6 +24,7 @@ describe('--url and AGOR_URL', () => {
   it("must be a daemon's http(s):// or ws(s):// URL: anything else is a usage error (exit 2) that says so", async () => {
     const expected = "expected a daemon's http(s):// or ws(s):// URL, such as http://127.0.0.1:3030"
     const noExtras = "a daemon's URL takes no credentials or query (an API key goes in AGOR_API_KEY)"
+    const noPath = "a daemon's URL has no path, only its address, such as http://127.0.0.1:3030"
     const cases: [string[], Record<string, string>, string][] = [
       [['--url', 'foo'], {}, `Invalid --url 'foo': ${expected}`],
       [['--url', 'localhost:3030'], {}, `Invalid --url 'localhost:3030': ${expected}`],
@@ -40,7 +41,13 @@ describe('--url and AGOR_URL', () => {
         `Invalid --url 'http://127.0.0.1:3030': ${noExtras}`
       ],
       [['--url', 'http://127.0.0.1:3030?x=1'], {}, `Invalid --url 'http://127.0.0.1:3030': ${noExtras}`],
-      [[], { AGOR_URL: 'foo' }, `Invalid AGOR_URL 'foo': ${expected}`]
+      [[], { AGOR_URL: 'foo' }, `Invalid AGOR_URL 'foo': ${expected}`],
+      [
+        ['--url', 'http://127.0.0.1:3030/sessions'],
+        {},
+        `Invalid --url 'http://127.0.0.1:3030/sessions': ${noPath}`
+      ],
+      [[], { AGOR_URL: 'ws://127.0.0.1:3030/a/b/' }, `Invalid AGOR_URL 'ws://127.0.0.1:3030/a/b/': ${noPath}`]
     ]
     const results = await Promise.all(cases.map(([args, env]) => agor([...args, 'session', 'list'], { env })))
     for (const [i, result] of results.entries()) expectUsage(result, cases[i]![2])

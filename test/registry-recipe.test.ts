@@ -158,6 +158,17 @@ describe('a collection added by the README recipe', () => {
     const db = join(tempDir(), 'cli.db')
     expect((await agor(['db', 'setup', '--path', db])).code).toBe(0)
     const board = JSON.parse((await agor(['--db', db, 'board', 'create', '--name', 'B', '--json'])).stdout)
+    // a required field that no flag sets is named like a flag would be: a usage error, nothing written
+    const [unlabelled, unlabelledList] = await Promise.all([
+      agor(['--db', db, 'gizmo', 'create', '--data', '{"size":1}']),
+      agor(['--db', db, 'gizmo', 'create', '--data', '[{"label":"a"},{"size":1}]'])
+    ])
+    expect(unlabelled).toMatchObject({ code: 2, stdout: '' })
+    expect(unlabelled.stderr).toMatch(
+      /^error: label is required \(give it in --data\)\n\nUsage: agor gizmo create/
+    )
+    expect(unlabelledList).toMatchObject({ code: 2, stdout: '' })
+    expect(unlabelledList.stderr).toMatch(/^error: label is required: document 2 of --data has no label\n/)
     const created = await agor([
       '--db',
       db,

@@ -306,7 +306,9 @@ describe('every field is validated the same way on create, update and patch', ()
   })
 
   it('refuses required text that is empty or only whitespace, on create, patch and update', async () => {
-    const blanks = ['', ' ', '   ', '\t\n']
+    // invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen)
+    // print as nothing, so text made of them alone is as blank as spaces
+    const blanks = ['', ' ', '   ', '\t\n', '\u200b', '\u200b\u200c\u200d', ' \u2060\ufeff ', '\u00ad']
     const before = { boards: await count('boards'), repos: await count('repos') }
     for (const blank of blanks) {
       for (const [name, data] of [
@@ -324,5 +326,13 @@ describe('every field is validated the same way on create, update and patch', ()
     expect(await count('boards')).toBe(before.boards)
     expect(await count('repos')).toBe(before.repos)
     expect((await served.store.service('sessions').get(sessionId)).agent.trim()).not.toBe('')
+  })
+
+  it('keeps required text that has a visible character among invisible ones', async () => {
+    const agent = '\u200bcodex\u200d'
+    const res = await served.http('POST', '/sessions', { agent })
+    expect(res.status).toBe(201)
+    expect((await served.store.service('sessions').get(res.body.session_id)).agent).toBe(agent)
+    await served.store.service('sessions').remove(res.body.session_id)
   })
 })

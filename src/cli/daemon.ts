@@ -60,11 +60,11 @@ export function fileIdOf(path: string): string | undefined {
 }
 
 /** The user's folder of records kept by file identity. */
-function registryDir(): string {
+export function registryDir(): string {
   return join(homedir(), '.agor', 'daemons')
 }
 
-function registryPath(fileId: string): string {
+export function registryPath(fileId: string): string {
   return join(registryDir(), `${fileId.replace(':', '-')}.json`)
 }
 

@@ -36,6 +36,11 @@ export function optionKey(flag: FieldFlag): string {
 export function readData(value: string): unknown {
   let text = value
   let source = '--data'
+  if (value === '@') {
+    throw new UsageError(
+      '--data @ names no file: give its name after the @ (--data @doc.json), or @- for standard input'
+    )
+  }
   if (value.startsWith('@')) {
     source = value === '@-' ? 'standard input' : value.slice(1)
     try {

@@ -17,7 +17,7 @@ import { registerGenealogy } from './genealogy.js'
 import { examples, printJson } from './output.js'
 import { printWritten, relationShortIds } from './print.js'
 import { renderDocument } from './render.js'
-import { assertRequiredFlags, documentNamed, idArgument, idNamed, withReferences } from './resolve.js'
+import { assertRequiredFields, documentNamed, idArgument, idNamed, withReferences } from './resolve.js'
 
 function nothingGiven(doc: Doc | Doc[]): boolean {
   return !Array.isArray(doc) && Object.keys(doc).length === 0
@@ -68,8 +68,8 @@ function registerEntity(program: Command, entity: Entity): void {
       Context.run(command, async (context) => {
         const flags = writeFlags(entity, def)
         const data = dataOf(options)
-        // a missing required flag is a usage error before anything is opened or looked up
-        assertRequiredFlags(def, entity.flags, documentFrom(options, flags, true, data))
+        // a missing required field is a usage error before anything is opened or looked up
+        assertRequiredFields(def, flags, documentFrom(options, flags, true, data))
         const backend = await context.backend()
         const doc = documentFrom(await withReferences(backend, flags, options), flags, true, data)
         const api = backend.service(entity.name)

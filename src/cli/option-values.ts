@@ -21,8 +21,28 @@ function valuesOf(command: Command, option: Option): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
 }
 
-/** Throws a usage error for an empty or blank value of an option of `command` or of those above it. */
+/**
+ * An empty path argument (`agor db backup ''`, `"$UNSET"`) would name the current folder. Id
+ * arguments are left to their commands, which say what an empty id names.
+ */
+function refuseEmptyArguments(command: Command): void {
+  for (const [i, argument] of command.registeredArguments.entries()) {
+    if (argument.name() === 'id' || argument.name() === 'ids') continue
+    const given: unknown = command.processedArgs[i]
+    const values = Array.isArray(given) ? given : [given]
+    const blank = values.find((value): value is string => typeof value === 'string' && value.trim() === '')
+    if (blank !== undefined) {
+      throw new UsageError(`<${argument.name()}> '${blank}' is ${blank ? 'blank' : 'empty'}: give it a value`)
+    }
+  }
+}
+
+/**
+ * Throws a usage error for an empty or blank value of an option of `command` or of those above it,
+ * or of one of its path arguments.
+ */
 export function refuseEmptyValues(command: Command): void {
+  refuseEmptyArguments(command)
   const fields = fieldFlags(command)
   for (let at: Command | null = command; at; at = at.parent) {
     for (const option of at.options) {

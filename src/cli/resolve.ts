@@ -137,25 +137,31 @@ export async function withReferences(
   return resolved
 }
 
+/** Fields the store sets itself on create, whatever the schema says of them. */
+const STORE_SET = new Set(['status', 'created_at', 'updated_at'])
+
 /**
- * Refuses a create that lacks a field the schema requires (not optional, without a default) and a
- * flag sets: `--session is required`, before any call. The status has a default: the first one.
+ * Refuses a create that lacks a field the schema requires (not optional, without a default),
+ * before any call: `--session is required` where a flag sets it, `label is required (give it in
+ * --data)` where none does, so that every collection of the registry answers alike. The status has
+ * a default: the first one.
  */
-export function assertRequiredFlags(
+export function assertRequiredFields(
   def: AnyDefinition,
   flags: readonly FieldFlag[],
   docs: Doc | Doc[]
 ): void {
   const list = Array.isArray(docs) ? docs : [docs]
-  for (const flag of flags) {
-    const schema = def.schema.shape[flag.field]
-    if (!schema || flag.field === 'status' || schema.safeParse(undefined).success) continue
-    const missing = list.findIndex((doc) => doc[flag.field] === undefined)
+  for (const [field, schema] of Object.entries(def.schema.shape)) {
+    if (field === def.idField || STORE_SET.has(field) || schema.safeParse(undefined).success) continue
+    const missing = list.findIndex((doc) => doc[field] === undefined)
     if (missing < 0) continue
+    const flag = flags.find((f) => f.field === field)
+    const name = flag ? flagName(flag) : field
     throw new UsageError(
       Array.isArray(docs)
-        ? `${flagName(flag)} is required: document ${missing + 1} of --data has no ${flag.field}`
-        : `${flagName(flag)} is required`
+        ? `${name} is required: document ${missing + 1} of --data has no ${field}`
+        : `${name} is required${flag ? '' : ' (give it in --data)'}`
     )
   }
 }

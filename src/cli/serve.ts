@@ -3,9 +3,12 @@
  * database file (see daemon.ts) so that CLIs on the same file go through it, and shuts down
  * gracefully on SIGINT or SIGTERM: calls in flight finish, then the database closes.
  */
+import { existsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { Context } from './context.js'
 import { apiKeyFromEnv, findDaemon, writeDaemonRecord } from './daemon.js'
+import { type ClaimHolder, claimDaemon, type DaemonClaim } from './daemon-claim.js'
 import { UsageError } from './errors.js'
 import { parseCount } from './list-query.js'
 import { beforeCreating } from './new-database.js'
@@ -65,6 +68,27 @@ function usage<T>(work: () => T): T {
   }
 }
 
+/** The refusal of a second daemon on a file, naming the one that serves it. */
+function alreadyServed(holder: ClaimHolder, target: string): Error {
+  const dbPath = holder.dbPath ?? target
+  // a hard link names the file by another path: say which one the daemon serves
+  const same = dbPath === target ? '' : ` (the same file as ${target})`
+  const where = holder.url ? ` at ${holder.url}` : ' (it is starting)'
+  return new Error(`A daemon (pid ${holder.pid}) already serves ${dbPath}${same}${where}`)
+}
+
+/**
+ * Claims the database file `target` for this daemon before the database is opened, so that of
+ * several daemons started on it at once exactly one serves it (see daemon-claim.ts). The claim
+ * goes when the process does.
+ */
+async function claimFile(target: string, startedAt: string): Promise<DaemonClaim> {
+  const claimed = await claimDaemon({ pid: process.pid, dbPath: target, startedAt })
+  if (!('release' in claimed)) throw alreadyServed(claimed, target)
+  process.once('exit', claimed.release)
+  return claimed
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -105,19 +129,29 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       const resolved = config.resolveDatabaseConfig({ url: global.db })
       const target = resolved.path
       const running = target ? (await findDaemon(target)).record : undefined
-      if (running) {
-        // a hard link names the file by another path: say which one the daemon serves
-        const same = running.dbPath === target ? '' : ` (the same file as ${target})`
-        throw new Error(
-          `A daemon (pid ${running.pid}) already serves ${running.dbPath}${same} at ${running.url}`
-        )
-      }
+      if (running) throw alreadyServed(running, target!)
       // a daemon that cannot start leaves no database it created behind (a port in use, say)
       const created = beforeCreating(resolved.mode === 'file' ? target : undefined)
-      const store = await openStore({ url: global.db }).catch((error: unknown) => {
+      const startedAt = new Date().toISOString()
+      // the claim lives next to the database: in a folder that opening the database makes (and a
+      // failure removes again, knowing it made it), it is made once the database is open
+      const folderExists = target !== undefined && existsSync(dirname(target))
+      let claim = target && folderExists ? await claimFile(target, startedAt) : undefined
+      const failed = (error: unknown) => {
+        claim?.release()
         created.discard()
-        throw error
+        return error
+      }
+      const store = await openStore({ url: global.db }).catch((error: unknown) => {
+        throw failed(error)
       })
+      if (target && !claim) {
+        // refused: the file is the other daemon's now, so it stays, whoever created it
+        claim = await claimFile(target, startedAt).catch(async (error: unknown) => {
+          await store.close()
+          throw error
+        })
+      }
       const { path, mode, url } = store.config
       const { redact } = config
       let server: Awaited<ReturnType<typeof createServer>>
@@ -125,8 +159,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
         server = await createServer(store, { host: options.host, port: options.port, cors })
       } catch (error) {
         await store.close()
-        created.discard()
-        throw listenError(error)
+        throw failed(listenError(error))
       }
       const stopped = stopSignal()
       let removeRecord = () => {}
@@ -136,7 +169,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
           pid: process.pid,
           url: server.url,
           dbPath: path,
-          startedAt: new Date().toISOString(),
+          startedAt,
           ...(apiKey ? { apiKey } : {})
         })
         process.once('exit', removeRecord)

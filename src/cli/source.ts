@@ -41,8 +41,15 @@ export function daemonUrl(options: SourceOptions): string | undefined {
       `Invalid ${source} '${redact(given)}': a daemon's URL takes no credentials or query (an API key goes in AGOR_API_KEY)`
     )
   }
+  // the services live at the server's root: a path would be taken for a service and its id
+  // (`/sessions` → `Invalid id "sessions"`)
+  if (url.pathname.replace(/\/+$/, '') !== '') {
+    throw new UsageError(
+      `Invalid ${source} '${redact(given)}': a daemon's URL has no path, only its address, such as http://127.0.0.1:3030`
+    )
+  }
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
-  return `${secure ? 'https' : 'http'}://${url.host}${url.pathname.replace(/\/+$/, '')}`
+  return `${secure ? 'https' : 'http'}://${url.host}`
 }
 
 /**

@@ -23,8 +23,13 @@ import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
-/** Text that says something: not empty, not only whitespace (a blank name names nothing). */
-export const nonBlank = () => z.string().refine((s) => s.trim() !== '', 'Must not be empty or blank')
+/**
+ * Text that says something: not empty, not only whitespace (a blank name names nothing). Format
+ * characters (Unicode Cf: zero-width spaces and joiners, the BOM, soft hyphens) print as nothing,
+ * so text made of them and whitespace alone is blank too.
+ */
+export const nonBlank = () =>
+  z.string().refine((s) => s.replace(/[\s\p{Cf}]/gu, '') !== '', 'Must not be empty or blank')
 
 export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
 
