@@ -143,7 +143,8 @@ describe('a local database that does not exist', () => {
     const taken = createServer().listen(0, '127.0.0.1')
     await once(taken, 'listening')
     const { port } = taken.address() as AddressInfo
-    const fresh = () => join(root, 'new', 'folders', `${Math.random().toString(36).slice(2)}.db`)
+    // each in folders of its own: what one run made is its own to remove
+    const fresh = () => join(root, `new-${Math.random().toString(36).slice(2)}`, 'folders', 'agor.db')
     const existing = tempDb()
     const kept = await openFile(existing.path)
     const board = await kept.service('boards').create({ name: 'kept' })
