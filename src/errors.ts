@@ -98,6 +98,13 @@ export class MissingReferenceError extends BadRequest {
 /** The database could not be reached or refused the operation for a reason outside the request (503). */
 export class DatabaseUnavailableError extends Unavailable {}
 
+/** A write of a document that was queued behind one of it that the server did not answer (503). */
+export class NotSentError extends DatabaseUnavailableError {
+  constructor(singular: string, previous: Error) {
+    super(`This write was not sent: the one before it of this ${singular} failed (${previous.message})`)
+  }
+}
+
 /**
  * A replica's primary is not the database the replica's local copy is a copy of (it lost its data,
  * or was replaced): the replica neither syncs from it nor writes through it (503).

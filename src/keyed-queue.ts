@@ -8,16 +8,31 @@
 export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>()
 
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` after the tasks of `key` before it. `failFast` may turn the error of the task just
+   * before into this one's: a task that waited behind one that could not reach its server would
+   * wait as long again, in turn (see Collection).
+   */
+  run<T>(
+    key: string,
+    task: () => Promise<T>,
+    failFast?: (previous: unknown) => Error | undefined
+  ): Promise<T> {
     const previous = this.#tails.get(key)
     // nothing of this key in progress: start at once, without waiting a turn of the event loop
-    const result = previous ? previous.then(task, task) : task()
-    const tail = result.catch(() => {})
-    this.#tails.set(key, tail)
+    const result = previous
+      ? previous.then(task, (error: unknown) => {
+          const instead = failFast?.(error)
+          if (instead) throw instead
+          return task()
+        })
+      : task()
+    this.#tails.set(key, result)
     // the last task of a key removes it, so that the map holds only keys with work queued
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key)
-    })
+    const forget = () => {
+      if (this.#tails.get(key) === result) this.#tails.delete(key)
+    }
+    result.then(forget, forget)
     return result
   }
 }

@@ -52,6 +52,47 @@ describe('KeyedQueue', () => {
   })
 })
 
+describe('KeyedQueue failFast', () => {
+  it('turns the error of the task before into the waiting ones, which then never run', async () => {
+    const queue = new KeyedQueue()
+    const ran: number[] = []
+    const unreachable = new Error('no answer')
+    const failFast = (previous: unknown) =>
+      previous === unreachable || (previous instanceof Error && previous.message.startsWith('not sent'))
+        ? new Error(`not sent after: ${(previous as Error).message}`)
+        : undefined
+    const first = queue.run('k', async () => {
+      ran.push(1)
+      await tick()
+      throw unreachable
+    })
+    const waiting = [2, 3].map((n) =>
+      queue.run(
+        'k',
+        async () => {
+          ran.push(n)
+          return n
+        },
+        failFast
+      )
+    )
+    const results = await Promise.allSettled([first, ...waiting])
+    expect(ran).toEqual([1])
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason.message) : r.value))).toEqual([
+      'no answer',
+      'not sent after: no answer',
+      'not sent after: not sent after: no answer'
+    ])
+    // another error does not stop the next task, and the key is free again afterwards
+    await expect(queue.run('k', async () => 4, failFast)).resolves.toBe(4)
+    const other = queue.run('k', async () => {
+      throw new Error('other')
+    })
+    await expect(queue.run('k', async () => 5, failFast)).resolves.toBe(5)
+    await expect(other).rejects.toThrow('other')
+  })
+})
+
 describe('concurrent patches of one document in one process', () => {
   it('all land, each on its own field', async () => {
     const store: Database = await openDatabase({ url: tempDbUrl() })

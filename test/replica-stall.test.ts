@@ -96,6 +96,36 @@ describe('a replica daemon whose primary stalls', () => {
   })
 })
 
+describe('writes of one document while the primary stalls', () => {
+  it('each fail within AGOR_DB_TIMEOUT of being asked for, not one timeout after another', async () => {
+    const created = await request(daemon.url, 'POST', '/sessions', { agent: 'patched during a stall' })
+    expect(created.status).toBe(201)
+    const id: string = created.body.session_id
+    await sqld.server.stall()
+    try {
+      const writes = await Promise.all(
+        [1, 2, 3, 4].map(async (n) => {
+          const started = Date.now()
+          const res = await request(daemon.url, 'PATCH', `/sessions/${id}`, { title: `p${n}` })
+          return { ...res, after: Date.now() - started }
+        })
+      )
+      for (const write of writes) {
+        expect(write.status).toBe(503)
+        // one after another, the fourth would answer after four timeouts
+        expect(write.after).toBeLessThan((TIMEOUT_S + 2) * 1000)
+      }
+      expect(writes.filter((w) => /was not sent/.test(w.body.message)).length).toBeGreaterThan(0)
+    } finally {
+      sqld.server.resume()
+    }
+    await eventually(async () => {
+      const res = await request(daemon.url, 'PATCH', `/sessions/${id}`, { title: 'after the stall' })
+      if (res.status !== 200) throw new Error(`${res.status} ${res.text}`)
+    }, 'a patch after the stall')
+  })
+})
+
 describe('the health of a served replica whose primary stalls', () => {
   it('is degraded from the first failed call to the primary until it answers again, and answers at once', async () => {
     const store = await sqld.replica({ requestTimeout: TIMEOUT_S })

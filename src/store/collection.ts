@@ -6,7 +6,7 @@
  * transports.
  */
 import type { Connection, Result, Row, Statement } from '../db/connection.js'
-import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError } from '../errors.js'
+import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError, NotSentError } from '../errors.js'
 import { parseIdPrefix } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
@@ -237,8 +237,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return rows.map((r) => this.#mapper.fromRow(r) as DocOf<Def>)
   }
 
-  // ---- internals -------------------------------------------------------------------------
-
   /**
    * The stored documents a call names (the id-or-query path of get, update and patch): the one
    * that `id` names, if it meets the query's conditions; with `id` null, the page of the query.
@@ -250,7 +248,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return rows.map((r) => this.#mapper.fromRow(r))
   }
 
-  /** Changes one document; this process's writes of one id take turns (see KeyedQueue). */
+  /**
+   * Changes one document; this process's writes of one id take turns (see KeyedQueue). A turn after
+   * a write the server did not answer fails at once, or each would wait out AGOR_DB_TIMEOUT anew.
+   */
   #modify(
     id: unknown,
     params: CollectionParams,
@@ -258,11 +259,18 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     given: Document,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>> {
-    return this.#writes.run(String(id).toLowerCase(), async () => {
-      const [written] = await this.#rewrite(id, params, event, given, change)
-      if (!written) throw new DocumentNotFoundError(this.definition.singular, String(id))
-      return written
-    })
+    return this.#writes.run(
+      String(id).toLowerCase(),
+      async () => {
+        const [written] = await this.#rewrite(id, params, event, given, change)
+        if (!written) throw new DocumentNotFoundError(this.definition.singular, String(id))
+        return written
+      },
+      (previous) =>
+        previous instanceof DatabaseUnavailableError
+          ? new NotSentError(this.definition.singular, previous)
+          : undefined
+    )
   }
 
   /**
