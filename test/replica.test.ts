@@ -1,5 +1,7 @@
 // Embedded replicas of a real sqld that checks tokens: sync on open, writes forwarded to the
 // primary, other replicas' writes after a sync, the primary's constraints, and refused tokens.
+import { linkSync, readdirSync, realpathSync, symlinkSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { startSqld } from '../scripts/sqld.js'
 import { resolveDatabaseConfig } from '../src/db/config.js'
@@ -129,6 +131,32 @@ describe('an embedded replica', () => {
     } finally {
       db.close()
       await fresh.stop()
+    }
+  })
+})
+
+describe("a replica's file by another name", () => {
+  it('opens through a symlink as the file itself, and refuses a file with hard links', async () => {
+    const real = tempDbUrl('real.db').slice('file:'.length)
+    const first = await sqld.replica({ authToken: rw, url: real })
+    const board = await first.service('boards').create({ name: 'through the real name' })
+    await first.close()
+    const link = join(dirname(real), 'link.db')
+    symlinkSync(real, link)
+    const linked = await sqld.replica({ authToken: rw, url: link })
+    expect(linked.config.path).toBe(realpathSync(real))
+    expect(await linked.service('boards').get(board.board_id)).toEqual(board)
+    await linked.service('boards').create({ name: 'through the link' })
+    await linked.close()
+    // the driver's companions are the file's, not the link's
+    expect(readdirSync(dirname(real)).filter((f) => f.startsWith('link.db'))).toEqual(['link.db'])
+
+    const hard = join(dirname(real), 'hard.db')
+    linkSync(real, hard)
+    for (const url of [hard, real]) {
+      await expect(sqld.replica({ authToken: rw, url })).rejects.toMatchObject({
+        message: expect.stringContaining('the file has other names (hard links)')
+      })
     }
   })
 })

@@ -4,8 +4,8 @@
  * file it may not open alike (`ConnectionFailed(… 14)`); see explainOpenError for what it reports
  * once the file is open.
  */
-import { accessSync, constants, mkdirSync, type Stats, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { accessSync, constants, mkdirSync, realpathSync, type Stats, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { DatabaseFileError, NoDatabaseError } from '../errors.js'
 
 function errnoOf(error: unknown): string | undefined {
@@ -54,4 +54,27 @@ export function prepareLocalFile(path: string, create: boolean): void {
   // a second name gets a -wal of its own: two processes would each commit into their own log, and
   // whichever log is checkpointed last overwrites the other's pages
   if (stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
+}
+
+/**
+ * A replica's file by its real name. The driver keeps the replica's companions (`-wal`,
+ * `-client_wal_index`) beside the name it opens, so through a symlink it would not find the
+ * file's own and refuse to sync; through a hard link it would start a second set beside the
+ * link. A file with other names is refused, as a local database is.
+ */
+export function realReplicaPath(path: string): string {
+  let stat: Stats
+  try {
+    stat = statSync(path)
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOENT') throw fileProblem(path, errnoOf(error)) ?? error
+    // not copied yet: its folder by its real name, if there is one already
+    try {
+      return join(realpathSync(dirname(path)), basename(path))
+    } catch {
+      return path
+    }
+  }
+  if (stat.isFile() && stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
+  return realpathSync(path)
 }
