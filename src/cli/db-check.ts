@@ -4,10 +4,12 @@
  */
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
+import type { Connection } from '../db/connection.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { counted } from '../words.js'
 import { Context } from './context.js'
 import { configOf, migrationRows, report, withDatabase } from './db-common.js'
+import { type PrimaryState, primaryOf } from './db-primary.js'
 import { shellWord } from './errors.js'
 import type { Colors } from './output.js'
 import { examples, printJson } from './output.js'
@@ -21,6 +23,15 @@ type Report = import('../db/check.js').CheckReport & {
   problems: string[]
   /** Some documents cannot be read: the damage is where they are stored. */
   documentsDamaged?: boolean
+  /** A replica's primary, as last heard. */
+  primary?: PrimaryState
+}
+
+const PRIMARY_WORDS: Record<PrimaryState, string> = {
+  'same database': 'reachable, and the database this copy is a copy of',
+  reachable: 'reachable (this copy has no database id to compare with it)',
+  'another database': 'reachable, but another database (see below)',
+  unreachable: 'unreachable: the copy is checked as it was last synced'
 }
 
 /** A collection's word for one document (`session`). */
@@ -31,6 +42,11 @@ function singularOf(name: string): string {
 /** What to do about a damaged file (or one that is no database at all). */
 function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
   if (!result.damaged || !config.path) return []
+  // a replica's copy holds nothing its primary does not
+  if (config.mode === 'replica')
+    return [
+      'copy it anew from the primary: agor db sync --rebootstrap (the damaged copy is kept as a backup next to it)'
+    ]
   const db = shellWord(config.path)
   const restore = 'restore a backup of it (agor db backup makes them)'
   if (!result.readable) {
@@ -49,6 +65,7 @@ function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c
   const out = [`Database: ${config.path ?? config.url} (${config.mode})`]
   if (result.checked === 'local copy')
     out.push(`Checked: this replica's local copy (its primary: ${config.syncUrl})`)
+  if (result.primary) out.push(`Primary: ${PRIMARY_WORDS[result.primary]}`)
   if (!result.readable) {
     out.push(`${mark(false)}  readable: ${result.integrity[0]}`)
   } else {
@@ -106,7 +123,7 @@ export function registerDbCheck(db: Command): void {
         const config = await configOf(context)
         const { checkDocuments } = await import('../store/check-documents.js')
         // a replica reads its local copy; what it knows of its primary comes as problems
-        const result: Report = await withDatabase(config, async (d) => {
+        const check = async (d: Connection, asked = true): Promise<Report> => {
           const database = await checkDatabase(d)
           const current = database.readable && database.migrations?.pending.length === 0
           // damage where documents are stored is part of the report, not the end of it
@@ -115,7 +132,7 @@ export function registerDbCheck(db: Command): void {
             ? await attempt('documents', unchecked, () => checkDocuments(d))
             : undefined
           const documentsDamaged = unchecked.length > database.unchecked.length
-          const problems = await d.problems()
+          const { primary, problems } = await primaryOf(config, d, asked)
           const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
           return {
             ...database,
@@ -125,11 +142,25 @@ export function registerDbCheck(db: Command): void {
             ok: database.ok && !documentsDamaged && valid && problems.length === 0,
             ...(documents ? { documents } : {}),
             problems,
-            checked: config.mode === 'replica' ? 'local copy' : 'database'
+            checked: config.mode === 'replica' ? 'local copy' : 'database',
+            ...(primary ? { primary } : {})
           }
-        }).catch((error: unknown) => {
+        }
+        const result: Report = await withDatabase(config, check).catch(async (error: unknown) => {
           // a file too damaged to open is what this command reports on
           if (!isDamage(error) || !(error instanceof Error)) throw error
+          // a replica's driver refuses a damaged copy as it syncs: its copy is checked on its own
+          if (config.mode === 'replica') {
+            const { LocalConnection } = await import('../db/local.js')
+            const copy = await LocalConnection.open(config, { readOnly: true }).catch(() => undefined)
+            if (copy) {
+              try {
+                return await check(copy, false)
+              } finally {
+                copy.close()
+              }
+            }
+          }
           return { ...unreadableReport(error), problems: [], checked: 'database', documentsDamaged: false }
         })
         process.exitCode = result.ok ? 0 : 1

@@ -50,6 +50,9 @@ const TLS_MISMATCH = /corrupt message of type InvalidContentType|^ERR_SSL_|wrong
 /** An SQL error that a replica's primary reported for a forwarded write. */
 const REMOTE_SQLITE = /RemoteSqliteFailure\((-?\d+), (-?\d+), "((?:[^"\\]|\\.)*)"\)/
 const HTTP_STATUS = /Server returned HTTP status (\d{3})/
+/** How a replica's driver reports its local copy as damaged, or as no database, when it applies frames to it. */
+const LOCAL_DAMAGE = /database disk image is malformed|SQLITE_CORRUPT/
+const LOCAL_NOT_A_DATABASE = /file is not a database|SQLITE_NOTADB/
 
 /** A call on a client that was closed meanwhile (the store was closed, or the connection replaced). */
 const CLOSED = /(Client|Stream) was manually closed|client is closed/i
@@ -98,6 +101,11 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig, write 
     return new DatabaseUnavailableError(`${server}: the connection was closed during the call`)
   const remote = REMOTE_SQLITE.exec(message)
   if (remote) return new SqliteError(remote[3]!.replace(/\\(.)/g, '$1'), Number(remote[2]))
+  // the primary's own damage arrives as a RemoteSqliteFailure above: this is the local copy's
+  if (config.mode === 'replica') {
+    if (LOCAL_NOT_A_DATABASE.test(message)) return new DatabaseFileError(config.path!, 'not-a-database')
+    if (LOCAL_DAMAGE.test(message)) return new DatabaseFileError(config.path!, 'damaged')
+  }
   return withoutBacktrace(error)
 }
 
@@ -107,16 +115,28 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig, write 
  * unchanged.
  */
 export function explainOpenError(path: string, error: unknown): unknown {
-  // the primary code: the engine's extended codes are not always named (UNKNOWN_SQLITE_ERROR_1544)
+  const damage = explainDamage(path, error)
+  if (damage !== error) return damage
   const code = error instanceof SqliteError ? error.code : ''
-  if (code.startsWith('SQLITE_NOTADB')) return new DatabaseFileError(path, 'not-a-database')
-  if (code.startsWith('SQLITE_CORRUPT')) return new DatabaseFileError(path, 'damaged')
   if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH)/.test(code)) return new DatabaseFileError(path, 'permission')
   if (error instanceof Error && /^ConnectionFailed\(.*: 14\)$/.test(error.message)) {
     // SQLITE_CANTOPEN at open, after prepareLocalFile found the file usable: the folder refuses
     // the -wal and -shm files next to it
     return new DatabaseFileError(path, 'permission')
   }
+  return error
+}
+
+/**
+ * A failure that says the local file `path` is damaged, or is no database, as a DatabaseFileError;
+ * other errors pass unchanged. (A replica's read-only copy refuses writes as SQLITE_READONLY, which
+ * means "send it to the primary" there, not a permission problem: it gets this, not explainOpenError.)
+ */
+export function explainDamage(path: string, error: unknown): unknown {
+  // the primary code: the engine's extended codes are not always named (UNKNOWN_SQLITE_ERROR_1544)
+  const code = error instanceof SqliteError ? error.code : ''
+  if (code.startsWith('SQLITE_NOTADB')) return new DatabaseFileError(path, 'not-a-database')
+  if (code.startsWith('SQLITE_CORRUPT')) return new DatabaseFileError(path, 'damaged')
   return error
 }
 

@@ -10,7 +10,7 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
-import { driverCode, explainOpenError } from './driver-errors.js'
+import { driverCode, explainDamage, explainOpenError } from './driver-errors.js'
 import { prepareLocalFile } from './local-file.js'
 import { NativeDatabase } from './native.js'
 import { collectionDue, collectNativeStatements } from './native-memory.js'
@@ -22,6 +22,15 @@ const BUSY_ATTEMPTS = 3
 
 function isBusy(error: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test(driverCode(error) ?? '')
+}
+
+/**
+ * A failure of a local file that is not the statement's fault, in words: damaged or unwritable for
+ * a file; damaged for a replica's local copy, whose refused writes go to its primary instead.
+ */
+function explainFile(config: ResolvedDatabaseConfig, error: unknown): unknown {
+  if (config.mode === 'file') return explainOpenError(config.path!, error)
+  return config.mode === 'replica' ? explainDamage(config.path!, error) : error
 }
 
 export class LocalConnection implements Connection {
@@ -52,7 +61,7 @@ export class LocalConnection implements Connection {
       return connection
     } catch (error) {
       connection?.close()
-      throw config.mode === 'file' ? explainOpenError(config.path!, error) : error
+      throw explainFile(config, error)
     }
   }
 
@@ -162,7 +171,7 @@ export class LocalConnection implements Connection {
 
   /** A failure of a local file that is not the statement's fault (damaged, unwritable), in words. */
   #explained(error: unknown): unknown {
-    return this.config.mode === 'file' ? explainOpenError(this.config.path!, error) : error
+    return explainFile(this.config, error)
   }
 
   #restoreSettings(): void {

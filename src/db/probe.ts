@@ -20,14 +20,23 @@ interface PipelineBody {
 }
 
 /**
- * How long one request to the primary may take: the probe's bound, or AGOR_DB_TIMEOUT if shorter,
- * or what is left until `expires` (ms since the epoch) if less.
+ * How long one request to the primary may take (ms), and the words for that limit: the probe's
+ * bound, or AGOR_DB_TIMEOUT if shorter, or what is left until `expires` (ms since the epoch, the
+ * end of the AGOR_DB_TIMEOUT of the call it is part of) if less.
  */
-function probeTimeout(config: ResolvedDatabaseConfig, expires?: number): number {
+function probeLimit(config: ResolvedDatabaseConfig, expires?: number): { ms: number; words: string } {
   const seconds = config.requestTimeout ?? 0
-  const bound =
-    seconds > 0 ? Math.min(replicaTimings.probeTimeout, seconds * 1000) : replicaTimings.probeTimeout
-  return expires === undefined ? bound : Math.max(1, Math.min(bound, expires - Date.now()))
+  const probe = replicaTimings.probeTimeout
+  const timeout = seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY
+  const setting = seconds > 0 ? `AGOR_DB_TIMEOUT is ${seconds} s` : 'AGOR_DB_TIMEOUT is 0: no limit'
+  let limit =
+    timeout <= probe
+      ? { ms: timeout, words: `within ${seconds} s (AGOR_DB_TIMEOUT)` }
+      : { ms: probe, words: `within ${probe / 1000} s (the limit of a reachability check; ${setting})` }
+  if (expires !== undefined && expires - Date.now() < limit.ms) {
+    limit = { ms: Math.max(1, expires - Date.now()), words: `within ${seconds} s (AGOR_DB_TIMEOUT)` }
+  }
+  return limit
 }
 
 /** One Hrana pipeline request to the primary over HTTP: its body, or why the primary did not answer. */
@@ -38,6 +47,7 @@ async function pipeline(
 ): Promise<PipelineBody> {
   let response: Response
   let body: PipelineBody
+  const limit = probeLimit(config, expires)
   try {
     response = await fetch(`${config.syncUrl}/v2/pipeline`, {
       method: 'POST',
@@ -46,11 +56,14 @@ async function pipeline(
         ...(config.authToken ? { authorization: `Bearer ${config.authToken}` } : {})
       },
       body: JSON.stringify({ requests }),
-      signal: AbortSignal.timeout(probeTimeout(config, expires))
+      signal: AbortSignal.timeout(limit.ms)
     })
     const text = await response.text()
     body = response.ok ? (JSON.parse(text) as PipelineBody) : {}
   } catch (error) {
+    // the limit that ended the wait, which is not always AGOR_DB_TIMEOUT
+    if (error instanceof Error && error.name === 'TimeoutError')
+      throw new DatabaseUnavailableError(`${serverOf(config)} did not answer ${limit.words}`)
     throw translate(error, config)
   }
   if (response.ok) return body

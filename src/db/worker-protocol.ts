@@ -6,6 +6,8 @@
 import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
 import {
   DatabaseAuthError,
+  DatabaseFileError,
+  type DatabaseFileProblem,
   DatabaseForbiddenError,
   DatabaseUnavailableError,
   PrimaryLostError
@@ -61,6 +63,7 @@ export type Reply = { id: number; result: Answer } | { id: number; error: PlainE
 /** An error as plain data. */
 export type PlainError =
   | { kind: 'lost'; message: string }
+  | { kind: 'file'; path: string; problem: DatabaseFileProblem }
   | { kind: 'feathers'; name: string; message: string }
   | { kind: 'sqlite'; message: string; rawCode: number; extendedCode: string | undefined }
   | { kind: 'other'; message: string }
@@ -94,6 +97,7 @@ function rowOf(columns: string[], values: Value[]): Row {
 
 export function plainError(error: unknown): PlainError {
   if (error instanceof PrimaryLostError) return { kind: 'lost', message: error.message }
+  if (error instanceof DatabaseFileError) return { kind: 'file', path: error.path, problem: error.problem }
   if (error instanceof FeathersError) return { kind: 'feathers', name: error.name, message: error.message }
   if (error instanceof SqliteError) {
     return {
@@ -115,6 +119,7 @@ const FEATHERS: Record<string, new (message: string) => FeathersError> = {
 
 export function fromPlainError(plain: PlainError): Error {
   if (plain.kind === 'lost') return new PrimaryLostError(plain.message)
+  if (plain.kind === 'file') return new DatabaseFileError(plain.path, plain.problem)
   if (plain.kind === 'sqlite') return new SqliteError(plain.message, plain.rawCode, plain.extendedCode)
   if (plain.kind === 'feathers') return new (FEATHERS[plain.name] ?? GeneralError)(plain.message)
   return new Error(plain.message)
