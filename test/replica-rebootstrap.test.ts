@@ -1,7 +1,16 @@
 // `agor db sync --rebootstrap` touches the local copy only once the primary answers, and puts it
 // back when the new copy cannot be made; a damaged local copy is reported in words (never the
 // driver's), `agor db check` reports on it with the way out, and --rebootstrap copies it anew.
-import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  symlinkSync,
+  writeSync
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -190,5 +199,25 @@ describe("a replica driver's words for a damaged local copy", () => {
       expect(error).toBeInstanceOf(DatabaseFileError)
       expect(error).toMatchObject({ problem, path: '/tmp/replica.db' })
     }
+  })
+})
+
+describe('agor db sync --rebootstrap through a symlink', () => {
+  it('replaces the file the link leads to, and leaves the link a link', async () => {
+    const env = replicaEnv()
+    const real = env.AGOR_DB_URL
+    const { session_id } = json<{ session_id: string }>(
+      await agor(['--json', 'session', 'create', '--agent', 'kept'], { env })
+    )
+    const link = join(tempDir(), 'link.db')
+    symlinkSync(real, link)
+    const viaLink = { ...env, AGOR_DB_URL: link }
+    const result = await agor(['db', 'sync', '--rebootstrap'], { env: viaLink })
+    expect(result.code, result.stderr).toBe(0)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readlinkSync(link)).toBe(real)
+    expect(backups(real)).toHaveLength(1)
+    expect(await listed(viaLink)).toContain(session_id)
+    expect(await listed(env)).toContain(session_id)
   })
 })

@@ -10,6 +10,7 @@ import { backupDatabase, backupName } from './admin.js'
 import { isDamage } from './check.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { SyncResult } from './connection.js'
+import { realReplicaPath } from './local-file.js'
 import { probePrimary } from './probe.js'
 import { ReplicaProcess } from './replica-process.js'
 
@@ -62,10 +63,12 @@ function withNote(error: unknown, note: string): Error {
  * @example
  * const { backup } = await rebootstrapReplica(resolveDatabaseConfig()) // AGOR_DB_URL + AGOR_DB_SYNC_URL
  */
-export async function rebootstrapReplica(config: ResolvedDatabaseConfig): Promise<Rebootstrap> {
-  if (config.mode !== 'replica')
+export async function rebootstrapReplica(given: ResolvedDatabaseConfig): Promise<Rebootstrap> {
+  if (given.mode !== 'replica')
     throw new BadRequest('Only an embedded replica can be rebootstrapped (set AGOR_DB_SYNC_URL)')
-  const path = config.path!
+  // the file by its real name: through a symlink, the link would be moved aside, not the file
+  const path = realReplicaPath(given.path!)
+  const config = { ...given, path, url: `file:${path}` }
   const had = existsSync(path)
   try {
     await probePrimary(config)
