@@ -36,6 +36,15 @@ describe('daemon memory (stress)', () => {
         })
         ids.push(((await response.json()) as { session_id: string }).session_id)
       }
+      // the short ids the store prints: a fixed-length prefix of ids made in one burst may name two
+      const shortIds = (await (
+        await fetch(`${url}/sessions`, {
+          method: 'POST',
+          headers: { ...json, 'x-service-method': 'shortIds' },
+          body: JSON.stringify({ ids })
+        })
+      ).json()) as string[]
+      expect(shortIds).toHaveLength(ids.length)
       const samples: { done: number; rss: number }[] = []
       let done = 0
       let failures = 0
@@ -46,7 +55,7 @@ describe('daemon memory (stress)', () => {
           const kind = n % 10
           const response =
             kind < 5
-              ? await fetch(`${url}/sessions/${id.slice(0, 13)}`)
+              ? await fetch(`${url}/sessions/${shortIds[n % ids.length]}`)
               : kind < 7
                 ? await fetch(`${url}/sessions?agent=soak&$limit=5&$sort[created_at]=-1`)
                 : kind < 9
