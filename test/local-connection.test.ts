@@ -1,6 +1,7 @@
 // The local connection (src/db/local.ts over src/db/native.ts) answers as @libsql/client does: the
 // same statements through both, each on a database file of its own, give the same rows, counts and
 // error codes.
+import { copyFileSync } from 'node:fs'
 import { type Client, createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveDatabaseConfig } from '../src/db/config.js'
@@ -135,5 +136,27 @@ describe('the local connection', () => {
     await expect(native.execute({ sql: 'SELECT ?', args: [Number.NaN] })).rejects.toThrow(RangeError)
     await expect(native.execute({ sql: 'SELECT ?', args: [undefined as never] })).rejects.toThrow(TypeError)
     await expect(native.execute('SELECT 9007199254740993 AS big')).rejects.toThrow(RangeError)
+  })
+})
+
+describe('closing a local database', () => {
+  it('leaves every committed write in the file itself, not only in its write-ahead log', async () => {
+    const path = tempDbUrl().slice('file:'.length)
+    const connection = await LocalConnection.open(resolveDatabaseConfig({ url: `file:${path}` }))
+    await connection.execute('CREATE TABLE kept (id INTEGER PRIMARY KEY, name TEXT)')
+    await connection.batch(
+      Array.from({ length: 200 }, (_, i) => ({ sql: 'INSERT INTO kept (name) VALUES (?)', args: [`n${i}`] })),
+      'write'
+    )
+    connection.close()
+    // the file alone, as a `cp` of it would have it
+    const copy = `${path}.copy`
+    copyFileSync(path, copy)
+    const alone = createClient({ url: `file:${copy}` })
+    try {
+      expect((await alone.execute('SELECT count(*) AS n FROM kept')).rows[0]?.n).toBe(200)
+    } finally {
+      alone.close()
+    }
   })
 })

@@ -133,6 +133,17 @@ export class LocalConnection implements Connection {
 
   close(): void {
     this.#closed = true
+    // The driver closes for good only once its statements are collected, so SQLite's own
+    // checkpoint at the last close does not come: without this the file alone would lack every
+    // write since the last automatic checkpoint (a `cp agor.db` after the daemon stopped). PASSIVE
+    // copies what no reader still needs and never waits.
+    if (this.config.mode === 'file' && !this.readOnly) {
+      try {
+        this.#native.run('PRAGMA wal_checkpoint(PASSIVE)')
+      } catch {
+        // a checkpoint that cannot run now comes at the next open's first commit
+      }
+    }
     this.#native.close()
   }
 
