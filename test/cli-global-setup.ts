@@ -2,24 +2,12 @@
 // they run the CLI as a real subprocess, `node dist/cli/main.js`, as users do. Makes the migrated
 // database that tempDb() copies.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
+import { BUILT_CLI, cliNeedsBuild, ROOT } from '../scripts/built-cli.js'
 import { openDatabase } from '../src/store/database.js'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(root, 'dist', 'cli', 'main.js')
-
-function newestSource(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
 
 /**
  * A database with every migration applied, which tempDb() copies: a command given an empty file
@@ -48,15 +36,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
 }
 
 function buildCli(): void {
-  const inputs = Math.max(
-    newestSource(join(root, 'src')),
-    statSync(join(root, 'tsconfig.json')).mtimeMs,
-    statSync(join(root, 'package.json')).mtimeMs
-  )
-  if (existsSync(cli) && statSync(cli).mtimeMs >= inputs) return
+  if (!cliNeedsBuild()) return
   try {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
-      cwd: root,
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+      cwd: ROOT,
       stdio: 'pipe'
     })
   } catch (error) {
@@ -64,5 +47,5 @@ function buildCli(): void {
     const output = String((error as { stdout?: Buffer }).stdout ?? '')
     console.warn(`tsc reported errors while building dist/ for the CLI tests:\n${output}`)
   }
-  chmodSync(cli, 0o755)
+  chmodSync(BUILT_CLI, 0o755)
 }

@@ -4,12 +4,9 @@
  * caller's), and a daemon (`agor serve`) on a database file.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { BUILT_CLI, cliNeedsBuild, ROOT } from '../built-cli.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const AGOR = join(ROOT, 'dist/cli/main.js')
+export const AGOR = BUILT_CLI
 
 /** The environment of an `agor` process: HOME in `home`, no AGOR_* settings of the caller's. */
 export function agorEnv(home: string): NodeJS.ProcessEnv {
@@ -17,24 +14,9 @@ export function agorEnv(home: string): NodeJS.ProcessEnv {
   return { ...env, HOME: home }
 }
 
-function newestSource(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds dist/ (`npm run build`) unless it is newer than every file of src/. */
+/** Builds dist/ (`npm run build`) unless it is newer than what it is built from. */
 export function ensureBuilt(log: (line: string) => void): void {
-  let built = 0
-  try {
-    built = statSync(AGOR).mtimeMs
-  } catch {
-    // not built
-  }
-  if (built > newestSource(join(ROOT, 'src'))) return
+  if (!cliNeedsBuild()) return
   log('building dist/ (npm run build): src/ changed since it was built')
   const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
   if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status})`)
