@@ -123,27 +123,22 @@ export class Feed {
       where.push('seq > ?')
       args.push(query.after)
     }
-    if (query.before !== undefined) {
-      where.push('seq < ?')
-      args.push(query.before)
-    }
-    if (query.collection !== undefined) {
-      where.push('collection = ?')
-      args.push(query.collection)
+    const plain: [InValue | undefined, string][] = [
+      [query.before, 'seq < ?'],
+      [query.collection, 'collection = ?'],
+      [query.actor, 'actor = ?'],
+      [query.since, 'at >= ?']
+    ]
+    for (const [value, sql] of plain) {
+      if (value === undefined) continue
+      where.push(sql)
+      args.push(value)
     }
     if (query.id !== undefined) {
       const prefix = parseIdPrefix(query.id)
       if (!prefix.full) await this.#assertOneDocument(prefix.text, prefix.lo, prefix.hi, query.collection)
       where.push(prefix.full ? 'doc_id = ?' : 'doc_id >= ? AND doc_id < ?')
       args.push(...(prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]))
-    }
-    if (query.actor !== undefined) {
-      where.push('actor = ?')
-      args.push(query.actor)
-    }
-    if (query.since !== undefined) {
-      where.push('at >= ?')
-      args.push(query.since)
     }
     if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > MAX_CHANGES)
       throw new BadRequest(`A read of the change feed takes at most ${MAX_CHANGES} changes`)
