@@ -7,6 +7,7 @@
 import { accessSync, constants, mkdirSync, realpathSync, type Stats, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { DatabaseFileError, NoDatabaseError } from '../errors.js'
+import type { ResolvedDatabaseConfig } from './config.js'
 
 function errnoOf(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
@@ -51,18 +52,29 @@ export function prepareLocalFile(path: string, create: boolean): void {
   }
   // SQLite takes an empty file for an empty database: a slip (--db notes.txt) would become one
   if (stat.size === 0 && !create) throw new NoDatabaseError(path, true)
-  // a second name gets a -wal of its own: two processes would each commit into their own log, and
-  // whichever log is checkpointed last overwrites the other's pages
-  if (stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
+  refuseOtherNames(path, stat)
 }
 
 /**
- * A replica's file by its real name. The driver keeps the replica's companions (`-wal`,
- * `-client_wal_index`) beside the name it opens, so through a symlink it would not find the
- * file's own and refuse to sync; through a hard link it would start a second set beside the
+ * A second name of a file gets a -wal of its own: two processes would each commit into their own
+ * log, and whichever log is checkpointed last overwrites the other's pages.
+ */
+function refuseOtherNames(path: string, stat: Stats): void {
+  if (stat.isFile() && stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
+}
+
+/**
+ * A replica's config with its file by its real name. The driver keeps the replica's companions
+ * (`-wal`, `-client_wal_index`) beside the name it opens, so through a symlink it would not find
+ * the file's own and refuse to sync; through a hard link it would start a second set beside the
  * link. A file with other names is refused, as a local database is.
  */
-export function realReplicaPath(path: string): string {
+export function byRealPath(config: ResolvedDatabaseConfig): ResolvedDatabaseConfig {
+  const path = realReplicaPath(config.path!)
+  return path === config.path ? config : { ...config, path, url: `file:${path}` }
+}
+
+function realReplicaPath(path: string): string {
   let stat: Stats
   try {
     stat = statSync(path)
@@ -75,6 +87,6 @@ export function realReplicaPath(path: string): string {
       return path
     }
   }
-  if (stat.isFile() && stat.nlink > 1) throw new DatabaseFileError(path, 'hard-links')
+  refuseOtherNames(path, stat)
   return realpathSync(path)
 }

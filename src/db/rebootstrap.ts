@@ -10,7 +10,7 @@ import { backupDatabase, backupName } from './admin.js'
 import { isDamage } from './check.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { SyncResult } from './connection.js'
-import { realReplicaPath } from './local-file.js'
+import { byRealPath } from './local-file.js'
 import { probePrimary } from './probe.js'
 import { ReplicaProcess } from './replica-process.js'
 
@@ -67,8 +67,8 @@ export async function rebootstrapReplica(given: ResolvedDatabaseConfig): Promise
   if (given.mode !== 'replica')
     throw new BadRequest('Only an embedded replica can be rebootstrapped (set AGOR_DB_SYNC_URL)')
   // the file by its real name: through a symlink, the link would be moved aside, not the file
-  const path = realReplicaPath(given.path!)
-  const config = { ...given, path, url: `file:${path}` }
+  const config = byRealPath(given)
+  const path = config.path!
   const had = existsSync(path)
   try {
     await probePrimary(config)

@@ -17,7 +17,7 @@ import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } f
 import { driverCode, serverOf } from './driver-errors.js'
 import { checkPrimary, copyIdOf, copyIdOfFile } from './identity.js'
 import { LocalConnection } from './local.js'
-import { realReplicaPath } from './local-file.js'
+import { byRealPath } from './local-file.js'
 import { replicaTimings } from './probe.js'
 import { ReplicaProcess } from './replica-process.js'
 
@@ -72,8 +72,7 @@ export class ReplicaConnection implements Connection {
    * open without its primary; nor can one whose primary refuses the token.
    */
   static async open(given: ResolvedDatabaseConfig): Promise<ReplicaConnection> {
-    const path = realReplicaPath(given.path!)
-    const config = path === given.path ? given : { ...given, path, url: `file:${path}` }
+    const config = byRealPath(given)
     let worker: ReplicaProcess | undefined
     let failure: DatabaseUnavailableError | undefined
     try {
