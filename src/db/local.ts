@@ -79,6 +79,8 @@ export class LocalConnection implements Connection {
   }
 
   batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
+    // one statement commits alone, all or nothing: a BEGIN and COMMIT around it would only cost
+    if (statements.length === 1) return this.#turn(() => [this.#native.run(statements[0]!)])
     return this.#turn(() =>
       this.#native.atomically(BEGIN[mode], () => statements.map((s) => this.#native.run(s)))
     )
