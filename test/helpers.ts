@@ -7,6 +7,7 @@ import { migrate } from '../src/db/migrate.js'
 import type { AnyDefinition } from '../src/schema/collection.js'
 import { collections } from '../src/schema/index.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
+import { writeViews } from '../src/store/write-views.js'
 
 const dirs: string[] = []
 
@@ -43,7 +44,9 @@ export async function createTables(db: Connection, definitions: AnyDefinition[])
     await generateSQLiteDrizzleJson({}),
     await generateSQLiteDrizzleJson(tables)
   )
-  await db.batch(statements, 'write')
+  // a collection writes through its views (the registry's are made when a store opens)
+  const views = definitions.flatMap((d) => writeViews(d).map((v) => v.sql))
+  await db.batch([...statements, ...views], 'write')
 }
 
 /** The collections these tests were written for; the README's recipe can add others. */

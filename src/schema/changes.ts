@@ -1,21 +1,24 @@
 /**
  * The change feed's tables: every committed write of a document, in commit order (`seq`, assigned
  * by the database that commits: one order for all writers of one database, replicas included),
- * and the context a write leaves for the triggers that record it (see store/feed-triggers.ts).
- * Not collections: they are written by triggers and read through the feed.
+ * and the context a write leaves for the triggers that record what the store does not record
+ * itself (see store/feed-triggers.ts). Not collections: they are read through the feed.
  */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 export const CHANGES_TABLE = 'agor_changes'
 export const CHANGE_CONTEXT_TABLE = 'agor_change_context'
-export const CHANGE_DOCS_TABLE = 'agor_change_docs'
 export const FEED_STATE_TABLE = 'agor_feed'
 
 /** One change of one document. */
 export const changesTable = sqliteTable(
   CHANGES_TABLE,
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    /**
+     * The rowid: one more than the largest. No AUTOINCREMENT (its bookkeeping row is one more page
+     * per write); pruning always keeps the newest change, so a seq is never handed out twice.
+     */
+    seq: integer('seq').primaryKey(),
     collection: text('collection').notNull(),
     doc_id: text('doc_id').notNull(),
     event: text('event').notNull(),
@@ -23,42 +26,36 @@ export const changesTable = sqliteTable(
     actor: text('actor'),
     transport: text('transport'),
     remote: text('remote'),
-    /** Unused (always null): SQLite drops no column that a trigger names, and triggers are per collection. */
-    origin: text('origin'),
     /**
-     * For `removed`, the row as it was: its columns and its `data`, as JSON. Other changes keep no
-     * copy while the row still is as they wrote it (they are its latest change): the next write of
-     * the row keeps one in agor_change_docs first, so a create costs a small row, not a second copy.
+     * The row as this change wrote it (for `removed`: as it was): its columns and `data`, as JSON.
+     * Null for the store's own creates, updates and patches: their document is the row as it is
+     * now, taken back through the `undo` of the document's later changes (see store/undo.ts), so
+     * that a write keeps a small row here rather than a second copy of its document.
      */
     doc: text('doc'),
     /** For `patched`: the patch applied, as JSON. */
-    patch: text('patch')
+    patch: text('patch'),
+    /**
+     * How to take the document as this change wrote it back to the one before: the fields it
+     * changed with their earlier values (store/undo.ts), or the row before it whole (a trigger's).
+     */
+    undo: text('undo'),
+    /**
+     * The row's `updated_at` as this change wrote it (null for `removed`). The triggers compare it
+     * with the row's to tell a write the store recorded itself from one it did not.
+     */
+    version: integer('version')
   },
   // one index besides seq: every index is a cost of every write; logs read newest first by seq
   (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
 )
 
-/**
- * The documents of changes that were superseded: the row as that change wrote it, kept when the
- * next write of it came (an append, cheaper than growing the change's own row).
- */
-export const changeDocsTable = sqliteTable(CHANGE_DOCS_TABLE, {
-  seq: integer('seq').primaryKey(),
-  doc: text('doc').notNull()
-})
-
-/** The context of the write in progress: one row, inside the write's transaction only. */
+/** The context of the write in progress, for its triggers: one row, inside the write's transaction only. */
 export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
   id: integer('id').primaryKey(),
-  /** The collection and event of the write the store makes (not of what a cascade does). */
-  collection: text('collection'),
-  event: text('event'),
   actor: text('actor'),
   transport: text('transport'),
-  remote: text('remote'),
-  /** Unused (always null), as agor_changes.origin. */
-  origin: text('origin'),
-  patch: text('patch')
+  remote: text('remote')
 })
 
 /**

@@ -14,7 +14,7 @@ import { collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
-import { type ChangeContext, contextStatements, IMPORT, LIBRARY, type WriteEvent } from './feed-triggers.js'
+import { type ChangeContext, contextStatements, IMPORT, LIBRARY } from './feed-triggers.js'
 import { mergePatch } from './merge.js'
 import { project } from './projection.js'
 import { QueryCompiler, type Where } from './query-compiler.js'
@@ -45,6 +45,11 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/**
+ * One collection of a database. The registry's tables and write views (write-views.ts) are made
+ * when a store opens; a definition of another's needs its table and `writeViews(definition)` made
+ * first.
+ */
 export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly definition: Def
   readonly #db: Connection
@@ -177,7 +182,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async remove(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     if (id === null) {
       const find = this.#compiler.compile(await this.#references.inQuery(params.query ?? {}))
-      const { rows } = (await this.#write([this.#statements.removePage(find)], params.change, 'removed'))[0]!
+      const { rows } = await this.#remove(this.#statements.removePage(find), params.change)
       const docs = rows.map((r) => this.#mapper.fromRow(r))
       docs.sort((a, b) => String(a[this.idField]).localeCompare(String(b[this.idField])))
       return docs.map((doc) => this.#output(doc, params.query))
@@ -185,9 +190,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const condition = await this.#condition(params.query)
     const prefix = parseIdPrefix(id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
-    const { rows } = (
-      await this.#write([this.#statements.removeOne(fullId, condition)], params.change, 'removed')
-    )[0]!
+    const { rows } = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
     if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
     return this.#output(this.#mapper.fromRow(rows[0]), params.query)
   }
@@ -290,20 +293,17 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       if (stored.length === 0) return []
       const next = stored.map((doc) => this.#drafts.changed(doc, change))
       await this.#drafts.assertNoCycles(next, stored)
-      const updates = next.map((doc, i) => this.#statements.guardedUpdate(doc, stored[i]!))
+      const context = params.change ?? LIBRARY
+      const patch = event === 'patched' ? given : undefined
+      const updates = next.map((doc, i) => this.#statements.update(doc, stored[i]!, event, context, patch))
       try {
-        const results = await this.#write(
+        await this.#db.batch(
           updates.map((u) => u.statement),
-          params.change,
-          event,
-          event === 'patched' ? given : undefined
+          'write'
         )
-        return updates
-          .filter((_, i) => (results[i]?.rowsAffected ?? 0) > 0)
-          .map((u) => project(u.written, select, this.idField) as DocOf<Def>)
+        return updates.map((u) => project(u.written, select, this.idField) as DocOf<Def>)
       } catch (error) {
-        if (!isStaleWrite(error, this.definition))
-          throw await explainWriteError(error, this.#db, this.definition, next)
+        if (!isStaleWrite(error)) throw await explainWriteError(error, this.#db, this.definition, next)
         await backoff(attempt)
       }
     }
@@ -311,30 +311,21 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   }
 
   /** Inserts documents in one atomic write and returns them as stored. */
-  async #insert(docs: readonly Document[], change: ChangeContext | undefined): Promise<Document[]> {
+  async #insert(docs: readonly Document[], change: ChangeContext = LIBRARY): Promise<Document[]> {
     if (docs.length === 0) return []
     const rows = docs.map((doc) => this.#mapper.toRow(doc))
     try {
-      await this.#write(this.#statements.inserts(rows), change, 'created')
+      await this.#db.batch(this.#statements.creates(rows, change), 'write')
     } catch (error) {
       throw await explainWriteError(error, this.#db, this.definition, docs)
     }
     return rows.map((values) => this.#mapper.fromValues(values))
   }
 
-  /**
-   * Runs the statements of one write in one transaction, with the context its change rows record
-   * (see feed-triggers.ts), and returns their results.
-   */
-  async #write(
-    statements: Statement[],
-    change: ChangeContext = LIBRARY,
-    event: WriteEvent,
-    patch?: Document
-  ): Promise<Result[]> {
-    const [begin, end] = contextStatements(change, { collection: this.name, event, patch })
-    const results = await this.#db.batch([begin, ...statements, end], 'write')
-    return results.slice(1, -1)
+  /** Runs a removal with the context its change rows record (the feed's triggers write them). */
+  async #remove(statement: Statement, change: ChangeContext = LIBRARY): Promise<Result> {
+    const [begin, end] = contextStatements(change)
+    return (await this.#db.batch([begin, statement, end], 'write'))[1]!
   }
 
   /** The SQL condition of a query given with an id, if it has one. */

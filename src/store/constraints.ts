@@ -9,19 +9,18 @@ import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import type { Document } from './row.js'
+import { STALE_WRITE } from './write-views.js'
 
 const FAILED_COLUMN = /constraint failed: ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)/
 
 /**
- * True when a guarded update found the row changed since it was read: the guard sets updated_at
- * to NULL in that case, which the NOT NULL constraint refuses.
+ * True when an update through a write view found its row changed (or gone) since it was read: the
+ * view's trigger refuses it (see write-views.ts).
  */
-export function isStaleWrite(error: unknown, def: AnyDefinition): boolean {
-  const code = driverCode(error)
-  if (!code?.startsWith('SQLITE_CONSTRAINT')) return false
-  const match = FAILED_COLUMN.exec(String((error as Error).message))
+export function isStaleWrite(error: unknown): boolean {
   return (
-    /NOT NULL/.test(String((error as Error).message)) && match?.[1] === def.name && match[2] === 'updated_at'
+    driverCode(error)?.startsWith('SQLITE_CONSTRAINT') === true &&
+    String((error as Error).message).includes(STALE_WRITE)
   )
 }
 

@@ -1,25 +1,25 @@
 /**
- * The triggers that write the change feed: after every insert, update and delete of a row of a
- * collection, one row in `agor_changes`, in the same transaction as the write, whoever made it (the
- * store, an import, a foreign key's cascade, a hand-written statement). They are derived from the
- * registry and kept in step with it when a database opens, so a new collection has them too.
+ * The triggers that keep the change feed whole: after every insert, update and delete of a row of
+ * a collection, one row in `agor_changes` in the same transaction, whoever made it (a removal and
+ * its cascade, an import, a hand-written statement): the row as written (as it was, for a
+ * removal), and for an update the row before it. The store's own creates, updates and patches
+ * write their change through its write views (write-views.ts), in the same statement, just before
+ * the row: the trigger sees that change, the feed's newest, and does nothing.
+ * Derived from the registry and kept in step with it when a database opens, so a new collection
+ * has them too.
  *
- * What the triggers cannot know (who writes, over what, whether an update is a patch, the patch)
- * the store leaves in `agor_change_context` for the length of the write's transaction.
+ * What these triggers cannot know (who writes, over what) a removal or an import leaves in
+ * `agor_change_context` for the length of its transaction.
  */
 import { createHash } from 'node:crypto'
 import type { Connection, Statement } from '../db/connection.js'
-import {
-  CHANGE_CONTEXT_TABLE,
-  CHANGE_DOCS_TABLE,
-  CHANGES_TABLE,
-  FEED_STATE_TABLE
-} from '../schema/changes.js'
+import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { rowMapper } from './row.js'
 import { relationTriggers } from './set-null-triggers.js'
+import { CHANGE_TIME, writeViews } from './write-views.js'
 
 /** The names of the store's triggers begin with it; the sync drops those it does not want. */
 const PREFIX = 'agor_'
@@ -44,25 +44,12 @@ export const IMPORT: ChangeContext = { actor: 'import', transport: 'import' }
 /** What a write of the store does, in the change feed's words. */
 export type WriteEvent = 'created' | 'updated' | 'patched' | 'removed'
 
-/**
- * The context a write leaves for its triggers, and takes back before it commits. `collection` and
- * `event` say what the store writes: rows a cascade changes besides are not its own events.
- */
-export function contextStatements(
-  context: ChangeContext,
-  write?: { collection: string; event: WriteEvent; patch?: unknown }
-): [Statement, Statement] {
+/** The context a write leaves for its triggers, and takes back before it commits. */
+export function contextStatements(context: ChangeContext): [Statement, Statement] {
   return [
     {
-      sql: `INSERT OR REPLACE INTO ${CHANGE_CONTEXT_TABLE} (id, collection, event, actor, transport, remote, patch) VALUES (1, ?, ?, ?, ?, ?, ?)`,
-      args: [
-        write?.collection ?? null,
-        write?.event ?? null,
-        context.actor ?? null,
-        context.transport ?? null,
-        context.remote ?? null,
-        write?.patch === undefined ? null : JSON.stringify(write.patch)
-      ]
+      sql: `INSERT OR REPLACE INTO ${CHANGE_CONTEXT_TABLE} (id, actor, transport, remote) VALUES (1, ?, ?, ?)`,
+      args: [context.actor ?? null, context.transport ?? null, context.remote ?? null]
     },
     `DELETE FROM ${CHANGE_CONTEXT_TABLE}`
   ]
@@ -71,8 +58,9 @@ export function contextStatements(
 /**
  * The row image a change keeps: every column, and `data` as JSON. Built as text: `data` is valid
  * JSON already (its CHECK constraint says so), and parsing it again would be most of the cost.
+ * Exported for feed.ts, which reads the rows that changes name.
  */
-function image(def: AnyDefinition, row: string): string {
+export function image(def: AnyDefinition, row: string): string {
   const pairs = rowMapper(def).columns.map((column) => {
     const key = `'${JSON.stringify(column).replaceAll("'", "''")}:'`
     const value = `${row}.${quoteIdent(column)}`
@@ -81,36 +69,23 @@ function image(def: AnyDefinition, row: string): string {
   return `'{' || ${pairs.join(" || ',' || ")} || '}'`
 }
 
-/**
- * The row image of a document as SQL text (see image()), for the feed's reads: `row` is the
- * document's table. Exported for feed.ts, which reads the images of changes not yet superseded.
- */
-export function currentImage(def: AnyDefinition, id: string): string {
-  const table = quoteIdent(def.name)
-  return `(SELECT ${image(def, table)} FROM ${table} WHERE ${table}.${quoteIdent(def.idField)} = ${id})`
-}
+const EVENTS = { insert: 'created', update: 'updated', delete: 'removed' } as const
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_${op}`
   const row = op === 'delete' ? 'OLD' : 'NEW'
-  // an update is `patched` or `updated` as the store says; a cascade's set-null is `updated`
-  const event =
-    op === 'insert'
-      ? `'created'`
-      : op === 'delete'
-        ? `'removed'`
-        : `CASE WHEN c.collection = '${def.name}' AND c.event = 'patched' THEN 'patched' ELSE 'updated' END`
-  const own = `c.collection = '${def.name}' AND c.event = ${event}`
-  const patch = op === 'update' ? `CASE WHEN ${own} THEN c.patch END` : 'NULL'
   const id = quoteIdent(def.idField)
-  // the document's latest change kept no copy while the row was as it wrote it: keep one now
-  const supersede =
-    op === 'insert'
-      ? ''
-      : `INSERT OR IGNORE INTO ${CHANGE_DOCS_TABLE} (seq, doc) SELECT seq, ${image(def, 'OLD')} FROM ${CHANGES_TABLE} WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE} WHERE collection = '${def.name}' AND doc_id = OLD.${id}) AND doc IS NULL;\n`
-  const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)} BEGIN
-${supersede}INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, patch)
-SELECT '${def.name}', ${row}.${id}, ${event}, CAST(unixepoch('subsec') * 1000 AS INTEGER), c.actor, c.transport, c.remote, ${op === 'delete' ? image(def, 'OLD') : 'NULL'}, ${patch}
+  // the feed's newest change is the row's, at the version it writes: the store's, written just
+  // before the row; for an update, by this very statement (last_insert_rowid() is the statement's
+  // own while its triggers run), not by an earlier one that a write leaving updated_at alone follows
+  const own = op === 'update' ? 'seq = last_insert_rowid() AND ' : ''
+  const recorded = `coalesce((SELECT ${own}collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
+  const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
+  // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts)
+  const undo = op === 'update' ? image(def, 'OLD') : 'NULL'
+  const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
+INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo, version)
+SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${CHANGE_TIME}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}, ${op === 'delete' ? 'NULL' : 'NEW."updated_at"'}
 FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
 END`
   return { name, sql }
@@ -123,39 +98,41 @@ export function feedTriggers(): { name: string; sql: string }[] {
   )
 }
 
-/** Every trigger the store keeps in step with the registry: the feed's, and the relations'. */
-function storeTriggers(): { name: string; sql: string }[] {
-  return [...feedTriggers(), ...relationTriggers()]
+/**
+ * Every view and trigger the store keeps in step with the registry, in the order they are made:
+ * its write views, the feed's triggers, and the relations'.
+ */
+function storeObjects(): { name: string; sql: string }[] {
+  const views = collectionNames.flatMap((name) => writeViews(collections[name]))
+  return [...views, ...feedTriggers(), ...relationTriggers()]
 }
 
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
 export function triggersVersion(): string {
   const hash = createHash('sha256')
-  for (const { sql } of storeTriggers()) hash.update(sql)
+  for (const { sql } of storeObjects()) hash.update(sql)
   return hash.digest('hex').slice(0, 16)
 }
 
 /**
- * Makes the database's triggers (the feed's and the relations') those of this version's registry:
- * missing ones are created, changed ones replaced, ones this version does not have dropped, in one
- * transaction (a migration's: foreign keys off). One read when nothing is to do.
+ * Makes the database's views and triggers (the write views', the feed's and the relations') those
+ * of this version's registry: all of them dropped and made again, in one transaction (a
+ * migration's: foreign keys off). Runs when the version in `agor_feed.triggers` is not this one.
  */
 export async function syncStoreTriggers(connection: Connection): Promise<number> {
   const { rows } = await connection.execute({
-    sql: `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'`,
+    sql: `SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') AND name LIKE ? ESCAPE '\\'`,
     args: [`${PREFIX.replaceAll('_', '\\_')}%`]
   })
-  const existing = new Map(rows.map((r) => [String(r.name), String(r.sql)]))
-  const wanted = storeTriggers()
-  const statements: string[] = []
-  for (const { name, sql } of wanted) {
-    if (existing.get(name) === sql) continue
-    statements.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`, sql)
-  }
-  for (const name of existing.keys()) {
-    if (!wanted.some((t) => t.name === name)) statements.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`)
-  }
-  statements.push(`UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`)
-  await connection.migrate(statements)
-  return statements.length - 1
+  const wanted = storeObjects()
+  const kinds = new Map(rows.map((r) => [String(r.name), r.type === 'view' ? 'VIEW' : 'TRIGGER']))
+  for (const { name, sql } of wanted) kinds.set(name, sql.startsWith('CREATE VIEW') ? 'VIEW' : 'TRIGGER')
+  // every name this version makes is dropped too: another process may have made it since the read
+  const drops = [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
+  await connection.migrate([
+    ...drops,
+    ...wanted.map(({ sql }) => sql),
+    `UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`
+  ])
+  return wanted.length
 }

@@ -1,6 +1,6 @@
 /**
- * The change feed, read: every committed write of a document in `seq` order (the triggers of
- * feed-triggers.ts write it), with its document as written, who wrote it and how. It is the audit
+ * The change feed, read: every committed write of a document in `seq` order (the store's writes
+ * and the triggers of feed-triggers.ts write it), with its document as written, who wrote it and how. It is the audit
  * log too. Old changes are pruned by retention; a reader asking for changes that were pruned gets a
  * 410 Gone and must fetch the documents again.
  */
@@ -8,10 +8,10 @@ import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
 import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
 import { parseIdPrefix, shortIdsAmong } from '../ids.js'
-import { CHANGE_DOCS_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { collectionNames, collections, isCollectionName } from '../schema/index.js'
-import { currentImage } from './feed-triggers.js'
-import { type Document, rowMapper, toIso } from './row.js'
+import { FeedDocuments } from './feed-documents.js'
+import { type Document, toIso } from './row.js'
 
 export type ChangeEvent = 'created' | 'updated' | 'patched' | 'removed'
 
@@ -52,32 +52,18 @@ export interface ChangeQuery {
 /** Most changes one read returns. */
 export const MAX_CHANGES = 1000
 
+const COLUMNS = 'seq, collection, doc_id, event, at, actor, transport, remote, doc, patch'
+
 /**
- * The columns of a change, its document included: a change that is still its document's latest
- * kept no copy of it (see feed-triggers.ts), so the document is read from its table, in the same
- * statement (one snapshot: the row is as that change wrote it).
+ * Only changes after the pruned ones: a feed that was pruned empty keeps a mark at its last seq
+ * (so that seqs go on from there), which is not a change.
  */
-function columns(): string {
-  const current = collectionNames
-    .map((name) => `WHEN '${name}' THEN ${currentImage(collections[name], `${CHANGES_TABLE}.doc_id`)}`)
-    .join(' ')
-  const kept = `(SELECT d.doc FROM ${CHANGE_DOCS_TABLE} AS d WHERE d.seq = ${CHANGES_TABLE}.seq)`
-  return `seq, collection, doc_id, event, at, actor, transport, remote, coalesce(doc, ${kept}, CASE collection ${current} END) AS doc, patch`
-}
+const KEPT = `seq > (SELECT pruned_through FROM ${FEED_STATE_TABLE} WHERE id = 1)`
 
-/** The document of a change's row image, as the collection's API shows it. */
-function documentOf(collection: string, doc: string): Document {
-  const image = JSON.parse(doc) as Document
-  if (!isCollectionName(collection)) return image
-  const mapper = rowMapper(collections[collection])
-  return mapper.fromValues(
-    mapper.columns.map((c) => (c === 'data' ? JSON.stringify(image.data ?? {}) : (image[c] as InValue)))
-  )
-}
-
-function changeOf(row: Row): Change {
+function changeOf(row: Row, docs: Map<number, Document>): Change {
+  const seq = Number(row.seq)
   const change: Change = {
-    seq: Number(row.seq),
+    seq,
     collection: String(row.collection),
     id: String(row.doc_id),
     event: String(row.event) as ChangeEvent,
@@ -85,7 +71,7 @@ function changeOf(row: Row): Change {
     actor: row.actor === null ? null : String(row.actor),
     transport: row.transport === null ? null : String(row.transport),
     remote: row.remote === null ? null : String(row.remote),
-    doc: row.doc === null ? {} : documentOf(String(row.collection), String(row.doc))
+    doc: docs.get(seq) ?? {}
   }
   if (row.patch !== null) change.patch = JSON.parse(String(row.patch)) as Document
   return change
@@ -93,10 +79,11 @@ function changeOf(row: Row): Change {
 
 export class Feed {
   readonly #db: Connection
-  readonly #columns = columns()
+  readonly #documents: FeedDocuments
 
   constructor(db: Connection) {
     this.#db = db
+    this.#documents = new FeedDocuments(db)
   }
 
   /** The seq of the newest change (0 when there is none). */
@@ -110,7 +97,7 @@ export class Feed {
    * reader missed changes that are not kept any more.
    */
   async read(query: ChangeQuery): Promise<Change[]> {
-    const where: string[] = []
+    const where: string[] = [KEPT]
     const args: InValue[] = []
     if (query.after !== undefined) {
       const pruned = await this.prunedThrough()
@@ -143,10 +130,11 @@ export class Feed {
     if (!Number.isSafeInteger(query.limit) || query.limit < 0 || query.limit > MAX_CHANGES)
       throw new BadRequest(`A read of the change feed takes at most ${MAX_CHANGES} changes`)
     const { rows } = await this.#db.execute({
-      sql: `SELECT ${this.#columns} FROM ${CHANGES_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+      sql: `SELECT ${COLUMNS} FROM ${CHANGES_TABLE} WHERE ${where.join(' AND ')} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
       args: [...args, query.limit]
     })
-    return rows.map(changeOf)
+    const docs = await this.#documents.of(rows)
+    return rows.map((row) => changeOf(row, docs))
   }
 
   /**
@@ -192,8 +180,9 @@ export class Feed {
 
   /**
    * Removes changes older than the retention: committed before `olderThan` (ms), or beyond the
-   * newest `keep` changes. A chunk at a time, each its own short transaction, so that writers
-   * never wait long for it. Returns how many it removed.
+   * newest `keep` changes. The newest change always stays: the next seq is one more than the
+   * largest kept, and must never be one handed out before. A chunk at a time, each its own short
+   * transaction, so that writers never wait long for it. Returns how many it removed.
    */
   async prune(retention: { olderThan?: number; keep?: number }, chunk = 1000): Promise<number> {
     let removed = 0
@@ -202,15 +191,14 @@ export class Feed {
         retention.keep !== undefined
           ? { sql: `seq <= (SELECT max(seq) FROM ${CHANGES_TABLE}) - ?`, args: [retention.keep] }
           : { sql: 'at < ?', args: [retention.olderThan ?? 0] }
-      // what is gone is everything below the oldest change left (or all that was ever written)
       const [deleted] = await this.#db.batch(
         [
           {
-            sql: `DELETE FROM ${CHANGES_TABLE} WHERE seq IN (SELECT seq FROM ${CHANGES_TABLE} WHERE ${bound.sql} ORDER BY seq LIMIT ?)`,
+            sql: `DELETE FROM ${CHANGES_TABLE} WHERE seq IN (SELECT seq FROM ${CHANGES_TABLE} WHERE ${bound.sql} AND seq < (SELECT max(seq) FROM ${CHANGES_TABLE}) ORDER BY seq LIMIT ?)`,
             args: [...bound.args, chunk]
           },
-          `DELETE FROM ${CHANGE_DOCS_TABLE} WHERE seq <= coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), (SELECT max(seq) FROM ${CHANGE_DOCS_TABLE}))`,
-          `UPDATE ${FEED_STATE_TABLE} SET pruned_through = max(pruned_through, coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), (SELECT seq FROM sqlite_sequence WHERE name = '${CHANGES_TABLE}'), 0)) WHERE id = 1`
+          // what is gone is everything below the oldest change left
+          `UPDATE ${FEED_STATE_TABLE} SET pruned_through = max(pruned_through, coalesce((SELECT min(seq) - 1 FROM ${CHANGES_TABLE}), 0)) WHERE id = 1`
         ],
         'write'
       )

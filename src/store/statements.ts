@@ -1,13 +1,16 @@
 /**
  * The SQL statements of one collection's table: the page SELECT (which find, multi patch and multi
- * remove share), the count, the guarded UPDATE, chunked multi-row INSERTs and DELETE … RETURNING.
- * Texts that do not depend on a query are built once.
+ * remove share), the creates and updates through its write views (write-views.ts), chunked
+ * multi-row INSERTs and DELETE … RETURNING. Texts that do not depend on a query are built once.
  */
 import type { InValue, Statement } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import type { ChangeContext } from './feed-triggers.js'
 import type { CompiledFind, Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
+import { undoOf } from './undo.js'
+import { CREATE_EXTRAS, createView, UPDATE_EXTRAS, updateView } from './write-views.js'
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
 export const ROWS_PER_INSERT = 1000
@@ -18,8 +21,8 @@ export interface PositionalStatement {
   args: InValue[]
 }
 
-/** A guarded UPDATE and the document it writes. */
-export interface GuardedUpdate {
+/** An update through the write view, and the document it writes. */
+export interface ViewUpdate {
   statement: Statement
   written: Document
 }
@@ -28,14 +31,18 @@ export class TableStatements {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
-  /** UPDATE texts by the set of columns they write (a bit per column). */
-  readonly #updates = new Map<number, string>()
-  readonly #inserts = new Map<number, string>()
+  readonly #createView: string
+  readonly #update: string
+  /** INSERT texts by the table (or view) and number of rows. */
+  readonly #inserts = new Map<string, string>()
 
   constructor(def: AnyDefinition, mapper: RowMapper) {
     this.#mapper = mapper
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
+    this.#createView = quoteIdent(createView(def))
+    const columns = [...mapper.columns, ...UPDATE_EXTRAS].map(quoteIdent)
+    this.#update = `INSERT INTO ${quoteIdent(updateView(def))} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`
   }
 
   /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
@@ -65,34 +72,43 @@ export class TableStatements {
   }
 
   /**
-   * The UPDATE that writes `next` only if the row is still as `stored`, and what it writes. It
-   * sets `data`, `updated_at` and the columns whose value changed: an index over a column it does
-   * not set costs nothing (most patches leave status and relations alone).
+   * The write of `next` over the row `stored` (which must still be as read), with its change:
+   * `event`, who writes, and for a patch the patch.
    */
-  guardedUpdate(next: Document, stored: Document): GuardedUpdate {
-    const columns = this.#mapper.columns
+  update(
+    next: Document,
+    stored: Document,
+    event: 'updated' | 'patched',
+    context: ChangeContext,
+    patch?: Document
+  ): ViewUpdate {
     const values = this.#mapper.toRow(next)
-    const args: InValue[] = []
-    let written = 0
-    for (let i = 1; i < columns.length; i++) {
-      const column = columns[i]!
-      if (column === 'updated_at') args.push(toMillis(String(stored.updated_at)))
-      else if (column !== 'data' && (next[column] ?? null) === (stored[column] ?? null)) continue
-      written |= 1 << i
-      args.push(values[i]!)
-    }
-    args.push(values[0]!)
-    return { statement: { sql: this.#updateSql(written), args }, written: this.#mapper.fromValues(values) }
+    const args: InValue[] = [
+      ...values,
+      context.actor ?? null,
+      context.transport ?? null,
+      context.remote ?? null,
+      event,
+      patch === undefined ? null : JSON.stringify(patch),
+      JSON.stringify(undoOf(stored, next)),
+      toMillis(String(stored.updated_at))
+    ]
+    return { statement: { sql: this.#update, args }, written: this.#mapper.fromValues(values) }
   }
 
-  /** Multi-row INSERTs of rows (from RowMapper.toRow), ROWS_PER_INSERT at a time. */
+  /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */
+  creates(rows: readonly (readonly InValue[])[], context: ChangeContext): Statement[] {
+    const extras = [context.actor ?? null, context.transport ?? null, context.remote ?? null]
+    return this.#chunked(
+      this.#createView,
+      CREATE_EXTRAS,
+      rows.map((row) => [...row, ...extras])
+    )
+  }
+
+  /** Multi-row INSERTs of rows (from RowMapper.toRow) into the table itself, for an import. */
   inserts(rows: readonly (readonly InValue[])[]): Statement[] {
-    const statements: Statement[] = []
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + ROWS_PER_INSERT)
-      statements.push({ sql: this.#insertSql(chunk.length), args: chunk.flat() })
-    }
-    return statements
+    return this.#chunked(this.#table, [], rows)
   }
 
   /**
@@ -113,32 +129,24 @@ export class TableStatements {
     return build(this.#mapper.columnList, this.#table)
   }
 
-  /**
-   * The UPDATE of the columns whose bits `written` has. updated_at is set only if it still holds
-   * the value read (else NULL, which NOT NULL refuses): a write never lands on a row that changed
-   * under it.
-   */
-  #updateSql(written: number): string {
-    let sql = this.#updates.get(written)
-    if (sql === undefined) {
-      const sets = this.#mapper.columns
-        .filter((_, i) => written & (1 << i))
-        .map((c) =>
-          c === 'updated_at' ? `"updated_at" = CASE "updated_at" WHEN ? THEN ? END` : `${quoteIdent(c)} = ?`
-        )
-      sql = `UPDATE ${this.#table} SET ${sets.join(', ')} WHERE ${this.#id} = ?`
-      this.#updates.set(written, sql)
+  #chunked(target: string, extras: readonly string[], rows: readonly (readonly InValue[])[]): Statement[] {
+    const statements: Statement[] = []
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT)
+      statements.push({ sql: this.#insertSql(target, extras, chunk.length), args: chunk.flat() })
     }
-    return sql
+    return statements
   }
 
   /** The INSERT of `rows` rows. The commonest, of one row and of a full chunk, are built once. */
-  #insertSql(rows: number): string {
-    let sql = this.#inserts.get(rows)
+  #insertSql(target: string, extras: readonly string[], rows: number): string {
+    const key = `${target} ${rows}`
+    let sql = this.#inserts.get(key)
     if (sql === undefined) {
-      const placeholders = `(${new Array(this.#mapper.columns.length).fill('?').join(', ')})`
-      sql = `INSERT INTO ${this.#table} (${this.#mapper.columnList}) VALUES ${new Array(rows).fill(placeholders).join(', ')}`
-      if (rows === 1 || rows === ROWS_PER_INSERT) this.#inserts.set(rows, sql)
+      const columns = [...this.#mapper.columns, ...extras].map(quoteIdent)
+      const placeholders = `(${new Array(columns.length).fill('?').join(', ')})`
+      sql = `INSERT INTO ${target} (${columns.join(', ')}) VALUES ${new Array(rows).fill(placeholders).join(', ')}`
+      if (rows === 1 || rows === ROWS_PER_INSERT) this.#inserts.set(key, sql)
     }
     return sql
   }

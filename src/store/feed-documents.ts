@@ -1,0 +1,124 @@
+/**
+ * The documents of changes. A change that a trigger wrote keeps its document (its row image); one
+ * the store wrote keeps none (see change-rows.ts), and its document is rebuilt: the row as it is
+ * now, taken back through the undo of each later change of the document, newest first. The row
+ * and those changes are read in one statement: one snapshot, whatever is written meanwhile.
+ */
+import { Gone } from '@feathersjs/errors'
+import type { Executor, InValue, Row } from '../db/connection.js'
+import { CHANGES_TABLE } from '../schema/changes.js'
+import { collectionNames, collections, isCollectionName } from '../schema/index.js'
+import { quoteIdent } from '../schema/sql.js'
+import { image } from './feed-triggers.js'
+import { type Document, rowMapper } from './row.js'
+import { applyUndo, type UndoEntry } from './undo.js'
+
+/** The document of a row image (see feed-triggers.ts), as the collection's API shows it. */
+export function documentOf(collection: string, image: Document): Document {
+  if (!isCollectionName(collection)) return image
+  const mapper = rowMapper(collections[collection])
+  return mapper.fromValues(
+    mapper.columns.map((c) => (c === 'data' ? JSON.stringify(image.data ?? {}) : (image[c] as InValue)))
+  )
+}
+
+const parsed = (text: unknown): unknown => (text === null ? null : JSON.parse(String(text)))
+
+/**
+ * The changes of the documents `wanted` names (`[collection, id, seq]`) from that seq on, and each
+ * document's row as it is now (seq null).
+ */
+function historySql(): string {
+  const rows = collectionNames.map((name) => {
+    const def = collections[name]
+    const table = quoteIdent(def.name)
+    const id = quoteIdent(def.idField)
+    return `SELECT '${name}', ${id}, NULL, NULL, ${image(def, table)}, NULL FROM ${table} WHERE ${id} IN (SELECT value ->> 1 FROM json_each(?1) WHERE value ->> 0 = '${name}')`
+  })
+  return [
+    `SELECT c.collection, c.doc_id, c.seq, c.event, c.doc, c.undo FROM json_each(?1) AS w CROSS JOIN ${CHANGES_TABLE} AS c ON c.collection = w.value ->> 0 AND c.doc_id = w.value ->> 1 AND c.seq >= w.value ->> 2`,
+    ...rows
+  ].join(' UNION ALL ')
+}
+
+interface Step {
+  seq: number | null
+  event: string | null
+  doc: Document | null
+  undo: unknown
+}
+
+export class FeedDocuments {
+  readonly #db: Executor
+  readonly #sql = historySql()
+
+  constructor(db: Executor) {
+    this.#db = db
+  }
+
+  /** The document of each change row (by seq), rebuilding those that keep none. */
+  async of(rows: readonly Row[]): Promise<Map<number, Document>> {
+    const docs = new Map<number, Document>()
+    const oldest = new Map<string, [string, string, number]>()
+    const wanted: number[] = []
+    for (const row of rows) {
+      const seq = Number(row.seq)
+      const collection = String(row.collection)
+      if (row.doc !== null) {
+        docs.set(seq, documentOf(collection, parsed(row.doc) as Document))
+        continue
+      }
+      wanted.push(seq)
+      const key = `${collection}\n${String(row.doc_id)}`
+      const known = oldest.get(key)
+      if (!known || known[2] > seq) oldest.set(key, [collection, String(row.doc_id), seq])
+    }
+    if (oldest.size === 0) return docs
+    const { rows: history } = await this.#db.execute({
+      sql: this.#sql,
+      args: [JSON.stringify([...oldest.values()])]
+    })
+    const steps = new Map<string, Step[]>()
+    for (const row of history) {
+      const key = `${String(row.collection)}\n${String(row.doc_id)}`
+      const list = steps.get(key) ?? []
+      list.push({
+        seq: row.seq === null ? null : Number(row.seq),
+        event: row.event === null ? null : String(row.event),
+        doc: parsed(row.doc) as Document | null,
+        undo: parsed(row.undo)
+      })
+      steps.set(key, list)
+    }
+    for (const [key, list] of steps) rebuild(key.slice(0, key.indexOf('\n')), list, docs)
+    // pruning removes the oldest first: a change read a moment ago that is gone now took its
+    // undo with it, and what is older than it can no longer be rebuilt
+    if (wanted.some((seq) => !docs.has(seq)))
+      throw new Gone('Changes were pruned while they were read: read again from a later seq')
+    return docs
+  }
+}
+
+/** Walks one document's changes from its row as it is now back to the oldest asked for. */
+function rebuild(collection: string, steps: Step[], docs: Map<number, Document>): void {
+  const current = steps.find((s) => s.seq === null)
+  let state = current?.doc ? documentOf(collection, current.doc) : undefined
+  const changes = steps.filter((s) => s.seq !== null).sort((a, b) => b.seq! - a.seq!)
+  for (const step of changes) {
+    const seq = step.seq!
+    const own = step.doc ? documentOf(collection, step.doc) : undefined
+    const written = own ?? state
+    if (!own && !docs.has(seq)) docs.set(seq, written ?? {})
+    state = before(collection, step, written)
+  }
+}
+
+/** The document before a change: none before a creation; for a removal, the one it removed. */
+function before(collection: string, step: Step, written: Document | undefined): Document | undefined {
+  if (step.event === 'created' || !written) return undefined
+  if (step.event === 'removed') return written
+  if (Array.isArray(step.undo)) return applyUndo(written, step.undo as UndoEntry[])
+  // a trigger's update keeps the row before it whole
+  if (step.undo && typeof step.undo === 'object') return documentOf(collection, step.undo as Document)
+  return undefined
+}

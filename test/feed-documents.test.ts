@@ -1,0 +1,234 @@
+// The change feed's documents and writers: the store's own writes keep no copy of their document
+// (it is rebuilt from the row and the undo of later changes), writes made beside the store (another
+// connection's hand-written SQL) are recorded by the triggers, each write exactly once either way.
+import { join } from 'node:path'
+import Libsql from 'libsql'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { localMigrations } from '../src/db/migrate.js'
+import { openStore } from '../src/service/store.js'
+import { Feed } from '../src/store/feed.js'
+import { applyUndo, undoOf } from '../src/store/undo.js'
+import { openTempStore, tempDir } from './helpers.js'
+
+const store = await openTempStore()
+const feed = new Feed(store.database.connection)
+const sessions = store.service('sessions')
+const tasks = store.service('tasks')
+// another writer of the same file, as a sqlite3 shell would be
+const other = new Libsql(store.config.path!, { timeout: 5000 })
+let from = 0
+
+afterAll(async () => {
+  other.close()
+  await store.close()
+})
+beforeEach(async () => {
+  from = await feed.head()
+})
+
+const since = () => feed.read({ after: from, limit: 1000, order: 'asc' })
+const brief = (c: { collection: string; event: string; actor: string | null }) =>
+  `${c.collection} ${c.event} ${c.actor}`
+
+describe("the change feed's documents", () => {
+  it('are each write as it returned, through patches, updates, foreign writes and a removal', async () => {
+    const written: unknown[] = []
+    const s = await sessions.create({ agent: 'a', title: 't', git_state: { ref: 'main', current_sha: 'a1' } })
+    written.push(s)
+    const id = s.session_id
+    written.push(await sessions.patch(id, { git_state: { current_sha: 'b2' }, description: 'new key' }))
+    written.push(await sessions.patch(id, { git_state: { ref: null }, status: 'running' }))
+    written.push(
+      await sessions.update(id, { agent: 'a2', title: 'replaced', custom_context: { deep: { x: [1, 2] } } })
+    )
+    // beside the store: a change of a column, and one of data that leaves updated_at alone
+    other
+      .prepare(`UPDATE sessions SET status = 'idle', updated_at = updated_at + 5 WHERE session_id = ?`)
+      .run(id)
+    written.push(await sessions.get(id))
+    other
+      .prepare(`UPDATE sessions SET data = json_set(data, '$.title', 'by hand') WHERE session_id = ?`)
+      .run(id)
+    written.push(await sessions.get(id))
+    written.push(await sessions.patch(id, { custom_context: { deep: { y: true } } }))
+    const removed = await sessions.remove(id)
+    written.push(removed)
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.actor}`)).toEqual([
+      'created library',
+      'patched library',
+      'patched library',
+      'updated library',
+      'updated null',
+      'updated null',
+      'patched library',
+      'removed library'
+    ])
+    expect(changes.map((c) => c.doc)).toEqual(written)
+    // what each patch applied, as given
+    expect(changes[1]!.patch).toEqual({ git_state: { current_sha: 'b2' }, description: 'new key' })
+  })
+
+  it('are rebuilt for a page of changes of many documents, a task adjusted by its collection included', async () => {
+    const [a, b] = await sessions.create([{ agent: 'm1' }, { agent: 'm2' }])
+    const task = await tasks.create({ session_id: a!.session_id, description: 'x' })
+    const done = await tasks.patch(task.task_id, { status: 'completed' })
+    expect(done.completed_at).toEqual(expect.any(String))
+    const many = await sessions.patch(null, { title: 'both' }, { query: { agent: { $in: ['m1', 'm2'] } } })
+    const again = await tasks.patch(task.task_id, { description: 'y' })
+    const changes = await since()
+    const docOf = (seq: number) => changes.find((c) => c.seq === seq)!.doc
+    expect(changes.map(brief)).toEqual([
+      'sessions created library',
+      'sessions created library',
+      'tasks created library',
+      'tasks patched library',
+      'sessions patched library',
+      'sessions patched library',
+      'tasks patched library'
+    ])
+    expect(docOf(changes[0]!.seq)).toEqual(a)
+    expect(docOf(changes[1]!.seq)).toEqual(b)
+    expect(docOf(changes[2]!.seq)).toEqual(task)
+    expect(docOf(changes[3]!.seq)).toEqual(done)
+    expect(changes.slice(4, 6).map((c) => c.doc)).toEqual(
+      expect.arrayContaining(many.map((doc) => expect.objectContaining(doc)))
+    )
+    expect(docOf(changes[6]!.seq)).toEqual(again)
+    // read one at a time, newest first: the same documents
+    for (const change of changes) {
+      const [one] = await feed.read({ after: change.seq - 1, limit: 1, order: 'asc' })
+      expect(one).toEqual(change)
+    }
+  })
+})
+
+describe('writes beside the store', () => {
+  it('are recorded once each, with the row as written and the row before it', async () => {
+    const s = await sessions.create({ agent: 'h' })
+    const now = Date.now()
+    const id = '0199b73d-0000-7000-8000-00000000ab01'
+    other
+      .prepare(
+        `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES (?, 'idle', ?, ?, '{"agent":"by hand"}')`
+      )
+      .run(id, now, now)
+    other
+      .prepare(`UPDATE sessions SET data = json_set(data, '$.title', 'hand') WHERE session_id = ?`)
+      .run(s.session_id)
+    other.prepare('DELETE FROM sessions WHERE session_id = ?').run(id)
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.id}`)).toEqual([
+      `created ${s.session_id}`,
+      `created ${id}`,
+      `updated ${s.session_id}`,
+      `removed ${id}`
+    ])
+    expect(changes[1]!.doc).toMatchObject({ session_id: id, agent: 'by hand', status: 'idle' })
+    expect(changes[2]!.doc).toEqual({ ...s, title: 'hand' })
+    expect(changes[0]!.doc).toEqual(s)
+    expect(changes[3]!.doc).toMatchObject({ session_id: id, agent: 'by hand' })
+    expect(changes.slice(1).every((c) => c.actor === null)).toBe(true)
+  })
+
+  it('a write that rolls back in the store leaves no change, and the next one is recorded', async () => {
+    const s = await sessions.create({ agent: 'r' })
+    await expect(sessions.patch(s.session_id, { parent_session_id: s.session_id })).rejects.toMatchObject({
+      code: 400
+    })
+    await expect(
+      sessions.create([{ agent: 'r2' }, { agent: 'r3', session_id: s.session_id }])
+    ).rejects.toMatchObject({
+      code: 409
+    })
+    const patched = await sessions.patch(s.session_id, { title: 'ok' })
+    const changes = await since()
+    expect(changes.map((c) => c.event)).toEqual(['created', 'patched'])
+    expect(changes[1]!.doc).toEqual(patched)
+  })
+})
+
+describe('undo', () => {
+  it('takes a merged patch back, keys that were absent, null and arrays included', () => {
+    const before = { a: 1, n: { x: 1, y: [1, 2], keep: { k: 1 } }, z: null, gone: 'g' }
+    const after = { a: 2, n: { ...before.n, y: [3], added: { q: 1 } }, z: 'set', extra: null }
+    const undo = undoOf(before, after)
+    expect(applyUndo(after, JSON.parse(JSON.stringify(undo)))).toEqual(before)
+    // the document it is applied to is not changed
+    expect(after.n.y).toEqual([3])
+    expect(undo.some(([path]) => path.join('.') === 'n.keep')).toBe(false)
+  })
+})
+
+describe('a feed written by the version before (its migration)', () => {
+  /** A database as the version of migration 0003 left it, with `feed` written into it by hand. */
+  function legacy(setup: (db: InstanceType<typeof Libsql>) => void): string {
+    const path = join(tempDir(), 'legacy.db')
+    const db = new Libsql(path)
+    db.exec(
+      'CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)'
+    )
+    for (const migration of localMigrations().filter((m) => m.tag <= '0003')) {
+      for (const sql of migration.sql) if (sql.trim()) db.exec(sql)
+      db.prepare('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)').run(
+        migration.hash,
+        migration.folderMillis
+      )
+    }
+    setup(db)
+    db.close()
+    return path
+  }
+  const row = (id: string, at: number, title: string) =>
+    `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES ('${id}', 'idle', ${at}, ${at}, '{"agent":"l","title":"${title}"}')`
+  const S1 = '0199b73d-0000-7000-8000-00000000c001'
+  const S2 = '0199b73d-0000-7000-8000-00000000c002'
+
+  it('keeps every change with its document: the copies kept, and the rows for the latest', async () => {
+    const path = legacy((db) => {
+      db.exec(row(S1, 1000, 'one'))
+      db.exec(row(S2, 2000, 'two now'))
+      db.exec(`INSERT INTO agor_changes (collection, doc_id, event, at, actor) VALUES
+        ('sessions', '${S1}', 'created', 1000, 'library'),
+        ('sessions', '${S2}', 'created', 1500, 'library'),
+        ('sessions', '${S2}', 'patched', 2000, 'cli')`)
+      db.exec(
+        `INSERT INTO agor_change_docs (seq, doc) VALUES (2, '{"session_id":"${S2}","status":"idle","created_at":1500,"updated_at":1500,"parent_session_id":null,"forked_from_session_id":null,"data":{"agent":"l","title":"two then"}}')`
+      )
+    })
+    const upgraded = await openStore({ url: `file:${path}` })
+    try {
+      const old = new Feed(upgraded.database.connection)
+      const patched = await upgraded.service('sessions').patch(S2, { title: 'two later' })
+      const changes = await old.read({ after: 0, limit: 10, order: 'asc' })
+      expect(changes.map((c) => [c.seq, c.id, c.event, c.doc.title])).toEqual([
+        [1, S1, 'created', 'one'],
+        [2, S2, 'created', 'two then'],
+        [3, S2, 'patched', 'two now'],
+        [4, S2, 'patched', 'two later']
+      ])
+      expect(changes[3]!.doc).toEqual(patched)
+    } finally {
+      await upgraded.close()
+    }
+  })
+
+  it('goes on from its last seq when it was pruned empty, and never shows the mark it keeps there', async () => {
+    const path = legacy((db) => db.exec('UPDATE agor_feed SET pruned_through = 500'))
+    const upgraded = await openStore({ url: `file:${path}` })
+    try {
+      const old = new Feed(upgraded.database.connection)
+      const made = await upgraded.service('boards').create({ name: 'after' })
+      expect(await old.head()).toBe(501)
+      const after = await old.read({ after: 500, limit: 10, order: 'asc' })
+      expect(after.map((c) => [c.seq, c.id])).toEqual([[501, made.board_id]])
+      expect((await old.read({ limit: 10, order: 'desc' })).map((c) => c.seq)).toEqual([501])
+      // pruning keeps the newest change: the next seq is never one handed out before
+      expect(await old.prune({ keep: 0 })).toBe(1)
+      await upgraded.service('boards').create({ name: 'next' })
+      expect(await old.head()).toBe(502)
+    } finally {
+      await upgraded.close()
+    }
+  })
+})
