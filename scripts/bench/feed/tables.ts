@@ -5,7 +5,7 @@
  */
 import Libsql from 'libsql'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
-import { CHANGE_DOCS_TABLE, CHANGES_TABLE } from '../../../src/schema/changes.js'
+import { CHANGES_TABLE } from '../../../src/schema/changes.js'
 import type { SyncDatabase } from '../sides/limit.js'
 
 export function openFile(path: string): SyncDatabase {
@@ -16,14 +16,14 @@ const one = (db: SyncDatabase, sql: string) => Number((db.prepare(sql).raw(true)
 
 /**
  * Gives every session of the file the change its creation through the store would have left (the
- * data sets are written with plain INSERTs). Without it, a patch of a document would find no
- * earlier change to keep a copy for, and cost less than it does on a store's own documents.
+ * data sets are written with plain INSERTs): a feed as large as the table, whose index every
+ * write goes through.
  */
 export function recordCreations(db: SyncDatabase): number {
-  db.exec(`DELETE FROM ${CHANGE_DOCS_TABLE}; DELETE FROM ${CHANGES_TABLE}`)
+  db.exec(`DELETE FROM ${CHANGES_TABLE}`)
   db.exec(
-    `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport)
-     SELECT 'sessions', session_id, 'created', created_at, 'library', 'library' FROM sessions ORDER BY created_at, session_id`
+    `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, version)
+     SELECT 'sessions', session_id, 'created', created_at, 'library', 'library', updated_at FROM sessions ORDER BY created_at, session_id`
   )
   db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
   return one(db, `SELECT count(*) FROM ${CHANGES_TABLE}`)
@@ -42,7 +42,7 @@ export interface Bytes {
 export function feedBytes(db: SyncDatabase): Bytes {
   const [pages, payload] = db
     .prepare(
-      `SELECT sum(pgsize), sum(payload) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name IN ('${CHANGES_TABLE}', '${CHANGE_DOCS_TABLE}'))`
+      `SELECT sum(pgsize), sum(payload) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = '${CHANGES_TABLE}')`
     )
     .raw(true)
     .get() as [number, number]
@@ -62,8 +62,8 @@ export function sessionRowBytes(db: SyncDatabase): Bytes {
 
 /**
  * Undoes what samples of writes added to the file as it is now: the sessions that creates added
- * and, on a file with a feed, the changes (and the documents kept for them) that the writes and
- * this undoing left; then checkpoints the WAL, as the writes item does between samples.
+ * and, on a file with a feed, the changes that the writes and this undoing left; then checkpoints
+ * the WAL, as the writes item does between samples.
  */
 export function discarder(path: string): { discard(): void; close(): void } {
   const db = openFile(path)
@@ -71,15 +71,13 @@ export function discarder(path: string): { discard(): void; close(): void } {
   const lastSeq = one(db, `SELECT coalesce(max(seq), 0) FROM ${CHANGES_TABLE}`)
   const statements = [
     db.prepare('DELETE FROM sessions WHERE rowid > ?'),
-    db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE seq > ?`),
-    db.prepare(`DELETE FROM ${CHANGE_DOCS_TABLE}`)
+    db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE seq > ?`)
   ]
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)')
   return {
     discard() {
       statements[0]!.run(lastRow)
       statements[1]!.run(lastSeq)
-      statements[2]!.run()
       checkpoint.get()
     },
     close: () => db.close()
