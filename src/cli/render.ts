@@ -10,7 +10,7 @@ import type { Doc, Page, Tree } from './backend.js'
 import type { Colors, Output } from './output.js'
 import { visible, visibleLines } from './visible.js'
 
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+const UNITS: [string, number][] = [
   ['year', 365 * 86_400_000],
   ['month', 30 * 86_400_000],
   ['week', 7 * 86_400_000],
@@ -19,7 +19,29 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
   ['second', 1000]
 ]
-const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+
+// The words Intl.RelativeTimeFormat('en', { numeric: 'auto' }) uses for -1, 0 and 1 of a unit.
+// Written out because Intl's first use loads ICU's data, which costs a command more than its query.
+const NAMED: Record<string, [string, string, string]> = {
+  year: ['last year', 'this year', 'next year'],
+  month: ['last month', 'this month', 'next month'],
+  week: ['last week', 'this week', 'next week'],
+  day: ['yesterday', 'today', 'tomorrow'],
+  hour: ['', 'this hour', ''],
+  minute: ['', 'this minute', ''],
+  second: ['', 'now', '']
+}
+
+/** What Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(n, unit) says, for whole n. */
+export function relativeWords(n: number, unit: string): string {
+  const named = Math.abs(n) <= 1 ? NAMED[unit]?.[n + 1] : undefined
+  if (named) return named
+  const count = Math.abs(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+$)/g, ',')
+  const units = `${count} ${unit}${Math.abs(n) === 1 ? '' : 's'}`
+  return n < 0 ? `${units} ago` : `in ${units}`
+}
 
 /** A local date and time, to the second: `2025-11-22 10:03:12`. */
 export function localTime(iso: string): string {
@@ -36,7 +58,7 @@ export function relativeTime(iso: unknown, now = Date.now()): string {
   const diff = ms - now
   if (Math.abs(diff) < 10_000) return 'just now'
   const [unit, size] = UNITS.find(([, size]) => Math.abs(diff) >= size) ?? UNITS.at(-1)!
-  return relative.format(Math.round(diff / size), unit)
+  return relativeWords(Math.round(diff / size), unit)
 }
 
 export function colorStatus(status: unknown, c: Colors): string {
