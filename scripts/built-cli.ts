@@ -63,6 +63,9 @@ export async function bundleCli(): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
+    // import() of what stays outside (node:readline, …) as require(): code run by vm.Script has no
+    // module loader of its own to import with
+    supported: { 'dynamic-import': false },
     logLevel: 'warning',
     plugins: [
       {

@@ -11,7 +11,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { constants, Script } from 'node:vm'
+import { Script } from 'node:vm'
 
 const BUNDLE = fileURLToPath(new URL('./agor.cjs', import.meta.url))
 const CACHE = `${BUNDLE}.cache`
@@ -46,7 +46,7 @@ const cachedData = readCache()
 // the bundle is CommonJS, wrapped as Node wraps a module
 const script = new Script(
   `(function (exports, require, module, __filename, __dirname) {${readFileSync(BUNDLE, 'utf8')}\n})`,
-  { filename: BUNDLE, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }
+  { filename: BUNDLE, cachedData }
 )
 const wrapper: Wrapper = script.runInThisContext()
 const module: { exports: Partial<Entry> } = { exports: {} }
