@@ -112,6 +112,8 @@ async function warmCodeCache(): Promise<void> {
     const id = String(
       JSON.parse(agor(['session', 'create', '--agent', 'warm-up', '--json'], false)).session_id
     )
+    // the first of those wrote a cache (there was none): only list and show go into it
+    rmSync(`${BUNDLED_CLI}.cache`, { force: true })
     const warm = () => {
       agor(['session', 'list'])
       agor(['session', 'show', id.slice(0, 8)])
