@@ -2,12 +2,17 @@
  * The built `agor` command, dist/cli/main.js, and whether it is older than what it is built from:
  * the tests and the benchmark run it as users do, and build it first when it is.
  */
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.js')
+/** The bundle main.js runs: the last thing a build writes. */
+export const BUNDLED_CLI = join(ROOT, 'dist', 'cli', 'agor.cjs')
 
 function newestSource(dir: string): number {
   let newest = 0
@@ -22,7 +27,7 @@ function newestSource(dir: string): number {
 export function cliNeedsBuild(): boolean {
   let built: number
   try {
-    built = statSync(BUILT_CLI).mtimeMs
+    built = statSync(BUNDLED_CLI).mtimeMs
   } catch {
     return true
   }
@@ -32,4 +37,114 @@ export function cliNeedsBuild(): boolean {
     statSync(join(ROOT, 'package.json')).mtimeMs
   )
   return built < inputs
+}
+
+/**
+ * Packages the bundle leaves to Node's own loading: those only commands that serve, replicate or
+ * reach a remote server load (the heavy part of the install), and the Feathers packages, which
+ * share @feathersjs/errors with each other: one copy of it, or its errors are not instanceof
+ * FeathersError.
+ */
+const EXTERNAL = ['@feathersjs/*', '@libsql/client', 'libsql', 'socket.io-client', 'qs', 'cli-progress']
+
+/**
+ * Bundles dist/cli/run.js (tsc's output) and what it imports into dist/cli/agor.cjs, which
+ * dist/cli/main.js runs. Each module's import.meta.url stays its own file's in dist/ (the
+ * migrations folder, the replica worker and package.json are found from it).
+ */
+export async function bundleCli(): Promise<void> {
+  const { build } = await import('esbuild')
+  const dist = join(ROOT, 'dist')
+  await build({
+    entryPoints: [join(dist, 'cli', 'run.js')],
+    outfile: BUNDLED_CLI,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: EXTERNAL,
+    // import() of what stays outside (node:readline, …) as require(): code run by vm.Script has no
+    // module loader of its own to import with
+    supported: { 'dynamic-import': false },
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'own-import-meta-url',
+        setup(plugin) {
+          plugin.onLoad({ filter: /\.js$/ }, async (args) => {
+            if (!args.path.startsWith(dist)) return undefined
+            const contents = readFileSync(args.path, 'utf8')
+            if (!contents.includes('import.meta.url')) return { contents, loader: 'js' }
+            const own = JSON.stringify(relative(dirname(BUNDLED_CLI), args.path))
+            const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${own})).href`
+            return { contents: contents.replaceAll('import.meta.url', url), loader: 'js' }
+          })
+        }
+      }
+    ]
+  })
+  chmodSync(BUILT_CLI, 0o755)
+  rmSync(`${BUNDLED_CLI}.cache`, { force: true })
+  await warmCodeCache()
+}
+
+/**
+ * Writes the bundle's code cache with what `list` and `show` compile, on a database of their own
+ * and through a daemon: the commands people and scripts run most start fast from the first run.
+ */
+async function warmCodeCache(): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'agor-warm-'))
+  const db = join(home, 'warm.db')
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AGOR_'))),
+    HOME: home
+  }
+  const agor = (args: string[], refresh = true) => {
+    const result = spawnSync(process.execPath, [BUILT_CLI, ...args, '--db', db], {
+      env: { ...env, ...(refresh ? { AGOR_CODE_CACHE: 'refresh' } : {}) },
+      encoding: 'utf8'
+    })
+    if (result.status !== 0) throw new Error(`agor ${args.join(' ')} failed: ${result.stderr}`)
+    return result.stdout
+  }
+  try {
+    agor(['db', 'setup'], false)
+    const id = String(
+      JSON.parse(agor(['session', 'create', '--agent', 'warm-up', '--json'], false)).session_id
+    )
+    // the first of those wrote a cache (there was none): only list and show go into it
+    rmSync(`${BUNDLED_CLI}.cache`, { force: true })
+    const warm = () => {
+      agor(['session', 'list'])
+      agor(['session', 'show', id.slice(0, 8)])
+    }
+    warm()
+    const daemon = spawn(process.execPath, [BUILT_CLI, 'serve', '--db', db, '--port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let errors = ''
+    daemon.stderr.on('data', (chunk: Buffer) => {
+      errors += chunk.toString()
+    })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let output = ''
+        daemon.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString()
+          if (output.includes('Listening on')) resolve()
+        })
+        daemon.once('exit', (code) =>
+          reject(new Error(`agor serve exited (${code}) before it listened: ${errors}`))
+        )
+      })
+      warm()
+    } finally {
+      const exited = once(daemon, 'exit')
+      daemon.kill()
+      await exited
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
 }

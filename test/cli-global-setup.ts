@@ -1,12 +1,12 @@
 // Builds dist/ once before the test run when the CLI tests need it and it is older than the source:
-// they run the CLI as a real subprocess, `node dist/cli/main.js`, as users do. Makes the migrated
+// they run the CLI as a real subprocess, `node dist/cli/main.js` (which runs the bundle), as users do. Makes the migrated
 // database that tempDb() copies.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { BUILT_CLI, cliNeedsBuild, ROOT } from '../scripts/built-cli.js'
+import { bundleCli, cliNeedsBuild, ROOT } from '../scripts/built-cli.js'
 import { openDatabase } from '../src/store/database.js'
 
 /**
@@ -29,13 +29,13 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  buildCli()
+  await buildCli()
   const template = await templateDatabase()
   project.provide('templateDatabase', template)
   return () => rmSync(dirname(template), { recursive: true, force: true })
 }
 
-function buildCli(): void {
+async function buildCli(): Promise<void> {
   if (!cliNeedsBuild()) return
   try {
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
@@ -47,5 +47,5 @@ function buildCli(): void {
     const output = String((error as { stdout?: Buffer }).stdout ?? '')
     console.warn(`tsc reported errors while building dist/ for the CLI tests:\n${output}`)
   }
-  chmodSync(BUILT_CLI, 0o755)
+  await bundleCli()
 }

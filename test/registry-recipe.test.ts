@@ -113,7 +113,7 @@ async function agor(args: string[]) {
 }
 
 beforeAll(async () => {
-  for (const item of ['src', 'drizzle', 'package.json', 'tsconfig.json', 'drizzle.config.ts']) {
+  for (const item of ['src', 'scripts', 'drizzle', 'package.json', 'tsconfig.json', 'drizzle.config.ts']) {
     cpSync(join(ROOT, item), join(scratch, item), { recursive: true })
   }
   symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'))
@@ -136,6 +136,8 @@ beforeAll(async () => {
     'gizmos'
   ])
   await inScratch(process.execPath, [join(scratch, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
+  // npm run build's second step: the bundle that dist/cli/main.js runs
+  await inScratch(process.execPath, [join(scratch, 'node_modules/tsx/dist/cli.mjs'), 'scripts/bundle-cli.ts'])
   writeFileSync(join(scratch, 'drive.mjs'), DRIVE)
 }, 120_000)
 

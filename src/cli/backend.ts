@@ -6,14 +6,15 @@
  */
 import { Unavailable } from '@feathersjs/errors'
 import { setting } from '../env.js'
-import { CLI_PROVIDER } from '../protocol.js'
+import { API_KEY_HEADER, CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
-import { connectDaemon, connectOptions, type DaemonRecord, findDaemon } from './daemon.js'
+import { type DaemonRecord, daemonHeaders, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
+import { RestService, Unreachable } from './rest.js'
 import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
 
 export type Doc = Record<string, unknown>
@@ -192,20 +193,17 @@ async function directBackend(db: string | undefined): Promise<Backend> {
 }
 
 /**
- * A call to a daemon; a daemon that cannot be reached is a clear 503. The REST client turns
- * fetch's network TypeError into a plain Error that keeps only its message, "fetch failed". A 401
- * of the daemon itself (not of its database server, whose message names AGOR_DB_AUTH_TOKEN) gets
- * a hint about the API key.
+ * A call to a daemon; a daemon that cannot be reached is a clear 503. A 401 of the daemon itself
+ * (not of its database server, whose message names AGOR_DB_AUTH_TOKEN) gets a hint about the API
+ * key.
  */
-function daemonCall(url: string, apiKey: string | undefined): Call {
+function daemonCall(url: string, apiKey: boolean): Call {
   return async (work) => {
     try {
       return await work()
     } catch (error) {
+      if (error instanceof Unreachable) throw new Unavailable(`Cannot reach the agor daemon at ${url}`)
       const wire = asWireError(error)
-      if (!wire && (error as Error)?.message === 'fetch failed') {
-        throw new Unavailable(`Cannot reach the agor daemon at ${url}`)
-      }
       if (wire?.code === 401 && !wire.message.includes('AGOR_DB_AUTH_TOKEN')) {
         throw withHint(
           error,
@@ -219,17 +217,46 @@ function daemonCall(url: string, apiKey: string | undefined): Call {
   }
 }
 
+function asStrings(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw unexpected('a list of ids')
+  return value
+}
+
+/** A daemon's service by REST, as the CLI calls it. */
+function remoteService(url: string, name: string, headers: Record<string, string>): SessionServiceLike {
+  const rest = new RestService(url, name, headers)
+  return {
+    find: (params) => rest.find(params),
+    get: (id) => rest.get(id),
+    create: (data) => rest.create(data),
+    patch: (id, data) => rest.patch(id, data),
+    update: (id, data) => rest.update(id, data),
+    remove: (id, params) => rest.remove(id, params),
+    shortIds: async (data) => asStrings(await rest.custom('shortIds', data)),
+    fork: (data) => rest.custom('fork', data),
+    spawn: (data) => rest.custom('spawn', data),
+    genealogy: (data) => rest.custom('genealogy', data)
+  }
+}
+
 async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backend> {
-  const options = connectOptions(record)
-  const client = await connectDaemon(url, options)
-  const call = daemonCall(url, options.apiKey)
+  const headers = daemonHeaders(record)
+  const call = daemonCall(url, API_KEY_HEADER in headers)
+  const service = (name: string) => remoteService(url, name, headers)
   return {
     label: `daemon ${url}`,
     daemon: true,
-    service: (name) => documentsApi(client.app.service(name), call, {}),
-    sessions: () => sessionsApi(client.app.service('sessions'), call, {}),
-    changes: () => ({ find: (query) => call(() => client.app.service('changes').find({ query })) }),
-    close: async () => client.close()
+    service: (name) => documentsApi(service(name), call, {}),
+    sessions: () => sessionsApi(service('sessions'), call, {}),
+    changes: () => ({
+      find: (query) =>
+        call(async () => {
+          const found = await service('changes').find({ query })
+          if (!Array.isArray(found)) throw unexpected('a list of changes')
+          return found
+        })
+    }),
+    close: async () => {}
   }
 }
 

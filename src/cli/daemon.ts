@@ -13,9 +13,9 @@
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
-import type { AgorClient, ConnectOptions } from '../client.js'
-import { CLI_PROVIDER, CLIENT_HEADER } from '../protocol.js'
+import { API_KEY_HEADER, CLI_PROVIDER, CLIENT_HEADER } from '../protocol.js'
 import { namedKey } from '../service/auth-options.js'
+import { restRequest } from './rest.js'
 
 export interface DaemonRecord {
   pid: number
@@ -155,9 +155,8 @@ export function isAlive(pid: number): boolean {
 
 async function answers(url: string, timeout: number): Promise<boolean> {
   try {
-    const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(timeout) })
-    await response.body?.cancel()
-    return response.ok
+    const { status } = await restRequest(new URL('/health', url), { method: 'GET', timeout })
+    return status >= 200 && status < 300
   } catch {
     return false
   }
@@ -184,18 +183,14 @@ export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | un
 }
 
 /**
- * The options of every connection the CLI makes to a daemon: REST (one-shot commands need no
- * socket; the daemon publishes events to its websocket clients either way), the header that has
- * the change feed record its writes as the CLI's, and an API key: AGOR_API_KEY's, else the one in
- * the daemon's record. A key the user sets says who writes (the feed's actor), so it wins.
+ * The headers of every request the CLI makes to a daemon: the one that has the change feed record
+ * its writes as the CLI's, and an API key: AGOR_API_KEY's, else the one in the daemon's record. A
+ * key the user sets says who writes (the feed's actor), so it wins.
  */
-export function connectOptions(record?: DaemonRecord, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
+export function daemonHeaders(
+  record?: DaemonRecord,
+  env: NodeJS.ProcessEnv = process.env
+): Record<string, string> {
   const apiKey = apiKeyFromEnv(env) ?? record?.apiKey
-  return { transport: 'rest', headers: { [CLIENT_HEADER]: CLI_PROVIDER }, ...(apiKey ? { apiKey } : {}) }
-}
-
-/** Connects to the daemon at `url` (found through a record, or named by --url / AGOR_URL). */
-export async function connectDaemon(url: string, options: ConnectOptions): Promise<AgorClient> {
-  const { connect } = await import('../client.js')
-  return connect(url, options)
+  return { [CLIENT_HEADER]: CLI_PROVIDER, ...(apiKey ? { [API_KEY_HEADER]: apiKey } : {}) }
 }
