@@ -83,6 +83,11 @@ export class TableStatements {
     patch?: Document
   ): ViewUpdate {
     const values = this.#mapper.toRow(next)
+    // the columns besides data and updated_at whose value changes (see write-views.ts)
+    let set = 0
+    for (const [i, column] of this.#mapper.columns.entries()) {
+      if (column !== 'data' && (next[column] ?? null) !== (stored[column] ?? null)) set |= 1 << i
+    }
     const args: InValue[] = [
       ...values,
       context.actor ?? null,
@@ -91,7 +96,8 @@ export class TableStatements {
       event,
       patch === undefined ? null : JSON.stringify(patch),
       JSON.stringify(undoOf(stored, next)),
-      toMillis(String(stored.updated_at))
+      toMillis(String(stored.updated_at)),
+      set
     ]
     return { statement: { sql: this.#update, args }, written: this.#mapper.fromValues(values) }
   }

@@ -29,7 +29,8 @@ export const UPDATE_EXTRAS = [
   'agor_event',
   'agor_patch',
   'agor_undo',
-  'agor_stored_at'
+  'agor_stored_at',
+  'agor_set'
 ] as const
 
 export const createView = (def: AnyDefinition) => `agor_create_${def.name}`
@@ -60,24 +61,25 @@ END`
 }
 
 /**
- * Writes `data` and `updated_at` always, and each other column only where its value changed: an
- * index over a column that no UPDATE sets costs nothing (most writes leave status and relations
- * alone). Refuses to write over a row that is not as read: another writer changed it meanwhile.
+ * Writes `data` and `updated_at` always, and each other column only if its bit is in `agor_set`
+ * (the bit of its place in the row): an index over a column that no UPDATE sets costs nothing, and
+ * most writes leave status and relations alone. Refuses to write over a row that is not as read:
+ * another writer changed it, or removed it, meanwhile.
  */
 function updateTrigger(def: AnyDefinition): string {
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
   const where = `${id} = NEW.${id}`
-  const others = rowMapper(def)
-    .columns.filter((c) => c !== def.idField && c !== 'data' && c !== 'updated_at' && c !== 'created_at')
-    .map((c) => {
-      const column = quoteIdent(c)
-      return `UPDATE ${table} SET ${column} = NEW.${column} WHERE ${where} AND ${column} IS NOT NEW.${column};`
-    })
+  const fixed = new Set([def.idField, 'created_at', 'updated_at', 'data'])
+  const others = rowMapper(def).columns.flatMap((c, i) => {
+    if (fixed.has(c)) return []
+    const column = quoteIdent(c)
+    return [`UPDATE ${table} SET ${column} = NEW.${column} WHERE NEW."agor_set" & ${1 << i} AND ${where};`]
+  })
   return `CREATE TRIGGER ${quoteIdent(`${updateView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(updateView(def))} BEGIN
-SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE ${where} AND "updated_at" = NEW."agor_stored_at");
 ${changeRow(def, 'NEW."agor_event"', 'update')}
-UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where};
+UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
+SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${others.join('\n')}
 END`
 }

@@ -2,8 +2,11 @@
  * The limit: the fastest correct way to do each operation in Node on the same table and documents,
  * with a synchronous driver of the same engine: statements prepared once and reused, rows read as
  * arrays, inside one transaction where the operation has one (an array create: a reused one-row
- * INSERT per document, or one multi-row INSERT; a patch: read + UPDATE). It runs on `libsql` (the
- * engine the store uses for local files) or on better-sqlite3; a comparison takes the faster.
+ * INSERT per document, or one multi-row INSERT; a patch: read, then the write guarded by the
+ * updated_at read). It does the same work as the store: every write records its change, through
+ * the store's write views, which write a row and its change in one statement (the fastest way to
+ * write both). It runs on `libsql` (the engine the store uses for local files) or on better-sqlite3;
+ * a comparison takes the faster.
  */
 
 import Libsql from 'libsql'
@@ -15,11 +18,12 @@ import {
   BY_ID,
   BY_RANGE,
   COUNT,
+  CREATE_ONE,
+  createMany,
   type Doc,
   docOf,
   docOfValues,
-  INSERT_ONE,
-  insertMany,
+  LIBRARY,
   NEWEST_PAGE,
   newDoc,
   newRow,
@@ -28,7 +32,7 @@ import {
   patched,
   prefixRange,
   type Side,
-  UPDATE_DATA
+  UPDATE_ONE
 } from './side.js'
 
 /** The little of a synchronous driver (libsql, better-sqlite3: the same API) that the limit uses. */
@@ -110,33 +114,46 @@ export function openLimit(
     create(fields) {
       const id = uuidv7()
       const now = Date.now()
-      prepared(INSERT_ONE, false).run(newRow(id, now, fields))
+      prepared(CREATE_ONE, false).run([...newRow(id, now, fields), ...LIBRARY])
       return newDoc(id, now, fields)
     },
     createMany(pool: readonly SessionFields[]): Doc[] {
       const now = Date.now()
       const ids = pool.map(() => uuidv7())
       if (arrayMode === 'multi') {
-        const args = pool.flatMap((fields, k) => newRow(ids[k]!, now, fields))
-        prepared(insertMany(pool.length), false).run(args)
+        const args = pool.flatMap((fields, k) => [...newRow(ids[k]!, now, fields), ...LIBRARY])
+        prepared(createMany(pool.length), false).run(args)
       } else {
-        const insert = prepared(INSERT_ONE, false)
+        const insert = prepared(CREATE_ONE, false)
         atomically('BEGIN IMMEDIATE', () => {
-          for (const [k, fields] of pool.entries()) insert.run(newRow(ids[k]!, now, fields))
+          for (const [k, fields] of pool.entries()) insert.run([...newRow(ids[k]!, now, fields), ...LIBRARY])
         })
       }
       return pool.map((fields, k) => newDoc(ids[k]!, now, fields))
     },
     patch(id, sha) {
-      return atomically('BEGIN IMMEDIATE', () => {
-        const row = prepared(BY_ID).get(id) as unknown[] | undefined
-        if (!row) throw new Error(`limit patch: no session ${id}`)
-        const data = patched(JSON.parse(String(row[6])) as Doc, sha)
-        const updated = Math.max(Date.now(), Number(row[3]) + 1)
-        prepared(UPDATE_DATA, false).run(JSON.stringify(data), updated, id)
-        row[3] = updated
-        return docOf(row, data)
-      })
+      const row = prepared(BY_ID).get(id) as unknown[] | undefined
+      if (!row) throw new Error(`limit patch: no session ${id}`)
+      const before = JSON.parse(String(row[6])) as Doc
+      const data = patched(before, sha)
+      const storedAt = Number(row[3])
+      const updated = Math.max(Date.now(), storedAt + 1)
+      const was = (before.git_state as Doc | undefined)?.current_sha
+      const undo = [
+        [['git_state', 'current_sha'], was],
+        [['updated_at'], new Date(storedAt).toISOString()]
+      ]
+      const values = [row[0], row[1], row[2], updated, row[4], row[5], JSON.stringify(data)]
+      const patch = JSON.stringify({ git_state: { current_sha: sha } })
+      prepared(UPDATE_ONE, false).run([
+        ...values,
+        ...LIBRARY,
+        'patched',
+        patch,
+        JSON.stringify(undo),
+        storedAt
+      ])
+      return docOf(values, data)
     },
     page: (): Page =>
       atomically('BEGIN', () => ({

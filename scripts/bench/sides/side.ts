@@ -49,9 +49,20 @@ export const COUNT = 'SELECT count(*) FROM "sessions"'
 export const INSERT_ONE = `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?)`
 export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? WHERE "session_id" = ?'
 
-/** `INSERT` of `rows` rows in one statement. */
-export function insertMany(rows: number): string {
-  return `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES ${new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`
+/**
+ * The store's write views (src/store/write-views.ts): a session and its change in one statement,
+ * the fastest correct way to write both. The values of a row, then who writes it.
+ */
+const WHO = '"agor_actor", "agor_transport", "agor_remote"'
+export const CREATE_ONE = `INSERT INTO "agor_create_sessions" (${COLUMN_LIST}, ${WHO}) VALUES (${new Array(10).fill('?').join(', ')})`
+/** A row's new values, who writes it, the event, the patch, its undo and the updated_at it replaces. */
+export const UPDATE_ONE = `INSERT INTO "agor_update_sessions" (${COLUMN_LIST}, ${WHO}, "agor_event", "agor_patch", "agor_undo", "agor_stored_at") VALUES (${new Array(14).fill('?').join(', ')})`
+export const LIBRARY = ['library', 'library', null]
+
+/** `CREATE_ONE` of `rows` rows in one statement. */
+export function createMany(rows: number): string {
+  const one = `(${new Array(10).fill('?').join(', ')})`
+  return `${CREATE_ONE.slice(0, CREATE_ONE.indexOf(' VALUES '))} VALUES ${new Array(rows).fill(one).join(', ')}`
 }
 
 /** The document of a row given as its column values in table order. */
