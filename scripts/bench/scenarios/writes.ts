@@ -2,7 +2,8 @@
  * Writes at 10k, 100k and 1M sessions, each size on a copy of its data set: the store's create of
  * one session, create of an array of 1,000 and patch of one nested field, against the limit (a
  * prepared INSERT; one transaction of a reused one-row INSERT or one multi-row INSERT, whichever is
- * faster; read + UPDATE in a transaction). The rows the writes add are deleted between samples.
+ * faster; a read, then the write guarded by it), which records each write's change as the store
+ * does, through its write views. The rows the writes add are deleted between samples.
  */
 import type { Context, Scenario } from '../context.js'
 import { measure, type OpName } from '../matrix.js'
