@@ -102,6 +102,10 @@ export function openLimit(
   const lastRow = readonly
     ? 0
     : Number((prepared('SELECT max(rowid) FROM "sessions"').get() as unknown[])[0] ?? 0)
+  // and the changes: the writes' own, and the removals of what discard() removes
+  const lastSeq = readonly
+    ? 0
+    : Number((prepared('SELECT coalesce(max(seq), 0) FROM "agor_changes"').get() as unknown[])[0])
   const multiLabel = arrayMode === 'multi' ? ' multi-row' : ''
   return {
     label: `${driver}${multiLabel}`,
@@ -162,6 +166,7 @@ export function openLimit(
       })),
     discard() {
       prepared('DELETE FROM "sessions" WHERE rowid > ?', false).run(lastRow)
+      prepared('DELETE FROM "agor_changes" WHERE seq > ?', false).run(lastSeq)
       // The WAL is copied back into the file here, between samples, rather than by whichever
       // side's commit happens to cross the 1,000-page mark inside a sample: the same pages are
       // written either way, but at random they made one side's sample pay for both.
