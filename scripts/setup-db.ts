@@ -2,8 +2,8 @@
 // Creates the database (default: AGOR_DB_URL or ~/.agor/agor.db) and applies the migrations.
 // --reset keeps a timestamped backup of the old file next to it, then starts from an empty one.
 import { parseArgs } from 'node:util'
-import { setupDatabase } from '../src/db/admin.js'
 import { resolveDatabaseConfig } from '../src/db/config.js'
+import { setupDatabase } from '../src/store/setup.js'
 
 const { values } = parseArgs({
   options: { path: { type: 'string' }, reset: { type: 'boolean', default: false } }

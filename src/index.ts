@@ -18,13 +18,7 @@ export {
   connect,
   type Transport
 } from './client.js'
-export {
-  backupDatabase,
-  type CheckReport,
-  checkDatabase,
-  type SetupResult,
-  setupDatabase
-} from './db/admin.js'
+export { backupDatabase, type CheckReport, checkDatabase } from './db/admin.js'
 export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/config.js'
 export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/config.js'
 export type { SyncResult } from './db/connection.js'
@@ -47,6 +41,7 @@ export type { OpenOptions } from './store/database.js'
 export { Database, openDatabase } from './store/database.js'
 export type { SessionTree } from './store/genealogy.js'
 export type { Query } from './store/query-walk.js'
+export { type SetupResult, setupDatabase } from './store/setup.js'
 export {
   exportDatabase,
   exportDocuments,

@@ -7,6 +7,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { localMigrations } from '../src/db/migrate.js'
 import { openStore } from '../src/service/store.js'
 import { Feed } from '../src/store/feed.js'
+import { setupDatabase } from '../src/store/setup.js'
 import { applyUndo, undoOf } from '../src/store/undo.js'
 import { openTempStore, tempDir } from './helpers.js'
 
@@ -148,6 +149,59 @@ describe('writes beside the store', () => {
   })
 })
 
+describe('writes beside the store, whatever their connection did before', () => {
+  it('an update that leaves updated_at alone is recorded, even right after an INSERT whose rowid is the newest seq', async () => {
+    const s = await sessions.create({ agent: 'lir', title: 'v0' })
+    const [created] = await since()
+    // another tool's connection whose last INSERT had the rowid of the feed's newest change
+    other.exec('CREATE TEMP TABLE IF NOT EXISTS audit (x)')
+    other.prepare('INSERT INTO audit (rowid, x) VALUES (?, ?)').run(created!.seq, 'log')
+    other
+      .prepare(`UPDATE sessions SET data = json_set(data, '$.title', 'hand') WHERE session_id = ?`)
+      .run(s.session_id)
+    const changes = await since()
+    expect(changes.map((c) => c.event)).toEqual(['created', 'updated'])
+    expect(changes[0]!.doc).toEqual(s)
+    expect(changes[1]!.doc).toEqual({ ...s, title: 'hand' })
+  })
+
+  it('a seeding script that inserts and then updates a row is two changes', async () => {
+    const id = '0199b73d-0000-7000-8000-00000000ab02'
+    const now = Date.now()
+    other
+      .prepare(
+        `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES (?, 'idle', ?, ?, '{"agent":"seed"}')`
+      )
+      .run(id, now, now)
+    other.prepare(`UPDATE sessions SET data = json_set(data, '$.title', 't1') WHERE session_id = ?`).run(id)
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.doc.title ?? '-'}`)).toEqual(['created -', 'updated t1'])
+    // committed now, by the database's clock
+    expect(Math.abs(Date.parse(changes[1]!.at) - Date.now())).toBeLessThan(60_000)
+  })
+
+  it('documents rebuilt keep their keys in order, and a __proto__ key as data', async () => {
+    const s = await sessions.create({ agent: 'k', title: 'dropped later', description: 'd' })
+    other
+      .prepare(
+        `UPDATE sessions SET data = json_set(data, '$.custom_context', json('{"__proto__":{"p":1},"k":1}')) WHERE session_id = ?`
+      )
+      .run(s.session_id)
+    const patched = await sessions.patch(s.session_id, { title: 'P' })
+    const replaced = await sessions.update(s.session_id, {
+      agent: 'k',
+      description: 'd',
+      custom_context: { k: 2 }
+    })
+    const changes = await since()
+    expect(changes.map((c) => c.event)).toEqual(['created', 'updated', 'patched', 'updated'])
+    expect(JSON.stringify(changes[0]!.doc)).toBe(JSON.stringify(s))
+    expect(JSON.stringify(changes[2]!.doc)).toBe(JSON.stringify(patched))
+    expect(Object.getPrototypeOf(changes[2]!.doc.custom_context)).toBe(Object.prototype)
+    expect(JSON.stringify(changes[3]!.doc)).toBe(JSON.stringify(replaced))
+  })
+})
+
 describe('undo', () => {
   it('takes a merged patch back, keys that were absent, null and arrays included', () => {
     const before = { a: 1, n: { x: 1, y: [1, 2], keep: { k: 1 } }, z: null, gone: 'g' }
@@ -210,6 +264,24 @@ describe('a feed written by the version before (its migration)', () => {
       expect(changes[3]!.doc).toEqual(patched)
     } finally {
       await upgraded.close()
+    }
+  })
+
+  it("a file made by setupDatabase records another tool's writes before any store opens it", async () => {
+    const path = join(tempDir(), 'setup.db')
+    await setupDatabase(path)
+    const db = new Libsql(path)
+    const now = Date.now()
+    db.prepare(
+      `INSERT INTO boards (board_id, created_at, updated_at, data) VALUES ('0199b73d-0000-7000-8000-00000000ab03', ?, ?, '{"name":"b"}')`
+    ).run(now, now)
+    db.close()
+    const opened = await openStore({ url: `file:${path}` })
+    try {
+      const changes = await new Feed(opened.database.connection).read({ after: 0, limit: 10, order: 'asc' })
+      expect(changes.map((c) => `${c.collection} ${c.event} ${c.doc.name}`)).toEqual(['boards created b'])
+    } finally {
+      await opened.close()
     }
   })
 

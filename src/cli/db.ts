@@ -33,7 +33,7 @@ export function registerDb(program: Command): void {
       Context.run(command, async (context) => {
         if (options.path !== undefined) databaseConfig(options.path, '--path')
         const path = options.path ?? (await localPathOf(context, 'db setup'))
-        const { setupDatabase } = await import('../db/admin.js')
+        const { setupDatabase } = await import('../store/setup.js')
         if (options.reset) {
           const { resolveDatabaseConfig } = await import('../db/config.js')
           const daemon = (await findDaemon(resolveDatabaseConfig({ url: path }).path!)).record
@@ -54,13 +54,13 @@ export function registerDb(program: Command): void {
     .action(async (_options, command: Command) =>
       Context.run(command, async (context) => {
         const config = await configOf(context)
-        const [{ openConnection }, { migrate }] = await Promise.all([
+        const [{ openConnection }, { prepareSchema }] = await Promise.all([
           import('../db/open.js'),
-          import('../db/migrate.js')
+          import('../store/schema-sync.js')
         ])
         const database = await openConnection(config, { create: false })
         try {
-          const applied = await migrate(database)
+          const applied = await prepareSchema(database)
           if (context.output.json) return printJson(context.output, { applied })
           context.output.out(
             applied ? `Applied ${counted(applied, 'migration')}` : 'The database is up to date'

@@ -1,9 +1,9 @@
 /**
- * Administration of a database: create or reset a local file, back it up while it is in use,
- * and migrate it (check.ts checks it).
+ * Administration of a database: back a local file up while it is in use, open one without
+ * migrating it (check.ts checks it; store/setup.ts creates or resets one).
  */
 import './quiet-driver.js'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { NoDatabaseError } from '../errors.js'
 import {
@@ -15,19 +15,10 @@ import {
 import type { Connection } from './connection.js'
 import { explainOpenError } from './driver-errors.js'
 import { prepareLocalFile } from './local-file.js'
-import { migrate } from './migrate.js'
 import { NativeDatabase } from './native.js'
 import { openConnection } from './open.js'
 
 export { type CheckReport, checkDatabase, type ForeignKeyProblem } from './check.js'
-
-export interface SetupResult {
-  path: string
-  /** Where the previous file was copied before a reset. */
-  backup?: string
-  /** Migrations applied now. */
-  applied: number
-}
 
 /** A file name for a backup of `path` taken now: `agor.db.2026-11-22T03-55-53-027Z.bak`. */
 export function backupName(path: string, now = new Date()): string {
@@ -55,31 +46,6 @@ export async function backupDatabase(path: string, target: string): Promise<void
     throw explainOpenError(path, error)
   } finally {
     connection?.close()
-  }
-}
-
-/**
- * Creates the database file at `path` (folders included) and applies the migrations. With
- * `reset`, an existing file is first backed up next to itself, then replaced by an empty one.
- *
- * @example
- * const { backup, applied } = await setupDatabase('/home/me/.agor/agor.db', { reset: true })
- */
-export async function setupDatabase(path: string, options: { reset?: boolean } = {}): Promise<SetupResult> {
-  const config = resolveDatabaseConfig({ url: path })
-  if (config.mode !== 'file') throw new Error('setup works on a local database file')
-  const file = config.path!
-  let backup: string | undefined
-  if (options.reset && existsSync(file)) {
-    backup = backupName(file)
-    await backupDatabase(file, backup)
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-  }
-  const db = await openConnection(config)
-  try {
-    return { path: file, backup, applied: await migrate(db) }
-  } finally {
-    db.close()
   }
 }
 

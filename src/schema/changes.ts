@@ -37,12 +37,12 @@ export const changesTable = sqliteTable(
     patch: text('patch'),
     /**
      * How to take the document as this change wrote it back to the one before: the fields it
-     * changed with their earlier values (store/undo.ts), or the row before it whole (a trigger's).
+     * changed with their earlier values, for a patch (store/undo.ts), or the row before it whole.
      */
     undo: text('undo'),
     /**
-     * The row's `updated_at` as this change wrote it (null for `removed`). The triggers compare it
-     * with the row's to tell a write the store recorded itself from one it did not.
+     * The row's `updated_at`, set only while the statement that writes the row and this change
+     * runs (see store/write-views.ts): the feed's triggers see that the write is recorded.
      */
     version: integer('version')
   },

@@ -118,7 +118,7 @@ function before(collection: string, step: Step, written: Document | undefined): 
   if (step.event === 'created' || !written) return undefined
   if (step.event === 'removed') return written
   if (Array.isArray(step.undo)) return applyUndo(written, step.undo as UndoEntry[])
-  // a trigger's update keeps the row before it whole
+  // an update (the store's or another writer's) keeps the row before it whole
   if (step.undo && typeof step.undo === 'object') return documentOf(collection, step.undo as Document)
   return undefined
 }

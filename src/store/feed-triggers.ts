@@ -12,7 +12,7 @@
  * `agor_change_context` for the length of its transaction.
  */
 import { createHash } from 'node:crypto'
-import type { Connection, Statement } from '../db/connection.js'
+import type { Connection, InValue, Statement } from '../db/connection.js'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
@@ -69,23 +69,30 @@ export function image(def: AnyDefinition, row: string): string {
   return `'{' || ${pairs.join(" || ',' || ")} || '}'`
 }
 
+/** The row image of row values (RowMapper.toRow), as image() writes it in SQL. */
+export function imageText(columns: readonly string[], values: readonly InValue[]): string {
+  const pairs = columns.map((column, i) => {
+    const value = values[i] ?? null
+    return `${JSON.stringify(column)}:${column === 'data' ? String(value) : JSON.stringify(value)}`
+  })
+  return `{${pairs.join(',')}}`
+}
+
 const EVENTS = { insert: 'created', update: 'updated', delete: 'removed' } as const
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_${op}`
   const row = op === 'delete' ? 'OLD' : 'NEW'
   const id = quoteIdent(def.idField)
-  // the feed's newest change is the row's, at the version it writes: the store's, written just
-  // before the row; for an update, by this very statement (last_insert_rowid() is the statement's
-  // own while its triggers run), not by an earlier one that a write leaving updated_at alone follows
-  const own = op === 'update' ? 'seq = last_insert_rowid() AND ' : ''
-  const recorded = `coalesce((SELECT ${own}collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
+  // the feed's newest change is the row's, written by the statement that writes the row (only
+  // while it runs is its version set: see write-views.ts)
+  const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
   const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
   // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts)
   const undo = op === 'update' ? image(def, 'OLD') : 'NULL'
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
-INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo, version)
-SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${CHANGE_TIME}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}, ${op === 'delete' ? 'NULL' : 'NEW."updated_at"'}
+INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
+SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${CHANGE_TIME}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}
 FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
 END`
   return { name, sql }

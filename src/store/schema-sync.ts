@@ -1,6 +1,7 @@
 /**
- * A database brought up to this version when it opens: its migrations (drizzle/), then the change
- * feed's triggers (derived from the registry, see feed-triggers.ts). A database already up to date
+ * A database brought up to this version when it opens (and by `agor db setup`/`migrate`): its
+ * migrations (drizzle/), then the write views and triggers (derived from the registry, see
+ * feed-triggers.ts). A database already up to date
  * costs one read: one request to a remote server.
  */
 import type { Connection } from '../db/connection.js'
@@ -8,7 +9,8 @@ import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, statusOf }
 import { FEED_STATE_TABLE } from '../schema/changes.js'
 import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
 
-export async function prepareSchema(db: Connection): Promise<void> {
+/** Returns how many migrations it applied. */
+export async function prepareSchema(db: Connection): Promise<number> {
   let current: { pending: number; triggers: unknown } | undefined
   try {
     const [applied, feed] = await db.batch(
@@ -22,8 +24,9 @@ export async function prepareSchema(db: Connection): Promise<void> {
     // a new database, or one from before the change feed
     if (!isMissingTable(error)) throw error
   }
-  if (!current || current.pending > 0) await migrate(db)
+  const applied = !current || current.pending > 0 ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again
-  if (db.readOnly || current?.triggers === triggersVersion()) return
+  if (db.readOnly || (applied === 0 && current?.triggers === triggersVersion())) return applied
   await syncStoreTriggers(db)
+  return applied
 }

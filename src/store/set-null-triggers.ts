@@ -9,9 +9,10 @@
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { NOW_MS } from './write-views.js'
 
 /** Later than the stored value, and now if now is later: as the store stamps a write. */
-const NEXT_UPDATED_AT = `max(CAST(unixepoch('subsec') * 1000 AS INTEGER), "updated_at" + 1)`
+const NEXT_UPDATED_AT = `max(${NOW_MS}, "updated_at" + 1)`
 
 function setNullTriggers(def: AnyDefinition): { name: string; sql: string }[] {
   return def.keyColumns.flatMap((key) => {

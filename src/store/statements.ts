@@ -6,7 +6,7 @@
 import type { InValue, Statement } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import type { ChangeContext } from './feed-triggers.js'
+import { type ChangeContext, imageText } from './feed-triggers.js'
 import type { CompiledFind, Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
 import { undoOf } from './undo.js'
@@ -95,7 +95,10 @@ export class TableStatements {
       context.remote ?? null,
       event,
       patch === undefined ? null : JSON.stringify(patch),
-      JSON.stringify(undoOf(stored, next)),
+      // an update may drop keys: its undo is the row before it, whole (see undo.ts)
+      event === 'patched'
+        ? JSON.stringify(undoOf(stored, next))
+        : imageText(this.#mapper.columns, this.#mapper.toRow(stored)),
       toMillis(String(stored.updated_at)),
       set
     ]

@@ -1,8 +1,9 @@
 /**
- * How a write is taken back: the fields it changed, each with its value before (or none, where the
- * field was not there). The change feed keeps this for the store's own updates and patches instead
- * of a copy of the document (a patch changes a few fields of a document of a kilobyte or more),
- * and rebuilds a change's document from the row as it is now, undoing the changes after it.
+ * How a patch is taken back: the fields it changed, each with its value before (or none, where the
+ * field was not there). The change feed keeps this for the store's own patches instead of a copy
+ * of the document (a patch changes a few fields of a document of a kilobyte or more), and rebuilds
+ * a change's document from the row as it is now, undoing the changes after it. A patch adds keys
+ * and changes values but removes none, so taking it back keeps the order of the keys.
  */
 import { isPlainObject } from './plain-json.js'
 import type { Document } from './row.js'
@@ -44,12 +45,17 @@ export function applyUndo(doc: Document, undo: readonly UndoEntry[]): Document {
       const inner = target[key]
       // copied on the way down: the objects of `doc` belong to the change that wrote it
       const copy = isPlainObject(inner) ? { ...inner } : {}
-      target[key] = copy
+      setOwn(target, key, copy)
       target = copy
     }
     const last = path.at(-1)!
     if (before.length === 0) delete target[last]
-    else target[last] = before[0]
+    else setOwn(target, last, before[0])
   }
   return result
+}
+
+/** Sets a key as data, `__proto__` included (which an assignment would take for the prototype). */
+function setOwn(target: Document, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
 }

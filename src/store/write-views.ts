@@ -14,8 +14,14 @@ import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { rowMapper } from './row.js'
 
-/** When a change is committed, by the clock of the database that commits it (ms). */
-export const CHANGE_TIME = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`
+/**
+ * Now, in milliseconds, by the clock of the database that commits (julianday, not
+ * unixepoch('subsec'), which SQLite before 3.42 lacks: another tool's writes fire these triggers).
+ */
+export const NOW_MS = `CAST(round((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`
+
+/** When a change is committed. */
+export const CHANGE_TIME = NOW_MS
 
 /** The message of an update that found its row changed (or gone) since it was read. */
 export const STALE_WRITE = 'agor: the row changed since it was read'
@@ -45,18 +51,26 @@ function view(def: AnyDefinition, name: string, extras: readonly string[]): stri
   return `CREATE VIEW ${quoteIdent(name)} AS SELECT ${columns.join(', ')} FROM ${quoteIdent(def.name)} WHERE 0`
 }
 
-/** The INSERT of a change row, on a line of its own (the benchmark's store without a feed drops it). */
+/**
+ * The INSERT of a change row, on a line of its own (the benchmark's store without a feed drops it).
+ * Its `version` says, to the feed's triggers on the table, that this statement is writing the row
+ * at that updated_at and recorded it; DONE takes it back before the statement ends, so that no
+ * later write, by anyone, passes for this one.
+ */
 function changeRow(def: AnyDefinition, event: string, extra: string): string {
   const id = quoteIdent(def.idField)
   const [patch, undo] = extra ? ['NEW."agor_patch"', 'NEW."agor_undo"'] : ['NULL', 'NULL']
   return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${CHANGE_TIME}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
 }
 
+const DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE});`
+
 function createTrigger(def: AnyDefinition): string {
   const columns = rowMapper(def).columns.map(quoteIdent)
   return `CREATE TRIGGER ${quoteIdent(`${createView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(createView(def))} BEGIN
 ${changeRow(def, `'created'`, '')}
 INSERT INTO ${quoteIdent(def.name)} (${columns.join(', ')}) VALUES (${columns.map((c) => `NEW.${c}`).join(', ')});
+${DONE}
 END`
 }
 
@@ -81,6 +95,7 @@ ${changeRow(def, 'NEW."agor_event"', 'update')}
 UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${others.join('\n')}
+${DONE}
 END`
 }
 

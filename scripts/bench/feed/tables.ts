@@ -22,8 +22,8 @@ const one = (db: SyncDatabase, sql: string) => Number((db.prepare(sql).raw(true)
 export function recordCreations(db: SyncDatabase): number {
   db.exec(`DELETE FROM ${CHANGES_TABLE}`)
   db.exec(
-    `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, version)
-     SELECT 'sessions', session_id, 'created', created_at, 'library', 'library', updated_at FROM sessions ORDER BY created_at, session_id`
+    `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport)
+     SELECT 'sessions', session_id, 'created', created_at, 'library', 'library' FROM sessions ORDER BY created_at, session_id`
   )
   db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
   return one(db, `SELECT count(*) FROM ${CHANGES_TABLE}`)
