@@ -4,12 +4,11 @@
 import { join } from 'node:path'
 import Libsql from 'libsql'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { localMigrations } from '../src/db/migrate.js'
 import { openStore } from '../src/service/store.js'
 import { Feed } from '../src/store/feed.js'
 import { setupDatabase } from '../src/store/setup.js'
 import { applyUndo, undoOf } from '../src/store/undo.js'
-import { openTempStore, tempDir } from './helpers.js'
+import { legacyDatabase, openTempStore, tempDir } from './helpers.js'
 
 const store = await openTempStore()
 const feed = new Feed(store.database.connection)
@@ -215,31 +214,13 @@ describe('undo', () => {
 })
 
 describe('a feed written by the version before (its migration)', () => {
-  /** A database as the version of migration 0003 left it, with `feed` written into it by hand. */
-  function legacy(setup: (db: InstanceType<typeof Libsql>) => void): string {
-    const path = join(tempDir(), 'legacy.db')
-    const db = new Libsql(path)
-    db.exec(
-      'CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)'
-    )
-    for (const migration of localMigrations().filter((m) => m.tag <= '0003')) {
-      for (const sql of migration.sql) if (sql.trim()) db.exec(sql)
-      db.prepare('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)').run(
-        migration.hash,
-        migration.folderMillis
-      )
-    }
-    setup(db)
-    db.close()
-    return path
-  }
   const row = (id: string, at: number, title: string) =>
     `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES ('${id}', 'idle', ${at}, ${at}, '{"agent":"l","title":"${title}"}')`
   const S1 = '0199b73d-0000-7000-8000-00000000c001'
   const S2 = '0199b73d-0000-7000-8000-00000000c002'
 
   it('keeps every change with its document: the copies kept, and the rows for the latest', async () => {
-    const path = legacy((db) => {
+    const path = legacyDatabase((db) => {
       db.exec(row(S1, 1000, 'one'))
       db.exec(row(S2, 2000, 'two now'))
       db.exec(`INSERT INTO agor_changes (collection, doc_id, event, at, actor) VALUES
@@ -286,7 +267,7 @@ describe('a feed written by the version before (its migration)', () => {
   })
 
   it('goes on from its last seq when it was pruned empty, and never shows the mark it keeps there', async () => {
-    const path = legacy((db) => db.exec('UPDATE agor_feed SET pruned_through = 500'))
+    const path = legacyDatabase((db) => db.exec('UPDATE agor_feed SET pruned_through = 500'))
     const upgraded = await openStore({ url: `file:${path}` })
     try {
       const old = new Feed(upgraded.database.connection)

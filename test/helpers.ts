@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Libsql from 'libsql'
 import { afterAll } from 'vitest'
 import type { Connection } from '../src/db/connection.js'
-import { migrate } from '../src/db/migrate.js'
+import { localMigrations, migrate } from '../src/db/migrate.js'
 import type { AnyDefinition } from '../src/schema/collection.js'
 import { collections } from '../src/schema/index.js'
 import { openStore, type Store, type StoreOptions } from '../src/service/store.js'
@@ -77,3 +78,25 @@ export const EXPORT_FILES = [
   'manifest.json',
   ...Object.keys(collections).map((name) => `${name}.jsonl`)
 ].sort()
+
+/**
+ * A database file as the version of migration 0003 (before the change feed's write views) left it,
+ * with `setup` run on it first (rows of the time written by hand).
+ */
+export function legacyDatabase(setup: (db: InstanceType<typeof Libsql>) => void = () => {}): string {
+  const path = join(tempDir(), 'legacy.db')
+  const db = new Libsql(path)
+  db.exec(
+    'CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)'
+  )
+  for (const migration of localMigrations().filter((m) => m.tag <= '0003')) {
+    for (const sql of migration.sql) if (sql.trim()) db.exec(sql)
+    db.prepare('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)').run(
+      migration.hash,
+      migration.folderMillis
+    )
+  }
+  setup(db)
+  db.close()
+  return path
+}

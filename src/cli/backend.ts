@@ -8,10 +8,11 @@ import { Unavailable } from '@feathersjs/errors'
 import { setting } from '../env.js'
 import { API_KEY_HEADER, CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
+import type { Store } from '../service/store.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
-import { type DaemonRecord, daemonHeaders, findDaemon } from './daemon.js'
+import { type DaemonRecord, daemonHeaders, findDaemon, isAlive, readDaemonRecords } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
 import { RestService, Unreachable } from './rest.js'
@@ -167,16 +168,19 @@ function sessionsApi(service: SessionServiceLike, call: Call, params: CallParams
 
 const direct: Call = (work) => work()
 
-async function directBackend(db: string | undefined): Promise<Backend> {
+async function directBackend(db: string | undefined, served?: DaemonRecord): Promise<Backend> {
   const { openStore } = await import('../service/store.js')
   // The CLI serves nobody: the services are called in-process, without authentication. It never
   // creates a database: a mistyped --db would otherwise become a new, empty one.
-  const store = await openStore({ url: db, auth: false, create: false }).catch((error: unknown) => {
-    if (asWireError(error)) throw error
-    throw new Error(
-      `Cannot open the database ${db ?? setting('AGOR_DB_URL') ?? '~/.agor/agor.db'}: ${(error as Error).message}`
-    )
-  })
+  const store = await openStore({ url: db, auth: false, create: false, migrate: !served }).catch(
+    (error: unknown) => {
+      if (asWireError(error)) throw error
+      throw new Error(
+        `Cannot open the database ${db ?? setting('AGOR_DB_URL') ?? '~/.agor/agor.db'}: ${(error as Error).message}`
+      )
+    }
+  )
+  if (served) await refuseUpgradeUnder(store, served)
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
   // string's, which the service gives their fields' types) and the same rules for multi writes.
   const params: CallParams = { provider: CLI_PROVIDER }
@@ -261,6 +265,19 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
 }
 
 /**
+ * Refuses a file that this version would migrate while a daemon serves it: the daemon runs the
+ * version before, and would fail on the new schema (its writes and its change feed).
+ */
+async function refuseUpgradeUnder(store: Store, served: DaemonRecord): Promise<void> {
+  const { schemaIsCurrent } = await import('../store/schema-sync.js')
+  if (await schemaIsCurrent(store.database.connection)) return
+  await store.close()
+  throw new Error(
+    `This version of agor would upgrade the database, which a daemon of another version serves (pid ${served.pid}, ${served.url}): stop it first`
+  )
+}
+
+/**
  * Opens the source the options name: --url (or AGOR_URL when --db is not given) is a daemon;
  * otherwise the database of --db (or AGOR_DB_URL, or the default file), through the daemon that
  * serves that file if one is running.
@@ -269,6 +286,8 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
   const url = daemonUrl(options)
   if (url) return daemonBackend(url)
   const { path } = databaseConfig(options.db)
+  // a daemon that does not answer, or that --no-daemon passes by, serves the file all the same
+  const served = path ? readDaemonRecords(path).find((r) => isAlive(r.pid)) : undefined
   if (options.daemon !== false) {
     if (path) {
       const found = await findDaemon(path)
@@ -281,5 +300,5 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
       }
     }
   }
-  return directBackend(options.db)
+  return directBackend(options.db, served)
 }

@@ -9,9 +9,8 @@ import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, statusOf }
 import { FEED_STATE_TABLE } from '../schema/changes.js'
 import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
 
-/** Returns how many migrations it applied. */
-export async function prepareSchema(db: Connection): Promise<number> {
-  let current: { pending: number; triggers: unknown } | undefined
+/** What a database has: its pending migrations and its triggers' version (undefined: none yet). */
+async function stateOf(db: Connection): Promise<{ pending: number; triggers: unknown } | undefined> {
   try {
     const [applied, feed] = await db.batch(
       [APPLIED_MIGRATIONS, `SELECT triggers FROM ${FEED_STATE_TABLE} WHERE id = 1`],
@@ -19,11 +18,23 @@ export async function prepareSchema(db: Connection): Promise<number> {
     )
     const status = statusOf(applied?.rows ?? [])
     assertNotNewer(status)
-    current = { pending: status.pending.length, triggers: feed?.rows[0]?.triggers }
+    return { pending: status.pending.length, triggers: feed?.rows[0]?.triggers }
   } catch (error) {
     // a new database, or one from before the change feed
     if (!isMissingTable(error)) throw error
+    return undefined
   }
+}
+
+/** Whether the database is at this version's schema: nothing for prepareSchema to do. */
+export async function schemaIsCurrent(db: Connection): Promise<boolean> {
+  const current = await stateOf(db)
+  return current?.pending === 0 && current.triggers === triggersVersion()
+}
+
+/** Returns how many migrations it applied. */
+export async function prepareSchema(db: Connection): Promise<number> {
+  const current = await stateOf(db)
   const applied = !current || current.pending > 0 ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again
   if (db.readOnly || (applied === 0 && current?.triggers === triggersVersion())) return applied

@@ -1,0 +1,44 @@
+// A newer agor on a file that a daemon of another version serves: it does not upgrade the schema
+// under that daemon (which would then fail on every write and on its change feed).
+import { writeFileSync } from 'node:fs'
+import Libsql from 'libsql'
+import { describe, expect, it } from 'vitest'
+import { agor } from './cli-helpers.js'
+import { legacyDatabase } from './helpers.js'
+
+const migrations = (path: string) => {
+  const db = new Libsql(path, { readonly: true })
+  try {
+    return Number((db.prepare('SELECT count(*) AS n FROM "__drizzle_migrations"').get() as { n: number }).n)
+  } finally {
+    db.close()
+  }
+}
+
+describe('an upgrade under a daemon', () => {
+  it('is refused while a daemon serves the file, even with --no-daemon, and done once it is gone', async () => {
+    const path = legacyDatabase()
+    const before = migrations(path)
+    // a daemon that is alive (this process) and does not answer: as one of another version may be
+    const record = {
+      pid: process.pid,
+      url: 'http://127.0.0.1:9',
+      dbPath: path,
+      startedAt: new Date().toISOString()
+    }
+    writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
+    for (const args of [
+      ['session', 'list', '--db', path, '--no-daemon'],
+      ['session', 'list', '--db', path]
+    ]) {
+      const refused = await agor(args)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain(`a daemon of another version serves (pid ${process.pid}`)
+      expect(migrations(path)).toBe(before)
+    }
+    writeFileSync(`${path}.daemon.json`, JSON.stringify({ ...record, pid: 2 ** 22 + 1 }))
+    const listed = await agor(['session', 'list', '--db', path, '--no-daemon'])
+    expect(listed.code).toBe(0)
+    expect(migrations(path)).toBeGreaterThan(before)
+  })
+})
