@@ -49,10 +49,12 @@ function toSql(value: InValue): unknown {
 
 function fromSql(value: unknown): Value {
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    // rounding keeps every integer past the safe range past it, so the number alone tells
+    const number = Number(value)
+    if (!Number.isSafeInteger(number)) {
       throw new RangeError('Received integer which cannot be safely represented as a JavaScript number')
     }
-    return Number(value)
+    return number
   }
   // a copy: a Buffer may be a slice of a pool shared with other values
   if (Buffer.isBuffer(value)) return new Uint8Array(value).buffer
