@@ -30,6 +30,11 @@ export function toIso(ms: number): string {
   return new Date(ms).toISOString()
 }
 
+function hasAnyOwn(object: object, keys: readonly string[]): boolean {
+  for (const key of keys) if (Object.hasOwn(object, key)) return true
+  return false
+}
+
 export function rowMapper(def: AnyDefinition): RowMapper {
   const keyNames = def.keyColumns.map((k) => k.name)
   const head = [def.idField, ...(def.statuses ? ['status'] : []), 'created_at', 'updated_at']
@@ -54,7 +59,9 @@ export function rowMapper(def: AnyDefinition): RowMapper {
       return values
     },
     fromRow(row) {
-      return fromValues(columns.map((c) => row[c] as InValue))
+      const values: InValue[] = new Array(columns.length)
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] as InValue
+      return fromValues(values)
     },
     fromValues
   }
@@ -69,6 +76,8 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null
     const data = JSON.parse(String(values[i])) as Document
+    if (!hasAnyOwn(data, columns)) return Object.assign(doc, data)
+    // a column's name in data (not written by this version) must not shadow the column
     for (const key of Object.keys(data)) {
       if (!inColumns.has(key)) doc[key] = data[key]
     }
