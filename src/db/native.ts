@@ -25,6 +25,8 @@ interface Cached {
   columns: string[]
   /** Rows of this statement inherit index access (`row[0]`) and `length` from here. */
   rowPrototype: object | undefined
+  /** When it last ran, in runs of this connection: the cache drops the least recent. */
+  used: number
 }
 
 /** The engine's errors, with SQLite's code names. */
@@ -61,9 +63,14 @@ function fromSql(value: unknown): Value {
   return value as Value
 }
 
+/** A value the engine takes as it is (most arguments: ids, text, finite numbers). */
+function isBindable(value: InValue): boolean {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || value === null
+}
+
 function bind(args: Exclude<Statement, string>['args']): unknown[] | Record<string, unknown> {
   if (args === undefined) return []
-  if (Array.isArray(args)) return args.map(toSql)
+  if (Array.isArray(args)) return args.every(isBindable) ? args : args.map(toSql)
   const named: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(args))
     named[/^[@$:]/.test(name) ? name.slice(1) : name] = toSql(value)
@@ -86,13 +93,19 @@ function rowPrototype(columns: string[]): object | undefined {
 
 function toRow(cached: Cached, values: unknown[]): Row {
   const { columns, rowPrototype: prototype } = cached
-  const row: Record<string | number, Value> = prototype ? Object.create(prototype) : {}
+  if (prototype) {
+    const row: Record<string, Value> = Object.create(prototype)
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = fromSql(values[i])
+    return row as Row
+  }
+  // a name given twice: each index holds its own value, the name the first one's
+  const row: Record<string | number, Value> = {}
   for (let i = 0; i < columns.length; i++) {
     const value = fromSql(values[i])
-    if (!prototype) Object.defineProperty(row, i, { value })
+    Object.defineProperty(row, i, { value })
     if (!Object.hasOwn(row, columns[i]!)) row[columns[i]!] = value
   }
-  if (!prototype) Object.defineProperty(row, 'length', { value: columns.length })
+  Object.defineProperty(row, 'length', { value: columns.length })
   return row as Row
 }
 
@@ -106,6 +119,7 @@ export class NativeDatabase {
   readonly #timeout: number
   #engine: Engine
   #statements = new Map<string, Cached>()
+  #uses = 0
 
   /** Opens a local database file (or `:memory:`) with a busy timeout in milliseconds. */
   constructor(path: string, timeout: number) {
@@ -187,8 +201,7 @@ export class NativeDatabase {
   #prepare(sql: string): Cached {
     const hit = this.#statements.get(sql)
     if (hit) {
-      this.#statements.delete(sql)
-      this.#statements.set(sql, hit)
+      hit.used = ++this.#uses
       return hit
     }
     let statement: Prepared
@@ -205,9 +218,17 @@ export class NativeDatabase {
       statement.raw(true)
       columns = statement.columns().map((c) => c.name)
     }
-    const cached = { statement, reader, columns, rowPrototype: reader ? rowPrototype(columns) : undefined }
+    const prototype = reader ? rowPrototype(columns) : undefined
+    const cached = { statement, reader, columns, rowPrototype: prototype, used: ++this.#uses }
     this.#statements.set(sql, cached)
-    if (this.#statements.size > CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!)
+    if (this.#statements.size > CACHE_SIZE) this.#evict()
     return cached
+  }
+
+  /** Drops the statement used least recently (a search, but only when a new text overflows the cache). */
+  #evict(): void {
+    let oldest: [string, Cached] | undefined
+    for (const entry of this.#statements) if (!oldest || entry[1].used < oldest[1].used) oldest = entry
+    if (oldest) this.#statements.delete(oldest[0])
   }
 }
