@@ -91,22 +91,50 @@ function rowPrototype(columns: string[]): object | undefined {
   return prototype
 }
 
-function toRow(cached: Cached, values: unknown[]): Row {
+/** The engine's values of a row as results hold them, converted in place. */
+function fromSqlRow(values: unknown[]): Value[] {
+  for (let i = 0; i < values.length; i++) values[i] = fromSql(values[i])
+  return values as Value[]
+}
+
+function toRow(cached: Cached, values: readonly Value[]): Row {
   const { columns, rowPrototype: prototype } = cached
   if (prototype) {
     const row: Record<string, Value> = Object.create(prototype)
-    for (let i = 0; i < columns.length; i++) row[columns[i]!] = fromSql(values[i])
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!
     return row as Row
   }
   // a name given twice: each index holds its own value, the name the first one's
   const row: Record<string | number, Value> = {}
   for (let i = 0; i < columns.length; i++) {
-    const value = fromSql(values[i])
-    Object.defineProperty(row, i, { value })
-    if (!Object.hasOwn(row, columns[i]!)) row[columns[i]!] = value
+    Object.defineProperty(row, i, { value: values[i] })
+    if (!Object.hasOwn(row, columns[i]!)) row[columns[i]!] = values[i]!
   }
   Object.defineProperty(row, 'length', { value: columns.length })
   return row as Row
+}
+
+/** The result of a read: its rows are made from its values when someone asks for them. */
+class ReadResult implements Result {
+  readonly rowsAffected = 0
+  readonly #cached: Cached
+  #rows: Row[] | undefined
+
+  constructor(
+    cached: Cached,
+    readonly values: readonly Value[][]
+  ) {
+    this.#cached = cached
+  }
+
+  get columns(): string[] {
+    return this.#cached.columns
+  }
+
+  get rows(): Row[] {
+    this.#rows ??= this.values.map((values) => toRow(this.#cached, values))
+    return this.#rows
+  }
 }
 
 /** A statement in its object form. */
@@ -143,11 +171,11 @@ export class NativeDatabase {
     try {
       if (cached.reader && statement.single) {
         const values = cached.statement.get(bind(statement.args)) as unknown[] | undefined
-        return { columns: cached.columns, rows: values ? [toRow(cached, values)] : [], rowsAffected: 0 }
+        return new ReadResult(cached, values ? [fromSqlRow(values)] : [])
       }
       if (cached.reader) {
         const rows = cached.statement.all(bind(statement.args)) as unknown[][]
-        return { columns: cached.columns, rows: rows.map((values) => toRow(cached, values)), rowsAffected: 0 }
+        return new ReadResult(cached, rows.map(fromSqlRow))
       }
       const info = cached.statement.run(bind(statement.args))
       return { columns: [], rows: [], rowsAffected: info.changes }

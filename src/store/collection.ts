@@ -98,8 +98,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    */
   async get(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def>> {
     const condition = this.#condition(params.query)
-    const row = await this.#resolver.row(id, condition && (await condition))
-    return this.#output(this.#mapper.fromRow(row), params.query)
+    return this.#output(await this.#resolver.document(id, condition && (await condition)), params.query)
   }
 
   /**

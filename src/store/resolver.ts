@@ -2,12 +2,12 @@
  * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
  * statement, and computes the short ids that people see.
  */
-import type { Connection, InValue, Row } from '../db/connection.js'
+import type { Connection, InValue, Result, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import type { RowMapper } from './row.js'
+import type { Document, RowMapper } from './row.js'
 
 /** Extra SQL condition a resolved row must also meet (a `get(id, { query })`). */
 export interface Condition {
@@ -45,16 +45,30 @@ export class Resolver {
    * candidates when the prefix is ambiguous, a 400 when the input is not an id.
    */
   async row(input: unknown, condition?: Condition): Promise<Row> {
+    return (await this.#found(input, condition)).rows[0]!
+  }
+
+  /** The document `input` names: what `row` finds, mapped (from its values where the driver has them). */
+  async document(input: unknown, condition?: Condition): Promise<Document> {
+    const result = await this.#found(input, condition)
+    return this.#mapper.fromValues(result.values?.[0] ?? result.rows[0]!)
+  }
+
+  /** The result of the one statement that finds `input`'s row, checked (see `row`). */
+  async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
     const prefix = parseIdPrefix(input)
     const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi]
     const statement = condition
       ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
-    const { rows } = await this.#db.execute(statement)
-    const row = rows[0]
-    if (row && Number(row[MATCHES] ?? 1) > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
-    if (!row || (condition && !row[MATCH])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
-    return row
+    const result = await this.#db.execute(statement)
+    // by position: the row's columns, then whether it meets the condition, then the prefix's matches
+    const row = result.values?.[0] ?? result.rows[0]
+    const extra = this.#mapper.columns.length
+    const matches = prefix.full ? 1 : Number(row?.[condition ? extra + 1 : extra])
+    if (row && matches > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
+    if (!row || (condition && !row[extra])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
+    return result
   }
 
   /**

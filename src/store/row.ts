@@ -16,8 +16,11 @@ export interface RowMapper {
   /** Column values in `columns` order. */
   toRow(doc: Document): InValue[]
   fromRow(row: Row): Document
-  /** The document that `values` (from `toRow`) store: what a read of the row will return. */
-  fromValues(values: readonly InValue[]): Document
+  /**
+   * The document of a row given by position, its columns first in `columns` order (a row or its
+   * values); also what `values` from `toRow` store, which a read of the row will return.
+   */
+  fromValues(values: ArrayLike<InValue>): Document
 }
 
 /** Converts an API timestamp to the stored milliseconds. */
@@ -66,7 +69,7 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     fromValues
   }
 
-  function fromValues(values: readonly InValue[]): Document {
+  function fromValues(values: ArrayLike<InValue>): Document {
     let i = 0
     const doc: Document = { [def.idField]: values[i++] }
     if (def.statuses) doc.status = values[i++]
