@@ -106,16 +106,20 @@ export interface IdPrefix {
 export function parseIdPrefix(input: unknown): IdPrefix {
   const raw = typeof input === 'number' && Number.isSafeInteger(input) && input >= 0 ? String(input) : input
   if (typeof raw !== 'string') throw new InvalidIdError(input, RULE)
-  const lower = raw.toLowerCase()
   let digits = 0
   let dashes = 0
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i)
+  let upper = false
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
     if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) digits++
-    else if (c !== DASH || !dashAfter(digits) || lower.charCodeAt(i - 1) === DASH) {
+    else if (c >= 65 && c <= 70) {
+      digits++
+      upper = true
+    } else if (c !== DASH || !dashAfter(digits) || raw.charCodeAt(i - 1) === DASH) {
       throw new InvalidIdError(input, RULE)
     } else dashes++
   }
+  const lower = upper ? raw.toLowerCase() : raw
   if (digits < MIN_PREFIX_HEX || digits > ID_HEX_LENGTH) throw new InvalidIdError(input, RULE)
   const hex = dashes === 0 ? lower : lower.replaceAll('-', '')
   // what people paste is mostly canonical already: a dash at every place before the last digit
