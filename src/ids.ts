@@ -15,7 +15,19 @@ export const MIN_PREFIX_HEX = 4
 export const MIN_SHORT_ID_HEX = 8
 
 /** Hex-digit counts after which the canonical form has a dash. */
-const DASH_AFTER = new Set([8, 12, 16, 20])
+const DASHES = [8, 12, 16, 20] as const
+const DASH = 45
+
+function dashAfter(digits: number): boolean {
+  return digits === 8 || digits === 12 || digits === 16 || digits === 20
+}
+
+/** The dashes a canonical prefix of `digits` hex digits has. */
+function dashesBefore(digits: number): number {
+  let count = 0
+  for (const at of DASHES) if (at < digits) count++
+  return count
+}
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 const RULE = `expected a UUID or a prefix of at least ${MIN_PREFIX_HEX} hex digits (dashes optional, only where a UUID has them)`
@@ -94,29 +106,38 @@ export interface IdPrefix {
 export function parseIdPrefix(input: unknown): IdPrefix {
   const raw = typeof input === 'number' && Number.isSafeInteger(input) && input >= 0 ? String(input) : input
   if (typeof raw !== 'string') throw new InvalidIdError(input, RULE)
-  const lower = raw.toLowerCase()
-  let hex = ''
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i)
-    const isHex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102)
-    if (isHex) hex += lower[i]
-    else if (lower[i] !== '-' || !DASH_AFTER.has(hex.length) || lower[i - 1] === '-') {
+  let digits = 0
+  let dashes = 0
+  let upper = false
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) digits++
+    else if (c >= 65 && c <= 70) {
+      digits++
+      upper = true
+    } else if (c !== DASH || !dashAfter(digits) || raw.charCodeAt(i - 1) === DASH) {
       throw new InvalidIdError(input, RULE)
-    }
+    } else dashes++
   }
-  if (hex.length < MIN_PREFIX_HEX || hex.length > ID_HEX_LENGTH) throw new InvalidIdError(input, RULE)
-  const text = canonicalPrefix(hex)
-  return { hex, text, full: hex.length === ID_HEX_LENGTH, lo: text, hi: upperBound(text) }
+  const lower = upper ? raw.toLowerCase() : raw
+  if (digits < MIN_PREFIX_HEX || digits > ID_HEX_LENGTH) throw new InvalidIdError(input, RULE)
+  const hex = dashes === 0 ? lower : lower.replaceAll('-', '')
+  // what people paste is mostly canonical already: a dash at every place before the last digit
+  const canonical = dashes === dashesBefore(digits) && lower.charCodeAt(lower.length - 1) !== DASH
+  const text = canonical ? lower : canonicalPrefix(hex)
+  return { hex, text, full: digits === ID_HEX_LENGTH, lo: text, hi: upperBound(text) }
 }
 
 /** Renders hex digits as the start of a canonical id: `0199b73db5` → `0199b73d-b5`. */
 export function canonicalPrefix(hex: string): string {
   let text = ''
-  for (let i = 0; i < hex.length; i++) {
-    if (DASH_AFTER.has(i)) text += '-'
-    text += hex[i]
+  let from = 0
+  for (const at of DASHES) {
+    if (at >= hex.length) break
+    text += `${hex.slice(from, at)}-`
+    from = at
   }
-  return text
+  return text + hex.slice(from)
 }
 
 // The smallest string greater than every canonical id that starts with `prefix`: drop trailing

@@ -8,6 +8,11 @@
 export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>()
 
+  /** True when no task of `key` is queued or in progress. */
+  idle(key: string): boolean {
+    return !this.#tails.has(key)
+  }
+
   /**
    * Runs `task` after the tasks of `key` before it. `failFast` may turn the error of the task just
    * before into this one's: a task that waited behind one that could not reach its server would

@@ -297,6 +297,19 @@ describe('fields this version does not know', () => {
   })
 })
 
+describe('a column name inside data', () => {
+  it('does not shadow the column, and the document keeps the order of a read', async () => {
+    const doc = await sessions().create({ agent: 'x', title: 't' })
+    await store.connection.execute({
+      sql: `UPDATE sessions SET data = json_set(data, '$.status', 'failed', '$.data', 1, '$.session_id', 'no') WHERE session_id = ?`,
+      args: [doc.session_id]
+    })
+    const read = await sessions().get(doc.session_id)
+    expect(read).toEqual({ ...doc })
+    expect(Object.keys(read)).toEqual(Object.keys(doc))
+  })
+})
+
 describe('remove', () => {
   it('removes one by short id and returns it; then it is gone', async () => {
     const doc = await sessions().create({ agent: 'x' })

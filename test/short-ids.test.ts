@@ -116,6 +116,18 @@ describe('an ambiguous prefix', () => {
     }
   })
 
+  it('is a 409 for a get with conditions too, even when one candidate alone meets them', async () => {
+    const sessions = store.collection('sessions')
+    const prefix = ids[0]!.slice(0, 8)
+    await expect(sessions.get(prefix, { query: { title: 'burst 0' } })).rejects.toThrow(AmbiguousIdError)
+    await expect(sessions.get(shorts[0]!, { query: { title: 'burst 0' } })).resolves.toMatchObject({
+      session_id: ids[0]
+    })
+    await expect(sessions.get(shorts[0]!, { query: { title: 'burst 1' } })).rejects.toThrow(
+      DocumentNotFoundError
+    )
+  })
+
   it('is also refused by patch, update and remove, which change nothing', async () => {
     const sessions = store.collection('sessions')
     const prefix = ids[0]!.slice(0, 8)
@@ -193,6 +205,19 @@ describe('the resolver', () => {
       expect(JSON.stringify(statements[0])).not.toMatch(/LIKE/i)
     } finally {
       store.connection.execute = execute
+    }
+    // the statement itself, planned on a connection of its own (EXPLAIN holds a connection's snapshot)
+    const { sql, args } = statements[0] as { sql: string; args: string[] }
+    const client = createClient({ url })
+    try {
+      const { rows } = await client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args })
+      const plan = rows.map((r) => String(r.detail))
+      expect(
+        plan.filter((step) => /^SEARCH sessions USING .*INDEX sqlite_autoindex_sessions_1/.test(step))
+      ).toHaveLength(2)
+      expect(plan.join('\n')).not.toMatch(/SCAN sessions/)
+    } finally {
+      client.close()
     }
   })
 })

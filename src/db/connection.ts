@@ -34,6 +34,11 @@ export interface Result {
   columns: string[]
   rows: Row[]
   rowsAffected: number
+  /**
+   * The rows as their values in column order, where the driver reads them so (a local file): a
+   * caller that reads by position takes these and leaves the row objects unmade.
+   */
+  readonly values?: readonly (readonly Value[])[]
 }
 
 /** What a replica pulled from its primary. */

@@ -25,6 +25,8 @@ interface Cached {
   columns: string[]
   /** Rows of this statement inherit index access (`row[0]`) and `length` from here. */
   rowPrototype: object | undefined
+  /** When it last ran, in runs of this connection: the cache drops the least recent. */
+  used: number
 }
 
 /** The engine's errors, with SQLite's code names. */
@@ -49,19 +51,26 @@ function toSql(value: InValue): unknown {
 
 function fromSql(value: unknown): Value {
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    // rounding keeps every integer past the safe range past it, so the number alone tells
+    const number = Number(value)
+    if (!Number.isSafeInteger(number)) {
       throw new RangeError('Received integer which cannot be safely represented as a JavaScript number')
     }
-    return Number(value)
+    return number
   }
   // a copy: a Buffer may be a slice of a pool shared with other values
   if (Buffer.isBuffer(value)) return new Uint8Array(value).buffer
   return value as Value
 }
 
+/** A value the engine takes as it is (most arguments: ids, text, finite numbers). */
+function isBindable(value: InValue): boolean {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || value === null
+}
+
 function bind(args: Exclude<Statement, string>['args']): unknown[] | Record<string, unknown> {
   if (args === undefined) return []
-  if (Array.isArray(args)) return args.map(toSql)
+  if (Array.isArray(args)) return args.every(isBindable) ? args : args.map(toSql)
   const named: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(args))
     named[/^[@$:]/.test(name) ? name.slice(1) : name] = toSql(value)
@@ -82,16 +91,50 @@ function rowPrototype(columns: string[]): object | undefined {
   return prototype
 }
 
-function toRow(cached: Cached, values: unknown[]): Row {
+/** The engine's values of a row as results hold them, converted in place. */
+function fromSqlRow(values: unknown[]): Value[] {
+  for (let i = 0; i < values.length; i++) values[i] = fromSql(values[i])
+  return values as Value[]
+}
+
+function toRow(cached: Cached, values: readonly Value[]): Row {
   const { columns, rowPrototype: prototype } = cached
-  const row: Record<string | number, Value> = prototype ? Object.create(prototype) : {}
-  for (let i = 0; i < columns.length; i++) {
-    const value = fromSql(values[i])
-    if (!prototype) Object.defineProperty(row, i, { value })
-    if (!Object.hasOwn(row, columns[i]!)) row[columns[i]!] = value
+  if (prototype) {
+    const row: Record<string, Value> = Object.create(prototype)
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!
+    return row as Row
   }
-  if (!prototype) Object.defineProperty(row, 'length', { value: columns.length })
+  // a name given twice: each index holds its own value, the name the first one's
+  const row: Record<string | number, Value> = {}
+  for (let i = 0; i < columns.length; i++) {
+    Object.defineProperty(row, i, { value: values[i] })
+    if (!Object.hasOwn(row, columns[i]!)) row[columns[i]!] = values[i]!
+  }
+  Object.defineProperty(row, 'length', { value: columns.length })
   return row as Row
+}
+
+/** The result of a read: its rows are made from its values when someone asks for them. */
+class ReadResult implements Result {
+  readonly rowsAffected = 0
+  readonly #cached: Cached
+  #rows: Row[] | undefined
+
+  constructor(
+    cached: Cached,
+    readonly values: readonly Value[][]
+  ) {
+    this.#cached = cached
+  }
+
+  get columns(): string[] {
+    return this.#cached.columns
+  }
+
+  get rows(): Row[] {
+    this.#rows ??= this.values.map((values) => toRow(this.#cached, values))
+    return this.#rows
+  }
 }
 
 /** A statement in its object form. */
@@ -104,6 +147,7 @@ export class NativeDatabase {
   readonly #timeout: number
   #engine: Engine
   #statements = new Map<string, Cached>()
+  #uses = 0
 
   /** Opens a local database file (or `:memory:`) with a busy timeout in milliseconds. */
   constructor(path: string, timeout: number) {
@@ -127,11 +171,11 @@ export class NativeDatabase {
     try {
       if (cached.reader && statement.single) {
         const values = cached.statement.get(bind(statement.args)) as unknown[] | undefined
-        return { columns: cached.columns, rows: values ? [toRow(cached, values)] : [], rowsAffected: 0 }
+        return new ReadResult(cached, values ? [fromSqlRow(values)] : [])
       }
       if (cached.reader) {
         const rows = cached.statement.all(bind(statement.args)) as unknown[][]
-        return { columns: cached.columns, rows: rows.map((values) => toRow(cached, values)), rowsAffected: 0 }
+        return new ReadResult(cached, rows.map(fromSqlRow))
       }
       const info = cached.statement.run(bind(statement.args))
       return { columns: [], rows: [], rowsAffected: info.changes }
@@ -185,8 +229,7 @@ export class NativeDatabase {
   #prepare(sql: string): Cached {
     const hit = this.#statements.get(sql)
     if (hit) {
-      this.#statements.delete(sql)
-      this.#statements.set(sql, hit)
+      hit.used = ++this.#uses
       return hit
     }
     let statement: Prepared
@@ -203,9 +246,17 @@ export class NativeDatabase {
       statement.raw(true)
       columns = statement.columns().map((c) => c.name)
     }
-    const cached = { statement, reader, columns, rowPrototype: reader ? rowPrototype(columns) : undefined }
+    const prototype = reader ? rowPrototype(columns) : undefined
+    const cached = { statement, reader, columns, rowPrototype: prototype, used: ++this.#uses }
     this.#statements.set(sql, cached)
-    if (this.#statements.size > CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!)
+    if (this.#statements.size > CACHE_SIZE) this.#evict()
     return cached
+  }
+
+  /** Drops the statement used least recently (a search, but only when a new text overflows the cache). */
+  #evict(): void {
+    let oldest: [string, Cached] | undefined
+    for (const entry of this.#statements) if (!oldest || entry[1].used < oldest[1].used) oldest = entry
+    if (oldest) this.#statements.delete(oldest[0])
   }
 }

@@ -126,7 +126,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     })
   }
 
-  async _get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
+  _get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
     return this.collection.get(id, { query: params.query })
   }
 
@@ -192,7 +192,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   async get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    return this._get(id, { ...params, query: await this.sanitizeSingleQuery(params) })
+    // awaited only when there was a query to sanitise: a get without one goes on in the same turn
+    const query = this.sanitizeSingleQuery(params)
+    return this._get(id, { ...params, query: query instanceof Promise ? await query : query })
   }
 
   async create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
@@ -251,7 +253,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
    * The query of a get, create or update: sanitised, unless there is none. (Feathers calls
    * service methods on a wrapper object, so service classes cannot have #private members.)
    */
-  async sanitizeSingleQuery(params: DocumentParams): Promise<Query> {
+  sanitizeSingleQuery(params: DocumentParams): Query | Promise<Query> {
     return isEmptyQuery(params.query) ? {} : this.sanitizeQuery(params)
   }
 

@@ -13,7 +13,7 @@ import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
 import { CHANGES_METHODS, ChangesService } from './changes.js'
 import { clientSafeErrors } from './errors.js'
-import { eventsFromFeed, type FeedTail } from './feed-tail.js'
+import { eventsFromFeed, type FeedTail, writeMethods } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
 import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
 
@@ -74,7 +74,8 @@ export function createApp(database: Database): App {
   const fromFeed = eventsFromFeed(() => app.get('feedTail'))
   for (const name of collectionNames) {
     untyped.use(name, serviceOf(database, name), { methods: methodsOf(name) })
-    untyped.service(name).hooks({ around: { all: [fromFeed] } })
+    const around = writeMethods(methodsOf(name)).map((method) => [method, [fromFeed]])
+    untyped.service(name).hooks({ around: Object.fromEntries(around) })
   }
   app.use('changes', new ChangesService(new Feed(database.connection)), {
     methods: [...CHANGES_METHODS],

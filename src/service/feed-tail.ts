@@ -211,14 +211,19 @@ function eventContext(path: string, event: string, result: unknown): Partial<Hoo
 
 const READS = new Set(['find', 'get', 'shortIds'])
 
+/** The methods of `methods` that may write: the ones eventsFromFeed is for. */
+export function writeMethods(methods: readonly string[]): string[] {
+  return methods.filter((method) => !READS.has(method))
+}
+
 /**
- * Around hook of the document services. While a tail runs (the store is served), a write's events
+ * Around hook of the document services' writes (see writeMethods: a read pays for every hook it
+ * passes, even one that lets it by). While a tail runs (the store is served), a write's events
  * are the tail's: the service's own is dropped, and the tail looks at once, whether the call
  * succeeded or not (a write can commit and still fail on its way back).
  */
 export function eventsFromFeed(tail: () => FeedTail | undefined) {
   return async (context: HookContext, next: NextFunction) => {
-    if (READS.has(context.method)) return next()
     try {
       await next()
       if (tail()) context.event = null

@@ -97,8 +97,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * await sessions.get('0199b73d') // throws 404 if none, 409 if several match
    */
   async get(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def>> {
-    const [doc] = await this.#stored(id, params.query)
-    return this.#output(doc!, params.query)
+    const condition = this.#condition(params.query)
+    return this.#output(await this.#resolver.document(id, condition && (await condition)), params.query)
   }
 
   /**
@@ -328,11 +328,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return (await this.#db.batch([begin, statement, end], 'write'))[1]!
   }
 
-  /** The SQL condition of a query given with an id, if it has one. */
-  async #condition(query: Query | undefined): Promise<Where | undefined> {
+  /** The SQL condition of a query given with an id, if it has one (none: no promise to wait for). */
+  #condition(query: Query | undefined): Promise<Where> | undefined {
     const conditions = conditionsOf(query)
-    if (Object.keys(conditions).length === 0) return undefined
-    return this.#compiler.where(await this.#references.inQuery(conditions))
+    return conditions && this.#references.inQuery(conditions).then((q) => this.#compiler.where(q))
   }
 
   #output(doc: Document, query: Query | undefined): DocOf<Def> {

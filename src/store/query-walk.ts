@@ -98,11 +98,13 @@ export function hasCondition(query: Query): boolean {
   })
 }
 
-/** The conditions of a query, without its filters. */
-export function conditionsOf(query: Query | undefined): Query {
-  const conditions: Query = {}
+/** The conditions of a query, without its filters; undefined when it has none. */
+export function conditionsOf(query: Query | undefined): Query | undefined {
+  let conditions: Query | undefined
   for (const key of Object.keys(query ?? {})) {
-    if (!(FILTERS as readonly string[]).includes(key)) conditions[key] = query![key]
+    if ((FILTERS as readonly string[]).includes(key)) continue
+    conditions ??= {}
+    conditions[key] = query![key]
   }
   return conditions
 }

@@ -2,12 +2,12 @@
  * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
  * statement, and computes the short ids that people see.
  */
-import type { Connection, InValue, Row } from '../db/connection.js'
+import type { Connection, InValue, Result, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import type { RowMapper } from './row.js'
+import type { Document, RowMapper } from './row.js'
 
 /** Extra SQL condition a resolved row must also meet (a `get(id, { query })`). */
 export interface Condition {
@@ -16,6 +16,8 @@ export interface Condition {
 }
 
 const MATCH = '__agor_match'
+/** How many documents a prefix names, counted up to two: two mean that it is ambiguous. */
+const MATCHES = '__agor_matches'
 
 export class Resolver {
   readonly #db: Connection
@@ -38,31 +40,49 @@ export class Resolver {
   }
 
   /**
-   * The row `input` names: one statement, `id = ?` for a whole id, an index range with LIMIT 2 for
-   * a prefix. Throws a 404 when nothing matches (or the match fails `condition`), a 409 listing
-   * the candidates when the prefix is ambiguous, a 400 when the input is not an id.
+   * The row `input` names: one statement, `id = ?` for a whole id, an index range for a prefix.
+   * Throws a 404 when nothing matches (or the match fails `condition`), a 409 listing the
+   * candidates when the prefix is ambiguous, a 400 when the input is not an id.
    */
   async row(input: unknown, condition?: Condition): Promise<Row> {
+    return (await this.#found(input, condition)).rows[0]!
+  }
+
+  /** The document `input` names: what `row` finds, mapped (from its values where the driver has them). */
+  async document(input: unknown, condition?: Condition): Promise<Document> {
+    const result = await this.#found(input, condition)
+    return this.#mapper.fromValues(result.values?.[0] ?? result.rows[0]!)
+  }
+
+  /** The result of the one statement that finds `input`'s row, checked (see `row`). */
+  async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
     const prefix = parseIdPrefix(input)
-    const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]
+    const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi]
     const statement = condition
-      ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds] }
-      : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: prefix.full }
-    const { rows } = await this.#db.execute(statement)
-    if (rows.length > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
-    const row = rows[0]
-    if (!row || (condition && !row[MATCH])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
-    return row
+      ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
+      : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
+    const result = await this.#db.execute(statement)
+    // by position: the row's columns, then whether it meets the condition, then the prefix's matches
+    const row = result.values?.[0] ?? result.rows[0]
+    const extra = this.#mapper.columns.length
+    const matches = prefix.full ? 1 : Number(row?.[condition ? extra + 1 : extra])
+    if (row && matches > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
+    if (!row || (condition && !row[extra])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
+    return result
   }
 
   /**
-   * The SELECT of one id (`id = ?`) or of a prefix (an index range: `id >= ? AND id < ?`, at most
-   * two rows, any two: two mean the prefix is ambiguous), with the truth of `condition` as a column.
+   * The SELECT of one id (`id = ?`) or of a prefix (an index range: `id >= ? AND id < ?`), with the
+   * truth of `condition` as a column. A prefix selects its first row and counts the rows of its
+   * range up to two (LIMIT 2), in one statement that returns one row: the driver of a local file
+   * reads one row at half the cost of a list of them.
    */
   #select(range: boolean, condition?: Condition): string {
-    const match = condition ? `, (${condition.sql}) AS ${MATCH}` : ''
-    const where = range ? `${this.#id} >= ? AND ${this.#id} < ? LIMIT 2` : `${this.#id} = ?`
-    return `SELECT ${this.#mapper.columnList}${match} FROM ${this.#table} WHERE ${where}`
+    const select = `SELECT ${this.#mapper.columnList}${condition ? `, (${condition.sql}) AS ${MATCH}` : ''}`
+    if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ?`
+    const inRange = `${this.#id} >= ? AND ${this.#id} < ?`
+    const matches = `(SELECT count(*) FROM (SELECT 1 FROM ${this.#table} WHERE ${inRange} LIMIT 2)) AS ${MATCHES}`
+    return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} LIMIT 1`
   }
 
   /**

@@ -16,8 +16,11 @@ export interface RowMapper {
   /** Column values in `columns` order. */
   toRow(doc: Document): InValue[]
   fromRow(row: Row): Document
-  /** The document that `values` (from `toRow`) store: what a read of the row will return. */
-  fromValues(values: readonly InValue[]): Document
+  /**
+   * The document of a row given by position, its columns first in `columns` order (a row or its
+   * values); also what `values` from `toRow` store, which a read of the row will return.
+   */
+  fromValues(values: ArrayLike<InValue>): Document
 }
 
 /** Converts an API timestamp to the stored milliseconds. */
@@ -28,6 +31,11 @@ export function toMillis(iso: string): number {
 /** Converts stored milliseconds to the API timestamp. */
 export function toIso(ms: number): string {
   return new Date(ms).toISOString()
+}
+
+function hasAnyOwn(object: object, keys: readonly string[]): boolean {
+  for (const key of keys) if (Object.hasOwn(object, key)) return true
+  return false
 }
 
 export function rowMapper(def: AnyDefinition): RowMapper {
@@ -54,12 +62,14 @@ export function rowMapper(def: AnyDefinition): RowMapper {
       return values
     },
     fromRow(row) {
-      return fromValues(columns.map((c) => row[c] as InValue))
+      const values: InValue[] = new Array(columns.length)
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] as InValue
+      return fromValues(values)
     },
     fromValues
   }
 
-  function fromValues(values: readonly InValue[]): Document {
+  function fromValues(values: ArrayLike<InValue>): Document {
     let i = 0
     const doc: Document = { [def.idField]: values[i++] }
     if (def.statuses) doc.status = values[i++]
@@ -69,6 +79,8 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null
     const data = JSON.parse(String(values[i])) as Document
+    if (!hasAnyOwn(data, columns)) return Object.assign(doc, data)
+    // a column's name in data (not written by this version) must not shadow the column
     for (const key of Object.keys(data)) {
       if (!inColumns.has(key)) doc[key] = data[key]
     }
