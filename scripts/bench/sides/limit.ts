@@ -12,6 +12,7 @@
 import Libsql from 'libsql'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
+import { PAGE_CACHE_KIB } from '../../../src/db/local.js'
 import type { SessionFields } from '../documents.js'
 import { loadBetterSqlite3 } from '../peer-modules.js'
 import {
@@ -66,7 +67,8 @@ export interface LimitSide extends Side {
 
 /**
  * The limit on the database file at `path`, with the store's connection settings (WAL,
- * synchronous=NORMAL, foreign keys on, the same busy timeout). A `readonly` one only reads.
+ * synchronous=NORMAL, foreign keys on, the same page cache and busy timeout). A `readonly` one only
+ * reads.
  */
 export function openLimit(
   driver: LimitDriver,
@@ -77,6 +79,7 @@ export function openLimit(
   const arrayMode = options.arrayMode ?? 'rows'
   const db = openDriver(driver, path, readonly)
   db.exec('PRAGMA foreign_keys = ON')
+  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
   if (!readonly) db.exec('PRAGMA synchronous = NORMAL')
   const statements = new Map<string, SyncStatement>()
   const prepared = (sql: string, raw = true) => {
