@@ -1,5 +1,5 @@
 /**
- * The built `agor` command, dist/cli/main.js, and whether it is older than what it is built from:
+ * The built `agor` command, dist/cli/main.cjs, and whether it is older than what it is built from:
  * the tests and the benchmark run it as users do, and build it first when it is.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -10,8 +10,8 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.js')
-/** The bundle main.js runs: the last thing a build writes. */
+export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.cjs')
+/** The bundle main.cjs runs: the last thing a build writes. */
 export const BUNDLED_CLI = join(ROOT, 'dist', 'cli', 'agor.cjs')
 
 function newestSource(dir: string): number {
@@ -49,7 +49,7 @@ const EXTERNAL = ['@feathersjs/*', '@libsql/client', 'libsql', 'socket.io-client
 
 /**
  * Bundles dist/cli/run.js (tsc's output) and what it imports into dist/cli/agor.cjs, which
- * dist/cli/main.js runs. Each module's import.meta.url stays its own file's in dist/ (the
+ * dist/cli/main.cjs runs. Each module's import.meta.url stays its own file's in dist/ (the
  * migrations folder, the replica worker and package.json are found from it).
  */
 export async function bundleCli(): Promise<void> {

@@ -26,7 +26,7 @@ function loadGc(): (() => void) | undefined {
 
 // Looked up at the first collection, not at import: a V8 flag set at run time changes the flag hash
 // that code caches are checked against, and every process that never needs a collection (a CLI
-// command) would write a code cache that no later process accepts (see src/cli/main.ts).
+// command) would write a code cache that no later process accepts (see src/cli/main.cts).
 let gc: (() => void) | null | undefined
 let made = 0
 
