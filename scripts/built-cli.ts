@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { deferredPackages } from './deferred-packages.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.cjs')
@@ -68,6 +69,7 @@ export async function bundleCli(): Promise<void> {
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
     plugins: [
+      deferredPackages(dist, ROOT),
       {
         name: 'own-import-meta-url',
         setup(plugin) {

@@ -26,17 +26,15 @@ export const gizmos = defineCollection({
   singular: 'gizmo',
   idField: 'gizmo_id',
   statuses: ['draft', 'done'],
-  fields: {
+  fields: () => ({
     label: nonBlank(),
     size: optional(z.number().int()),
     board_id: optional(idString())
-  },
+  }),
   relations: { board_id: { target: () => boards, onDelete: 'cascade' } },
   indexes: ['label'],
   summary: (w) => w.label
 })
-
-export const gizmosTable = gizmos.table
 `
 
 // compiled with the scratch build: it fails to build unless the types derive from the registry
