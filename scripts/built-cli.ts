@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { deferredPackages } from './deferred-packages.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -56,6 +56,9 @@ const EXTERNAL = ['@feathersjs/*', '@libsql/client', 'libsql', 'socket.io-client
 export async function bundleCli(): Promise<void> {
   const { build } = await import('esbuild')
   const dist = join(ROOT, 'dist')
+  const triggers: { triggersVersion(): string } = await import(
+    pathToFileURL(join(dist, 'store', 'feed-triggers.js')).href
+  )
   await build({
     entryPoints: [join(dist, 'cli', 'run.js')],
     outfile: BUNDLED_CLI,
@@ -64,6 +67,8 @@ export async function bundleCli(): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
+    // what every open compares with the database's, computed once here (see store/schema-sync.ts)
+    define: { AGOR_BUILT_TRIGGERS_VERSION: JSON.stringify(triggers.triggersVersion()) },
     // import() of what stays outside (node:readline, …) as require(): code run by vm.Script has no
     // module loader of its own to import with
     supported: { 'dynamic-import': false },
