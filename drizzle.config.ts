@@ -9,13 +9,13 @@ const db = resolveDatabaseConfig()
 export default db.mode === 'remote'
   ? defineConfig({
       dialect: 'turso',
-      schema: './src/schema/*.ts',
+      schema: './src/schema/tables.cts',
       out: './drizzle',
       dbCredentials: { url: db.url, authToken: db.authToken }
     })
   : defineConfig({
       dialect: 'sqlite',
-      schema: './src/schema/*.ts',
+      schema: './src/schema/tables.cts',
       out: './drizzle',
       dbCredentials: { url: db.mode === 'memory' ? ':memory:' : db.url }
     })

@@ -1,5 +1,5 @@
 /**
- * The built `agor` command, dist/cli/main.js, and whether it is older than what it is built from:
+ * The built `agor` command, dist/cli/main.cjs, and whether it is older than what it is built from:
  * the tests and the benchmark run it as users do, and build it first when it is.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -7,11 +7,12 @@ import { once } from 'node:events'
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { deferredPackages } from './deferred-packages.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.js')
-/** The bundle main.js runs: the last thing a build writes. */
+export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'main.cjs')
+/** The bundle main.cjs runs: the last thing a build writes. */
 export const BUNDLED_CLI = join(ROOT, 'dist', 'cli', 'agor.cjs')
 
 function newestSource(dir: string): number {
@@ -49,12 +50,15 @@ const EXTERNAL = ['@feathersjs/*', '@libsql/client', 'libsql', 'socket.io-client
 
 /**
  * Bundles dist/cli/run.js (tsc's output) and what it imports into dist/cli/agor.cjs, which
- * dist/cli/main.js runs. Each module's import.meta.url stays its own file's in dist/ (the
+ * dist/cli/main.cjs runs. Each module's import.meta.url stays its own file's in dist/ (the
  * migrations folder, the replica worker and package.json are found from it).
  */
 export async function bundleCli(): Promise<void> {
   const { build } = await import('esbuild')
   const dist = join(ROOT, 'dist')
+  const triggers: { triggersVersion(): string } = await import(
+    pathToFileURL(join(dist, 'store', 'feed-triggers.js')).href
+  )
   await build({
     entryPoints: [join(dist, 'cli', 'run.js')],
     outfile: BUNDLED_CLI,
@@ -63,11 +67,14 @@ export async function bundleCli(): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
+    // what every open compares with the database's, computed once here (see store/schema-sync.ts)
+    define: { AGOR_BUILT_TRIGGERS_VERSION: JSON.stringify(triggers.triggersVersion()) },
     // import() of what stays outside (node:readline, …) as require(): code run by vm.Script has no
     // module loader of its own to import with
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
     plugins: [
+      deferredPackages(dist, ROOT),
       {
         name: 'own-import-meta-url',
         setup(plugin) {

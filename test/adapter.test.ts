@@ -12,7 +12,7 @@ import { DocumentService } from '../src/service/adapter.js'
 import { Collection } from '../src/store/collection.js'
 import { createTables, tempDbUrl } from './helpers.js'
 
-const fields = { name: z.string(), age: optional(z.number()), created: optional(z.boolean()) }
+const fields = () => ({ name: z.string(), age: optional(z.number()), created: optional(z.boolean()) })
 const people = defineCollection({
   name: 'people',
   singular: 'person',

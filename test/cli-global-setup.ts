@@ -1,5 +1,5 @@
 // Builds dist/ once before the test run when the CLI tests need it and it is older than the source:
-// they run the CLI as a real subprocess, `node dist/cli/main.js` (which runs the bundle), as users do. Makes the migrated
+// they run the CLI as a real subprocess, `node dist/cli/main.cjs` (which runs the bundle), as users do. Makes the migrated
 // database that tempDb() copies.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -10,7 +10,7 @@ import { afterAll, afterEach, inject } from 'vitest'
 import { openStore, type Store } from '../src/service/store.js'
 import { tempDir } from './helpers.js'
 
-export const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url))
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export interface CliResult {

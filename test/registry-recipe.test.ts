@@ -26,17 +26,15 @@ export const gizmos = defineCollection({
   singular: 'gizmo',
   idField: 'gizmo_id',
   statuses: ['draft', 'done'],
-  fields: {
+  fields: () => ({
     label: nonBlank(),
     size: optional(z.number().int()),
     board_id: optional(idString())
-  },
+  }),
   relations: { board_id: { target: () => boards, onDelete: 'cascade' } },
   indexes: ['label'],
   summary: (w) => w.label
 })
-
-export const gizmosTable = gizmos.table
 `
 
 // compiled with the scratch build: it fails to build unless the types derive from the registry
@@ -106,7 +104,7 @@ async function inScratch(command: string, args: string[]) {
 }
 
 async function agor(args: string[]) {
-  const result = await inScratch(process.execPath, [join(scratch, 'dist/cli/main.js'), ...args]).catch(
+  const result = await inScratch(process.execPath, [join(scratch, 'dist/cli/main.cjs'), ...args]).catch(
     (error: { code: number; stdout: string; stderr: string }) => error
   )
   return { code: 'code' in result ? result.code : 0, stdout: result.stdout, stderr: result.stderr }
@@ -136,7 +134,7 @@ beforeAll(async () => {
     'gizmos'
   ])
   await inScratch(process.execPath, [join(scratch, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
-  // npm run build's second step: the bundle that dist/cli/main.js runs
+  // npm run build's second step: the bundle that dist/cli/main.cjs runs
   await inScratch(process.execPath, [join(scratch, 'node_modules/tsx/dist/cli.mjs'), 'scripts/bundle-cli.ts'])
   writeFileSync(join(scratch, 'drive.mjs'), DRIVE)
 }, 120_000)

@@ -1,5 +1,5 @@
 /**
- * The built `agor` command (dist/cli/main.js) as users run it: its environment (a HOME of the
+ * The built `agor` command (dist/cli/main.cjs) as users run it: its environment (a HOME of the
  * scenario's own, since `list` keeps its short ids in ~/.agor, and no AGOR_* variables of the
  * caller's), and a daemon (`agor serve`) on a database file.
  */

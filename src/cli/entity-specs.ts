@@ -104,7 +104,7 @@ function relationFlag(
   const description =
     purpose === 'filter'
       ? `only ${def.name} of this ${target.singular} (short id)`
-      : `the ${target.singular} (short id${key.required ? '; required on create' : ''})`
+      : `the ${target.singular} (short id)`
   return { flags: `--${name} <id>`, field: key.name, references: target.name, description }
 }
 
@@ -112,9 +112,12 @@ function relationFlags(def: AnyDefinition, purpose: 'write' | 'filter'): FieldFl
   return def.keyColumns.flatMap((key) => relationFlag(def, key, purpose) ?? [])
 }
 
-/** A list column per required relation (a task's session), shown by short id. */
+/**
+ * A list column per relation the document belongs to (removed with it: a task's session), shown by
+ * short id. Decided by the relation, not by the schema: a list must not make the schema.
+ */
 function relationColumns(def: AnyDefinition): Entity['columns'] {
-  const keys = def.keyColumns.filter((key) => key.relation && key.required)
+  const keys = def.keyColumns.filter((key) => key.relation?.onDelete === 'cascade')
   if (keys.length === 0) return undefined
   return async (docs, backend) => {
     const short = await relationShortIds(backend, def, docs)

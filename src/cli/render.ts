@@ -89,9 +89,13 @@ export interface Column {
   value(doc: Doc): string
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 /** How many terminal columns text takes: colour codes none, wide characters two. */
 function columnsOf(text: string): number {
-  return stringWidth(stripColors(text))
+  const plain = stripColors(text)
+  // string-width builds its emoji pattern anew on every call: a list's cells are mostly ASCII
+  return PRINTABLE_ASCII.test(plain) ? plain.length : stringWidth(plain)
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * What the `agor` command does, as the bundle's entry (dist/cli/agor.cjs, which main.ts runs):
+ * What the `agor` command does, as the bundle's entry (dist/cli/agor.cjs, which main.cts runs):
  * parses the command line, runs the command, and answers its exit code once stdout has taken
  * everything written to it, or failed to.
  */

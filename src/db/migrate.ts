@@ -35,16 +35,32 @@ type LocalMigration = MigrationMeta & { tag: string }
  */
 export type MigrationTarget = Pick<Connection, 'execute' | 'migrate'>
 
+interface JournalEntry {
+  tag: string
+  /** The migration's time: drizzle's `folderMillis`, the `created_at` of its bookkeeping row. */
+  when: number
+}
+
+let journalEntries: JournalEntry[] | undefined
 let cached: LocalMigration[] | undefined
+
+/**
+ * This version's migrations as drizzle-kit's journal lists them: enough to tell which ones a
+ * database has (by time), without reading and hashing every migration's SQL.
+ */
+function journal(): JournalEntry[] {
+  journalEntries ??= (
+    JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: JournalEntry[] }
+  ).entries
+  return journalEntries
+}
 
 /** This version's migrations, in order, each with its drizzle-kit tag (`0000_init`). */
 export function localMigrations(): LocalMigration[] {
   if (!cached) {
-    const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
-      entries: { tag: string }[]
-    }
+    const entries = journal()
     const metas = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })
-    cached = metas.map((meta, i) => ({ ...meta, tag: journal.entries[i]?.tag ?? String(meta.folderMillis) }))
+    cached = metas.map((meta, i) => ({ ...meta, tag: entries[i]?.tag ?? String(meta.folderMillis) }))
   }
   return cached
 }
@@ -74,13 +90,31 @@ export function isMissingTable(error: unknown): boolean {
 
 /** The migrations of this version against those a database has (rows of APPLIED_MIGRATIONS). */
 export function statusOf(rows: readonly Row[]): MigrationStatus {
+  const { has, unknown } = compareApplied(rows)
   const local = localMigrations()
+  return {
+    applied: local.filter((m) => has(m.folderMillis)),
+    pending: local.filter((m) => !has(m.folderMillis)),
+    unknown
+  }
+}
+
+/**
+ * How many of this version's migrations a database lacks, and the ones it has from a newer version
+ * (rows of APPLIED_MIGRATIONS): statusOf without the migrations' SQL, which an open that finds the
+ * database current does not need.
+ */
+export function standingOf(rows: readonly Row[]): { pending: number; unknown: AppliedMigration[] } {
+  const { has, unknown } = compareApplied(rows)
+  return { pending: journal().filter((entry) => !has(entry.when)).length, unknown }
+}
+
+function compareApplied(rows: readonly Row[]) {
   const applied = rows.map((r) => ({ hash: String(r.hash), createdAt: Number(r.created_at) }))
   const appliedMillis = new Set(applied.map((a) => a.createdAt))
-  const newest = local.at(-1)?.folderMillis ?? 0
+  const newest = journal().at(-1)?.when ?? 0
   return {
-    applied: local.filter((m) => appliedMillis.has(m.folderMillis)),
-    pending: local.filter((m) => !appliedMillis.has(m.folderMillis)),
+    has: (millis: number) => appliedMillis.has(millis),
     unknown: applied.filter((a) => a.createdAt > newest)
   }
 }
@@ -116,7 +150,7 @@ export async function migrate(client: MigrationTarget): Promise<number> {
 }
 
 /** Throws SchemaTooNewError for a database a newer agor-store migrated. */
-export function assertNotNewer(status: MigrationStatus): void {
+export function assertNotNewer(status: Pick<MigrationStatus, 'unknown'>): void {
   if (status.unknown.length > 0) {
     throw new SchemaTooNewError(
       `The database was migrated by a newer agor-store (${counted(status.unknown.length, 'migration')} this version does not know). Upgrade agor-store to open it.`

@@ -24,8 +24,16 @@ function loadGc(): (() => void) | undefined {
   }
 }
 
-const gc = loadGc()
+// Looked up at the first collection, not at import: a V8 flag set at run time changes the flag hash
+// that code caches are checked against, and every process that never needs a collection (a CLI
+// command) would write a code cache that no later process accepts (see src/cli/main.cts).
+let gc: (() => void) | null | undefined
 let made = 0
+
+function collector(): (() => void) | undefined {
+  if (gc === undefined) gc = loadGc() ?? null
+  return gc ?? undefined
+}
 
 /** Records native statements that become garbage once their wrappers are collected. */
 export function noteNativeStatements(count: number): void {
@@ -34,7 +42,7 @@ export function noteNativeStatements(count: number): void {
 
 /** True when enough native statements were made since the last collection to collect now. */
 export function collectionDue(): boolean {
-  return gc !== undefined && made >= STATEMENTS_PER_COLLECTION
+  return made >= STATEMENTS_PER_COLLECTION && collector() !== undefined
 }
 
 /**
@@ -42,8 +50,10 @@ export function collectionDue(): boolean {
  * time, and yields one event-loop turn so that their finalizers run.
  */
 export async function collectNativeStatements(): Promise<void> {
-  if (!gc || made < STATEMENTS_PER_COLLECTION) return
+  if (made < STATEMENTS_PER_COLLECTION) return
+  const collect = collector()
+  if (!collect) return
   made = 0
-  gc()
+  collect()
   await new Promise((resolve) => setImmediate(resolve))
 }

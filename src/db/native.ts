@@ -8,8 +8,8 @@
  * so a small cache of prepared statements serves nearly every call. The engine's calls are
  * synchronous; local.ts queues the work of the store onto this connection.
  */
-import Database from 'libsql'
 import type { InValue, Result, Row, Statement, Value } from './connection.js'
+import { Database } from './libsql.js'
 import { noteNativeStatements } from './native-memory.js'
 import { SqliteError } from './sqlite-codes.js'
 

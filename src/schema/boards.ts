@@ -6,14 +6,11 @@ export const boards = defineCollection({
   name: 'boards',
   singular: 'board',
   idField: 'board_id',
-  fields: {
+  fields: () => ({
     name: nonBlank(),
     description: optional(z.string()),
     color: optional(z.string()),
     icon: optional(z.string())
-  },
+  }),
   summary: (b) => b.name
 })
-
-/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
-export const boardsTable = boards.table

@@ -2,68 +2,9 @@
  * The change feed's tables: every committed write of a document, in commit order (`seq`, assigned
  * by the database that commits: one order for all writers of one database, replicas included),
  * and the context a write leaves for the triggers that record what the store does not record
- * itself (see store/feed-triggers.ts). Not collections: they are read through the feed.
+ * itself (see store/feed-triggers.ts). Not collections: they are read through the feed. Their
+ * drizzle tables, for drizzle-kit only, are in store-tables.ts.
  */
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-
 export const CHANGES_TABLE = 'agor_changes'
 export const CHANGE_CONTEXT_TABLE = 'agor_change_context'
 export const FEED_STATE_TABLE = 'agor_feed'
-
-/** One change of one document. */
-export const changesTable = sqliteTable(
-  CHANGES_TABLE,
-  {
-    /**
-     * The rowid: one more than the largest. No AUTOINCREMENT (its bookkeeping row is one more page
-     * per write); pruning always keeps the newest change, so a seq is never handed out twice.
-     */
-    seq: integer('seq').primaryKey(),
-    collection: text('collection').notNull(),
-    doc_id: text('doc_id').notNull(),
-    event: text('event').notNull(),
-    at: integer('at').notNull(),
-    actor: text('actor'),
-    transport: text('transport'),
-    remote: text('remote'),
-    /**
-     * The row as this change wrote it (for `removed`: as it was): its columns and `data`, as JSON.
-     * Null for the store's own creates, updates and patches: their document is the row as it is
-     * now, taken back through the `undo` of the document's later changes (see store/undo.ts), so
-     * that a write keeps a small row here rather than a second copy of its document.
-     */
-    doc: text('doc'),
-    /** For `patched`: the patch applied, as JSON. */
-    patch: text('patch'),
-    /**
-     * How to take the document as this change wrote it back to the one before: the fields it
-     * changed with their earlier values, for a patch (store/undo.ts), or the row before it whole.
-     */
-    undo: text('undo'),
-    /**
-     * The row's `updated_at`, set only while the statement that writes the row and this change
-     * runs (see store/write-views.ts): the feed's triggers see that the write is recorded.
-     */
-    version: integer('version')
-  },
-  // one index besides seq: every index is a cost of every write; logs read newest first by seq
-  (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
-)
-
-/** The context of the write in progress, for its triggers: one row, inside the write's transaction only. */
-export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
-  id: integer('id').primaryKey(),
-  actor: text('actor'),
-  transport: text('transport'),
-  remote: text('remote')
-})
-
-/**
- * The feed's own state: every change after `pruned_through` is kept (older ones were pruned), and
- * `triggers` names the version of the triggers that write it (see store/feed-triggers.ts).
- */
-export const feedStateTable = sqliteTable(FEED_STATE_TABLE, {
-  id: integer('id').primaryKey(),
-  pruned_through: integer('pruned_through').notNull(),
-  triggers: text('triggers')
-})

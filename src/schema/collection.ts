@@ -3,6 +3,11 @@
  * columns, the keys the database must enforce (foreign keys, unique keys) as columns, and
  * everything else in a JSON `data` column. One definition yields both the drizzle table (for
  * drizzle-kit migrations) and the zod schema of the whole document.
+ *
+ * Both are made at their first use, not when the registry loads: reading, listing and showing
+ * documents need names, columns and relations only, and a command that reads would otherwise spend
+ * more time making schemas and tables than reading (the CLI's bundle also evaluates zod and
+ * drizzle-orm only when they are first used; see scripts/built-cli.ts).
  */
 import { getTableColumns, sql } from 'drizzle-orm'
 import {
@@ -71,8 +76,11 @@ export interface CollectionSpec<
   idField: IdField
   /** The allowed statuses, the first being the default. Leave out for collections without status. */
   statuses?: readonly [Status, ...Status[]]
-  /** Every field but the id, status and timestamps. Nested objects should be `z.strictObject`. */
-  fields: Fields
+  /**
+   * Every field but the id, status and timestamps, returned by a function: it runs when the schema
+   * is first needed. Nested objects should be `z.strictObject`.
+   */
+  fields: () => Fields
   /** Fields kept in their own column with a foreign key. */
   relations?: { [K in keyof Fields & string]?: Relation }
   /** Fields kept in their own column with a UNIQUE constraint. */
@@ -94,7 +102,8 @@ export interface KeyColumn {
   name: string
   relation?: Relation
   unique: boolean
-  required: boolean
+  /** Whether the schema requires the field (a getter: it makes the schema). */
+  readonly required: boolean
 }
 
 /** A collection definition, ready for the store. */
@@ -109,10 +118,10 @@ export interface CollectionDefinition<
   statuses: readonly string[] | undefined
   /** Columns besides the id, status, timestamps and data. */
   keyColumns: readonly KeyColumn[]
-  /** The whole document, strict: unknown keys are reported. */
-  schema: z.ZodObject
-  /** The drizzle table, for drizzle-kit. */
-  table: SQLiteTable
+  /** The whole document, strict: unknown keys are reported. Made at its first use. */
+  readonly schema: z.ZodObject
+  /** The drizzle table, for drizzle-kit and migrations' tests. Made at its first use. */
+  readonly table: SQLiteTable
   /** The indexed JSON fields, as paths. */
   indexes: readonly (readonly string[])[]
   summary: (doc: Doc) => string
@@ -132,7 +141,7 @@ export type DocOf<C> = C extends CollectionDefinition<string, string, infer Doc>
  * @example
  * export const boards = defineCollection({
  *   name: 'boards', singular: 'board', idField: 'board_id',
- *   fields: { name: nonBlank(), color: optional(z.string()) },
+ *   fields: () => ({ name: nonBlank(), color: optional(z.string()) }),
  *   summary: (b) => b.name
  * })
  */
@@ -145,44 +154,63 @@ export function defineCollection<
   spec: CollectionSpec<Name, IdField, Status, Fields>
 ): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields>> {
   const statuses = spec.statuses
-  const schema = z.strictObject({
-    [spec.idField]: idString(),
-    ...(statuses ? { status: z.enum(statuses) } : {}),
-    created_at: isoTimestamp(),
-    updated_at: isoTimestamp(),
-    ...spec.fields
-  })
   const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
   const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? [])])]
-  const keyColumns = keyNames.map((name) => {
-    const field = spec.fields[name]
-    if (!field) throw new Error(`${spec.name}: key column ${name} is not a field`)
-    return {
-      name,
-      relation: relations[name],
-      unique: spec.unique?.includes(name) ?? false,
-      required: !field.safeParse(undefined).success
-    }
-  })
-  const indexes = (spec.indexes ?? []).map((path) => {
-    const segments = path.split('.')
-    const info = describePath(schema, segments)
-    if (!info || keyNames.includes(path)) throw new Error(`${spec.name}: cannot index ${path}`)
-    return segments
-  })
-  const table = buildTable(spec.name, spec.idField, statuses, keyColumns, indexes)
-  return {
+  const indexes = (spec.indexes ?? []).map((path) => path.split('.'))
+  let schema: z.ZodObject | undefined
+  let table: SQLiteTable | undefined
+  const definition: CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields>> = {
     name: spec.name,
     singular: spec.singular,
     idField: spec.idField,
     statuses,
-    keyColumns,
-    schema,
-    table,
+    keyColumns: keyNames.map((name) => ({
+      name,
+      relation: relations[name],
+      unique: spec.unique?.includes(name) ?? false,
+      get required() {
+        return !definition.schema.shape[name]?.safeParse(undefined).success
+      }
+    })),
+    get schema() {
+      schema ??= documentSchema(spec, keyNames)
+      return schema
+    },
+    get table() {
+      table ??= buildTable(spec.name, spec.idField, statuses, definition.keyColumns, definition.indexes)
+      return table
+    },
     indexes,
     summary: spec.summary,
     beforeWrite: spec.beforeWrite
   }
+  return definition
+}
+
+/** The zod schema of a collection's documents; throws when a key column or index names no field. */
+function documentSchema(
+  spec: Pick<
+    CollectionSpec<string, string, string, FieldShape>,
+    'name' | 'idField' | 'statuses' | 'fields' | 'indexes'
+  >,
+  keyNames: readonly string[]
+): z.ZodObject {
+  const fields = spec.fields()
+  const schema = z.strictObject({
+    [spec.idField]: idString(),
+    ...(spec.statuses ? { status: z.enum(spec.statuses) } : {}),
+    created_at: isoTimestamp(),
+    updated_at: isoTimestamp(),
+    ...fields
+  })
+  for (const name of keyNames) {
+    if (!Object.hasOwn(fields, name)) throw new Error(`${spec.name}: key column ${name} is not a field`)
+  }
+  for (const path of spec.indexes ?? []) {
+    if (!describePath(schema, path.split('.')) || keyNames.includes(path))
+      throw new Error(`${spec.name}: cannot index ${path}`)
+  }
+  return schema
 }
 
 function buildTable(

@@ -3,8 +3,8 @@
  * services, the `connect()` client, the CLI's commands, export/import and `db check` all derive
  * from this one list.
  *
- * A new collection is a file in this folder that calls `defineCollection` and exports its table
- * for drizzle-kit (see boards.ts), one entry here, and a migration from `npm run db:generate`.
+ * A new collection is a file in this folder that calls `defineCollection` (see boards.ts), one entry
+ * here, and a migration from `npm run db:generate` (drizzle-kit finds its table through tables.cts).
  */
 import { boards } from './boards.js'
 import type { AnyDefinition } from './collection.js'

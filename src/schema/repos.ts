@@ -6,16 +6,13 @@ export const repos = defineCollection({
   name: 'repos',
   singular: 'repo',
   idField: 'repo_id',
-  fields: {
+  fields: () => ({
     slug: nonBlank().max(200),
     name: optional(z.string()),
     remote_url: optional(z.string()),
     local_path: optional(z.string()),
     default_branch: optional(z.string())
-  },
+  }),
   unique: ['slug'],
   summary: (r) => r.name ?? r.slug
 })
-
-/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
-export const reposTable = repos.table

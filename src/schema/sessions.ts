@@ -2,11 +2,12 @@ import { z } from 'zod'
 import { type AnyDefinition, defineCollection, idString, nonBlank, optional } from './collection.js'
 
 /** The git state of a working tree. */
-export const gitState = z.strictObject({
-  ref: optional(z.string()),
-  base_sha: optional(z.string()),
-  current_sha: optional(z.string())
-})
+export const gitState = () =>
+  z.strictObject({
+    ref: optional(z.string()),
+    base_sha: optional(z.string()),
+    current_sha: optional(z.string())
+  })
 
 /** An agent session. Spawned sessions point at their parent, forks at the session they came from. */
 export const sessions = defineCollection({
@@ -14,7 +15,7 @@ export const sessions = defineCollection({
   singular: 'session',
   idField: 'session_id',
   statuses: ['idle', 'running', 'completed', 'failed'],
-  fields: {
+  fields: () => ({
     agent: nonBlank(),
     title: optional(z.string()),
     description: optional(z.string()),
@@ -24,11 +25,11 @@ export const sessions = defineCollection({
         managed_worktree: optional(z.boolean())
       })
     ),
-    git_state: optional(gitState),
+    git_state: optional(gitState()),
     custom_context: optional(z.record(z.string(), z.unknown())),
     parent_session_id: optional(idString()),
     forked_from_session_id: optional(idString())
-  },
+  }),
   relations: {
     parent_session_id: { target: (): AnyDefinition => sessions, onDelete: 'set null' },
     forked_from_session_id: { target: (): AnyDefinition => sessions, onDelete: 'set null' }
@@ -36,6 +37,3 @@ export const sessions = defineCollection({
   indexes: ['agent'],
   summary: (s) => s.title ?? s.description ?? s.agent
 })
-
-/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
-export const sessionsTable = sessions.table

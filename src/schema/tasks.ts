@@ -10,7 +10,7 @@ export const tasks = defineCollection({
   singular: 'task',
   idField: 'task_id',
   statuses: ['created', 'running', 'completed', 'failed'],
-  fields: {
+  fields: () => ({
     session_id: idString(),
     description: optional(z.string()),
     full_prompt: optional(z.string()),
@@ -21,12 +21,12 @@ export const tasks = defineCollection({
         end: optional(z.number().int().nonnegative())
       })
     ),
-    git_state: optional(gitState),
+    git_state: optional(gitState()),
     tool_use_count: optional(z.number().int().nonnegative()),
     duration_ms: optional(z.number().nonnegative()),
     report: optional(z.string()),
     completed_at: optional(isoTimestamp())
-  },
+  }),
   relations: { session_id: { target: () => sessions, onDelete: 'cascade' } },
   summary: (t) => firstLine(t.description ?? t.full_prompt ?? ''),
   // completed_at records when the task finished: set when the status becomes completed or failed
@@ -45,6 +45,3 @@ export const tasks = defineCollection({
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? ''
 }
-
-/** The table, for drizzle-kit (which finds tables among the exports of src/schema/*.ts). */
-export const tasksTable = tasks.table

@@ -3,7 +3,7 @@
  * opening a store does not load it; only serving with authentication does (auth.ts).
  */
 
-import { createHash } from 'node:crypto'
+import { sha256 } from '../sha256.js'
 
 /** The shortest API key accepted: a guessable key is no protection. */
 export const MIN_API_KEY_LENGTH = 16
@@ -37,7 +37,7 @@ const NAMED = /^([A-Za-z0-9][A-Za-z0-9_.@-]{0,63}):(.+)$/
 export function namedKey(entry: string): { name: string; key: string } {
   const named = NAMED.exec(entry)
   if (named) return { name: named[1]!, key: named[2]! }
-  return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`, key: entry }
+  return { name: `key-${sha256().update(entry).digest('hex').slice(0, 8)}`, key: entry }
 }
 
 /** Throws unless the options can protect a daemon. */

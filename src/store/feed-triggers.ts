@@ -11,12 +11,12 @@
  * What these triggers cannot know (who writes, over what) a removal or an import leaves in
  * `agor_change_context` for the length of its transaction.
  */
-import { createHash } from 'node:crypto'
 import type { Connection, InValue, Statement } from '../db/connection.js'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { sha256 } from '../sha256.js'
 import { rowMapper } from './row.js'
 import { relationTriggers } from './set-null-triggers.js'
 import { CHANGE_TIME, writeViews } from './write-views.js'
@@ -116,7 +116,7 @@ function storeObjects(): { name: string; sql: string }[] {
 
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
 export function triggersVersion(): string {
-  const hash = createHash('sha256')
+  const hash = sha256()
   for (const { sql } of storeObjects()) hash.update(sql)
   return hash.digest('hex').slice(0, 16)
 }

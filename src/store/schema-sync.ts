@@ -5,9 +5,20 @@
  * costs one read: one request to a remote server.
  */
 import type { Connection } from '../db/connection.js'
-import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, statusOf } from '../db/migrate.js'
+import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, standingOf } from '../db/migrate.js'
 import { FEED_STATE_TABLE } from '../schema/changes.js'
 import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
+
+/**
+ * triggersVersion() as the CLI's bundle computed it when it was built (scripts/built-cli.ts), from
+ * the same code and registry: computing it makes every view's and trigger's SQL and hashes it, a
+ * few milliseconds of every command. Undefined elsewhere.
+ */
+declare const AGOR_BUILT_TRIGGERS_VERSION: string | undefined
+const builtTriggersVersion =
+  typeof AGOR_BUILT_TRIGGERS_VERSION === 'string' ? AGOR_BUILT_TRIGGERS_VERSION : undefined
+
+const currentTriggers = () => builtTriggersVersion ?? triggersVersion()
 
 /** What a database has: its pending migrations and its triggers' version (undefined: none yet). */
 async function stateOf(db: Connection): Promise<{ pending: number; triggers: unknown } | undefined> {
@@ -16,9 +27,9 @@ async function stateOf(db: Connection): Promise<{ pending: number; triggers: unk
       [APPLIED_MIGRATIONS, `SELECT triggers FROM ${FEED_STATE_TABLE} WHERE id = 1`],
       'read'
     )
-    const status = statusOf(applied?.rows ?? [])
-    assertNotNewer(status)
-    return { pending: status.pending.length, triggers: feed?.rows[0]?.triggers }
+    const standing = standingOf(applied?.rows ?? [])
+    assertNotNewer(standing)
+    return { pending: standing.pending, triggers: feed?.rows[0]?.triggers }
   } catch (error) {
     // a new database, or one from before the change feed
     if (!isMissingTable(error)) throw error
@@ -29,7 +40,7 @@ async function stateOf(db: Connection): Promise<{ pending: number; triggers: unk
 /** Whether the database is at this version's schema: nothing for prepareSchema to do. */
 export async function schemaIsCurrent(db: Connection): Promise<boolean> {
   const current = await stateOf(db)
-  return current?.pending === 0 && current.triggers === triggersVersion()
+  return current?.pending === 0 && current.triggers === currentTriggers()
 }
 
 /** Returns how many migrations it applied. */
@@ -37,7 +48,7 @@ export async function prepareSchema(db: Connection): Promise<number> {
   const current = await stateOf(db)
   const applied = !current || current.pending > 0 ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again
-  if (db.readOnly || (applied === 0 && current?.triggers === triggersVersion())) return applied
+  if (db.readOnly || (applied === 0 && current?.triggers === currentTriggers())) return applied
   await syncStoreTriggers(db)
   return applied
 }

@@ -1,0 +1,24 @@
+/**
+ * The `libsql` package, loaded without the diagnostic report its loader asks for. @neon-rs/load
+ * tells glibc from musl with `process.report?.getReport()`, a whole report (heap, handles, shared
+ * objects) for one field, about 4 ms of a CLI command; libsql then checks the answer with
+ * detect-libc (which reads the C library's files) and takes the glibc build itself where the two
+ * disagree. With `process.report` hidden while it loads, the report's answer is "not glibc" and
+ * detect-libc's decides: the same build, without the report.
+ */
+import { createRequire } from 'node:module'
+import type LibsqlDatabase from 'libsql'
+
+function loadLibsql(): typeof LibsqlDatabase {
+  const report = Object.getOwnPropertyDescriptor(process, 'report')
+  if (report?.configurable) Object.defineProperty(process, 'report', { value: undefined, configurable: true })
+  try {
+    const loaded: typeof LibsqlDatabase = createRequire(import.meta.url)('libsql')
+    return loaded
+  } finally {
+    if (report?.configurable) Object.defineProperty(process, 'report', report)
+  }
+}
+
+/** libsql's Database class. */
+export const Database: typeof LibsqlDatabase = loadLibsql()

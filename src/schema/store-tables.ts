@@ -1,0 +1,71 @@
+/**
+ * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
+ * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
+ */
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from './changes.js'
+import { DATABASE_ID_TABLE } from './database-id.js'
+
+/** One change of one document. */
+export const changesTable = sqliteTable(
+  CHANGES_TABLE,
+  {
+    /**
+     * The rowid: one more than the largest. No AUTOINCREMENT (its bookkeeping row is one more page
+     * per write); pruning always keeps the newest change, so a seq is never handed out twice.
+     */
+    seq: integer('seq').primaryKey(),
+    collection: text('collection').notNull(),
+    doc_id: text('doc_id').notNull(),
+    event: text('event').notNull(),
+    at: integer('at').notNull(),
+    actor: text('actor'),
+    transport: text('transport'),
+    remote: text('remote'),
+    /**
+     * The row as this change wrote it (for `removed`: as it was): its columns and `data`, as JSON.
+     * Null for the store's own creates, updates and patches: their document is the row as it is
+     * now, taken back through the `undo` of the document's later changes (see store/undo.ts), so
+     * that a write keeps a small row here rather than a second copy of its document.
+     */
+    doc: text('doc'),
+    /** For `patched`: the patch applied, as JSON. */
+    patch: text('patch'),
+    /**
+     * How to take the document as this change wrote it back to the one before: the fields it
+     * changed with their earlier values, for a patch (store/undo.ts), or the row before it whole.
+     */
+    undo: text('undo'),
+    /**
+     * The row's `updated_at`, set only while the statement that writes the row and this change
+     * runs (see store/write-views.ts): the feed's triggers see that the write is recorded.
+     */
+    version: integer('version')
+  },
+  // one index besides seq: every index is a cost of every write; logs read newest first by seq
+  (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
+)
+
+/** The context of the write in progress, for its triggers: one row, inside the write's transaction only. */
+export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
+  id: integer('id').primaryKey(),
+  actor: text('actor'),
+  transport: text('transport'),
+  remote: text('remote')
+})
+
+/**
+ * The feed's own state: every change after `pruned_through` is kept (older ones were pruned), and
+ * `triggers` names the version of the triggers that write it (see store/feed-triggers.ts).
+ */
+export const feedStateTable = sqliteTable(FEED_STATE_TABLE, {
+  id: integer('id').primaryKey(),
+  pruned_through: integer('pruned_through').notNull(),
+  triggers: text('triggers')
+})
+
+/** The identity of the database. */
+export const databaseIdTable = sqliteTable(DATABASE_ID_TABLE, {
+  id: text('id').primaryKey(),
+  created_at: integer('created_at').notNull()
+})
