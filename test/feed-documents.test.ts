@@ -201,6 +201,32 @@ describe('writes beside the store, whatever their connection did before', () => 
   })
 })
 
+describe('a __proto__ key that another tool wrote at the top of a document', () => {
+  it('is no field: reads, lists and the feed neither show it nor take it for a prototype', async () => {
+    const s = await sessions.create({ agent: 'p', title: 'mine' })
+    other
+      .prepare(
+        `UPDATE sessions SET data = json_set(data, '$.__proto__', json('{"title":"EVIL"}')) WHERE session_id = ?`
+      )
+      .run(s.session_id)
+    const read = await sessions.get(s.session_id)
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype)
+    expect(read).toEqual(s)
+    const { data: listed } = await sessions.find({
+      query: { session_id: s.session_id },
+      paginate: { default: 10, max: 10 }
+    })
+    expect(listed.map((d) => Object.getPrototypeOf(d) === Object.prototype && d.title)).toEqual(['mine'])
+    const changes = await since()
+    expect(
+      changes.map((c) => [c.event, Object.getPrototypeOf(c.doc) === Object.prototype, c.doc.title])
+    ).toEqual([
+      ['created', true, 'mine'],
+      ['updated', true, 'mine']
+    ])
+  })
+})
+
 describe('undo', () => {
   it('takes a merged patch back, keys that were absent, null and arrays included', () => {
     const before = { a: 1, n: { x: 1, y: [1, 2], keep: { k: 1 } }, z: null, gone: 'g' }

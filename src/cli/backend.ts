@@ -8,15 +8,15 @@ import { Unavailable } from '@feathersjs/errors'
 import { setting } from '../env.js'
 import { API_KEY_HEADER, CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
-import type { Store } from '../service/store.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
-import { type DaemonRecord, daemonHeaders, findDaemon, isAlive, readDaemonRecords } from './daemon.js'
+import { type DaemonRecord, daemonHeaders, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
 import { RestService, Unreachable } from './rest.js'
 import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
+import { refuseUpgradeUnder, servingDaemon } from './upgrade-guard.js'
 
 export type Doc = Record<string, unknown>
 
@@ -180,7 +180,10 @@ async function directBackend(db: string | undefined, served?: DaemonRecord): Pro
       )
     }
   )
-  if (served) await refuseUpgradeUnder(store, served)
+  await refuseUpgradeUnder(store.database.connection, served).catch(async (error: unknown) => {
+    await store.close()
+    throw error
+  })
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
   // string's, which the service gives their fields' types) and the same rules for multi writes.
   const params: CallParams = { provider: CLI_PROVIDER }
@@ -265,19 +268,6 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
 }
 
 /**
- * Refuses a file that this version would migrate while a daemon serves it: the daemon runs the
- * version before, and would fail on the new schema (its writes and its change feed).
- */
-async function refuseUpgradeUnder(store: Store, served: DaemonRecord): Promise<void> {
-  const { schemaIsCurrent } = await import('../store/schema-sync.js')
-  if (await schemaIsCurrent(store.database.connection)) return
-  await store.close()
-  throw new Error(
-    `This version of agor would upgrade the database, which a daemon of another version serves (pid ${served.pid}, ${served.url}): stop it first`
-  )
-}
-
-/**
  * Opens the source the options name: --url (or AGOR_URL when --db is not given) is a daemon;
  * otherwise the database of --db (or AGOR_DB_URL, or the default file), through the daemon that
  * serves that file if one is running.
@@ -287,7 +277,7 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
   if (url) return daemonBackend(url)
   const { path } = databaseConfig(options.db)
   // a daemon that does not answer, or that --no-daemon passes by, serves the file all the same
-  const served = path ? readDaemonRecords(path).find((r) => isAlive(r.pid)) : undefined
+  const served = servingDaemon(path)
   if (options.daemon !== false) {
     if (path) {
       const found = await findDaemon(path)

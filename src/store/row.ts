@@ -43,6 +43,7 @@ export function rowMapper(def: AnyDefinition): RowMapper {
   const head = [def.idField, ...(def.statuses ? ['status'] : []), 'created_at', 'updated_at']
   const columns = [...head, ...keyNames, 'data']
   const inColumns = new Set(columns)
+  const skipped = [...columns, '__proto__']
 
   return {
     columns,
@@ -79,10 +80,11 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null
     const data = JSON.parse(String(values[i])) as Document
-    if (!hasAnyOwn(data, columns)) return Object.assign(doc, data)
-    // a column's name in data (not written by this version) must not shadow the column
+    if (!hasAnyOwn(data, skipped)) return Object.assign(doc, data)
+    // a column's name in data (not written by this version) must not shadow the column, and a
+    // `__proto__` key (another tool's: the store refuses them) would set the prototype
     for (const key of Object.keys(data)) {
-      if (!inColumns.has(key)) doc[key] = data[key]
+      if (!inColumns.has(key) && key !== '__proto__') doc[key] = data[key]
     }
     return doc
   }
