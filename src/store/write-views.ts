@@ -52,14 +52,13 @@ function view(def: AnyDefinition, name: string, extras: readonly string[]): stri
 }
 
 /**
- * The INSERT of a change row, on a line of its own (the benchmark's store without a feed drops it).
- * Its `version` says, to the feed's triggers on the table, that this statement is writing the row
+ * The INSERT of a change row (an update's with its patch and undo). Its `version` says, to the feed's triggers on the table, that this statement is writing the row
  * at that updated_at and recorded it; DONE takes it back before the statement ends, so that no
  * later write, by anyone, passes for this one.
  */
-function changeRow(def: AnyDefinition, event: string, extra: string): string {
+function changeRow(def: AnyDefinition, event: string, update: boolean): string {
   const id = quoteIdent(def.idField)
-  const [patch, undo] = extra ? ['NEW."agor_patch"', 'NEW."agor_undo"'] : ['NULL', 'NULL']
+  const [patch, undo] = update ? ['NEW."agor_patch"', 'NEW."agor_undo"'] : ['NULL', 'NULL']
   return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${CHANGE_TIME}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
 }
 
@@ -68,7 +67,7 @@ const DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = (SELECT max
 function createTrigger(def: AnyDefinition): string {
   const columns = rowMapper(def).columns.map(quoteIdent)
   return `CREATE TRIGGER ${quoteIdent(`${createView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(createView(def))} BEGIN
-${changeRow(def, `'created'`, '')}
+${changeRow(def, `'created'`, false)}
 INSERT INTO ${quoteIdent(def.name)} (${columns.join(', ')}) VALUES (${columns.map((c) => `NEW.${c}`).join(', ')});
 ${DONE}
 END`
@@ -91,7 +90,7 @@ function updateTrigger(def: AnyDefinition): string {
     return [`UPDATE ${table} SET ${column} = NEW.${column} WHERE NEW."agor_set" & ${1 << i} AND ${where};`]
   })
   return `CREATE TRIGGER ${quoteIdent(`${updateView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(updateView(def))} BEGIN
-${changeRow(def, 'NEW."agor_event"', 'update')}
+${changeRow(def, 'NEW."agor_event"', true)}
 UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${others.join('\n')}
