@@ -52,9 +52,10 @@ function view(def: AnyDefinition, name: string, extras: readonly string[]): stri
 }
 
 /**
- * The INSERT of a change row (an update's with its patch and undo). Its `version` says, to the feed's triggers on the table, that this statement is writing the row
- * at that updated_at and recorded it; DONE takes it back before the statement ends, so that no
- * later write, by anyone, passes for this one.
+ * The INSERT of a change row (an update's with its patch and undo). Its `version` says, to the
+ * feed's triggers on the table, that this statement is writing the row at that updated_at and
+ * recorded it; DONE takes it back before the statement ends, so that no later write, by anyone,
+ * passes for this one.
  */
 function changeRow(def: AnyDefinition, event: string, update: boolean): string {
   const id = quoteIdent(def.idField)
