@@ -2,7 +2,7 @@
 // freeze a daemon on an embedded replica: its health check and reads of the local copy keep
 // answering, a write waiting for the primary fails with a 503 after AGOR_DB_TIMEOUT, and writes
 // work again by themselves once the primary answers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from '../src/service/server.js'
 import { type Daemon, startDaemon } from './cli-helpers.js'
 import { tempDbUrl } from './helpers.js'
@@ -26,6 +26,11 @@ beforeAll(async () => {
 afterAll(async () => {
   if (sqld.server.running) sqld.server.resume()
   await daemon?.stop()
+})
+
+// a test that fails while the primary is stopped must not leave it stopped for the next ones
+afterEach(() => {
+  if (sqld.server.running) sqld.server.resume()
 })
 
 function percentile(values: number[], p: number): number {

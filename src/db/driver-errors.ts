@@ -57,6 +57,9 @@ const LOCAL_NOT_A_DATABASE = /file is not a database|SQLITE_NOTADB/
 /** A call on a client that was closed meanwhile (the store was closed, or the connection replaced). */
 const CLOSED = /(Client|Stream) was manually closed|client is closed/i
 
+/** What a write that got no answer says: it may have been applied. */
+export const WRITE_IN_DOUBT = ': a write may or may not have been applied; read it back before trying again'
+
 /**
  * The error to throw for a driver failure: a Feathers error for what is not the request's fault,
  * an ordinary SQLite error for what a replica's primary refused, the error itself otherwise.
@@ -89,13 +92,12 @@ export function translate(error: unknown, config: ResolvedDatabaseConfig, write 
   }
   if (error.name === 'TimeoutError' && config.requestTimeout) {
     return new DatabaseUnavailableError(
-      `${server} did not answer within ${config.requestTimeout} s (AGOR_DB_TIMEOUT)`
+      `${server} did not answer within ${config.requestTimeout} s (AGOR_DB_TIMEOUT)${write ? WRITE_IN_DOUBT : ''}`
     )
   }
   if (isUnreachable(error, status)) return new DatabaseUnavailableError(`${server} is unreachable`)
   if (REPLICA_LOST.test(message)) {
-    const doubt = write ? ': a write may or may not have been applied; read it back before trying again' : ''
-    return new DatabaseUnavailableError(`${server} went away during the call${doubt}`)
+    return new DatabaseUnavailableError(`${server} went away during the call${write ? WRITE_IN_DOUBT : ''}`)
   }
   if (CLOSED.test(message))
     return new DatabaseUnavailableError(`${server}: the connection was closed during the call`)

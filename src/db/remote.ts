@@ -11,10 +11,9 @@ import { DatabaseUnavailableError } from '../errors.js'
 import { DEFAULT_REQUEST_TIMEOUT, type ResolvedDatabaseConfig } from './config.js'
 import type { Connection, Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
 import { withDeadline } from './deadline.js'
-import { serverOf, translate } from './driver-errors.js'
+import { serverOf, translate, WRITE_IN_DOUBT } from './driver-errors.js'
 
 /** What a write that failed without an answer adds: it may have been applied all the same. */
-const WRITE_IN_DOUBT = ': a write may or may not have been applied; read it back before trying again'
 
 /** Statements that only read: when they fail without an answer, nothing can have been written. */
 const READ = /^\s*(SELECT|VALUES|EXPLAIN)\b|^\s*PRAGMA\s+[\w.]+\s*;?\s*$/i

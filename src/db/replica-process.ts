@@ -17,7 +17,7 @@ import { KeyedQueue } from '../keyed-queue.js'
 import type { ResolvedDatabaseConfig } from './config.js'
 import type { Executor, Result, Statement, SyncResult, WriteMode } from './connection.js'
 import { withDeadline } from './deadline.js'
-import { serverOf } from './driver-errors.js'
+import { serverOf, WRITE_IN_DOUBT } from './driver-errors.js'
 import {
   type Answer,
   type Envelope,
@@ -218,11 +218,8 @@ export class ReplicaProcess {
           `${server} has not answered for ${seconds} s (AGOR_DB_TIMEOUT): nothing was sent; try again when it answers`
         )
       }
-      const doubt = write
-        ? ': the write may or may not have been applied; read it back before trying again'
-        : ''
       return new DatabaseUnavailableError(
-        `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)${doubt}`
+        `${server} did not answer within ${seconds} s (AGOR_DB_TIMEOUT)${write ? WRITE_IN_DOUBT : ''}`
       )
     })
   }
