@@ -97,7 +97,7 @@ export class Feed {
    * reader missed changes that are not kept any more.
    */
   async read(query: ChangeQuery): Promise<Change[]> {
-    const where: string[] = [KEPT]
+    const where: string[] = []
     const args: InValue[] = []
     if (query.after !== undefined) {
       const pruned = await this.prunedThrough()
@@ -109,6 +109,10 @@ export class Feed {
       }
       where.push('seq > ?')
       args.push(query.after)
+    } else {
+      // after a seq at or past pruned_through, this bound is that one's; two lower bounds on seq
+      // would have SQLite start from the lower and scan the feed
+      where.push(KEPT)
     }
     const plain: [InValue | undefined, string][] = [
       [query.before, 'seq < ?'],
