@@ -19,7 +19,7 @@ import { quoteIdent } from '../schema/sql.js'
 import { sha256 } from '../sha256.js'
 import { rowMapper } from './row.js'
 import { relationTriggers } from './set-null-triggers.js'
-import { CHANGE_TIME, writeViews } from './write-views.js'
+import { NOW_MS, writeViews } from './write-views.js'
 
 /** The names of the store's triggers begin with it; the sync drops those it does not want. */
 const PREFIX = 'agor_'
@@ -40,9 +40,6 @@ export const LIBRARY: ChangeContext = { actor: 'library', transport: 'library' }
 
 /** The context of documents written as they are (imports and restores). */
 export const IMPORT: ChangeContext = { actor: 'import', transport: 'import' }
-
-/** What a write of the store does, in the change feed's words. */
-export type WriteEvent = 'created' | 'updated' | 'patched' | 'removed'
 
 /** The context a write leaves for its triggers, and takes back before it commits. */
 export function contextStatements(context: ChangeContext): [Statement, Statement] {
@@ -92,7 +89,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
   const undo = op === 'update' ? image(def, 'OLD') : 'NULL'
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
 INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
-SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${CHANGE_TIME}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}
+SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${NOW_MS}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}
 FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
 END`
   return { name, sql }

@@ -20,9 +20,6 @@ import { rowMapper } from './row.js'
  */
 export const NOW_MS = `CAST(round((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`
 
-/** When a change is committed. */
-export const CHANGE_TIME = NOW_MS
-
 /** The message of an update that found its row changed (or gone) since it was read. */
 export const STALE_WRITE = 'agor: the row changed since it was read'
 
@@ -60,7 +57,7 @@ function view(def: AnyDefinition, name: string, extras: readonly string[]): stri
 function changeRow(def: AnyDefinition, event: string, update: boolean): string {
   const id = quoteIdent(def.idField)
   const [patch, undo] = update ? ['NEW."agor_patch"', 'NEW."agor_undo"'] : ['NULL', 'NULL']
-  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${CHANGE_TIME}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
+  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${NOW_MS}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
 }
 
 const DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE});`
