@@ -276,19 +276,15 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
   const url = daemonUrl(options)
   if (url) return daemonBackend(url)
   const { path } = databaseConfig(options.db)
-  // a daemon that does not answer, or that --no-daemon passes by, serves the file all the same
-  const served = servingDaemon(path)
-  if (options.daemon !== false) {
-    if (path) {
-      const found = await findDaemon(path)
-      if (found.record) return daemonBackend(found.record.url, found.record)
-      if (found.unresponsive) {
-        const { pid, url: at } = found.unresponsive
-        output.err(
-          `${output.errColor.yellow('warning:')} the daemon of this database (pid ${pid}, ${at}) does not answer; using the file directly`
-        )
-      }
-    }
+  if (options.daemon === false || !path) return directBackend(options.db, servingDaemon(path))
+  const found = await findDaemon(path)
+  if (found.record) return daemonBackend(found.record.url, found.record)
+  // a daemon that does not answer serves the file all the same (as one --no-daemon passes by)
+  if (found.unresponsive) {
+    const { pid, url: at } = found.unresponsive
+    output.err(
+      `${output.errColor.yellow('warning:')} the daemon of this database (pid ${pid}, ${at}) does not answer; using the file directly`
+    )
   }
-  return directBackend(options.db, served)
+  return directBackend(options.db, found.unresponsive)
 }
