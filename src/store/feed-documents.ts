@@ -7,16 +7,27 @@
 import { Gone } from '@feathersjs/errors'
 import type { Executor, InValue, Row } from '../db/connection.js'
 import { CHANGES_TABLE } from '../schema/changes.js'
-import { collectionNames, collections, isCollectionName } from '../schema/index.js'
+import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { image } from './feed-triggers.js'
-import { type Document, rowMapper } from './row.js'
+import { type Document, type RowMapper, rowMapper } from './row.js'
 import { applyUndo, type UndoEntry } from './undo.js'
+
+/** Each collection's row mapper, made once: a read of the feed maps every change's document. */
+const mappers = new Map<CollectionName, RowMapper>()
+function mapperOf(name: CollectionName): RowMapper {
+  let mapper = mappers.get(name)
+  if (!mapper) {
+    mapper = rowMapper(collections[name])
+    mappers.set(name, mapper)
+  }
+  return mapper
+}
 
 /** The document of a row image (see feed-triggers.ts), as the collection's API shows it. */
 export function documentOf(collection: string, image: Document): Document {
   if (!isCollectionName(collection)) return image
-  const mapper = rowMapper(collections[collection])
+  const mapper = mapperOf(collection)
   return mapper.fromValues(
     mapper.columns.map((c) => (c === 'data' ? JSON.stringify(image.data ?? {}) : (image[c] as InValue)))
   )
