@@ -13,7 +13,7 @@ import './quiet-driver.js'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Client, createClient, type Transaction } from '@libsql/client'
-import { DatabaseUnavailableError } from '../errors.js'
+import { DatabaseUnavailableError, PrimaryLostError } from '../errors.js'
 import type { Statement, SyncResult } from './connection.js'
 import { refusedByPrimary, serverOf, translate } from './driver-errors.js'
 import { checkPrimary, copyIdOf } from './identity.js'
@@ -40,7 +40,15 @@ const objects = (statements: Statement[]) => statements.map((s) => (typeof s ===
  * answered before `expires`: a write whose caller has given up on it is not started.
  */
 async function check(replica: Client, expires?: number): Promise<void> {
-  await checkPrimary(config, await copyIdOf(replica), expires)
+  try {
+    await checkPrimary(config, await copyIdOf(replica), expires)
+  } catch (error) {
+    // the write itself was never sent: the caller may retry without fear of applying it twice
+    if (error instanceof DatabaseUnavailableError && !(error instanceof PrimaryLostError)) {
+      throw new DatabaseUnavailableError(`${error.message}: nothing was sent; try again when it answers`)
+    }
+    throw error
+  }
   if (expires !== undefined && Date.now() >= expires) {
     throw new DatabaseUnavailableError(`${serverOf(config)} answered too late: nothing was sent`)
   }
