@@ -103,6 +103,34 @@ describe("the change feed's documents", () => {
   })
 })
 
+describe("the store's updates", () => {
+  it('set data alone, or columns too, with one change each and no version left behind', async () => {
+    const parent = await sessions.create({ agent: 'p' })
+    const s = await sessions.create({ agent: 'u' })
+    const columns = () =>
+      other
+        .prepare('SELECT status, parent_session_id, data ->> ? AS agent FROM sessions WHERE session_id = ?')
+        .get('$.agent', s.session_id)
+    await sessions.patch(s.session_id, { title: 'data only' })
+    expect(columns()).toMatchObject({ status: 'idle', parent_session_id: null, agent: 'u' })
+    await sessions.patch(s.session_id, { status: 'running', parent_session_id: parent.session_id })
+    expect(columns()).toMatchObject({ status: 'running', parent_session_id: parent.session_id })
+    await sessions.update(s.session_id, { agent: 'u2', status: 'completed' })
+    expect(columns()).toMatchObject({ status: 'completed', parent_session_id: null, agent: 'u2' })
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.id}`)).toEqual([
+      `created ${parent.session_id}`,
+      `created ${s.session_id}`,
+      `patched ${s.session_id}`,
+      `patched ${s.session_id}`,
+      `updated ${s.session_id}`
+    ])
+    expect(changes[3]!.doc).toMatchObject({ status: 'running', parent_session_id: parent.session_id })
+    const versions = other.prepare('SELECT count(*) AS n FROM agor_changes WHERE version IS NOT NULL').get()
+    expect(versions).toMatchObject({ n: 0 })
+  })
+})
+
 describe('writes beside the store', () => {
   it('are recorded once each, with the row as written and the row before it', async () => {
     const s = await sessions.create({ agent: 'h' })

@@ -10,7 +10,16 @@ import { type ChangeContext, imageText } from './feed-triggers.js'
 import type { CompiledFind, Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
 import { undoOf } from './undo.js'
-import { CREATE_EXTRAS, createView, UPDATE_EXTRAS, updateView } from './write-views.js'
+import {
+  CREATE_EXTRAS,
+  createView,
+  DATA_UPDATE_EXTRAS,
+  dataUpdateColumns,
+  dataUpdateView,
+  optionalColumns,
+  UPDATE_EXTRAS,
+  updateView
+} from './write-views.js'
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
 export const ROWS_PER_INSERT = 1000
@@ -27,12 +36,21 @@ export interface ViewUpdate {
   written: Document
 }
 
+/** An INSERT of one row of `columns` into `table` (a view, here), with positional parameters. */
+function insertInto(table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`
+}
+
 export class TableStatements {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
   readonly #createView: string
   readonly #update: string
+  readonly #dataUpdate: string
+  /** The places in a row of the columns an update of `data` alone writes. */
+  readonly #dataPlaces: number[]
+  readonly #optional: { column: string; bit: number }[]
   /** INSERT texts by the table (or view) and number of rows. */
   readonly #inserts = new Map<string, string>()
 
@@ -41,8 +59,10 @@ export class TableStatements {
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
     this.#createView = quoteIdent(createView(def))
-    const columns = [...mapper.columns, ...UPDATE_EXTRAS].map(quoteIdent)
-    this.#update = `INSERT INTO ${quoteIdent(updateView(def))} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`
+    this.#optional = optionalColumns(def)
+    this.#update = insertInto(updateView(def), [...mapper.columns, ...UPDATE_EXTRAS])
+    this.#dataUpdate = insertInto(dataUpdateView(def), [...dataUpdateColumns(def), ...DATA_UPDATE_EXTRAS])
+    this.#dataPlaces = dataUpdateColumns(def).map((column) => mapper.columns.indexOf(column))
   }
 
   /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
@@ -85,11 +105,10 @@ export class TableStatements {
     const values = this.#mapper.toRow(next)
     // the columns besides data and updated_at whose value changes (see write-views.ts)
     let set = 0
-    for (const [i, column] of this.#mapper.columns.entries()) {
-      if (column !== 'data' && (next[column] ?? null) !== (stored[column] ?? null)) set |= 1 << i
+    for (const { column, bit } of this.#optional) {
+      if ((next[column] ?? null) !== (stored[column] ?? null)) set |= bit
     }
-    const args: InValue[] = [
-      ...values,
+    const extras: InValue[] = [
       context.actor ?? null,
       context.transport ?? null,
       context.remote ?? null,
@@ -99,10 +118,13 @@ export class TableStatements {
       event === 'patched'
         ? JSON.stringify(undoOf(stored, next))
         : imageText(this.#mapper.columns, this.#mapper.toRow(stored)),
-      toMillis(String(stored.updated_at)),
-      set
+      toMillis(String(stored.updated_at))
     ]
-    return { statement: { sql: this.#update, args }, written: this.#mapper.fromValues(values) }
+    const statement: Statement =
+      set === 0
+        ? { sql: this.#dataUpdate, args: [...this.#dataPlaces.map((i) => values[i]!), ...extras] }
+        : { sql: this.#update, args: [...values, ...extras, set] }
+    return { statement, written: this.#mapper.fromValues(values) }
   }
 
   /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */

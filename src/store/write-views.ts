@@ -26,26 +26,34 @@ export const STALE_WRITE = 'agor: the row changed since it was read'
 /** The columns a create carries besides the row's, in this order. */
 export const CREATE_EXTRAS = ['agor_actor', 'agor_transport', 'agor_remote'] as const
 
-/** The columns an update carries besides the row's, in this order. */
-export const UPDATE_EXTRAS = [
+/** The columns an update of `data` alone carries besides the id, `updated_at` and `data`, in this order. */
+export const DATA_UPDATE_EXTRAS = [
   ...CREATE_EXTRAS,
   'agor_event',
   'agor_patch',
   'agor_undo',
-  'agor_stored_at',
-  'agor_set'
+  'agor_stored_at'
 ] as const
+
+/** The columns an update carries besides the row's, in this order. */
+export const UPDATE_EXTRAS = [...DATA_UPDATE_EXTRAS, 'agor_set'] as const
+
+/** The row's columns an update of `data` alone carries, in this order. */
+export const dataUpdateColumns = (def: AnyDefinition) => [def.idField, 'updated_at', 'data'] as const
 
 export const createView = (def: AnyDefinition) => `agor_create_${def.name}`
 export const updateView = (def: AnyDefinition) => `agor_update_${def.name}`
+export const dataUpdateView = (def: AnyDefinition) => `agor_update_data_${def.name}`
 
-/** A view with the table's columns and `extras`: a shape to INSERT into, never read. */
-function view(def: AnyDefinition, name: string, extras: readonly string[]): string {
-  const columns = [
-    ...rowMapper(def).columns.map(quoteIdent),
-    ...extras.map((extra) => `NULL AS ${quoteIdent(extra)}`)
-  ]
-  return `CREATE VIEW ${quoteIdent(name)} AS SELECT ${columns.join(', ')} FROM ${quoteIdent(def.name)} WHERE 0`
+/** A view with `columns` of the table and `extras`: a shape to INSERT into, never read. */
+function view(
+  def: AnyDefinition,
+  name: string,
+  columns: readonly string[],
+  extras: readonly string[]
+): string {
+  const list = [...columns.map(quoteIdent), ...extras.map((extra) => `NULL AS ${quoteIdent(extra)}`)]
+  return `CREATE VIEW ${quoteIdent(name)} AS SELECT ${list.join(', ')} FROM ${quoteIdent(def.name)} WHERE 0`
 }
 
 /**
@@ -60,7 +68,13 @@ function changeRow(def: AnyDefinition, event: string, update: boolean): string {
   return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${NOW_MS}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
 }
 
+/**
+ * Takes `version` back from the change this statement wrote. An update's trigger names it by
+ * last_insert_rowid(), which its own INSERT of the change set (the triggers it fires restore it
+ * when they end); a create's cannot, as the row's INSERT comes after it.
+ */
 const DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = (SELECT max(seq) FROM ${CHANGES_TABLE});`
+const UPDATE_DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = last_insert_rowid();`
 
 function createTrigger(def: AnyDefinition): string {
   const columns = rowMapper(def).columns.map(quoteIdent)
@@ -72,36 +86,52 @@ END`
 }
 
 /**
- * Writes `data` and `updated_at` always, and each other column only if its bit is in `agor_set`
- * (the bit of its place in the row): an index over a column that no UPDATE sets costs nothing, and
- * most writes leave status and relations alone. Refuses to write over a row that is not as read:
- * another writer changed it, or removed it, meanwhile.
+ * The columns an update writes only when their value changes, each with its bit in `agor_set`
+ * (that of its place in the row): all but the id, the timestamps and `data`.
  */
-function updateTrigger(def: AnyDefinition): string {
+export function optionalColumns(def: AnyDefinition): { column: string; bit: number }[] {
+  const fixed = new Set([def.idField, 'created_at', 'updated_at', 'data'])
+  return rowMapper(def).columns.flatMap((column, i) => (fixed.has(column) ? [] : [{ column, bit: 1 << i }]))
+}
+
+/**
+ * An update's trigger, on the view of updates of `data` alone (most writes: `lean`), or on that of
+ * updates which may set other columns too, each only if its bit is in `agor_set`: an index over a
+ * column that no UPDATE sets costs nothing, and a lean write binds no value it does not write.
+ * Either refuses to write over a row that is not as read: another writer changed it, or removed
+ * it, meanwhile.
+ */
+function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
   const where = `${id} = NEW.${id}`
-  const fixed = new Set([def.idField, 'created_at', 'updated_at', 'data'])
-  const others = rowMapper(def).columns.flatMap((c, i) => {
-    if (fixed.has(c)) return []
-    const column = quoteIdent(c)
-    return [`UPDATE ${table} SET ${column} = NEW.${column} WHERE NEW."agor_set" & ${1 << i} AND ${where};`]
-  })
-  return `CREATE TRIGGER ${quoteIdent(`${updateView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(updateView(def))} BEGIN
+  const others = lean
+    ? []
+    : optionalColumns(def).map(({ column, bit }) => {
+        const name = quoteIdent(column)
+        return `UPDATE ${table} SET ${name} = NEW.${name} WHERE NEW."agor_set" & ${bit} AND ${where};`
+      })
+  const target = lean ? dataUpdateView(def) : updateView(def)
+  return `CREATE TRIGGER ${quoteIdent(`${target}_row`)} INSTEAD OF INSERT ON ${quoteIdent(target)} BEGIN
 ${changeRow(def, 'NEW."agor_event"', true)}
 UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
-${others.join('\n')}
-${DONE}
+${[...others, UPDATE_DONE].join('\n')}
 END`
 }
 
 /** The write views of one collection and their triggers, in the order they are created. */
 export function writeViews(def: AnyDefinition): { name: string; sql: string }[] {
+  const columns = rowMapper(def).columns
   return [
-    { name: createView(def), sql: view(def, createView(def), CREATE_EXTRAS) },
-    { name: updateView(def), sql: view(def, updateView(def), UPDATE_EXTRAS) },
+    { name: createView(def), sql: view(def, createView(def), columns, CREATE_EXTRAS) },
+    { name: updateView(def), sql: view(def, updateView(def), columns, UPDATE_EXTRAS) },
+    {
+      name: dataUpdateView(def),
+      sql: view(def, dataUpdateView(def), dataUpdateColumns(def), DATA_UPDATE_EXTRAS)
+    },
     { name: `${createView(def)}_row`, sql: createTrigger(def) },
-    { name: `${updateView(def)}_row`, sql: updateTrigger(def) }
+    { name: `${updateView(def)}_row`, sql: updateTrigger(def, false) },
+    { name: `${dataUpdateView(def)}_row`, sql: updateTrigger(def, true) }
   ]
 }

@@ -14,7 +14,15 @@ import { quoteIdent } from '../../../src/schema/sql.js'
 import type { Store } from '../../../src/service/store.js'
 import { feedTriggers } from '../../../src/store/feed-triggers.js'
 import { rowMapper } from '../../../src/store/row.js'
-import { CREATE_EXTRAS, createView, UPDATE_EXTRAS, updateView } from '../../../src/store/write-views.js'
+import {
+  CREATE_EXTRAS,
+  createView,
+  DATA_UPDATE_EXTRAS,
+  dataUpdateColumns,
+  dataUpdateView,
+  UPDATE_EXTRAS,
+  updateView
+} from '../../../src/store/write-views.js'
 
 const NOTHING: Result = { columns: [], rows: [], rowsAffected: 0 }
 
@@ -39,9 +47,16 @@ function rewrites(): Map<string, Rewrite> {
     })
     const at = (column: string) => columns.indexOf(column)
     const storedAt = columns.length + UPDATE_EXTRAS.indexOf('agor_stored_at')
+    const update = `UPDATE ${table} SET "data" = ?, "updated_at" = CASE "updated_at" WHEN ? THEN ? END WHERE ${quoteIdent(def.idField)} = ?`
     map.set(`INSERT INTO ${quoteIdent(updateView(def))} `, (args) => ({
-      sql: `UPDATE ${table} SET "data" = ?, "updated_at" = CASE "updated_at" WHEN ? THEN ? END WHERE ${quoteIdent(def.idField)} = ?`,
+      sql: update,
       args: [args[at('data')]!, args[storedAt]!, args[at('updated_at')]!, args[0]!]
+    }))
+    const lean = dataUpdateColumns(def)
+    const leanStoredAt = lean.length + DATA_UPDATE_EXTRAS.indexOf('agor_stored_at')
+    map.set(`INSERT INTO ${quoteIdent(dataUpdateView(def))} `, (args) => ({
+      sql: update,
+      args: [args[lean.indexOf('data')]!, args[leanStoredAt]!, args[lean.indexOf('updated_at')]!, args[0]!]
     }))
   }
   return map
