@@ -2,10 +2,12 @@
 // (it is rebuilt from the row and the undo of later changes), writes made beside the store (another
 // connection's hand-written SQL) are recorded by the triggers, each write exactly once either way.
 import { join } from 'node:path'
+import { createClient } from '@libsql/client'
 import Libsql from 'libsql'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { openStore } from '../src/service/store.js'
 import { Feed } from '../src/store/feed.js'
+import { historySql } from '../src/store/feed-documents.js'
 import { setupDatabase } from '../src/store/setup.js'
 import { applyUndo, undoOf } from '../src/store/undo.js'
 import { legacyDatabase, openTempStore, tempDir } from './helpers.js'
@@ -128,6 +130,20 @@ describe("the store's updates", () => {
     expect(changes[3]!.doc).toMatchObject({ status: 'running', parent_session_id: parent.session_id })
     const versions = other.prepare('SELECT count(*) AS n FROM agor_changes WHERE version IS NOT NULL').get()
     expect(versions).toMatchObject({ n: 0 })
+  })
+})
+
+describe('the history a rebuild reads', () => {
+  it('is found by seq, from the oldest change asked for on, not by a scan of the whole feed', async () => {
+    // on a connection of its own: EXPLAIN holds its connection's snapshot
+    const client = createClient({ url: `file:${store.config.path}` })
+    const { rows } = await client
+      .execute({ sql: `EXPLAIN QUERY PLAN ${historySql()}`, args: ['[]', 1] })
+      .finally(() => client.close())
+    const steps = rows.map((row) => String(row.detail)).filter((detail) => / agor_changes\b/.test(detail))
+    expect(steps).toEqual([
+      expect.stringMatching(/^SEARCH agor_changes USING INTEGER PRIMARY KEY \(rowid>\?\)/)
+    ])
   })
 })
 

@@ -2,7 +2,7 @@
  * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
  * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
  */
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from './changes.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
 
@@ -41,9 +41,9 @@ export const changesTable = sqliteTable(
      * runs (see store/write-views.ts): the feed's triggers see that the write is recorded.
      */
     version: integer('version')
-  },
-  // one index besides seq: every index is a cost of every write; logs read newest first by seq
-  (t) => [index('agor_changes_doc_idx').on(t.collection, t.doc_id)]
+  }
+  // no index besides seq: each one is a page more that every write commits (a patch's cost grew by
+  // a third with one by document); readers go by seq, and find a document's changes from a seq on
 )
 
 /** The context of the write in progress, for its triggers: one row, inside the write's transaction only. */

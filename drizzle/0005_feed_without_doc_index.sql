@@ -1,0 +1,1 @@
+DROP INDEX `agor_changes_doc_idx`;
