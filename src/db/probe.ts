@@ -39,6 +39,9 @@ function probeLimit(config: ResolvedDatabaseConfig, expires?: number): { ms: num
   return limit
 }
 
+/** The primary did not answer a probe (or an identity check) in time: nothing else was sent. */
+export class ProbeTimeoutError extends DatabaseUnavailableError {}
+
 /** One Hrana pipeline request to the primary over HTTP: its body, or why the primary did not answer. */
 async function pipeline(
   config: ResolvedDatabaseConfig,
@@ -63,7 +66,7 @@ async function pipeline(
   } catch (error) {
     // the limit that ended the wait, which is not always AGOR_DB_TIMEOUT
     if (error instanceof Error && error.name === 'TimeoutError')
-      throw new DatabaseUnavailableError(`${serverOf(config)} did not answer ${limit.words}`)
+      throw new ProbeTimeoutError(`${serverOf(config)} did not answer ${limit.words}`)
     throw translate(error, config)
   }
   if (response.ok) return body

@@ -13,11 +13,12 @@ import './quiet-driver.js'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type Client, createClient, type Transaction } from '@libsql/client'
-import { DatabaseUnavailableError, PrimaryLostError } from '../errors.js'
+import { DatabaseUnavailableError } from '../errors.js'
 import type { Statement, SyncResult } from './connection.js'
 import { refusedByPrimary, serverOf, translate } from './driver-errors.js'
 import { checkPrimary, copyIdOf } from './identity.js'
 import { collectNativeStatements, noteNativeStatements } from './native-memory.js'
+import { ProbeTimeoutError } from './probe.js'
 import {
   type Answer,
   type Envelope,
@@ -44,7 +45,7 @@ async function check(replica: Client, expires?: number): Promise<void> {
     await checkPrimary(config, await copyIdOf(replica), expires)
   } catch (error) {
     // the write itself was never sent: the caller may retry without fear of applying it twice
-    if (error instanceof DatabaseUnavailableError && !(error instanceof PrimaryLostError)) {
+    if (error instanceof ProbeTimeoutError) {
       throw new DatabaseUnavailableError(`${error.message}: nothing was sent; try again when it answers`)
     }
     throw error

@@ -9,7 +9,7 @@ import type { Connection, InValue, Row } from '../db/connection.js'
 import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
 import { parseIdPrefix, shortIdsAmong } from '../ids.js'
 import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
-import { collectionNames, collections, isCollectionName } from '../schema/index.js'
+import { collections, isCollectionName } from '../schema/index.js'
 import { FeedDocuments } from './feed-documents.js'
 import { type Document, toIso } from './row.js'
 
