@@ -175,6 +175,56 @@ describe('writes beside the store', () => {
     expect(changes.slice(1).every((c) => c.actor === null)).toBe(true)
   })
 
+  it("another tool's INSERT OR REPLACE is a removal and a creation, and the history before it stays", async () => {
+    const s = await sessions.create({ agent: 'a', title: 't0' })
+    const task = await tasks.create({ session_id: s.session_id, description: 'task' })
+    const patched = await sessions.patch(s.session_id, { title: 't1' })
+    const replace = other.prepare(
+      `INSERT OR REPLACE INTO sessions (session_id, status, created_at, updated_at, data) VALUES (?, 'idle', ?, ?, '{"agent":"a","title":"replaced"}')`
+    )
+    replace.run(s.session_id, Date.parse(s.created_at), Date.now() + 5)
+    // an INSERT OR IGNORE that ignores leaves nothing, not even for a removal later
+    other
+      .prepare(
+        `INSERT OR IGNORE INTO sessions (session_id, created_at, updated_at, data) VALUES (?, 1, 1, '{}')`
+      )
+      .run(s.session_id)
+    const replaced = await sessions.get(s.session_id)
+    await sessions.remove(s.session_id)
+    const changes = await since()
+    expect(changes.map((c) => `${c.collection} ${c.event}`)).toEqual([
+      'sessions created',
+      'tasks created',
+      'sessions patched',
+      'tasks removed',
+      'sessions removed',
+      'sessions created',
+      'sessions removed'
+    ])
+    expect(changes.map((c) => c.doc)).toEqual([s, task, patched, task, patched, replaced, replaced])
+    const kept = other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()
+    expect(kept).toMatchObject({ n: 0 })
+  })
+
+  it('an INSERT OR REPLACE with recursive triggers on is recorded once too', async () => {
+    const s = await sessions.create({ agent: 'r' })
+    const tool = new Libsql(store.config.path!, { timeout: 5000 })
+    try {
+      tool.exec('PRAGMA recursive_triggers = ON')
+      tool
+        .prepare(
+          `INSERT OR REPLACE INTO sessions (session_id, status, created_at, updated_at, data) VALUES (?, 'idle', ?, ?, '{"agent":"r2"}')`
+        )
+        .run(s.session_id, Date.parse(s.created_at), Date.now() + 5)
+    } finally {
+      tool.close()
+    }
+    const changes = await since()
+    expect(changes.map((c) => c.event)).toEqual(['created', 'removed', 'created'])
+    expect(changes[1]!.doc).toEqual(s)
+    expect(changes[2]!.doc).toMatchObject({ session_id: s.session_id, agent: 'r2' })
+  })
+
   it('a write that rolls back in the store leaves no change, and the next one is recorded', async () => {
     const s = await sessions.create({ agent: 'r' })
     await expect(sessions.patch(s.session_id, { parent_session_id: s.session_id })).rejects.toMatchObject({

@@ -7,4 +7,9 @@
  */
 export const CHANGES_TABLE = 'agor_changes'
 export const CHANGE_CONTEXT_TABLE = 'agor_change_context'
+/**
+ * The row an INSERT is about to replace (another tool's INSERT OR REPLACE), kept from before the
+ * INSERT until after it: SQLite deletes a replaced row without firing its delete triggers.
+ */
+export const REPLACED_ROWS_TABLE = 'agor_replaced_rows'
 export const FEED_STATE_TABLE = 'agor_feed'

@@ -2,8 +2,8 @@
  * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
  * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
  */
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from './changes.js'
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE, REPLACED_ROWS_TABLE } from './changes.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
 
 /** One change of one document. */
@@ -53,6 +53,17 @@ export const changeContextTable = sqliteTable(CHANGE_CONTEXT_TABLE, {
   transport: text('transport'),
   remote: text('remote')
 })
+
+/** A row about to be replaced, as a change's `doc` keeps it (see store/feed-triggers.ts). */
+export const replacedRowsTable = sqliteTable(
+  REPLACED_ROWS_TABLE,
+  {
+    collection: text('collection').notNull(),
+    doc_id: text('doc_id').notNull(),
+    doc: text('doc').notNull()
+  },
+  (t) => [primaryKey({ columns: [t.collection, t.doc_id] })]
+)
 
 /**
  * The feed's own state: every change after `pruned_through` is kept (older ones were pruned), and

@@ -12,7 +12,12 @@
  * `agor_change_context` for the length of its transaction.
  */
 import type { Connection, InValue, Statement } from '../db/connection.js'
-import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
+import {
+  CHANGE_CONTEXT_TABLE,
+  CHANGES_TABLE,
+  FEED_STATE_TABLE,
+  REPLACED_ROWS_TABLE
+} from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -75,7 +80,22 @@ export function imageText(columns: readonly string[], values: readonly InValue[]
   return `{${pairs.join(',')}}`
 }
 
-const EVENTS = { insert: 'created', update: 'updated', delete: 'removed' } as const
+/**
+ * The change row `event` of the document `row` (OLD or NEW) names, keeping `doc` and `undo`, with
+ * the write's context if it left one; `join` adds a table to select from.
+ */
+function changeInsert(
+  def: AnyDefinition,
+  row: 'OLD' | 'NEW',
+  event: 'created' | 'updated' | 'removed',
+  [doc, undo]: [string, string],
+  join = ''
+): string {
+  const id = quoteIdent(def.idField)
+  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
+SELECT '${def.name}', ${row}.${id}, '${event}', ${NOW_MS}, c.actor, c.transport, c.remote, ${doc}, ${undo}
+FROM (SELECT 1) AS one ${join}LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;`
+}
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_${op}`
@@ -85,21 +105,48 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
   // while it runs is its version set: see write-views.ts)
   const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
   const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
-  // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts)
-  const undo = op === 'update' ? image(def, 'OLD') : 'NULL'
+  const replaced = `${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id = ${row}.${id}`
+  const kept = `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND r.doc_id = NEW.${id} `
+  const body = {
+    // an INSERT OR REPLACE took a row away first: its removal, then the new row's creation
+    insert: [
+      changeInsert(def, 'NEW', 'removed', ['r.doc', 'NULL'], kept),
+      `DELETE FROM ${replaced};`,
+      changeInsert(def, 'NEW', 'created', [image(def, 'NEW'), 'NULL'])
+    ],
+    // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts)
+    update: [changeInsert(def, 'NEW', 'updated', [image(def, 'NEW'), image(def, 'OLD')])],
+    // a row kept for an INSERT that did not replace it (OR IGNORE) goes with the row
+    delete: [changeInsert(def, 'OLD', 'removed', [image(def, 'OLD'), 'NULL']), `DELETE FROM ${replaced};`]
+  }[op]
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
-INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
-SELECT '${def.name}', ${row}.${id}, '${EVENTS[op]}', ${NOW_MS}, c.actor, c.transport, c.remote, ${image(def, row)}, ${undo}
-FROM (SELECT 1) AS one LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;
+${body.join('\n')}
+END`
+  return { name, sql }
+}
+
+/**
+ * Keeps the row an INSERT is about to replace (INSERT OR REPLACE, by another tool: the store's
+ * INSERTs fail on a taken id), for the insert trigger to record its removal: SQLite deletes a
+ * replaced row without firing delete triggers (unless recursive_triggers is on, when the delete
+ * trigger records it and takes the kept row away).
+ */
+function replaceTrigger(def: AnyDefinition): { name: string; sql: string } {
+  const name = `${FEED_PREFIX}${def.name}_replace`
+  const table = quoteIdent(def.name)
+  const id = quoteIdent(def.idField)
+  const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE INSERT ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} WHERE ${id} = NEW.${id}) BEGIN
+INSERT OR REPLACE INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE r.${id} = NEW.${id};
 END`
   return { name, sql }
 }
 
 /** The feed's triggers of every collection of the registry. */
 export function feedTriggers(): { name: string; sql: string }[] {
-  return collectionNames.flatMap((name) =>
-    (['insert', 'update', 'delete'] as const).map((op) => trigger(collections[name], op))
-  )
+  return collectionNames.flatMap((name) => [
+    replaceTrigger(collections[name]),
+    ...(['insert', 'update', 'delete'] as const).map((op) => trigger(collections[name], op))
+  ])
 }
 
 /**
