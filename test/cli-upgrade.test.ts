@@ -1,8 +1,11 @@
 // A newer agor on a file that a daemon of another version serves: it does not upgrade the schema
 // under that daemon (which would then fail on every write and on its change feed).
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import Libsql from 'libsql'
 import { describe, expect, it } from 'vitest'
+import { openStore } from '../src/service/store.js'
 import { agor } from './cli-helpers.js'
 import { legacyDatabase } from './helpers.js'
 
@@ -39,6 +42,32 @@ describe('an upgrade under a daemon', () => {
     writeFileSync(`${path}.daemon.json`, JSON.stringify({ ...record, pid: 2 ** 22 + 1 }))
     const listed = await agor(['session', 'list', '--db', path, '--no-daemon'])
     expect(listed.code).toBe(0)
+    expect(migrations(path)).toBeGreaterThan(before)
+  })
+
+  it("is refused to a library's openStore too, and done once the daemon is gone", async () => {
+    const path = legacyDatabase()
+    const before = migrations(path)
+    // a live process of its own: this one's records are its own daemon's, which opened the file
+    const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      const record = {
+        pid: daemon.pid,
+        url: 'http://127.0.0.1:9',
+        dbPath: path,
+        startedAt: new Date().toISOString()
+      }
+      writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
+      await expect(openStore({ url: `file:${path}`, auth: false })).rejects.toThrow(
+        `a daemon of another version serves (pid ${daemon.pid}`
+      )
+      expect(migrations(path)).toBe(before)
+    } finally {
+      daemon.kill()
+      await once(daemon, 'exit')
+    }
+    const store = await openStore({ url: `file:${path}`, auth: false })
+    await store.close()
     expect(migrations(path)).toBeGreaterThan(before)
   })
 })

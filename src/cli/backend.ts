@@ -5,18 +5,19 @@
  * returned, so --json prints the same in either mode. Heavy modules load only for the mode used.
  */
 import { Unavailable } from '@feathersjs/errors'
+import type { DaemonRecord } from '../daemon-records.js'
 import { setting } from '../env.js'
 import { API_KEY_HEADER, CLI_PROVIDER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
-import { type DaemonRecord, daemonHeaders, findDaemon } from './daemon.js'
+import { refuseUpgradeUnder, servingDaemon } from '../store/upgrade-guard.js'
+import { daemonHeaders, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
 import { RestService, Unreachable } from './rest.js'
 import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
-import { refuseUpgradeUnder, servingDaemon } from './upgrade-guard.js'
 
 export type Doc = Record<string, unknown>
 

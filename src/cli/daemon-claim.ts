@@ -15,7 +15,8 @@ does not exist yet, once opening the database has made it) (`<database>.daemon.j
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileIdOf, findDaemon, isAlive, recordPath, registryDir, registryPath } from './daemon.js'
+import { fileIdOf, isAlive, recordPath, registryDir, registryPath } from '../daemon-records.js'
+import { findDaemon } from './daemon.js'
 
 /** What a place held when it could not be claimed: the daemon that holds it. */
 export interface ClaimHolder {

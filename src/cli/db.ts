@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { refuseUpgradeUnder, servingDaemon } from '../store/upgrade-guard.js'
 import { counted } from '../words.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
@@ -10,7 +11,6 @@ import { registerDbTransfer } from './db-transfer.js'
 import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
 import { databaseConfig } from './source.js'
-import { refuseUpgradeUnder, servingDaemon } from './upgrade-guard.js'
 
 /** `db setup` on a file that exists and a daemon serves: only if the file is up to date already. */
 async function refuseSetupUnderDaemon(path: string): Promise<void> {

@@ -11,6 +11,7 @@ import { type CollectionName, type Collections, collectionNames, collections } f
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 import { prepareSchema } from './schema-sync.js'
+import { refuseUpgradeUnder, servingDaemon } from './upgrade-guard.js'
 
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
@@ -85,9 +86,14 @@ export class Database {
  * Connects, applies pending migrations and returns the collections.
  */
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
-  const db = await openConnection(resolveDatabaseConfig(options), { create: options.create })
+  const config = resolveDatabaseConfig(options)
+  const db = await openConnection(config, { create: options.create })
   try {
-    if (options.migrate !== false) await prepareSchema(db)
+    if (options.migrate !== false) {
+      // a daemon of another version serves the file: the upgrade would break its writes
+      await refuseUpgradeUnder(db, servingDaemon(config.mode === 'file' ? config.path : undefined))
+      await prepareSchema(db)
+    }
   } catch (error) {
     db.close()
     throw error

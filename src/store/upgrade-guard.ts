@@ -3,12 +3,13 @@
  * of the version before, and would fail on the new schema (its writes and its change feed). A
  * daemon of this version brought the file up to date when it started, and nothing is refused.
  */
+import { type DaemonRecord, isAlive, readDaemonRecords } from '../daemon-records.js'
 import type { Connection } from '../db/connection.js'
-import { type DaemonRecord, isAlive, readDaemonRecords } from './daemon.js'
 
-/** The live daemon that serves the file at `path`, answering or not. */
+/** The live daemon, of another process than this one, that serves the file at `path`, answering or not. */
 export function servingDaemon(path: string | undefined): DaemonRecord | undefined {
-  return path ? readDaemonRecords(path).find((record) => isAlive(record.pid)) : undefined
+  if (!path) return undefined
+  return readDaemonRecords(path).find((record) => record.pid !== process.pid && isAlive(record.pid))
 }
 
 /** Throws, when a daemon serves the database, unless it is at this version's schema already. */
@@ -17,7 +18,7 @@ export async function refuseUpgradeUnder(
   served: DaemonRecord | undefined
 ): Promise<void> {
   if (!served) return
-  const { schemaIsCurrent } = await import('../store/schema-sync.js')
+  const { schemaIsCurrent } = await import('./schema-sync.js')
   if (await schemaIsCurrent(connection)) return
   throw new Error(
     `This version of agor would upgrade the database, which a daemon of another version serves (pid ${served.pid}, ${served.url}): stop it first`
