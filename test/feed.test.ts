@@ -127,6 +127,19 @@ describe('the change feed', () => {
     expect(await changes.get(all[1]!.seq)).toEqual(all[1])
     expect((await changes.find({ query: { actor: 'library', seq: { $gt: from } } })).length).toBe(3)
     await expect(changes.find({ query: { nope: 1 } })).rejects.toMatchObject({ code: 400 })
+    // a collection by its singular too; one that is none, or an order that is none, is a mistake
+    const board = await changes.find({ query: { seq: { $gt: from }, collection: 'board' } })
+    expect(board).toEqual(boards)
+    for (const query of [{ collection: 'nope' }, { collection: 'session s' }]) {
+      await expect(changes.find({ query })).rejects.toMatchObject({
+        code: 400,
+        message: expect.stringContaining('Unknown collection')
+      })
+    }
+    expect((await changes.find({ query: { $sort: { seq: '-1' }, $limit: 1 } }))[0]!.seq).toBe(all[2]!.seq)
+    for (const seq of [-2, 0, 'desc', 'abc', 2]) {
+      await expect(changes.find({ query: { $sort: { seq } } })).rejects.toMatchObject({ code: 400 })
+    }
   })
 
   it('prunes by retention, and a cursor from before the pruned changes is a 410', async () => {

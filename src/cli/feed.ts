@@ -3,7 +3,7 @@
  * whom) and `agor watch` (like `docker events`: a live tail, from now or from a seq).
  */
 import type { Command } from 'commander'
-import { collectionNames, collections } from '../schema/index.js'
+import { collectionNamed, collectionNames } from '../schema/index.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
 import { printChanges } from './feed-print.js'
@@ -13,7 +13,7 @@ import { watch } from './watch.js'
 
 /** A collection by its name or its singular (`session`, `sessions`). */
 function collectionOf(value: string): string {
-  const name = collectionNames.find((n) => n === value || collections[n].singular === value)
+  const name = collectionNamed(value)
   if (!name) throw new UsageError(`Unknown collection '${value}': use ${collectionNames.join(', ')}`)
   return name
 }

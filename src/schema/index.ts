@@ -36,3 +36,8 @@ export const collectionNames = Object.keys(collections) as CollectionName[]
 export function isCollectionName(name: unknown): name is CollectionName {
   return typeof name === 'string' && Object.hasOwn(collections, name)
 }
+
+/** The collection `value` names, by its name or its singular (`sessions`, `session`), if any. */
+export function collectionNamed(value: string): CollectionName | undefined {
+  return collectionNames.find((name) => name === value || collections[name].singular === value)
+}

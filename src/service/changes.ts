@@ -8,6 +8,7 @@
  */
 import { BadRequest, NotFound } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
+import { collectionNamed, collectionNames } from '../schema/index.js'
 import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import { queryCount } from '../store/query-walk.js'
@@ -51,15 +52,21 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
       if (!isPlainObject(value) || Object.keys(value).some((op) => op !== '$gte'))
         throw new BadRequest("'at' takes { $gte: time }")
       result.since = timeOf(value.$gte)
-    } else if (key === 'collection' || key === 'id' || key === 'actor') {
+    } else if (key === 'collection') {
+      const name = collectionNamed(text(value, "'collection'"))
+      if (!name)
+        throw new BadRequest(`Unknown collection '${String(value)}': use ${collectionNames.join(', ')}`)
+      result.collection = name
+    } else if (key === 'id' || key === 'actor') {
       result[key] = text(value, `'${key}'`)
     } else if (key === '$limit') {
       result.limit = Math.min(queryCount(value, '$limit') ?? DEFAULT_CHANGES, MAX_CHANGES)
     } else if (key === '$sort') {
-      const direction = isPlainObject(value) ? value.seq : undefined
-      if (!isPlainObject(value) || Object.keys(value).length !== 1 || direction === undefined)
+      // 1 or -1, as a number or (over REST) as text: anything else is a mistake, not an order
+      const direction = isPlainObject(value) && Object.keys(value).length === 1 ? String(value.seq) : ''
+      if (direction !== '1' && direction !== '-1')
         throw new BadRequest('$sort of changes takes { seq: 1 } or { seq: -1 }')
-      result.order = String(direction) === '-1' ? 'desc' : 'asc'
+      result.order = direction === '-1' ? 'desc' : 'asc'
     } else {
       throw new BadRequest(
         `Changes cannot be queried by '${key}': use seq, collection, id, actor, at, $limit, $sort`
