@@ -147,6 +147,29 @@ describe('the history a rebuild reads', () => {
   })
 })
 
+describe('a read far behind the head', () => {
+  it('takes back every later change, and lets the event loop turn meanwhile', async () => {
+    const docs = await sessions.create(Array.from({ length: 10 }, (_, i) => ({ agent: `far ${i}` })))
+    for (let round = 0; round < 300; round++) {
+      for (const doc of docs) await sessions.patch(doc.session_id, { title: `r${round}` })
+    }
+    let turns = 0
+    let reading = true
+    const tick = () => {
+      if (!reading) return
+      turns++
+      setImmediate(tick)
+    }
+    setImmediate(tick)
+    const page = await feed.read({ after: from, limit: 20, order: 'asc' })
+    reading = false
+    expect(page.map((c) => c.event)).toEqual([...docs.map(() => 'created'), ...docs.map(() => 'patched')])
+    expect(page.slice(10).map((c) => c.doc.title)).toEqual(docs.map(() => 'r0'))
+    // 3,000 later changes to take back: the read gave the loop a turn at least every 2,000 steps
+    expect(turns).toBeGreaterThanOrEqual(2)
+  })
+})
+
 describe('writes beside the store', () => {
   it('are recorded once each, with the row as written and the row before it', async () => {
     const s = await sessions.create({ agent: 'h' })

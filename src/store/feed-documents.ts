@@ -53,6 +53,24 @@ export function historySql(): string {
   ].join(' UNION ALL ')
 }
 
+/**
+ * Steps of rebuilding (a history row read, a change taken back) between two turns of the event
+ * loop: a read far behind the head takes back every later change of its documents, and must not
+ * hold up the other calls of a daemon meanwhile.
+ */
+const STEPS_PER_TURN = 2000
+
+/** Counts steps: true when the event loop is due a turn (see STEPS_PER_TURN). */
+class Pacer {
+  #steps = 0
+
+  due(): boolean {
+    return ++this.#steps % STEPS_PER_TURN === 0
+  }
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
 interface Step {
   seq: number | null
   event: string | null
@@ -92,8 +110,10 @@ export class FeedDocuments {
       sql: this.#sql,
       args: [JSON.stringify([...oldest.values()]), from]
     })
+    const pacer = new Pacer()
     const steps = new Map<string, Step[]>()
     for (const row of history) {
+      if (pacer.due()) await nextTurn()
       const key = `${String(row.collection)}\n${String(row.doc_id)}`
       // older than any change of this document that was asked for
       if (row.seq !== null && Number(row.seq) < oldest.get(key)![2]) continue
@@ -106,7 +126,7 @@ export class FeedDocuments {
       })
       steps.set(key, list)
     }
-    for (const [key, list] of steps) rebuild(key.slice(0, key.indexOf('\n')), list, docs)
+    for (const [key, list] of steps) await rebuild(key.slice(0, key.indexOf('\n')), list, docs, pacer)
     // pruning removes the oldest first: a change read a moment ago that is gone now took its
     // undo with it, and what is older than it can no longer be rebuilt
     if (wanted.some((seq) => !docs.has(seq)))
@@ -116,11 +136,17 @@ export class FeedDocuments {
 }
 
 /** Walks one document's changes from its row as it is now back to the oldest asked for. */
-function rebuild(collection: string, steps: Step[], docs: Map<number, Document>): void {
+async function rebuild(
+  collection: string,
+  steps: Step[],
+  docs: Map<number, Document>,
+  pacer: Pacer
+): Promise<void> {
   const current = steps.find((s) => s.seq === null)
   let state = current?.doc ? documentOf(collection, current.doc) : undefined
   const changes = steps.filter((s) => s.seq !== null).sort((a, b) => b.seq! - a.seq!)
   for (const step of changes) {
+    if (pacer.due()) await nextTurn()
     const seq = step.seq!
     const own = step.doc ? documentOf(collection, step.doc) : undefined
     const written = own ?? state
