@@ -229,6 +229,20 @@ describe('writes beside the store', () => {
     expect(kept).toMatchObject({ n: 0 })
   })
 
+  it("another tool's upsert of an existing row is an update, and keeps nothing aside", async () => {
+    const s = await sessions.create({ agent: 'u' })
+    other
+      .prepare(
+        `INSERT INTO sessions (session_id, status, created_at, updated_at, data) VALUES (?, 'idle', 1, ?, '{"agent":"upserted"}') ON CONFLICT(session_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`
+      )
+      .run(s.session_id, Date.now() + 5)
+    const changes = await since()
+    expect(changes.map((c) => c.event)).toEqual(['created', 'updated'])
+    expect(changes[0]!.doc).toEqual(s)
+    expect(changes[1]!.doc).toMatchObject({ session_id: s.session_id, agent: 'upserted' })
+    expect(other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()).toMatchObject({ n: 0 })
+  })
+
   it('an INSERT OR REPLACE with recursive triggers on is recorded once too', async () => {
     const s = await sessions.create({ agent: 'r' })
     const tool = new Libsql(store.config.path!, { timeout: 5000 })

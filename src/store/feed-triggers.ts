@@ -114,9 +114,13 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       `DELETE FROM ${replaced};`,
       changeInsert(def, 'NEW', 'created', [image(def, 'NEW'), 'NULL'])
     ],
-    // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts)
-    update: [changeInsert(def, 'NEW', 'updated', [image(def, 'NEW'), image(def, 'OLD')])],
-    // a row kept for an INSERT that did not replace it (OR IGNORE) goes with the row
+    // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts);
+    // a row kept for an INSERT that did not replace it (an upsert's, OR IGNORE's) is dropped by
+    // the next write beside the store, or with the row
+    update: [
+      changeInsert(def, 'NEW', 'updated', [image(def, 'NEW'), image(def, 'OLD')]),
+      `DELETE FROM ${replaced};`
+    ],
     delete: [changeInsert(def, 'OLD', 'removed', [image(def, 'OLD'), 'NULL']), `DELETE FROM ${replaced};`]
   }[op]
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
