@@ -137,7 +137,7 @@ describe('the change feed', () => {
       })
     }
     expect((await changes.find({ query: { $sort: { seq: '-1' }, $limit: 1 } }))[0]!.seq).toBe(all[2]!.seq)
-    for (const seq of [-2, 0, 'desc', 'abc', 2]) {
+    for (const seq of [-2, 0, 'desc', 'abc', 2, [-1], ['1'], { $gt: 1 }]) {
       await expect(changes.find({ query: { $sort: { seq } } })).rejects.toMatchObject({ code: 400 })
     }
   })

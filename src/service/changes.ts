@@ -63,7 +63,8 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
       result.limit = Math.min(queryCount(value, '$limit') ?? DEFAULT_CHANGES, MAX_CHANGES)
     } else if (key === '$sort') {
       // 1 or -1, as a number or (over REST) as text: anything else is a mistake, not an order
-      const direction = isPlainObject(value) && Object.keys(value).length === 1 ? String(value.seq) : ''
+      const seq = isPlainObject(value) && Object.keys(value).length === 1 ? value.seq : undefined
+      const direction = typeof seq === 'number' || typeof seq === 'string' ? String(seq) : ''
       if (direction !== '1' && direction !== '-1')
         throw new BadRequest('$sort of changes takes { seq: 1 } or { seq: -1 }')
       result.order = direction === '-1' ? 'desc' : 'asc'

@@ -91,7 +91,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   try {
     if (options.migrate !== false) {
       // a daemon of another version serves the file: the upgrade would break its writes
-      await refuseUpgradeUnder(db, servingDaemon(config.mode === 'file' ? config.path : undefined))
+      await refuseUpgradeUnder(db, servingDaemon(config.path))
       await prepareSchema(db)
     }
   } catch (error) {
