@@ -243,6 +243,49 @@ describe('writes beside the store', () => {
     expect(other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()).toMatchObject({ n: 0 })
   })
 
+  it('an INSERT OR REPLACE that takes the unique key of another row records that removal too', async () => {
+    const repos = store.service('repos')
+    const alpha = await repos.create({ slug: 'alpha-r', name: 'A' })
+    const patched = await repos.patch(alpha.repo_id, { name: 'A2' })
+    const beta = await repos.create({ slug: 'beta-r', name: 'B' })
+    // ignored first: what it kept aside must not pass for a removal later
+    other
+      .prepare(
+        `INSERT OR IGNORE INTO repos (repo_id, created_at, updated_at, slug, data) VALUES (?, 1, 1, 'x', '{}')`
+      )
+      .run(beta.repo_id)
+    const usurper = '01a22eb0-0000-7000-8000-000000000002'
+    const now = Date.now()
+    other
+      .prepare(
+        `INSERT OR REPLACE INTO repos (repo_id, created_at, updated_at, slug, data) VALUES (?, ?, ?, 'alpha-r', '{"name":"usurper"}')`
+      )
+      .run(usurper, now, now)
+    // another tool gives beta another id: its document goes, another comes
+    const renamed = '01a22eb0-0000-7000-8000-000000000003'
+    other.prepare('UPDATE repos SET repo_id = ? WHERE repo_id = ?').run(renamed, beta.repo_id)
+    other
+      .prepare(
+        `INSERT INTO repos (repo_id, created_at, updated_at, slug, data) VALUES (?, ?, ?, 'beta-again', '{"name":"B again"}')`
+      )
+      .run(beta.repo_id, now, now)
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.id}`)).toEqual([
+      `created ${alpha.repo_id}`,
+      `patched ${alpha.repo_id}`,
+      `created ${beta.repo_id}`,
+      `removed ${alpha.repo_id}`,
+      `created ${usurper}`,
+      `removed ${beta.repo_id}`,
+      `created ${renamed}`,
+      `created ${beta.repo_id}`
+    ])
+    expect(changes.slice(0, 4).map((c) => c.doc)).toEqual([alpha, patched, beta, patched])
+    expect(changes[5]!.doc).toEqual(beta)
+    expect(changes[6]!.doc).toEqual({ ...beta, repo_id: renamed })
+    expect(other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()).toMatchObject({ n: 0 })
+  })
+
   it('an INSERT OR REPLACE with recursive triggers on is recorded once too', async () => {
     const s = await sessions.create({ agent: 'r' })
     const tool = new Libsql(store.config.path!, { timeout: 5000 })

@@ -80,67 +80,110 @@ export function imageText(columns: readonly string[], values: readonly InValue[]
   return `{${pairs.join(',')}}`
 }
 
-/**
- * The change row `event` of the document `row` (OLD or NEW) names, keeping `doc` and `undo`, with
- * the write's context if it left one; `join` adds a table to select from.
- */
-function changeInsert(
-  def: AnyDefinition,
-  row: 'OLD' | 'NEW',
-  event: 'created' | 'updated' | 'removed',
-  [doc, undo]: [string, string],
-  join = ''
-): string {
-  const id = quoteIdent(def.idField)
-  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
-SELECT '${def.name}', ${row}.${id}, '${event}', ${NOW_MS}, c.actor, c.transport, c.remote, ${doc}, ${undo}
-FROM (SELECT 1) AS one ${join}LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1;`
+/** The change row of one document, as a trigger writes it. */
+interface ChangeRow {
+  /** SQL of the document's id (`NEW."session_id"`, `r.doc_id`). */
+  id: string
+  event: 'created' | 'updated' | 'removed'
+  /** SQL of what the change keeps. */
+  doc: string
+  undo?: string
+  /** A table the row is selected from besides the context, and a condition. */
+  join?: string
+  where?: string
 }
+
+/** The INSERT of a change row, with the write's context if it left one. */
+function changeInsert(def: AnyDefinition, change: ChangeRow): string {
+  const where = change.where ? ` WHERE ${change.where}` : ''
+  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
+SELECT '${def.name}', ${change.id}, '${change.event}', ${NOW_MS}, c.actor, c.transport, c.remote, ${change.doc}, ${change.undo ?? 'NULL'}
+FROM (SELECT 1) AS one ${change.join ?? ''}LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1${where};`
+}
+
+/** The columns a row can conflict on: its id and its unique keys. */
+const conflictColumns = (def: AnyDefinition) => [
+  def.idField,
+  ...def.keyColumns.filter((key) => key.unique).map((key) => key.name)
+]
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_${op}`
-  const row = op === 'delete' ? 'OLD' : 'NEW'
+  const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
   // the feed's newest change is the row's, written by the statement that writes the row (only
   // while it runs is its version set: see write-views.ts)
   const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
   const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
-  const replaced = `${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id = ${row}.${id}`
-  const kept = `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND r.doc_id = NEW.${id} `
+  const kept = (ids: string) =>
+    `${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id IN (${ids})`
+  const [newRow, oldRow] = [image(def, 'NEW'), image(def, 'OLD')]
   const body = {
-    // an INSERT OR REPLACE took a row away first: its removal, then the new row's creation
+    // the rows an INSERT OR REPLACE took away first (see replaceTrigger): the one of its id, and
+    // those of its unique keys, which are gone; then the new row's creation
     insert: [
-      changeInsert(def, 'NEW', 'removed', ['r.doc', 'NULL'], kept),
-      `DELETE FROM ${replaced};`,
-      changeInsert(def, 'NEW', 'created', [image(def, 'NEW'), 'NULL'])
+      changeInsert(def, {
+        id: 'r.doc_id',
+        event: 'removed',
+        doc: 'r.doc',
+        join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = NEW.${id} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
+      }),
+      `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`,
+      changeInsert(def, { id: `NEW.${id}`, event: 'created', doc: newRow })
     ],
-    // an update keeps the row before it whole (what the store's own keep is its undo, see undo.ts);
-    // a row kept for an INSERT that did not replace it (an upsert's, OR IGNORE's) is dropped by
-    // the next write beside the store, or with the row
+    // an update keeps the row before it whole (what the store's own keep is its undo, see
+    // undo.ts); one that gives the row another id removes a document and creates another
     update: [
-      changeInsert(def, 'NEW', 'updated', [image(def, 'NEW'), image(def, 'OLD')]),
-      `DELETE FROM ${replaced};`
+      changeInsert(def, {
+        id: `NEW.${id}`,
+        event: 'updated',
+        doc: newRow,
+        undo: oldRow,
+        where: `OLD.${id} IS NEW.${id}`
+      }),
+      changeInsert(def, {
+        id: `OLD.${id}`,
+        event: 'removed',
+        doc: oldRow,
+        where: `OLD.${id} IS NOT NEW.${id}`
+      }),
+      changeInsert(def, {
+        id: `NEW.${id}`,
+        event: 'created',
+        doc: newRow,
+        where: `OLD.${id} IS NOT NEW.${id}`
+      }),
+      // a row kept for an INSERT that did not replace it (an upsert's, OR IGNORE's) is no longer wanted
+      `DELETE FROM ${kept(`OLD.${id}, NEW.${id}`)};`
     ],
-    delete: [changeInsert(def, 'OLD', 'removed', [image(def, 'OLD'), 'NULL']), `DELETE FROM ${replaced};`]
+    delete: [
+      changeInsert(def, { id: `OLD.${id}`, event: 'removed', doc: oldRow }),
+      `DELETE FROM ${kept(`OLD.${id}`)};`
+    ]
   }[op]
-  const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${quoteIdent(def.name)}${when} BEGIN
+  const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${table}${when} BEGIN
 ${body.join('\n')}
 END`
   return { name, sql }
 }
 
 /**
- * Keeps the row an INSERT is about to replace (INSERT OR REPLACE, by another tool: the store's
- * INSERTs fail on a taken id), for the insert trigger to record its removal: SQLite deletes a
- * replaced row without firing delete triggers (unless recursive_triggers is on, when the delete
- * trigger records it and takes the kept row away).
+ * Keeps the rows an INSERT is about to replace (INSERT OR REPLACE, by another tool: the store's
+ * INSERTs fail on a taken id or key), the row of its id and those of its unique keys, for the
+ * insert trigger to record their removal: SQLite deletes a replaced row without firing delete
+ * triggers (unless recursive_triggers is on, when the delete trigger records it and takes the
+ * kept row away). Rows kept for an INSERT that replaced nothing (OR IGNORE, an upsert) go first.
  */
 function replaceTrigger(def: AnyDefinition): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_replace`
   const table = quoteIdent(def.name)
+  const conflicts = conflictColumns(def)
+    .map((column) => `r.${quoteIdent(column)} = NEW.${quoteIdent(column)}`)
+    .join(' OR ')
   const id = quoteIdent(def.idField)
-  const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE INSERT ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} WHERE ${id} = NEW.${id}) BEGIN
-INSERT OR REPLACE INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE r.${id} = NEW.${id};
+  const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE INSERT ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} AS r WHERE ${conflicts}) BEGIN
+DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';
+INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE ${conflicts};
 END`
   return { name, sql }
 }
