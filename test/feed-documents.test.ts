@@ -167,6 +167,18 @@ describe('a read far behind the head', () => {
     expect(page.slice(10).map((c) => c.doc.title)).toEqual(docs.map(() => 'r0'))
     // 3,000 later changes to take back: the read gave the loop a turn at least every 2,000 steps
     expect(turns).toBeGreaterThanOrEqual(2)
+    // and read in chunks of seqs, the same documents, with a turn between the chunks too
+    turns = 0
+    reading = true
+    setImmediate(tick)
+    const chunked = await new Feed(store.database.connection, { historyChunk: 250 }).read({
+      after: from,
+      limit: 20,
+      order: 'asc'
+    })
+    reading = false
+    expect(chunked).toEqual(page)
+    expect(turns).toBeGreaterThanOrEqual(10)
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import { Gone } from '@feathersjs/errors'
 import type { Executor, InValue, Row } from '../db/connection.js'
-import { CHANGES_TABLE } from '../schema/changes.js'
+import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { image } from './feed-triggers.js'
@@ -71,6 +71,15 @@ class Pacer {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 
+/** Seqs of history per statement far behind the head: each statement is a few ms. */
+const HISTORY_CHUNK = 10_000
+
+/** The changes of the documents ?1 names with seqs from ?2 up to ?3 (see historySql). */
+const CHUNK_SQL = `SELECT collection, doc_id, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND seq < ?3 AND (collection, doc_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`
+
+const PRUNED_MEANWHILE = () =>
+  new Gone('Changes were pruned while they were read: read again from a later seq')
+
 interface Step {
   seq: number | null
   event: string | null
@@ -81,9 +90,37 @@ interface Step {
 export class FeedDocuments {
   readonly #db: Executor
   readonly #sql = historySql()
+  readonly #chunk: number
 
-  constructor(db: Executor) {
+  /** `chunk`: the seqs of history one statement reads, far behind the head. */
+  constructor(db: Executor, chunk = HISTORY_CHUNK) {
     this.#db = db
+    this.#chunk = chunk
+  }
+
+  /**
+   * The history rows of the documents `wanted` names from seq `from` on (see historySql). Far
+   * behind the head, the changes up to the head as it was are read a chunk of seqs at a time, with
+   * a turn of the event loop between chunks (changes do not change once written), and the rest
+   * with the rows as they are now, in one statement: one snapshot of what the rebuild starts from.
+   */
+  async #history(wanted: string, from: number): Promise<Row[]> {
+    const history: Row[] = []
+    const { rows } = await this.#db.execute(`SELECT coalesce(max(seq), 0) AS head FROM ${CHANGES_TABLE}`)
+    const head = Number(rows[0]?.head ?? 0)
+    let start = from
+    for (; head - start >= this.#chunk; start += this.#chunk) {
+      const chunk = await this.#db.execute({ sql: CHUNK_SQL, args: [wanted, start, start + this.#chunk] })
+      history.push(...chunk.rows)
+      await nextTurn()
+    }
+    history.push(...(await this.#db.execute({ sql: this.#sql, args: [wanted, start] })).rows)
+    if (start > from) {
+      // pruning takes the oldest first: if it reached `from` meanwhile, a chunk may lack changes
+      const state = await this.#db.execute(`SELECT pruned_through FROM ${FEED_STATE_TABLE} WHERE id = 1`)
+      if (Number(state.rows[0]?.pruned_through ?? 0) >= from) throw PRUNED_MEANWHILE()
+    }
+    return history
   }
 
   /** The document of each change row (by seq), rebuilding those that keep none. */
@@ -106,10 +143,7 @@ export class FeedDocuments {
       if (!known || known[2] > seq) oldest.set(key, [collection, String(row.doc_id), seq])
     }
     if (oldest.size === 0) return docs
-    const { rows: history } = await this.#db.execute({
-      sql: this.#sql,
-      args: [JSON.stringify([...oldest.values()]), from]
-    })
+    const history = await this.#history(JSON.stringify([...oldest.values()]), from)
     const pacer = new Pacer()
     const steps = new Map<string, Step[]>()
     for (const row of history) {
@@ -129,8 +163,7 @@ export class FeedDocuments {
     for (const [key, list] of steps) await rebuild(key.slice(0, key.indexOf('\n')), list, docs, pacer)
     // pruning removes the oldest first: a change read a moment ago that is gone now took its
     // undo with it, and what is older than it can no longer be rebuilt
-    if (wanted.some((seq) => !docs.has(seq)))
-      throw new Gone('Changes were pruned while they were read: read again from a later seq')
+    if (wanted.some((seq) => !docs.has(seq))) throw PRUNED_MEANWHILE()
     return docs
   }
 }

@@ -81,9 +81,10 @@ export class Feed {
   readonly #db: Connection
   readonly #documents: FeedDocuments
 
-  constructor(db: Connection) {
+  /** `historyChunk`: the seqs of history one statement reads when a read is far behind the head. */
+  constructor(db: Connection, options: { historyChunk?: number } = {}) {
     this.#db = db
-    this.#documents = new FeedDocuments(db)
+    this.#documents = new FeedDocuments(db, options.historyChunk)
   }
 
   /** The seq of the newest change (0 when there is none). */
