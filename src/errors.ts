@@ -170,6 +170,12 @@ const DATABASE_FILE_PROBLEMS: Record<DatabaseFileProblem, (path: string) => stri
 /** The database was written by a newer agor-store than this one (500, never retried). */
 export class SchemaTooNewError extends GeneralError {}
 
+/**
+ * Opening the database would upgrade its schema under a daemon of another version that serves it,
+ * which would then fail on every write (500, until that daemon stops).
+ */
+export class UpgradeUnderDaemonError extends GeneralError {}
+
 /** A request body above the size limit (413). Feathers has no class of its own for it. */
 export class PayloadTooLarge extends FeathersError {
   constructor(message: string, data?: unknown) {

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import Libsql from 'libsql'
 import { describe, expect, it } from 'vitest'
+import { UpgradeUnderDaemonError } from '../src/errors.js'
 import { openStore } from '../src/service/store.js'
 import { agor } from './cli-helpers.js'
 import { legacyDatabase } from './helpers.js'
@@ -58,9 +59,12 @@ describe('an upgrade under a daemon', () => {
         startedAt: new Date().toISOString()
       }
       writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
-      await expect(openStore({ url: `file:${path}`, auth: false })).rejects.toThrow(
-        `a daemon of another version serves (pid ${daemon.pid}`
-      )
+      const refused = await openStore({ url: `file:${path}`, auth: false }).catch((error: unknown) => error)
+      expect(refused).toBeInstanceOf(UpgradeUnderDaemonError)
+      expect(refused).toMatchObject({
+        code: 500,
+        message: expect.stringContaining(`a daemon of another version serves (pid ${daemon.pid}`)
+      })
       expect(migrations(path)).toBe(before)
     } finally {
       daemon.kill()

@@ -5,6 +5,7 @@
  */
 import { type DaemonRecord, isAlive, readDaemonRecords } from '../daemon-records.js'
 import type { Connection } from '../db/connection.js'
+import { UpgradeUnderDaemonError } from '../errors.js'
 
 /** The live daemon, of another process than this one, that serves the file at `path`, answering or not. */
 export function servingDaemon(path: string | undefined): DaemonRecord | undefined {
@@ -20,7 +21,7 @@ export async function refuseUpgradeUnder(
   if (!served) return
   const { schemaIsCurrent } = await import('./schema-sync.js')
   if (await schemaIsCurrent(connection)) return
-  throw new Error(
+  throw new UpgradeUnderDaemonError(
     `This version of agor would upgrade the database, which a daemon of another version serves (pid ${served.pid}, ${served.url}): stop it first`
   )
 }
