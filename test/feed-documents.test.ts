@@ -298,6 +298,50 @@ describe('writes beside the store', () => {
     expect(other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()).toMatchObject({ n: 0 })
   })
 
+  it('an UPDATE OR REPLACE that takes the unique key or id of another row records that removal', async () => {
+    const repos = store.service('repos')
+    const x = await repos.create({ slug: 'x-uor', name: 'X' })
+    const patched = await repos.patch(x.repo_id, { name: 'X2' })
+    const y = await repos.create({ slug: 'y-uor', name: 'Y' })
+    const [s1, s2] = await sessions.create([{ agent: 's1' }, { agent: 's2' }])
+    // kept aside by an ignored insert: it must neither pass for a removal nor hide one
+    other
+      .prepare(
+        `INSERT OR IGNORE INTO repos (repo_id, created_at, updated_at, slug, data) VALUES (?, 1, 1, 'x-uor', '{}')`
+      )
+      .run('01a22eb0-0000-7000-8000-00000000000a')
+    other.prepare(`UPDATE OR REPLACE repos SET slug = 'x-uor' WHERE repo_id = ?`).run(y.repo_id)
+    other
+      .prepare('UPDATE OR REPLACE sessions SET session_id = ? WHERE session_id = ?')
+      .run(s1!.session_id, s2!.session_id)
+    const changes = await since()
+    expect(changes.map((c) => `${c.event} ${c.id}`)).toEqual([
+      `created ${x.repo_id}`,
+      `patched ${x.repo_id}`,
+      `created ${y.repo_id}`,
+      `created ${s1!.session_id}`,
+      `created ${s2!.session_id}`,
+      `removed ${x.repo_id}`,
+      `updated ${y.repo_id}`,
+      `removed ${s1!.session_id}`,
+      `removed ${s2!.session_id}`,
+      `created ${s1!.session_id}`
+    ])
+    expect(changes.map((c) => c.doc)).toEqual([
+      x,
+      patched,
+      y,
+      s1,
+      s2,
+      patched,
+      { ...y, slug: 'x-uor' },
+      s1,
+      s2,
+      { ...s2, session_id: s1!.session_id }
+    ])
+    expect(other.prepare('SELECT count(*) AS n FROM agor_replaced_rows').get()).toMatchObject({ n: 0 })
+  })
+
   it('an INSERT OR REPLACE with recursive triggers on is recorded once too', async () => {
     const s = await sessions.create({ agent: 'r' })
     const tool = new Libsql(store.config.path!, { timeout: 5000 })

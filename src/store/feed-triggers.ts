@@ -115,25 +115,27 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
   // while it runs is its version set: see write-views.ts)
   const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
   const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
-  const kept = (ids: string) =>
-    `${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id IN (${ids})`
   const [newRow, oldRow] = [image(def, 'NEW'), image(def, 'OLD')]
+  // the rows kept by replaceTriggers that the write took away: gone, or displaced by `newId`
+  const displaced = (newId: string) =>
+    changeInsert(def, {
+      id: 'r.doc_id',
+      event: 'removed',
+      doc: 'r.doc',
+      join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = ${newId} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
+    })
+  // kept rows are wanted by the write that kept them only (an upsert's, OR IGNORE's replace nothing)
+  const forget = `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`
   const body = {
-    // the rows an INSERT OR REPLACE took away first (see replaceTrigger): the one of its id, and
-    // those of its unique keys, which are gone; then the new row's creation
     insert: [
-      changeInsert(def, {
-        id: 'r.doc_id',
-        event: 'removed',
-        doc: 'r.doc',
-        join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = NEW.${id} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
-      }),
-      `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`,
+      displaced(`NEW.${id}`),
+      forget,
       changeInsert(def, { id: `NEW.${id}`, event: 'created', doc: newRow })
     ],
     // an update keeps the row before it whole (what the store's own keep is its undo, see
     // undo.ts); one that gives the row another id removes a document and creates another
     update: [
+      displaced(`(CASE WHEN OLD.${id} IS NOT NEW.${id} THEN NEW.${id} END)`),
       changeInsert(def, {
         id: `NEW.${id}`,
         event: 'updated',
@@ -153,12 +155,11 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
         doc: newRow,
         where: `OLD.${id} IS NOT NEW.${id}`
       }),
-      // a row kept for an INSERT that did not replace it (an upsert's, OR IGNORE's) is no longer wanted
-      `DELETE FROM ${kept(`OLD.${id}, NEW.${id}`)};`
+      forget
     ],
     delete: [
       changeInsert(def, { id: `OLD.${id}`, event: 'removed', doc: oldRow }),
-      `DELETE FROM ${kept(`OLD.${id}`)};`
+      `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id = OLD.${id};`
     ]
   }[op]
   const sql = `CREATE TRIGGER ${quoteIdent(name)} AFTER ${op.toUpperCase()} ON ${table}${when} BEGIN
@@ -168,30 +169,34 @@ END`
 }
 
 /**
- * Keeps the rows an INSERT is about to replace (INSERT OR REPLACE, by another tool: the store's
- * INSERTs fail on a taken id or key), the row of its id and those of its unique keys, for the
- * insert trigger to record their removal: SQLite deletes a replaced row without firing delete
- * triggers (unless recursive_triggers is on, when the delete trigger records it and takes the
- * kept row away). Rows kept for an INSERT that replaced nothing (OR IGNORE, an upsert) go first.
+ * Keep the rows an INSERT or an UPDATE is about to replace (OR REPLACE, by another tool: the
+ * store's writes fail on a taken id or key), those whose id or unique key the written row takes,
+ * for the insert and update triggers to record their removal: SQLite deletes a replaced row without
+ * firing delete triggers (unless recursive_triggers is on, when the delete trigger records it and
+ * takes the kept row away). Rows kept for a write that replaced nothing go first. An UPDATE fires
+ * it only when it sets the id or a unique key: never a store's patch.
  */
-function replaceTrigger(def: AnyDefinition): { name: string; sql: string } {
-  const name = `${FEED_PREFIX}${def.name}_replace`
+function replaceTriggers(def: AnyDefinition): { name: string; sql: string }[] {
   const table = quoteIdent(def.name)
-  const conflicts = conflictColumns(def)
-    .map((column) => `r.${quoteIdent(column)} = NEW.${quoteIdent(column)}`)
-    .join(' OR ')
   const id = quoteIdent(def.idField)
-  const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE INSERT ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} AS r WHERE ${conflicts}) BEGIN
+  const columns = conflictColumns(def).map(quoteIdent)
+  const taken = columns.map((column) => `r.${column} = NEW.${column}`).join(' OR ')
+  return (['insert', 'update'] as const).map((op) => {
+    const name = `${FEED_PREFIX}${def.name}_replace_by_${op}`
+    const others = op === 'update' ? ` AND r.${id} IS NOT OLD.${id}` : ''
+    const event = op === 'insert' ? 'INSERT' : `UPDATE OF ${columns.join(', ')}`
+    const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${event} ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} AS r WHERE (${taken})${others}) BEGIN
 DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';
-INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE ${conflicts};
+INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE (${taken})${others};
 END`
-  return { name, sql }
+    return { name, sql }
+  })
 }
 
 /** The feed's triggers of every collection of the registry. */
 export function feedTriggers(): { name: string; sql: string }[] {
   return collectionNames.flatMap((name) => [
-    replaceTrigger(collections[name]),
+    ...replaceTriggers(collections[name]),
     ...(['insert', 'update', 'delete'] as const).map((op) => trigger(collections[name], op))
   ])
 }
