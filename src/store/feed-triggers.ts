@@ -4,7 +4,10 @@
  * its cascade, an import, a hand-written statement): the row as written (as it was, for a
  * removal), and for an update the row before it. The store's own creates, updates and patches
  * write their change through its write views (write-views.ts), in the same statement, just before
- * the row: the trigger sees that change, the feed's newest, and does nothing.
+ * the row: the trigger sees that change, the feed's newest, and does nothing. Rows that SQLite
+ * deletes without firing delete triggers (those an OR REPLACE of another tool takes away) are
+ * kept just before, in `agor_replaced_rows`, and recorded as removed by the write's trigger.
+ * An UPDATE that gives a row another id is a removal and a creation.
  * Derived from the registry and kept in step with it when a database opens, so a new collection
  * has them too.
  *
