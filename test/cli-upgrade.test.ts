@@ -33,7 +33,9 @@ describe('an upgrade under a daemon', () => {
     writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
     for (const args of [
       ['session', 'list', '--db', path, '--no-daemon'],
-      ['session', 'list', '--db', path]
+      ['session', 'list', '--db', path],
+      ['db', 'migrate', '--db', path],
+      ['db', 'setup', '--path', path]
     ]) {
       const refused = await agor(args)
       expect(refused.code).toBe(1)

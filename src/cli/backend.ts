@@ -12,7 +12,6 @@ import type { CollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Query } from '../store/query-walk.js'
-import { refuseUpgradeUnder, servingDaemon } from '../store/upgrade-guard.js'
 import { daemonHeaders, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
@@ -169,21 +168,16 @@ function sessionsApi(service: SessionServiceLike, call: Call, params: CallParams
 
 const direct: Call = (work) => work()
 
-async function directBackend(db: string | undefined, served?: DaemonRecord): Promise<Backend> {
+async function directBackend(db: string | undefined): Promise<Backend> {
   const { openStore } = await import('../service/store.js')
   // The CLI serves nobody: the services are called in-process, without authentication. It never
-  // creates a database: a mistyped --db would otherwise become a new, empty one.
-  const store = await openStore({ url: db, auth: false, create: false, migrate: !served }).catch(
-    (error: unknown) => {
-      if (asWireError(error)) throw error
-      throw new Error(
-        `Cannot open the database ${db ?? setting('AGOR_DB_URL') ?? '~/.agor/agor.db'}: ${(error as Error).message}`
-      )
-    }
-  )
-  await refuseUpgradeUnder(store.database.connection, served).catch(async (error: unknown) => {
-    await store.close()
-    throw error
+  // creates a database: a mistyped --db would otherwise become a new, empty one. It does not
+  // upgrade one that a daemon of another version serves (see store/upgrade-guard.ts).
+  const store = await openStore({ url: db, auth: false, create: false }).catch((error: unknown) => {
+    if (asWireError(error)) throw error
+    throw new Error(
+      `Cannot open the database ${db ?? setting('AGOR_DB_URL') ?? '~/.agor/agor.db'}: ${(error as Error).message}`
+    )
   })
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
   // string's, which the service gives their fields' types) and the same rules for multi writes.
@@ -277,7 +271,7 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
   const url = daemonUrl(options)
   if (url) return daemonBackend(url)
   const { path } = databaseConfig(options.db)
-  if (options.daemon === false || !path) return directBackend(options.db, servingDaemon(path))
+  if (options.daemon === false || !path) return directBackend(options.db)
   const found = await findDaemon(path)
   if (found.record) return daemonBackend(found.record.url, found.record)
   // a daemon that does not answer serves the file all the same (as one --no-daemon passes by)
@@ -287,5 +281,5 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
       `${output.errColor.yellow('warning:')} the daemon of this database (pid ${pid}, ${at}) does not answer; using the file directly`
     )
   }
-  return directBackend(options.db, found.unresponsive)
+  return directBackend(options.db)
 }

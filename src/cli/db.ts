@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { refuseUpgradeUnder, servingDaemon } from '../store/upgrade-guard.js'
 import { counted } from '../words.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
@@ -11,21 +9,6 @@ import { registerDbTransfer } from './db-transfer.js'
 import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
 import { databaseConfig } from './source.js'
-
-/** `db setup` on a file that exists and a daemon serves: only if the file is up to date already. */
-async function refuseSetupUnderDaemon(path: string): Promise<void> {
-  const { resolveDatabaseConfig } = await import('../db/config.js')
-  const config = resolveDatabaseConfig({ url: path })
-  const served = servingDaemon(config.path)
-  if (!served || !existsSync(config.path!)) return
-  const { openConnection } = await import('../db/open.js')
-  const connection = await openConnection(config, { create: false })
-  try {
-    await refuseUpgradeUnder(connection, served)
-  } finally {
-    connection.close()
-  }
-}
 
 export function registerDb(program: Command): void {
   const db = program
@@ -59,7 +42,6 @@ export function registerDb(program: Command): void {
               `A daemon (pid ${daemon.pid}, ${daemon.url}) serves this database: stop it before --reset`
             )
         }
-        if (!options.reset) await refuseSetupUnderDaemon(path)
         const result = await setupDatabase(path, { reset: options.reset === true })
         if (context.output.json) return printJson(context.output, result)
         if (result.backup) context.output.out(`Backed up the old database to ${result.backup}`)
@@ -78,8 +60,7 @@ export function registerDb(program: Command): void {
         ])
         const database = await openConnection(config, { create: false })
         try {
-          await refuseUpgradeUnder(database, servingDaemon(config.path))
-          const applied = await prepareSchema(database)
+          const applied = await prepareSchema(database, config.path)
           if (context.output.json) return printJson(context.output, { applied })
           context.output.out(
             applied ? `Applied ${counted(applied, 'migration')}` : 'The database is up to date'

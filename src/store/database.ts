@@ -11,7 +11,6 @@ import { type CollectionName, type Collections, collectionNames, collections } f
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 import { prepareSchema } from './schema-sync.js'
-import { refuseUpgradeUnder, servingDaemon } from './upgrade-guard.js'
 
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
@@ -89,11 +88,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   const config = resolveDatabaseConfig(options)
   const db = await openConnection(config, { create: options.create })
   try {
-    if (options.migrate !== false) {
-      // a daemon of another version serves the file: the upgrade would break its writes
-      await refuseUpgradeUnder(db, servingDaemon(config.path))
-      await prepareSchema(db)
-    }
+    if (options.migrate !== false) await prepareSchema(db, config.path)
   } catch (error) {
     db.close()
     throw error

@@ -8,6 +8,7 @@ import type { Connection } from '../db/connection.js'
 import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, standingOf } from '../db/migrate.js'
 import { FEED_STATE_TABLE } from '../schema/changes.js'
 import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
+import { refuseUpgradeUnder } from './upgrade-guard.js'
 
 /**
  * triggersVersion() as the CLI's bundle computed it when it was built (scripts/built-cli.ts), from
@@ -37,18 +38,18 @@ async function stateOf(db: Connection): Promise<{ pending: number; triggers: unk
   }
 }
 
-/** Whether the database is at this version's schema: nothing for prepareSchema to do. */
-export async function schemaIsCurrent(db: Connection): Promise<boolean> {
+/**
+ * Returns how many migrations it applied. Refuses to change anything of the file at `path` (a
+ * local file, a replica's copy) while a daemon of another process serves it (see upgrade-guard.ts).
+ */
+export async function prepareSchema(db: Connection, path?: string): Promise<number> {
   const current = await stateOf(db)
-  return current?.pending === 0 && current.triggers === currentTriggers()
-}
-
-/** Returns how many migrations it applied. */
-export async function prepareSchema(db: Connection): Promise<number> {
-  const current = await stateOf(db)
-  const applied = !current || current.pending > 0 ? await migrate(db) : 0
+  const migrating = !current || current.pending > 0
+  const triggersDue = current?.triggers !== currentTriggers()
+  if (migrating || (triggersDue && !db.readOnly)) refuseUpgradeUnder(path)
+  const applied = migrating ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again
-  if (db.readOnly || (applied === 0 && current?.triggers === currentTriggers())) return applied
+  if (db.readOnly || (applied === 0 && !triggersDue)) return applied
   await syncStoreTriggers(db)
   return applied
 }

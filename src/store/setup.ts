@@ -35,7 +35,7 @@ export async function setupDatabase(path: string, options: { reset?: boolean } =
   }
   const db = await openConnection(config)
   try {
-    return { path: file, backup, applied: await prepareSchema(db) }
+    return { path: file, backup, applied: await prepareSchema(db, file) }
   } finally {
     db.close()
   }

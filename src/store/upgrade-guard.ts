@@ -4,7 +4,6 @@
  * daemon of this version brought the file up to date when it started, and nothing is refused.
  */
 import { type DaemonRecord, isAlive, readDaemonRecords } from '../daemon-records.js'
-import type { Connection } from '../db/connection.js'
 import { UpgradeUnderDaemonError } from '../errors.js'
 
 /** The live daemon, of another process than this one, that serves the file at `path`, answering or not. */
@@ -13,14 +12,13 @@ export function servingDaemon(path: string | undefined): DaemonRecord | undefine
   return readDaemonRecords(path).find((record) => record.pid !== process.pid && isAlive(record.pid))
 }
 
-/** Throws, when a daemon serves the database, unless it is at this version's schema already. */
-export async function refuseUpgradeUnder(
-  connection: Connection,
-  served: DaemonRecord | undefined
-): Promise<void> {
+/**
+ * Throws when a daemon of another process serves the file at `path`: called by prepareSchema just
+ * before it would change the schema, which the daemon's version would fail on.
+ */
+export function refuseUpgradeUnder(path: string | undefined): void {
+  const served = servingDaemon(path)
   if (!served) return
-  const { schemaIsCurrent } = await import('./schema-sync.js')
-  if (await schemaIsCurrent(connection)) return
   throw new UpgradeUnderDaemonError(
     `This version of agor would upgrade the database, which a daemon of another version serves (pid ${served.pid}, ${served.url}): stop it first`
   )
