@@ -35,6 +35,9 @@ export function documentOf(collection: string, image: Document): Document {
 
 const parsed = (text: unknown): unknown => (text === null ? null : JSON.parse(String(text)))
 
+/** The changes of the documents ?1 names (`[collection, id, seq]`) with seqs from ?2 on. */
+const HISTORY_CHANGES = `SELECT collection, doc_id, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND (collection, doc_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`
+
 /**
  * The changes of the documents `wanted` (?1) names (`[collection, id, seq]`) from the oldest of
  * those seqs (?2) on, and each document's row as it is now (seq null). The changes are read by
@@ -47,10 +50,7 @@ export function historySql(): string {
     const id = quoteIdent(def.idField)
     return `SELECT '${name}', ${id}, NULL, NULL, ${image(def, table)}, NULL FROM ${table} WHERE ${id} IN (SELECT value ->> 1 FROM json_each(?1) WHERE value ->> 0 = '${name}')`
   })
-  return [
-    `SELECT collection, doc_id, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND (collection, doc_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`,
-    ...rows
-  ].join(' UNION ALL ')
+  return [HISTORY_CHANGES, ...rows].join(' UNION ALL ')
 }
 
 /**
@@ -75,7 +75,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 const HISTORY_CHUNK = 10_000
 
 /** The changes of the documents ?1 names with seqs from ?2 up to ?3 (see historySql). */
-const CHUNK_SQL = `SELECT collection, doc_id, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND seq < ?3 AND (collection, doc_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`
+const CHUNK_SQL = `${HISTORY_CHANGES} AND seq < ?3`
 
 const PRUNED_MEANWHILE = () =>
   new Gone('Changes were pruned while they were read: read again from a later seq')

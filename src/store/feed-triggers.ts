@@ -104,6 +104,10 @@ SELECT '${def.name}', ${change.id}, '${change.event}', ${NOW_MS}, c.actor, c.tra
 FROM (SELECT 1) AS one ${change.join ?? ''}LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1${where};`
 }
 
+/** Drops every row of the collection kept aside by replaceTriggers. */
+const forgetKept = (def: AnyDefinition) =>
+  `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`
+
 /** The columns a row can conflict on: its id and its unique keys. */
 const conflictColumns = (def: AnyDefinition) => [
   def.idField,
@@ -128,7 +132,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = ${newId} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
     })
   // kept rows are wanted by the write that kept them only (an upsert's, OR IGNORE's replace nothing)
-  const forget = `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`
+  const forget = forgetKept(def)
   const body = {
     insert: [
       displaced(`NEW.${id}`),
@@ -189,7 +193,7 @@ function replaceTriggers(def: AnyDefinition): { name: string; sql: string }[] {
     const others = op === 'update' ? ` AND r.${id} IS NOT OLD.${id}` : ''
     const event = op === 'insert' ? 'INSERT' : `UPDATE OF ${columns.join(', ')}`
     const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${event} ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} AS r WHERE (${taken})${others}) BEGIN
-DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';
+${forgetKept(def)}
 INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE (${taken})${others};
 END`
     return { name, sql }
