@@ -19,18 +19,19 @@ const migrations = (path: string) => {
   }
 }
 
+/** The record of a daemon `pid` on the file at `path`, as `agor serve` writes it; it does not answer. */
+function recordDaemon(path: string, pid: number) {
+  const record = { pid, url: 'http://127.0.0.1:9', dbPath: path, startedAt: new Date().toISOString() }
+  writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
+  return record
+}
+
 describe('an upgrade under a daemon', () => {
   it('is refused while a daemon serves the file, even with --no-daemon, and done once it is gone', async () => {
     const path = legacyDatabase()
     const before = migrations(path)
     // a daemon that is alive (this process) and does not answer: as one of another version may be
-    const record = {
-      pid: process.pid,
-      url: 'http://127.0.0.1:9',
-      dbPath: path,
-      startedAt: new Date().toISOString()
-    }
-    writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
+    const record = recordDaemon(path, process.pid)
     for (const args of [
       ['session', 'list', '--db', path, '--no-daemon'],
       ['session', 'list', '--db', path],
@@ -54,13 +55,7 @@ describe('an upgrade under a daemon', () => {
     // a live process of its own: this one's records are its own daemon's, which opened the file
     const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
     try {
-      const record = {
-        pid: daemon.pid,
-        url: 'http://127.0.0.1:9',
-        dbPath: path,
-        startedAt: new Date().toISOString()
-      }
-      writeFileSync(`${path}.daemon.json`, JSON.stringify(record))
+      recordDaemon(path, daemon.pid!)
       const refused = await openStore({ url: `file:${path}`, auth: false }).catch((error: unknown) => error)
       expect(refused).toBeInstanceOf(UpgradeUnderDaemonError)
       expect(refused).toMatchObject({
