@@ -3,7 +3,7 @@
  * whom) and `agor watch` (like `docker events`: a live tail, from now or from a seq).
  */
 import type { Command } from 'commander'
-import { collectionNamed, collectionNames } from '../schema/index.js'
+import { collectionNamed, unknownCollection } from '../schema/index.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
 import { printChanges } from './feed-print.js'
@@ -14,7 +14,7 @@ import { watch } from './watch.js'
 /** A collection by its name or its singular (`session`, `sessions`). */
 function collectionOf(value: string): string {
   const name = collectionNamed(value)
-  if (!name) throw new UsageError(`Unknown collection '${value}': use ${collectionNames.join(', ')}`)
+  if (!name) throw new UsageError(unknownCollection(value))
   return name
 }
 

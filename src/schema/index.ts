@@ -37,6 +37,10 @@ export function isCollectionName(name: unknown): name is CollectionName {
   return typeof name === 'string' && Object.hasOwn(collections, name)
 }
 
+/** What a name that is no collection's is told, wherever a collection is named. */
+export const unknownCollection = (value: string) =>
+  `Unknown collection '${value}': use ${collectionNames.join(', ')}`
+
 /** The collection `value` names, by its name or its singular (`sessions`, `session`), if any. */
 export function collectionNamed(value: string): CollectionName | undefined {
   return collectionNames.find((name) => name === value || collections[name].singular === value)

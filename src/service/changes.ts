@@ -8,7 +8,7 @@
  */
 import { BadRequest, NotFound } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
-import { collectionNamed, collectionNames } from '../schema/index.js'
+import { collectionNamed, unknownCollection } from '../schema/index.js'
 import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import { queryCount } from '../store/query-walk.js'
@@ -54,8 +54,7 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
       result.since = timeOf(value.$gte)
     } else if (key === 'collection') {
       const name = collectionNamed(text(value, "'collection'"))
-      if (!name)
-        throw new BadRequest(`Unknown collection '${String(value)}': use ${collectionNames.join(', ')}`)
+      if (!name) throw new BadRequest(unknownCollection(String(value)))
       result.collection = name
     } else if (key === 'id' || key === 'actor') {
       result[key] = text(value, `'${key}'`)

@@ -7,7 +7,7 @@ import { type DaemonRecord, isAlive, readDaemonRecords } from '../daemon-records
 import { UpgradeUnderDaemonError } from '../errors.js'
 
 /** The live daemon, of another process than this one, that serves the file at `path`, answering or not. */
-export function servingDaemon(path: string | undefined): DaemonRecord | undefined {
+function servingDaemon(path: string | undefined): DaemonRecord | undefined {
   if (!path) return undefined
   return readDaemonRecords(path).find((record) => record.pid !== process.pid && isAlive(record.pid))
 }
