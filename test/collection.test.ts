@@ -54,6 +54,27 @@ describe('create', () => {
     expect(await sessions().get(doc.session_id)).toEqual(doc)
   })
 
+  it('returns what a read returns, sharing no object with its input or with another document', async () => {
+    // a hole, -0 and an undefined field: JSON.stringify writes null, 0 and nothing
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const list = [1, , 3]
+    const custom_context = { nested: { list, zero: -0, gone: undefined }, tags: ['a'] }
+    const input = { agent: 'claude-code', custom_context }
+    const [a, b] = await sessions().create([input, input])
+    for (const doc of [a!, b!]) {
+      const read = await sessions().get(doc.session_id)
+      expect(JSON.stringify(doc)).toBe(JSON.stringify(read))
+      expect(Object.is((doc.custom_context as { nested: { zero: number } }).nested.zero, 0)).toBe(true)
+      expect((doc.custom_context as { nested: { list: unknown[] } }).nested.list).toEqual([1, null, 3])
+    }
+    custom_context.nested.list.push(4)
+    custom_context.tags.push('b')
+    ;(a!.custom_context as { tags: string[] }).tags.push('c')
+    expect(b!.custom_context).toEqual({ nested: { list: [1, null, 3], zero: 0 }, tags: ['a'] })
+    const row = await stored('sessions', 'session_id', a!.session_id)
+    expect(row!.data.custom_context).toEqual({ nested: { list: [1, null, 3], zero: 0 }, tags: ['a'] })
+  })
+
   it('writes an array atomically: one invalid item and nothing is stored', async () => {
     const before = (await sessions().find({ query: { $limit: 0 }, paginate: {} })).total
     const error = await sessions()

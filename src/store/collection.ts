@@ -313,13 +313,19 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   /** Inserts documents in one atomic write and returns them as stored. */
   async #insert(docs: readonly Document[], change: ChangeContext = LIBRARY): Promise<Document[]> {
     if (docs.length === 0) return []
-    const rows = docs.map((doc) => this.#mapper.toRow(doc))
+    const written = docs.map((doc) => this.#mapper.written(doc))
     try {
-      await this.#db.batch(this.#statements.creates(rows, change), 'write')
+      await this.#db.batch(
+        this.#statements.creates(
+          written.map((w) => w.values),
+          change
+        ),
+        'write'
+      )
     } catch (error) {
       throw await explainWriteError(error, this.#db, this.definition, docs)
     }
-    return rows.map((values) => this.#mapper.fromValues(values))
+    return written.map((w) => w.doc)
   }
 
   /** Runs a removal with the context its change rows record (the feed's triggers write them). */

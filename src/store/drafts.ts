@@ -7,7 +7,7 @@ import { BadRequest } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
 import { isCanonicalV7, newId } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
-import { assertPlainJson, isPlainObject } from './plain-json.js'
+import { isPlainObject, plainJsonCopy } from './plain-json.js'
 import { type Document, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
@@ -23,12 +23,12 @@ export class Drafts {
     this.#statements = statements
   }
 
-  /** What a write was given, checked to be a plain JSON object with sane timestamps. */
+  /** A copy of what a write was given, checked to be a plain JSON object with sane timestamps. */
   input(data: unknown): Document {
     if (!isPlainObject(data)) throw new BadRequest(`A ${this.#def.singular} must be a JSON object`)
-    assertPlainJson(data, this.#def.singular)
-    assertTimestamps(this.#def, data)
-    return data
+    const input = plainJsonCopy(data, this.#def.singular)
+    assertTimestamps(this.#def, input)
+    return input
   }
 
   /** The new documents of a create (one, or an array): ids, default status and timestamps set. */

@@ -2,7 +2,8 @@
  * The shape every written document must have before zod even looks at it: plain JSON (what is
  * stored is what is read back), not nested deeper than MAX_DEPTH (deep values would exhaust the
  * stack of JSON.stringify and of every client), and no `__proto__` keys (they would change a
- * prototype instead of setting a field). The walk is iterative so hostile input cannot overflow it.
+ * prototype instead of setting a field). Both walks stop at MAX_DEPTH, so hostile input cannot
+ * overflow the stack.
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Document } from './row.js'
@@ -16,8 +17,58 @@ function describe(value: unknown): string {
   return typeof value
 }
 
+/**
+ * A deep copy of `root`, which must be plain JSON (see above): what a write keeps of its input, so
+ * that neither the caller's later changes nor the documents a write returns share objects with
+ * it. Throws a BadRequest naming the path of the first value that is not plain JSON.
+ */
+export function plainJsonCopy<T>(root: T, what: string): T {
+  const copy = copyOf(root, 0)
+  if (copy !== NOT_PLAIN) return copy as T
+  // the copy stops at the first fault without a path: the walk below finds it and names it
+  explainNotPlain(root, what)
+  throw new BadRequest(`Invalid ${what}: not a JSON value`)
+}
+
 /** Throws a BadRequest naming the path of the first value that is not plain JSON. */
 export function assertPlainJson(root: unknown, what: string): void {
+  plainJsonCopy(root, what)
+}
+
+const NOT_PLAIN = Symbol('not plain JSON')
+
+/** The copy of a plain JSON value, or NOT_PLAIN. Recursion is bounded by MAX_DEPTH. */
+function copyOf(value: unknown, depth: number): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  // + 0 turns -0 into 0, as JSON.stringify writes it
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : NOT_PLAIN
+  if (depth >= MAX_DEPTH) return NOT_PLAIN
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length)
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      // a hole is written as null; an undefined item is a mistake
+      const itemCopy = item === undefined ? (i in value ? NOT_PLAIN : null) : copyOf(item, depth + 1)
+      if (itemCopy === NOT_PLAIN) return NOT_PLAIN
+      copy[i] = itemCopy
+    }
+    return copy
+  }
+  if (!isPlainObject(value)) return NOT_PLAIN
+  const copy: Document = {}
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return NOT_PLAIN
+    const item = value[key]
+    if (item === undefined) continue
+    const itemCopy = copyOf(item, depth + 1)
+    if (itemCopy === NOT_PLAIN) return NOT_PLAIN
+    copy[key] = itemCopy
+  }
+  return copy
+}
+
+/** Throws the BadRequest that names the first fault: iterative, building paths as it goes. */
+function explainNotPlain(root: unknown, what: string): void {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }]
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!

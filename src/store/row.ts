@@ -15,6 +15,12 @@ export interface RowMapper {
   columnList: string
   /** Column values in `columns` order. */
   toRow(doc: Document): InValue[]
+  /**
+   * The row of a new document (`toRow`) and the document a read of it returns (`fromValues`),
+   * built without parsing the JSON just written: `doc`'s values must be its own, not shared
+   * with anything else (Drafts copies what a write is given).
+   */
+  written(doc: Document): { values: InValue[]; doc: Document }
   fromRow(row: Row): Document
   /**
    * The document of a row given by position, its columns first in `columns` order (a row or its
@@ -28,9 +34,17 @@ export function toMillis(iso: string): number {
   return Date.parse(iso)
 }
 
+let lastMs = Number.NaN
+let lastIso = ''
+
 /** Converts stored milliseconds to the API timestamp. */
 export function toIso(ms: number): string {
-  return new Date(ms).toISOString()
+  // the documents of one write, and rows written together, share their milliseconds
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString()
+    lastMs = ms
+  }
+  return lastIso
 }
 
 function hasAnyOwn(object: object, keys: readonly string[]): boolean {
@@ -49,18 +63,15 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     columns,
     columnList: columns.map(quoteIdent).join(', '),
     toRow(doc) {
-      const data: Document = {}
-      for (const key of Object.keys(doc)) {
-        if (!inColumns.has(key) && doc[key] !== undefined) data[key] = doc[key]
-      }
-      const values: InValue[] = [doc[def.idField] as string]
-      if (def.statuses) values.push(doc.status as string)
-      const created = toMillis(doc.created_at as string)
-      // a document written once has the same timestamp twice: convert it once
-      values.push(created, doc.updated_at === doc.created_at ? created : toMillis(doc.updated_at as string))
-      for (const name of keyNames) values.push((doc[name] as string | null | undefined) ?? null)
-      values.push(JSON.stringify(data))
+      const values = headValues(doc)
+      values.push(JSON.stringify(dataOf(doc)))
       return values
+    },
+    written(doc) {
+      const values = headValues(doc)
+      const data = dataOf(doc)
+      values.push(JSON.stringify(data))
+      return { values, doc: Object.assign(headOf(values), data) }
     },
     fromRow(row) {
       const values: InValue[] = new Array(columns.length)
@@ -70,7 +81,28 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     fromValues
   }
 
-  function fromValues(values: ArrayLike<InValue>): Document {
+  /** The fields a document keeps in its `data` column. */
+  function dataOf(doc: Document): Document {
+    const data: Document = {}
+    for (const key of Object.keys(doc)) {
+      if (!inColumns.has(key) && doc[key] !== undefined) data[key] = doc[key]
+    }
+    return data
+  }
+
+  /** The values of the columns before `data`. */
+  function headValues(doc: Document): InValue[] {
+    const values: InValue[] = [doc[def.idField] as string]
+    if (def.statuses) values.push(doc.status as string)
+    const created = toMillis(doc.created_at as string)
+    // a document written once has the same timestamp twice: convert it once
+    values.push(created, doc.updated_at === doc.created_at ? created : toMillis(doc.updated_at as string))
+    for (const name of keyNames) values.push((doc[name] as string | null | undefined) ?? null)
+    return values
+  }
+
+  /** The document's fields that have columns, from a row's values. */
+  function headOf(values: ArrayLike<InValue>): Document {
     let i = 0
     const doc: Document = { [def.idField]: values[i++] }
     if (def.statuses) doc.status = values[i++]
@@ -79,7 +111,12 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     doc.created_at = toIso(created)
     doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null
-    const data = JSON.parse(String(values[i])) as Document
+    return doc
+  }
+
+  function fromValues(values: ArrayLike<InValue>): Document {
+    const doc = headOf(values)
+    const data = JSON.parse(String(values[columns.length - 1])) as Document
     if (!hasAnyOwn(data, skipped)) return Object.assign(doc, data)
     // a column's name in data (not written by this version) must not shadow the column, and a
     // `__proto__` key (another tool's: the store refuses them) would set the prototype

@@ -130,16 +130,12 @@ export class TableStatements {
   /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */
   creates(rows: readonly (readonly InValue[])[], context: ChangeContext): Statement[] {
     const extras = [context.actor ?? null, context.transport ?? null, context.remote ?? null]
-    return this.#chunked(
-      this.#createView,
-      CREATE_EXTRAS,
-      rows.map((row) => [...row, ...extras])
-    )
+    return this.#chunked(this.#createView, CREATE_EXTRAS, rows, extras)
   }
 
   /** Multi-row INSERTs of rows (from RowMapper.toRow) into the table itself, for an import. */
   inserts(rows: readonly (readonly InValue[])[]): Statement[] {
-    return this.#chunked(this.#table, [], rows)
+    return this.#chunked(this.#table, [], rows, [])
   }
 
   /**
@@ -160,11 +156,22 @@ export class TableStatements {
     return build(this.#mapper.columnList, this.#table)
   }
 
-  #chunked(target: string, extras: readonly string[], rows: readonly (readonly InValue[])[]): Statement[] {
+  /** INSERTs of `rows`, each followed by the same `extras` values (for the `extraColumns`). */
+  #chunked(
+    target: string,
+    extraColumns: readonly string[],
+    rows: readonly (readonly InValue[])[],
+    extras: readonly InValue[]
+  ): Statement[] {
     const statements: Statement[] = []
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + ROWS_PER_INSERT)
-      statements.push({ sql: this.#insertSql(target, extras, chunk.length), args: chunk.flat() })
+      const end = Math.min(rows.length, start + ROWS_PER_INSERT)
+      const args: InValue[] = []
+      for (let i = start; i < end; i++) {
+        for (const value of rows[i]!) args.push(value)
+        for (const value of extras) args.push(value)
+      }
+      statements.push({ sql: this.#insertSql(target, extraColumns, end - start), args })
     }
     return statements
   }
