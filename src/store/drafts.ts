@@ -47,15 +47,13 @@ export class Drafts {
       const where = index === undefined ? '' : ` (item ${index})`
       throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${where}`)
     }
-    const doc: Document = { [idField]: givenId ?? newId() }
+    // the input is a copy already (see input): it becomes the document
+    input[idField] = givenId ?? newId()
     // a status left out is the default; a null one is refused by validation, as on patch
-    if (statuses) doc.status = input.status === undefined ? statuses[0] : input.status
-    doc.created_at = now
-    doc.updated_at = now
-    for (const key of Object.keys(input)) {
-      if (!Object.hasOwn(doc, key) && key !== 'created_at' && key !== 'updated_at') doc[key] = input[key]
-    }
-    return doc
+    if (statuses && input.status === undefined) input.status = statuses[0]
+    input.created_at = now
+    input.updated_at = now
+    return input
   }
 
   /** Validates new documents (their relation fields resolved already). */
