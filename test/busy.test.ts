@@ -22,7 +22,7 @@ async function holdWriteLock() {
   const client = other()
   const tx = await client.transaction('write')
   await tx.execute(
-    "INSERT INTO boards VALUES ('0199b73d-0000-7000-8000-00000000000" +
+    "INSERT INTO boards (board_id, created_at, updated_at, data) VALUES ('0199b73d-0000-7000-8000-00000000000" +
       Math.floor(Math.random() * 10) +
       '\', 1, 1, \'{"name":"lock"}\') ON CONFLICT DO NOTHING'
   )
@@ -67,7 +67,7 @@ describe('a locked database file', () => {
     await boards.create([{ name: 'batch after the lock' }, { name: 'batch after the lock' }])
     await database.connection.transaction('write', (tx) =>
       tx.execute(
-        'INSERT INTO boards VALUES (\'0199b73d-0000-7000-8000-0000000000ff\', 1, 1, \'{"name":"in a transaction"}\')'
+        'INSERT INTO boards (board_id, created_at, updated_at, data) VALUES (\'0199b73d-0000-7000-8000-0000000000ff\', 1, 1, \'{"name":"in a transaction"}\')'
       )
     )
     expect(await countOf('after the lock')).toBe(1)

@@ -116,7 +116,9 @@ describe('the embedded file', () => {
     const { connection: db } = store
     for (let round = 0; round < 3; round++) {
       await db.transaction('write', (tx) =>
-        tx.execute(`INSERT INTO boards VALUES ('0199b73d-b52e-7ed1-b028-00000000000${round}', 1, 1, '{}')`)
+        tx.execute(
+          `INSERT INTO boards (board_id, created_at, updated_at, data) VALUES ('0199b73d-b52e-7ed1-b028-00000000000${round}', 1, 1, '{}')`
+        )
       )
       const results = await Promise.all(
         Array.from({ length: 4 }, () =>

@@ -79,7 +79,7 @@ describe('an embedded replica', () => {
       db.transaction('write', async (tx) => {
         for (const j of [0, 1]) {
           await tx.execute({
-            sql: "INSERT INTO boards VALUES (?, 1, 1, json_object('name', ?))",
+            sql: "INSERT INTO boards (board_id, created_at, updated_at, data) VALUES (?, 1, 1, json_object('name', ?))",
             args: [id(i * 2 + j), `queued ${i}`]
           })
         }
@@ -192,7 +192,9 @@ describe('tokens', () => {
     )
     try {
       expect((await remote.execute('SELECT count(*) AS n FROM boards')).rows[0]?.n).toBeGreaterThan(0)
-      await expect(remote.execute("INSERT INTO boards VALUES ('x', 1, 1, '{}')")).rejects.toThrow(
+      await expect(
+        remote.execute("INSERT INTO boards (board_id, created_at, updated_at, data) VALUES ('x', 1, 1, '{}')")
+      ).rejects.toThrow(
         `The database server at ${sqld.server.url} refused a write: the auth token (AGOR_DB_AUTH_TOKEN) only allows reads`
       )
     } finally {

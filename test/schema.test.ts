@@ -60,7 +60,8 @@ describe('tables', () => {
       'updated_at',
       'parent_session_id',
       'forked_from_session_id',
-      'data'
+      'data',
+      'workspace'
     ])
     expect(await columns('tasks')).toEqual([
       'task_id',
@@ -68,10 +69,18 @@ describe('tables', () => {
       'created_at',
       'updated_at',
       'session_id',
-      'data'
+      'data',
+      'workspace'
     ])
-    expect(await columns('boards')).toEqual(['board_id', 'created_at', 'updated_at', 'data'])
-    expect(await columns('repos')).toEqual(['repo_id', 'created_at', 'updated_at', 'slug', 'data'])
+    expect(await columns('boards')).toEqual(['board_id', 'created_at', 'updated_at', 'data', 'workspace'])
+    expect(await columns('repos')).toEqual([
+      'repo_id',
+      'created_at',
+      'updated_at',
+      'slug',
+      'data',
+      'workspace'
+    ])
   })
 
   it('check statuses and that data is a JSON object', async () => {
@@ -90,9 +99,15 @@ describe('tables', () => {
   })
 
   it('cascade tasks with their session and null the genealogy links of children', async () => {
-    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, '{}')", [id(1), now, now])
-    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, ?, ?, '{}')", [id(2), now, now, id(1), id(1)])
-    await raw("INSERT INTO tasks VALUES (?, 'created', ?, ?, ?, '{}')", [id(3), now, now, id(1)])
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, '{}', 'default')", [id(1), now, now])
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, ?, ?, '{}', 'default')", [
+      id(2),
+      now,
+      now,
+      id(1),
+      id(1)
+    ])
+    await raw("INSERT INTO tasks VALUES (?, 'created', ?, ?, ?, '{}', 'default')", [id(3), now, now, id(1)])
     await raw('DELETE FROM sessions WHERE session_id = ?', [id(1)])
     expect((await raw('SELECT count(*) AS n FROM tasks WHERE session_id = ?', [id(1)])).rows[0]?.n).toBe(0)
     const child = (await raw('SELECT * FROM sessions WHERE session_id = ?', [id(2)])).rows[0]
@@ -100,11 +115,30 @@ describe('tables', () => {
     expect(child?.forked_from_session_id).toBeNull()
   })
 
-  it('keep repo slugs unique', async () => {
-    await raw("INSERT INTO repos VALUES (?, ?, ?, 'org/a', '{}')", [id(10), now, now])
-    await expect(
-      raw("INSERT INTO repos VALUES (?, ?, ?, 'org/a', '{}')", [id(11), now, now])
-    ).rejects.toThrow(/UNIQUE/)
+  it('keep repo slugs unique within a workspace', async () => {
+    const insert = (n: number, workspace: string) =>
+      raw("INSERT INTO repos VALUES (?, ?, ?, 'org/a', '{}', ?)", [id(n), now, now, workspace])
+    await insert(10, 'default')
+    await expect(insert(11, 'default')).rejects.toThrow(/UNIQUE/)
+    await insert(12, 'other')
+    const { rows } = await raw("SELECT workspace FROM repos WHERE slug = 'org/a' ORDER BY workspace")
+    expect(rows.map((r) => r.workspace)).toEqual(['default', 'other'])
+  })
+
+  it('keep a relation within its workspace, for every writer, in the foreign key’s words', async () => {
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, '{}', 'one')", [id(20), now, now])
+    const task = (n: number, workspace: string) =>
+      raw("INSERT INTO tasks VALUES (?, 'created', ?, ?, ?, '{}', ?)", [id(n), now, now, id(20), workspace])
+    await expect(task(21, 'two')).rejects.toThrow('FOREIGN KEY constraint failed')
+    await task(22, 'one')
+    await expect(raw("UPDATE tasks SET workspace = 'two' WHERE task_id = ?", [id(22)])).rejects.toThrow(
+      'FOREIGN KEY constraint failed'
+    )
+    await expect(raw("UPDATE sessions SET workspace = 'two' WHERE session_id = ?", [id(20)])).rejects.toThrow(
+      'FOREIGN KEY constraint failed'
+    )
+    const { rows } = await raw('SELECT task_id, workspace FROM tasks WHERE session_id = ?', [id(20)])
+    expect(rows.map((r) => [r.task_id, r.workspace])).toEqual([[id(22), 'one']])
   })
 
   it('index status, created_at, relation columns and declared JSON fields', async () => {
@@ -132,8 +166,8 @@ describe('tables', () => {
     const plan = async (where: string, order: string) =>
       (
         await client.execute(
-          `EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE ${where} ORDER BY ${order} LIMIT 50`,
-          ['x']
+          `EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE workspace = ? AND ${where} ORDER BY ${order} LIMIT 50`,
+          ['default', 'x']
         )
       ).rows
         .map((r) => r.detail)
@@ -146,7 +180,7 @@ describe('tables', () => {
         const byStatus = await plan('status = ?', order)
         expect(byStatus, order).toMatch(/USING INDEX sessions_status_idx/)
         expect(byStatus, order).not.toMatch(/TEMP B-TREE/)
-        const all = await plan('1', order)
+        const all = await plan('(1)', order)
         expect(all, order).toMatch(/USING INDEX sessions_created_at_idx/)
         expect(all, order).not.toMatch(/TEMP B-TREE/)
       }

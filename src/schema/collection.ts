@@ -20,12 +20,15 @@ import {
   type SQLiteTable,
   type SQLiteTableExtraConfigValue,
   sqliteTable,
-  text
+  text,
+  uniqueIndex
 } from 'drizzle-orm/sqlite-core'
 import { z } from 'zod'
 import { isCanonicalId } from '../ids.js'
 import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
+import { workspaceColumn } from './store-tables.js'
+import { WORKSPACE_COLUMN } from './workspaces.js'
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
 /**
@@ -227,26 +230,32 @@ function buildTable(
   for (const key of keyColumns) {
     const column = text(key.name)
     if (key.required) column.notNull()
-    if (key.unique) column.unique(`${name}_${key.name}_unique`)
     columns[key.name] = column
   }
   columns.data = text('data').notNull()
+  columns[WORKSPACE_COLUMN] = workspaceColumn()
 
+  // every index but a relation's begins with the workspace, as every query of the store does; a
+  // relation's begins with the relation, which the foreign key's own lookups need (on a removal)
   return sqliteTable(name, columns, (t) => {
     const col = (column: string) => t[column]!
+    const workspace = col(WORKSPACE_COLUMN)
+    const order = [col('created_at'), col(idField)] as const
     const constraints: SQLiteTableExtraConfigValue[] = [
       check(`${name}_data_is_object`, sql.raw(`json_valid("data") AND json_type("data") = 'object'`)),
-      index(`${name}_created_at_idx`).on(col('created_at'), col(idField))
+      index(`${name}_created_at_idx`).on(workspace, ...order)
     ]
     if (statuses) {
       const allowed = statuses.map((s) => `'${s.replaceAll("'", "''")}'`).join(', ')
       constraints.push(check(`${name}_status_valid`, sql.raw(`"status" IN (${allowed})`)))
-      constraints.push(index(`${name}_status_idx`).on(col('status'), col('created_at'), col(idField)))
+      constraints.push(index(`${name}_status_idx`).on(workspace, col('status'), ...order))
     }
     for (const key of keyColumns) {
+      // unique within a workspace: another workspace's key is neither a conflict nor a clue
+      if (key.unique) constraints.push(uniqueIndex(`${name}_${key.name}_unique`).on(workspace, col(key.name)))
       if (!key.relation) continue
       const relation = key.relation
-      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), col('created_at'), col(idField)))
+      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), workspace, ...order))
       constraints.push(
         foreignKey({
           name: `${name}_${key.name}_fk`,
@@ -257,7 +266,7 @@ function buildTable(
     }
     for (const path of jsonIndexes) {
       const expression = sql.raw(jsonExtract(path))
-      constraints.push(index(`${name}_${path.join('_')}_idx`).on(expression, col('created_at'), col(idField)))
+      constraints.push(index(`${name}_${path.join('_')}_idx`).on(workspace, expression, ...order))
     }
     return constraints
   })

@@ -2,9 +2,17 @@
  * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
  * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
  */
+import { sql } from 'drizzle-orm'
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE, REPLACED_ROWS_TABLE } from './changes.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
+import { API_KEYS_TABLE, DEFAULT_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from './workspaces.js'
+
+/** The workspace column of a row (every collection's, and the feed's). */
+export const workspaceColumn = () =>
+  text(WORKSPACE_COLUMN)
+    .notNull()
+    .default(sql.raw(`'${DEFAULT_WORKSPACE}'`))
 
 /** One change of one document. */
 export const changesTable = sqliteTable(
@@ -40,7 +48,9 @@ export const changesTable = sqliteTable(
      * The row's `updated_at`, set only while the statement that writes the row and this change
      * runs (see store/write-views.ts): the feed's triggers see that the write is recorded.
      */
-    version: integer('version')
+    version: integer('version'),
+    /** The workspace of the document. */
+    workspace: workspaceColumn()
   }
   // no index besides seq: each one is a page more that every write commits (a patch's cost grew by
   // a third with one by document); readers go by seq, and find a document's changes from a seq on
@@ -60,7 +70,8 @@ export const replacedRowsTable = sqliteTable(
   {
     collection: text('collection').notNull(),
     doc_id: text('doc_id').notNull(),
-    doc: text('doc').notNull()
+    doc: text('doc').notNull(),
+    workspace: workspaceColumn()
   },
   (t) => [primaryKey({ columns: [t.collection, t.doc_id] })]
 )
@@ -78,5 +89,21 @@ export const feedStateTable = sqliteTable(FEED_STATE_TABLE, {
 /** The identity of the database. */
 export const databaseIdTable = sqliteTable(DATABASE_ID_TABLE, {
   id: text('id').primaryKey(),
+  created_at: integer('created_at').notNull()
+})
+
+/** The workspaces: `default` always, others made by `agor workspace create`. */
+export const workspacesTable = sqliteTable(WORKSPACES_TABLE, {
+  name: text('name').primaryKey(),
+  created_at: integer('created_at').notNull()
+})
+
+/** The API keys of workspaces: a key's SHA-256 digest (hex), never the key. */
+export const apiKeysTable = sqliteTable(API_KEYS_TABLE, {
+  name: text('name').primaryKey(),
+  workspace: text('workspace')
+    .notNull()
+    .references(() => workspacesTable.name),
+  digest: text('digest').notNull().unique(`${API_KEYS_TABLE}_digest_unique`),
   created_at: integer('created_at').notNull()
 })

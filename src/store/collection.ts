@@ -12,6 +12,7 @@ import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
 import { type ChangeContext, contextStatements, IMPORT, LIBRARY } from './feed-triggers.js'
@@ -52,6 +53,7 @@ function backoff(attempt: number): Promise<void> {
  */
 export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly definition: Def
+  readonly workspace: string
   readonly #db: Connection
   readonly #mapper: RowMapper
   readonly #resolver: Resolver
@@ -62,14 +64,16 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #totals: Totals
   readonly #writes = new KeyedQueue()
 
-  constructor(db: Connection, definition: Def) {
+  /** The documents of `workspace`: no method reads or writes another's. */
+  constructor(db: Connection, definition: Def, workspace: string = DEFAULT_WORKSPACE) {
     this.definition = definition
+    this.workspace = workspace
     this.#db = db
     this.#mapper = rowMapper(definition)
-    this.#resolver = new Resolver(db, definition, this.#mapper)
-    this.#compiler = new QueryCompiler(definition)
-    this.#references = new References(db, definition, this.#compiler.fields, this.#resolver)
-    this.#statements = new TableStatements(definition, this.#mapper)
+    this.#resolver = new Resolver(db, definition, this.#mapper, workspace)
+    this.#compiler = new QueryCompiler(definition, workspace)
+    this.#references = new References(db, definition, this.#compiler.fields, this.#resolver, workspace)
+    this.#statements = new TableStatements(definition, this.#mapper, workspace)
     this.#drafts = new Drafts(db, definition, this.#statements)
     this.#totals = new Totals(
       quoteIdent(definition.name),
@@ -303,7 +307,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
         )
         return updates.map((u) => project(u.written, select, this.idField) as DocOf<Def>)
       } catch (error) {
-        if (!isStaleWrite(error)) throw await explainWriteError(error, this.#db, this.definition, next)
+        if (!isStaleWrite(error)) throw await explainWriteError(error, this.#db, this, next)
         await backoff(attempt)
       }
     }
@@ -323,7 +327,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
         'write'
       )
     } catch (error) {
-      throw await explainWriteError(error, this.#db, this.definition, docs)
+      throw await explainWriteError(error, this.#db, this, docs)
     }
     return written.map((w) => w.doc)
   }

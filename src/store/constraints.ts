@@ -8,10 +8,11 @@ import { driverCode } from '../db/driver-errors.js'
 import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import type { Document } from './row.js'
 import { STALE_WRITE } from './write-views.js'
 
-const FAILED_COLUMN = /constraint failed: ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)/
+const FAILED_COLUMNS = /([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)/g
 
 /**
  * True when an update through a write view found its row changed (or gone) since it was read: the
@@ -24,6 +25,14 @@ export function isStaleWrite(error: unknown): boolean {
   )
 }
 
+/** The collection and workspace a write was for: the values are looked for there. */
+export interface WriteScope {
+  definition: AnyDefinition
+  workspace: string
+}
+
+const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
+
 /** Where the explaining queries run: the database, or the transaction the write failed in. */
 type Reader = Executor
 
@@ -35,15 +44,18 @@ type Reader = Executor
 export async function explainWriteError(
   error: unknown,
   db: Reader,
-  def: AnyDefinition,
+  { definition: def, workspace }: WriteScope,
   docs: readonly Document[]
 ): Promise<unknown> {
   const code = driverCode(error)
   if (!code?.startsWith('SQLITE_CONSTRAINT')) return error
   const message = String((error as Error).message)
   if (/UNIQUE|PRIMARY KEY/.test(message) || code.endsWith('UNIQUE') || code.endsWith('PRIMARYKEY')) {
-    const field = FAILED_COLUMN.exec(message)?.[2] ?? def.idField
-    const value = await duplicateValue(db, def, field, docs)
+    // a unique key within a workspace is reported as `t.workspace, t.key`: the key is the culprit
+    const field =
+      [...message.matchAll(FAILED_COLUMNS)].map((m) => m[2]!).find((c) => c !== WORKSPACE_COLUMN) ??
+      def.idField
+    const value = await duplicateValue(db, def, field, docs, workspace)
     return new UniqueViolationError(def.singular, field, value)
   }
   if (/FOREIGN KEY/.test(message) || code.endsWith('FOREIGNKEY')) {
@@ -53,8 +65,8 @@ export async function explainWriteError(
       const values = [...new Set(docs.map((d) => d[key.name]).filter((v) => typeof v === 'string'))]
       if (values.length === 0) continue
       const { rows } = await db.execute({
-        sql: `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT ${quoteIdent(target.idField)} FROM ${quoteIdent(target.name)})`,
-        args: [JSON.stringify(values)]
+        sql: `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT ${quoteIdent(target.idField)} FROM ${quoteIdent(target.name)} WHERE ${IN_WORKSPACE})`,
+        args: [JSON.stringify(values), workspace]
       })
       if (rows.length > 0) return new MissingReferenceError(key.name, target.singular, rows[0]!.value)
     }
@@ -63,15 +75,21 @@ export async function explainWriteError(
   return new BadRequest(`The ${def.singular} breaks a database constraint`)
 }
 
-async function duplicateValue(db: Reader, def: AnyDefinition, field: string, docs: readonly Document[]) {
+async function duplicateValue(
+  db: Reader,
+  def: AnyDefinition,
+  field: string,
+  docs: readonly Document[],
+  workspace: string
+) {
   const seen = new Set<unknown>()
   for (const doc of docs) {
     if (seen.has(doc[field])) return doc[field]
     seen.add(doc[field])
   }
   const { rows } = await db.execute({
-    sql: `SELECT ${quoteIdent(field)} AS value FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(field)} IN (SELECT value FROM json_each(?)) LIMIT 1`,
-    args: [JSON.stringify([...seen])]
+    sql: `SELECT ${quoteIdent(field)} AS value FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(field)} IN (SELECT value FROM json_each(?)) AND ${IN_WORKSPACE} LIMIT 1`,
+    args: [JSON.stringify([...seen]), workspace]
   })
   return rows[0]?.value ?? null
 }

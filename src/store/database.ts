@@ -8,6 +8,7 @@ import type { Connection } from '../db/connection.js'
 import { withDeadline } from '../db/deadline.js'
 import { openConnection } from '../db/open.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 import { prepareSchema } from './schema-sync.js'
@@ -26,21 +27,18 @@ export interface OpenOptions extends DatabaseConfig {
 
 export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
 
-export class Database {
-  readonly connection: Connection
+/** The documents of one workspace: every collection, and the genealogy of its sessions. */
+export class Workspace {
+  readonly name: string
   readonly collections: StoreCollections
   readonly genealogy: Genealogy
 
-  constructor(db: Connection) {
-    this.connection = db
+  constructor(db: Connection, name: string) {
+    this.name = name
     this.collections = Object.fromEntries(
-      collectionNames.map((name) => [name, new Collection(db, collections[name])])
+      collectionNames.map((c) => [c, new Collection(db, collections[c], name)])
     ) as StoreCollections
     this.genealogy = new Genealogy(this.collections.sessions)
-  }
-
-  get config(): ResolvedDatabaseConfig {
-    return this.connection.config
   }
 
   /** The collection called `name`. */
@@ -48,10 +46,58 @@ export class Database {
     if (!Object.hasOwn(this.collections, name)) throw new BadRequest(`Unknown collection '${String(name)}'`)
     return this.collections[name]
   }
+}
 
-  /** The short id that people see for a document id (at least 8 hex digits, unique in its table). */
-  async shortId(name: CollectionName, id: string): Promise<string> {
-    return this.collection(name).shortId(id)
+/** Workspaces kept open at once, the least recently used first out. */
+const OPEN_WORKSPACES = 64
+
+export class Database {
+  readonly connection: Connection
+  readonly #workspaces = new Map<string, Workspace>()
+
+  constructor(db: Connection) {
+    this.connection = db
+  }
+
+  get config(): ResolvedDatabaseConfig {
+    return this.connection.config
+  }
+
+  /**
+   * The documents of the workspace `name` (which need not exist: see workspaces.ts for those that
+   * do). Made at its first use, and kept.
+   */
+  workspace(name: string = DEFAULT_WORKSPACE): Workspace {
+    let workspace = this.#workspaces.get(name)
+    if (workspace) {
+      this.#workspaces.delete(name)
+    } else {
+      workspace = new Workspace(this.connection, name)
+      if (this.#workspaces.size >= OPEN_WORKSPACES)
+        this.#workspaces.delete(this.#workspaces.keys().next().value!)
+    }
+    this.#workspaces.set(name, workspace)
+    return workspace
+  }
+
+  /** The collections of the default workspace. */
+  get collections(): StoreCollections {
+    return this.workspace().collections
+  }
+
+  /** The genealogy of the default workspace's sessions. */
+  get genealogy(): Genealogy {
+    return this.workspace().genealogy
+  }
+
+  /** The collection called `name`, of the default workspace. */
+  collection<N extends CollectionName>(name: N): StoreCollections[N] {
+    return this.workspace().collection(name)
+  }
+
+  /** The short id that people see for a document id (at least 8 hex digits, unique in its workspace). */
+  async shortId(name: CollectionName, id: string, workspace?: string): Promise<string> {
+    return this.workspace(workspace).collection(name).shortId(id)
   }
 
   /**

@@ -24,9 +24,10 @@ import {
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { sha256 } from '../sha256.js'
+import { relationTriggers } from './relation-triggers.js'
 import { rowMapper } from './row.js'
-import { relationTriggers } from './set-null-triggers.js'
 import { NOW_MS, writeViews } from './write-views.js'
 
 /** The names of the store's triggers begin with it; the sync drops those it does not want. */
@@ -87,6 +88,8 @@ export function imageText(columns: readonly string[], values: readonly InValue[]
 interface ChangeRow {
   /** SQL of the document's id (`NEW."session_id"`, `r.doc_id`). */
   id: string
+  /** The row whose workspace the change is in: `NEW`, `OLD`, `r`. */
+  row: string
   event: 'created' | 'updated' | 'removed'
   /** SQL of what the change keeps. */
   doc: string
@@ -99,20 +102,14 @@ interface ChangeRow {
 /** The INSERT of a change row, with the write's context if it left one. */
 function changeInsert(def: AnyDefinition, change: ChangeRow): string {
   const where = change.where ? ` WHERE ${change.where}` : ''
-  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo)
-SELECT '${def.name}', ${change.id}, '${change.event}', ${NOW_MS}, c.actor, c.transport, c.remote, ${change.doc}, ${change.undo ?? 'NULL'}
+  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, doc, undo, workspace)
+SELECT '${def.name}', ${change.id}, '${change.event}', ${NOW_MS}, c.actor, c.transport, c.remote, ${change.doc}, ${change.undo ?? 'NULL'}, ${change.row}.${quoteIdent(WORKSPACE_COLUMN)}
 FROM (SELECT 1) AS one ${change.join ?? ''}LEFT JOIN ${CHANGE_CONTEXT_TABLE} AS c ON c.id = 1${where};`
 }
 
 /** Drops every row of the collection kept aside by replaceTriggers. */
 const forgetKept = (def: AnyDefinition) =>
   `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}';`
-
-/** The columns a row can conflict on: its id and its unique keys. */
-const conflictColumns = (def: AnyDefinition) => [
-  def.idField,
-  ...def.keyColumns.filter((key) => key.unique).map((key) => key.name)
-]
 
 function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name: string; sql: string } {
   const name = `${FEED_PREFIX}${def.name}_${op}`
@@ -127,6 +124,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
   const displaced = (newId: string) =>
     changeInsert(def, {
       id: 'r.doc_id',
+      row: 'r',
       event: 'removed',
       doc: 'r.doc',
       join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = ${newId} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
@@ -137,7 +135,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
     insert: [
       displaced(`NEW.${id}`),
       forget,
-      changeInsert(def, { id: `NEW.${id}`, event: 'created', doc: newRow })
+      changeInsert(def, { id: `NEW.${id}`, row: 'NEW', event: 'created', doc: newRow })
     ],
     // an update keeps the row before it whole (what the store's own keep is its undo, see
     // undo.ts); one that gives the row another id removes a document and creates another
@@ -145,6 +143,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       displaced(`(CASE WHEN OLD.${id} IS NOT NEW.${id} THEN NEW.${id} END)`),
       changeInsert(def, {
         id: `NEW.${id}`,
+        row: 'NEW',
         event: 'updated',
         doc: newRow,
         undo: oldRow,
@@ -152,12 +151,14 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       }),
       changeInsert(def, {
         id: `OLD.${id}`,
+        row: 'OLD',
         event: 'removed',
         doc: oldRow,
         where: `OLD.${id} IS NOT NEW.${id}`
       }),
       changeInsert(def, {
         id: `NEW.${id}`,
+        row: 'NEW',
         event: 'created',
         doc: newRow,
         where: `OLD.${id} IS NOT NEW.${id}`
@@ -165,7 +166,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       forget
     ],
     delete: [
-      changeInsert(def, { id: `OLD.${id}`, event: 'removed', doc: oldRow }),
+      changeInsert(def, { id: `OLD.${id}`, row: 'OLD', event: 'removed', doc: oldRow }),
       `DELETE FROM ${REPLACED_ROWS_TABLE} WHERE collection = '${def.name}' AND doc_id = OLD.${id};`
     ]
   }[op]
@@ -186,15 +187,21 @@ END`
 function replaceTriggers(def: AnyDefinition): { name: string; sql: string }[] {
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
-  const columns = conflictColumns(def).map(quoteIdent)
-  const taken = columns.map((column) => `r.${column} = NEW.${column}`).join(' OR ')
+  const workspace = quoteIdent(WORKSPACE_COLUMN)
+  const unique = def.keyColumns.filter((key) => key.unique).map((key) => quoteIdent(key.name))
+  // the id is unique in the table, a unique key within its workspace (see buildTable)
+  const taken = [
+    `r.${id} = NEW.${id}`,
+    ...unique.map((column) => `(r.${column} = NEW.${column} AND r.${workspace} = NEW.${workspace})`)
+  ].join(' OR ')
+  const columns = [id, ...unique, workspace]
   return (['insert', 'update'] as const).map((op) => {
     const name = `${FEED_PREFIX}${def.name}_replace_by_${op}`
     const others = op === 'update' ? ` AND r.${id} IS NOT OLD.${id}` : ''
     const event = op === 'insert' ? 'INSERT' : `UPDATE OF ${columns.join(', ')}`
     const sql = `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${event} ON ${table} WHEN EXISTS (SELECT 1 FROM ${table} AS r WHERE (${taken})${others}) BEGIN
 ${forgetKept(def)}
-INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc) SELECT '${def.name}', r.${id}, ${image(def, 'r')} FROM ${table} AS r WHERE (${taken})${others};
+INSERT INTO ${REPLACED_ROWS_TABLE} (collection, doc_id, doc, workspace) SELECT '${def.name}', r.${id}, ${image(def, 'r')}, r.${quoteIdent(WORKSPACE_COLUMN)} FROM ${table} AS r WHERE (${taken})${others};
 END`
     return { name, sql }
   })

@@ -222,7 +222,7 @@ async function importFile(
     try {
       for (const statement of statements) await tx.execute(statement)
     } catch (error) {
-      throw onLines(where, def, await explainWriteError(error, tx, def, docs), docs, lines)
+      throw onLines(where, def, await explainWriteError(error, tx, collection, docs), docs, lines)
     }
   }
   const flush = async () => {

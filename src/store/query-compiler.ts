@@ -7,10 +7,13 @@ import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { Conditions } from './operators.js'
 import { isPlainObject } from './plain-json.js'
 import { type Field, QueryFields } from './query-fields.js'
 import { foldQuery, type Query, queryCount } from './query-walk.js'
+
+const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 /** Most values one whole query compares with (SQLite binds at most 32,766). */
 export const MAX_VALUES = 5000
@@ -32,10 +35,13 @@ export interface CompiledFind extends Where {
 export class QueryCompiler {
   readonly fields: QueryFields
   readonly #id: string
+  readonly #workspace: string
 
-  constructor(def: AnyDefinition) {
+  /** Compiles queries over the documents of `workspace`: every WHERE begins with it. */
+  constructor(def: AnyDefinition, workspace: string) {
     this.fields = new QueryFields(def)
     this.#id = def.idField
+    this.#workspace = workspace
   }
 
   /** Compiles the conditions of a query (its filters are checked, not compiled). */
@@ -51,7 +57,7 @@ export class QueryCompiler {
     })
     if (conditions.args.length > MAX_VALUES)
       throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
-    return { sql, args: conditions.args }
+    return { sql: `${IN_WORKSPACE} AND (${sql})`, args: [this.#workspace, ...conditions.args] }
   }
 
   /** Compiles a whole `find` query. */

@@ -22,12 +22,15 @@ export class References {
   readonly #db: Connection
   readonly #def: AnyDefinition
   readonly #fields: QueryFields
+  readonly #workspace: string
   readonly #resolvers = new Map<string, Resolver>()
 
-  constructor(db: Connection, def: AnyDefinition, fields: QueryFields, own: Resolver) {
+  /** Resolves short ids among the documents of `workspace`, as `own` does. */
+  constructor(db: Connection, def: AnyDefinition, fields: QueryFields, own: Resolver, workspace: string) {
     this.#db = db
     this.#def = def
     this.#fields = fields
+    this.#workspace = workspace
     this.#resolvers.set(def.name, own)
   }
 
@@ -86,7 +89,7 @@ export class References {
   #resolver(def: AnyDefinition): Resolver {
     let resolver = this.#resolvers.get(def.name)
     if (!resolver) {
-      resolver = new Resolver(this.#db, def, rowMapper(def))
+      resolver = new Resolver(this.#db, def, rowMapper(def), this.#workspace)
       this.#resolvers.set(def.name, resolver)
     }
     return resolver

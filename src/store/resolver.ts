@@ -7,6 +7,7 @@ import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../erro
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import type { Document, RowMapper } from './row.js'
 
 /** Extra SQL condition a resolved row must also meet (a `get(id, { query })`). */
@@ -25,16 +26,25 @@ export class Resolver {
   readonly #mapper: RowMapper
   readonly #table: string
   readonly #id: string
+  readonly #workspace: string
+  /**
+   * The workspace condition of a lookup. Unary `+` keeps SQLite from taking it for an index
+   * (every index but the primary key's begins with the workspace): ranges of ids go by the
+   * primary key, and the few rows in a range are checked.
+   */
+  readonly #inWorkspace = `+${quoteIdent(WORKSPACE_COLUMN)} = ?`
   /** The statements of the commonest lookups, by whole id and by prefix, without a condition. */
   readonly #byId: string
   readonly #byPrefix: string
 
-  constructor(db: Connection, def: AnyDefinition, mapper: RowMapper) {
+  /** Finds the documents of `workspace` only: another workspace's id is unknown here. */
+  constructor(db: Connection, def: AnyDefinition, mapper: RowMapper, workspace: string) {
     this.#db = db
     this.#def = def
     this.#mapper = mapper
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
+    this.#workspace = workspace
     this.#byId = this.#select(false)
     this.#byPrefix = this.#select(true)
   }
@@ -57,7 +67,8 @@ export class Resolver {
   /** The result of the one statement that finds `input`'s row, checked (see `row`). */
   async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
     const prefix = parseIdPrefix(input)
-    const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi]
+    const ws = this.#workspace
+    const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, ws, prefix.lo, prefix.hi, ws]
     const statement = condition
       ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
@@ -79,8 +90,8 @@ export class Resolver {
    */
   #select(range: boolean, condition?: Condition): string {
     const select = `SELECT ${this.#mapper.columnList}${condition ? `, (${condition.sql}) AS ${MATCH}` : ''}`
-    if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ?`
-    const inRange = `${this.#id} >= ? AND ${this.#id} < ?`
+    if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ? AND ${this.#inWorkspace}`
+    const inRange = `${this.#id} >= ? AND ${this.#id} < ? AND ${this.#inWorkspace}`
     const matches = `(SELECT count(*) FROM (SELECT 1 FROM ${this.#table} WHERE ${inRange} LIMIT 2)) AS ${MATCHES}`
     return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} LIMIT 1`
   }
@@ -100,9 +111,9 @@ export class Resolver {
       else lookups.push({ input, text: prefix.text, lo: prefix.lo, hi: prefix.hi })
     }
     if (lookups.length === 0) return resolved
-    const sql = `SELECT ${this.#id} AS id FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT 2`
+    const sql = `SELECT ${this.#id} AS id FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? AND ${this.#inWorkspace} ORDER BY ${this.#id} LIMIT 2`
     const results = await this.#db.batch(
-      lookups.map((l) => ({ sql, args: [l.lo, l.hi] })),
+      lookups.map((l) => ({ sql, args: [l.lo, l.hi, this.#workspace] })),
       'read'
     )
     for (const [i, lookup] of lookups.entries()) {
@@ -114,17 +125,21 @@ export class Resolver {
   }
 
   /**
-   * The short id of each id, in one statement: for each id, its neighbours in the primary-key
-   * index give the shortest prefix that no other document shares.
+   * The short id of each id, in one statement: for each id, its neighbours among the workspace's
+   * documents give the shortest prefix that no other document of the workspace shares. Only
+   * neighbours that share the first 8 digits matter (no short id is shorter): each is looked for
+   * within that range of the primary key, which bounds the rows of other workspaces passed over.
    */
   async shortIds(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return []
+    const [id, table, ws] = [this.#id, this.#table, this.#inWorkspace]
+    // canonical ids have a dash after their 8th digit: '.' comes right after it
     const { rows } = await this.#db.execute({
       sql: `SELECT j.value AS id,
-          (SELECT ${this.#id} FROM ${this.#table} WHERE ${this.#id} < j.value ORDER BY ${this.#id} DESC LIMIT 1) AS prev,
-          (SELECT ${this.#id} FROM ${this.#table} WHERE ${this.#id} > j.value ORDER BY ${this.#id} LIMIT 1) AS next
+          (SELECT ${id} FROM ${table} WHERE ${id} < j.value AND ${id} >= substr(j.value, 1, 8) AND ${ws} ORDER BY ${id} DESC LIMIT 1) AS prev,
+          (SELECT ${id} FROM ${table} WHERE ${id} > j.value AND ${id} < substr(j.value, 1, 8) || '.' AND ${ws} ORDER BY ${id} LIMIT 1) AS next
         FROM json_each(?) AS j ORDER BY j.key`,
-      args: [JSON.stringify(ids)]
+      args: [this.#workspace, this.#workspace, JSON.stringify(ids)]
     })
     return rows.map((r) =>
       shortIdFromNeighbours(String(r.id), r.prev as string | null, r.next as string | null)
@@ -133,8 +148,8 @@ export class Resolver {
 
   async #ambiguous(text: string, lo: string, hi: string): Promise<AmbiguousIdError> {
     const { rows } = await this.#db.execute({
-      sql: `SELECT ${this.#mapper.columnList} FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? ORDER BY ${this.#id} LIMIT ${MAX_CANDIDATES + 1}`,
-      args: [lo, hi]
+      sql: `SELECT ${this.#mapper.columnList} FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? AND ${this.#inWorkspace} ORDER BY ${this.#id} LIMIT ${MAX_CANDIDATES + 1}`,
+      args: [lo, hi, this.#workspace]
     })
     const docs = rows.slice(0, MAX_CANDIDATES).map((r) => this.#mapper.fromRow(r))
     const shortIds = await this.shortIds(docs.map((d) => String(d[this.#def.idField])))

@@ -6,6 +6,7 @@
 import type { InValue, Statement } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { type ChangeContext, imageText } from './feed-triggers.js'
 import type { CompiledFind, Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
@@ -20,6 +21,8 @@ import {
   UPDATE_EXTRAS,
   updateView
 } from './write-views.js'
+
+const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
 export const ROWS_PER_INSERT = 1000
@@ -53,9 +56,12 @@ export class TableStatements {
   readonly #optional: { column: string; bit: number }[]
   /** INSERT texts by the table (or view) and number of rows. */
   readonly #inserts = new Map<string, string>()
+  readonly #workspace: string
 
-  constructor(def: AnyDefinition, mapper: RowMapper) {
+  /** The statements of the documents of `workspace`: what they write is in it. */
+  constructor(def: AnyDefinition, mapper: RowMapper, workspace: string) {
     this.#mapper = mapper
+    this.#workspace = workspace
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
     this.#createView = quoteIdent(createView(def))
@@ -86,8 +92,8 @@ export class TableStatements {
   removeOne(id: string, condition?: Where): Statement {
     const where = condition ? ` AND (${condition.sql})` : ''
     return {
-      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} = ?${where} RETURNING ${this.#mapper.columnList}`,
-      args: [id, ...(condition?.args ?? [])]
+      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} = ? AND ${IN_WORKSPACE}${where} RETURNING ${this.#mapper.columnList}`,
+      args: [id, this.#workspace, ...(condition?.args ?? [])]
     }
   }
 
@@ -109,6 +115,7 @@ export class TableStatements {
       if ((next[column] ?? null) !== (stored[column] ?? null)) set |= bit
     }
     const extras: InValue[] = [
+      this.#workspace,
       context.actor ?? null,
       context.transport ?? null,
       context.remote ?? null,
@@ -129,13 +136,13 @@ export class TableStatements {
 
   /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */
   creates(rows: readonly (readonly InValue[])[], context: ChangeContext): Statement[] {
-    const extras = [context.actor ?? null, context.transport ?? null, context.remote ?? null]
+    const extras = [this.#workspace, context.actor ?? null, context.transport ?? null, context.remote ?? null]
     return this.#chunked(this.#createView, CREATE_EXTRAS, rows, extras)
   }
 
   /** Multi-row INSERTs of rows (from RowMapper.toRow) into the table itself, for an import. */
   inserts(rows: readonly (readonly InValue[])[]): Statement[] {
-    return this.#chunked(this.#table, [], rows, [])
+    return this.#chunked(this.#table, [WORKSPACE_COLUMN], rows, [this.#workspace])
   }
 
   /**

@@ -12,6 +12,7 @@
 import { CHANGES_TABLE } from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { rowMapper } from './row.js'
 
 /**
@@ -23,8 +24,8 @@ export const NOW_MS = `CAST(round((julianday('now') - 2440587.5) * 86400000) AS 
 /** The message of an update that found its row changed (or gone) since it was read. */
 export const STALE_WRITE = 'agor: the row changed since it was read'
 
-/** The columns a create carries besides the row's, in this order. */
-export const CREATE_EXTRAS = ['agor_actor', 'agor_transport', 'agor_remote'] as const
+/** The columns a create carries besides the row's, in this order: the workspace first. */
+export const CREATE_EXTRAS = ['agor_workspace', 'agor_actor', 'agor_transport', 'agor_remote'] as const
 
 /** The columns an update of `data` alone carries besides the id, `updated_at` and `data`, in this order. */
 export const DATA_UPDATE_EXTRAS = [
@@ -65,7 +66,7 @@ function view(
 function changeRow(def: AnyDefinition, event: string, update: boolean): string {
   const id = quoteIdent(def.idField)
   const [patch, undo] = update ? ['NEW."agor_patch"', 'NEW."agor_undo"'] : ['NULL', 'NULL']
-  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version) VALUES ('${def.name}', NEW.${id}, ${event}, ${NOW_MS}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at");`
+  return `INSERT INTO ${CHANGES_TABLE} (collection, doc_id, event, at, actor, transport, remote, patch, undo, version, workspace) VALUES ('${def.name}', NEW.${id}, ${event}, ${NOW_MS}, NEW."agor_actor", NEW."agor_transport", NEW."agor_remote", ${patch}, ${undo}, NEW."updated_at", NEW."agor_workspace");`
 }
 
 /**
@@ -78,9 +79,10 @@ const UPDATE_DONE = `UPDATE ${CHANGES_TABLE} SET version = NULL WHERE seq = last
 
 function createTrigger(def: AnyDefinition): string {
   const columns = rowMapper(def).columns.map(quoteIdent)
+  const values = [...columns.map((c) => `NEW.${c}`), 'NEW."agor_workspace"']
   return `CREATE TRIGGER ${quoteIdent(`${createView(def)}_row`)} INSTEAD OF INSERT ON ${quoteIdent(createView(def))} BEGIN
 ${changeRow(def, `'created'`, false)}
-INSERT INTO ${quoteIdent(def.name)} (${columns.join(', ')}) VALUES (${columns.map((c) => `NEW.${c}`).join(', ')});
+INSERT INTO ${quoteIdent(def.name)} (${[...columns, quoteIdent(WORKSPACE_COLUMN)].join(', ')}) VALUES (${values.join(', ')});
 ${DONE}
 END`
 }
@@ -114,7 +116,7 @@ function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const target = lean ? dataUpdateView(def) : updateView(def)
   return `CREATE TRIGGER ${quoteIdent(`${target}_row`)} INSTEAD OF INSERT ON ${quoteIdent(target)} BEGIN
 ${changeRow(def, 'NEW."agor_event"', true)}
-UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
+UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at" AND ${quoteIdent(WORKSPACE_COLUMN)} = NEW."agor_workspace";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${[...others, UPDATE_DONE].join('\n')}
 END`
