@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import client from '@feathersjs/client'
 import type { Application, Id, Paginated, Params, TransportConnection } from '@feathersjs/feathers'
 import { FeedFollower } from './feed-follower.js'
-import { API_KEY_HEADER, methodsOf } from './protocol.js'
+import { API_KEY_HEADER, methodsOf, WORKSPACE_HEADER } from './protocol.js'
 import type { AnyDefinition, DocOf } from './schema/collection.js'
 import { type CollectionName, type Collections, collectionNames, type sessions } from './schema/index.js'
 import type { Change } from './store/feed.js'
@@ -85,6 +85,11 @@ export interface ConnectOptions {
   /** An API key of a daemon with authentication on (sent as the x-api-key header). */
   apiKey?: string
   /**
+   * The workspace to work in, for an administrative key or a daemon without authentication (a
+   * workspace's key works in its own). Default: `default`.
+   */
+  workspace?: string
+  /**
    * Socket clients: called when a reconnect finds that the changes it missed are not kept any more
    * (AGOR_FEED_RETENTION): fetch the documents you show again.
    */
@@ -101,7 +106,11 @@ export interface ConnectOptions {
  */
 export function connect(url: string, options: ConnectOptions = {}): AgorClient {
   const transport = options.transport ?? 'socketio'
-  const headers = { ...options.headers, ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}) }
+  const headers = {
+    ...options.headers,
+    ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}),
+    ...(options.workspace ? { [WORKSPACE_HEADER]: options.workspace } : {})
+  }
   const app = feathers<ClientServices>()
   if (transport === 'rest') {
     const connection = rest(url).fetch(fetch, { headers })
@@ -120,7 +129,11 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
     transports: ['websocket'],
     extraHeaders: options.headers,
     // feed: the daemon sends the change feed alone, which the follower turns into events
-    auth: { feed: true, ...(options.apiKey ? { apiKey: options.apiKey } : {}) },
+    auth: {
+      feed: true,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(options.workspace ? { workspace: options.workspace } : {})
+    },
     reconnectionDelayMax: 2000
   })
   const connection = socketio(socket, { timeout: options.timeout ?? 30_000 })

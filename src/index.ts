@@ -26,10 +26,12 @@ export { type Rebootstrap, rebootstrapReplica } from './db/rebootstrap.js'
 export * from './errors.js'
 export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'
 export { log } from './log.js'
+export { WORKSPACE_HEADER } from './protocol.js'
 export type { AnyDefinition, CollectionDefinition, DocOf } from './schema/collection.js'
 export { defineCollection, idString, isoTimestamp, optional } from './schema/collection.js'
 export type { CollectionName, Collections } from './schema/index.js'
 export { boards, collections, repos, sessions, tasks } from './schema/index.js'
+export { DEFAULT_WORKSPACE } from './schema/workspaces.js'
 export { type DocumentParams, DocumentService, type DocumentServiceOptions } from './service/adapter.js'
 export { type App, PAGINATE, type ServiceTypes } from './service/app.js'
 export { type AuthOptions, authFromEnv, MIN_API_KEY_LENGTH } from './service/auth-options.js'
@@ -38,11 +40,12 @@ export { SessionService } from './service/sessions.js'
 export { openStore, Store, type StoreOptions } from './service/store.js'
 export { Collection } from './store/collection.js'
 export type { OpenOptions } from './store/database.js'
-export { Database, openDatabase } from './store/database.js'
+export { Database, openDatabase, Workspace } from './store/database.js'
 export type { SessionTree } from './store/genealogy.js'
 export type { Query } from './store/query-walk.js'
 export { type SetupResult, setupDatabase } from './store/setup.js'
 export {
+  type ExportOptions,
   exportDatabase,
   exportDocuments,
   type ImportOptions,
@@ -54,3 +57,9 @@ export {
   type TransferOptions
 } from './store/transfer.js'
 export type { CreateData, Page, PaginationOptions, PatchData } from './store/types.js'
+export {
+  type ApiKeyInfo,
+  type NewApiKey,
+  type WorkspaceInfo,
+  Workspaces
+} from './store/workspaces.js'

@@ -17,6 +17,12 @@ export const CLI_PROVIDER = 'cli'
  */
 export const CLIENT_HEADER = 'x-agor-client'
 
+/**
+ * The header with which a client names the workspace it works in: honoured for administrative
+ * keys (AGOR_API_KEY) and without authentication; a workspace's key works in its own only.
+ */
+export const WORKSPACE_HEADER = 'x-agor-workspace'
+
 /** Providers whose query values are text, given their fields' types by the service. */
 export const TEXT_PROVIDERS: ReadonlySet<string> = new Set(['rest', CLI_PROVIDER])
 

@@ -55,7 +55,7 @@ describe('agor completion', () => {
       complete(home, 'db', '')
     ])
     const entities = Object.values(collections).map((c) => c.singular)
-    expect(top).toEqual([...entities, 'db', 'log', 'watch', 'serve', 'completion'])
+    expect(top).toEqual([...entities, 'db', 'log', 'watch', 'workspace', 'key', 'serve', 'completion'])
     expect(entities.slice(0, 4)).toEqual(['session', 'task', 'board', 'repo'])
     expect(s).toEqual(['session', 'serve'])
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])

@@ -7,7 +7,7 @@
 import { Unavailable } from '@feathersjs/errors'
 import type { DaemonRecord } from '../daemon-records.js'
 import { setting } from '../env.js'
-import { API_KEY_HEADER, CLI_PROVIDER } from '../protocol.js'
+import { API_KEY_HEADER, CLI_PROVIDER, WORKSPACE_HEADER } from '../protocol.js'
 import type { CollectionName } from '../schema/index.js'
 import type { Change } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
@@ -70,9 +70,13 @@ export interface Backend {
   close(): Promise<void>
 }
 
-/** What the CLI gives every call: in-process, who calls (the CLI, whose queries are text). */
+/**
+ * What the CLI gives every call: in-process, who calls (the CLI, whose queries are text), and the
+ * workspace that --workspace names.
+ */
 interface CallParams {
   provider?: string
+  headers?: Record<string, string>
 }
 
 /** A service as both the store and @feathersjs/client type it, reduced to what the CLI calls. */
@@ -168,7 +172,11 @@ function sessionsApi(service: SessionServiceLike, call: Call, params: CallParams
 
 const direct: Call = (work) => work()
 
-async function directBackend(db: string | undefined): Promise<Backend> {
+/** The header that names the workspace of the CLI's calls, when --workspace names one. */
+const workspaceHeader = (workspace: string | undefined): Record<string, string> =>
+  workspace === undefined ? {} : { [WORKSPACE_HEADER]: workspace }
+
+async function directBackend(db: string | undefined, workspace: string | undefined): Promise<Backend> {
   const { openStore } = await import('../service/store.js')
   // The CLI serves nobody: the services are called in-process, without authentication. It never
   // creates a database: a mistyped --db would otherwise become a new, empty one. It does not
@@ -181,7 +189,7 @@ async function directBackend(db: string | undefined): Promise<Backend> {
   })
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
   // string's, which the service gives their fields' types) and the same rules for multi writes.
-  const params: CallParams = { provider: CLI_PROVIDER }
+  const params: CallParams = { provider: CLI_PROVIDER, headers: workspaceHeader(workspace) }
   const { path, url } = store.config
   return {
     label: `database ${path ?? url}`,
@@ -241,8 +249,12 @@ function remoteService(url: string, name: string, headers: Record<string, string
   }
 }
 
-async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backend> {
-  const headers = daemonHeaders(record)
+async function daemonBackend(
+  url: string,
+  workspace: string | undefined,
+  record?: DaemonRecord
+): Promise<Backend> {
+  const headers = { ...daemonHeaders(record), ...workspaceHeader(workspace) }
   const call = daemonCall(url, API_KEY_HEADER in headers)
   const service = (name: string) => remoteService(url, name, headers)
   return {
@@ -269,11 +281,12 @@ async function daemonBackend(url: string, record?: DaemonRecord): Promise<Backen
  */
 export async function openBackend(options: SourceOptions, output: Output): Promise<Backend> {
   const url = daemonUrl(options)
-  if (url) return daemonBackend(url)
+  const { workspace } = options
+  if (url) return daemonBackend(url, workspace)
   const { path } = databaseConfig(options.db)
-  if (options.daemon === false || !path) return directBackend(options.db)
+  if (options.daemon === false || !path) return directBackend(options.db, workspace)
   const found = await findDaemon(path)
-  if (found.record) return daemonBackend(found.record.url, found.record)
+  if (found.record) return daemonBackend(found.record.url, workspace, found.record)
   // a daemon that does not answer serves the file all the same (as one --no-daemon passes by)
   if (found.unresponsive) {
     const { pid, url: at } = found.unresponsive
@@ -281,5 +294,5 @@ export async function openBackend(options: SourceOptions, output: Output): Promi
       `${output.errColor.yellow('warning:')} the daemon of this database (pid ${pid}, ${at}) does not answer; using the file directly`
     )
   }
-  return directBackend(options.db)
+  return directBackend(options.db, workspace)
 }

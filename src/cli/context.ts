@@ -12,6 +12,7 @@ export interface GlobalOptions {
   json?: boolean
   color?: boolean
   daemon?: boolean
+  workspace?: string
 }
 
 export class Context {

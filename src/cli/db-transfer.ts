@@ -23,7 +23,9 @@ function theirIds(counts: Counts, one = 'is', more = 'are'): string {
 
 export function registerDbTransfer(db: Command): void {
   db.command('export')
-    .description('write every document as JSON Lines: one <collection>.jsonl per collection')
+    .description(
+      "write every document as JSON Lines: one <collection>.jsonl per collection, other workspaces' under workspaces/<name>/ (--workspace: one workspace's)"
+    )
     .option('--out <dir>', 'the folder to write (default: ~/.agor/exports/export-<time>)')
     .addHelpText('after', examples(['agor db export --out ./dump', 'agor db import ./dump --db ./copy.db']))
     .action(async (options, command: Command) =>
@@ -40,7 +42,10 @@ export function registerDbTransfer(db: Command): void {
         )
         const bar = progressBar('Exporting', 'documents')
         try {
-          const manifest = await exportDatabase({ url: context.options.db }, dir, { onProgress: bar.update })
+          const manifest = await exportDatabase({ url: context.options.db }, dir, {
+            onProgress: bar.update,
+            workspace: context.options.workspace
+          })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, ...manifest })
           const counts = Object.entries(manifest.counts).map(([name, n]) => countedDocuments(name, n))
@@ -52,7 +57,9 @@ export function registerDbTransfer(db: Command): void {
     )
 
   db.command('import')
-    .description('import an export folder: every document validated, all in one transaction')
+    .description(
+      'import an export folder: every document validated, all in one transaction, each workspace into its own (--workspace: all into that one)'
+    )
     .argument('<dir>', 'a folder written by agor db export')
     .addOption(
       new Option(
@@ -80,7 +87,8 @@ export function registerDbTransfer(db: Command): void {
         try {
           const result = await importDatabase({ url: context.options.db }, dir, {
             onProgress: bar.update,
-            onConflict: options.onConflict
+            onConflict: options.onConflict,
+            workspace: context.options.workspace
           }).catch((error: unknown) => {
             created.discard()
             throw error instanceof StoredIdError

@@ -14,6 +14,7 @@ import { registerFeed } from './feed.js'
 import { refuseEmptyValues } from './option-values.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
+import { registerWorkspaces } from './workspaces.js'
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -65,6 +66,10 @@ export function buildProgram(json: boolean): Command {
       'print exactly what the service returned, as JSON; errors as Feathers error JSON on stderr'
     )
     .option('--no-daemon', 'use the database directly even when a daemon serves it')
+    .option(
+      '--workspace <name>',
+      "the workspace to work in (default: 'default'; a workspace's API key works in its own)"
+    )
     // no --color: boards have a --color field; FORCE_COLOR=1 colours output that is not a terminal
     .option('--no-color', 'never colour the output (also: NO_COLOR=1; FORCE_COLOR=1 forces colour)')
     .showHelpAfterError(!json)
@@ -80,6 +85,7 @@ export function buildProgram(json: boolean): Command {
   registerEntities(program)
   registerDb(program)
   registerFeed(program)
+  registerWorkspaces(program)
   registerServe(program)
   registerCompletion(program)
   return program

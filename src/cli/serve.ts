@@ -179,7 +179,7 @@ websocket clients see their writes. Stop it with Ctrl-C or SIGTERM.
       const stopped = stopSignal()
       let removeRecord = () => {}
       if (path) {
-        const apiKey = store.authentication ? apiKeyFromEnv() : undefined
+        const apiKey = server.localKey ?? (store.authentication ? apiKeyFromEnv() : undefined)
         removeRecord = writeDaemonRecord({
           pid: process.pid,
           url: server.url,

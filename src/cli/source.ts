@@ -13,6 +13,8 @@ export interface SourceOptions {
   url?: string
   /** false with --no-daemon: never look for a daemon. */
   daemon?: boolean
+  /** --workspace: the workspace to work in (default: `default`, or an API key's own). */
+  workspace?: string
 }
 
 const DAEMON_SCHEMES = ['http:', 'https:', 'ws:', 'wss:']

@@ -18,8 +18,10 @@ import { OPERATORS } from '../store/operators.js'
 import { hasProtoKey } from '../store/plain-json.js'
 import { hasCondition, queryCount } from '../store/query-walk.js'
 import type { CreateData, PatchData } from '../store/types.js'
+import type { Workspaces } from '../store/workspaces.js'
 import { type CallerParams, changeContextOf } from './change-context.js'
 import { coerceQuery } from './query-coercion.js'
+import { callWorkspace, type ScopeParams } from './scope.js'
 
 /** Most ids one shortIds call takes. */
 export const MAX_SHORT_IDS = 1000
@@ -39,11 +41,14 @@ export const EXTRA_OPERATORS = [
 ]
 
 export interface DocumentServiceOptions<Def extends AnyDefinition> extends AdapterServiceOptions {
+  /** The collection (in any workspace: calls work in theirs, see scope.ts). */
   collection: Collection<Def>
+  /** The workspaces that exist: a call may work in those only (without it, in any). */
+  workspaces?: Workspaces
 }
 
-/** A call's params: Feathers' own, and what the change feed records of its writes. */
-export type DocumentParams = AdapterParams<Query> & CallerParams
+/** A call's params: Feathers' own, what the change feed records of its writes, and its workspace. */
+export type DocumentParams = AdapterParams<Query> & CallerParams & ScopeParams
 
 /**
  * True when a call carries no query. Methods other than find then skip sanitising: all it would
@@ -95,12 +100,26 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
    * The short ids people see for whole ids, in one statement: `shortIds({ ids: [...] })`.
    * A custom method, so that clients of a daemon can show the same short ids as the store.
    */
-  async shortIds(data: { ids: string[] }, _params?: DocumentParams): Promise<string[]> {
+  async shortIds(data: { ids: string[] }, params: DocumentParams = {}): Promise<string[]> {
     const ids = data?.ids
     if (!Array.isArray(ids) || ids.length > MAX_SHORT_IDS) {
       throw new BadRequest(`shortIds needs { ids: [...] }: up to ${MAX_SHORT_IDS} whole ids`)
     }
-    return this.collection.shortIds(ids)
+    return (await this.collectionFor(params)).shortIds(ids)
+  }
+
+  /**
+   * The collection of the workspace a call works in (see scope.ts), once that workspace is known
+   * to exist: every hook-free method reads and writes through it, and through nothing else.
+   */
+  collectionFor(params: DocumentParams): Collection<Def> | Promise<Collection<Def>> {
+    const { workspaces } = this.options
+    const workspace = callWorkspace(params)
+    const collection = () => this.collection.inWorkspace(workspace)
+    // a get of a known workspace goes on in the same turn
+    return !workspaces || workspaces.known(workspace)
+      ? collection()
+      : workspaces.existing(workspace).then(collection)
   }
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
@@ -120,14 +139,17 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   async _find(params?: DocumentParams): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]>
   async _find(params: DocumentParams = {}): Promise<Paginated<DocOf<Def>> | DocOf<Def>[]> {
     const { paginate } = this.getOptions(params)
-    return this.collection.find({
+    return (await this.collectionFor(params)).find({
       query: params.query,
       paginate: paginate !== false && paginate?.default ? paginate : false
     })
   }
 
   _get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    return this.collection.get(id, { query: params.query })
+    const collection = this.collectionFor(params)
+    return collection instanceof Promise
+      ? collection.then((c) => c.get(id, { query: params.query }))
+      : collection.get(id, { query: params.query })
   }
 
   async _create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
@@ -140,7 +162,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: CreateData<Def> | CreateData<Def>[],
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.create(data, {
+    return (await this.collectionFor(params)).create(data, {
       query: params.query,
       change: changeContextOf(params)
     })
@@ -150,7 +172,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     if (id === null || Array.isArray(data)) {
       throw new BadRequest("You can not replace multiple instances. Did you mean 'patch'?")
     }
-    return this.collection.update(id, data, {
+    return (await this.collectionFor(params)).update(id, data, {
       query: params.query,
       change: changeContextOf(params)
     })
@@ -168,7 +190,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     data: PatchData<Def>,
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.patch(id, data, {
+    return (await this.collectionFor(params)).patch(id, data, {
       query: params.query,
       change: changeContextOf(params)
     })
@@ -178,7 +200,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   async _remove(id: Id, params?: DocumentParams): Promise<DocOf<Def>>
   async _remove(id: NullableId, params?: DocumentParams): Promise<DocOf<Def> | DocOf<Def>[]>
   async _remove(id: NullableId, params: DocumentParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return this.collection.remove(id, {
+    return (await this.collectionFor(params)).remove(id, {
       query: params.query,
       change: changeContextOf(params)
     })

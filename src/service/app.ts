@@ -57,13 +57,9 @@ const noEvent = (context: HookContext) => {
  */
 function serviceOf(database: Database, name: CollectionName): DocumentService {
   const collection: Collection = database.collection(name)
-  const options = { collection, paginate: PAGINATE, multi: true }
+  const options = { collection, workspaces: database.workspaces, paginate: PAGINATE, multi: true }
   if (name !== 'sessions') return new DocumentService(options)
-  return new SessionService({
-    ...options,
-    collection: database.collections.sessions,
-    genealogy: database.genealogy
-  })
+  return new SessionService({ ...options, collection: database.collections.sessions })
 }
 
 export function createApp(database: Database): App {
@@ -77,7 +73,7 @@ export function createApp(database: Database): App {
     const around = writeMethods(methodsOf(name)).map((method) => [method, [fromFeed]])
     untyped.service(name).hooks({ around: Object.fromEntries(around) })
   }
-  app.use('changes', new ChangesService(new Feed(database.connection)), {
+  app.use('changes', new ChangesService(new Feed(database.connection), database.workspaces), {
     methods: [...CHANGES_METHODS],
     events: ['feed']
   })

@@ -16,29 +16,38 @@ import {
 import { NotAuthenticated } from '@feathersjs/errors'
 import type { Application, Params } from '@feathersjs/feathers'
 import { API_KEY_HEADER } from '../protocol.js'
+import { keyDigest, type Workspaces } from '../store/workspaces.js'
 import { type AuthOptions, checkAuthOptions, namedKey } from './auth-options.js'
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
-/** Accepts the configured API keys, compared in constant time, and says which one it was. */
+/**
+ * Accepts the configured (administrative) API keys, compared in constant time, and the keys of
+ * workspaces, found by their digest; says which key it was, and for a workspace's, its workspace.
+ */
 class ApiKeyStrategy extends AuthenticationBaseStrategy {
   readonly #keys: { name: string; digest: Buffer }[]
+  readonly #workspaces: Workspaces
 
-  constructor(entries: string[]) {
+  constructor(entries: string[], workspaces: Workspaces) {
     super()
     this.#keys = entries.map(namedKey).map(({ name, key }) => ({ name, digest: digest(key) }))
+    this.#workspaces = workspaces
   }
 
   async authenticate(data: AuthenticationRequest): Promise<AuthenticationResult> {
+    if (typeof data.apiKey !== 'string') throw new NotAuthenticated('Invalid API key')
     // a key may be presented as it is, or as it is written in AGOR_API_KEY (`name:key`)
-    const given = typeof data.apiKey === 'string' ? digest(namedKey(data.apiKey).key) : undefined
+    const given = digest(namedKey(data.apiKey).key)
     // every key is compared, so that the time taken says nothing about which one nearly matched
-    const matches = given ? this.#keys.filter((k) => timingSafeEqual(k.digest, given)) : []
-    const found = matches[0]
-    if (!found) throw new NotAuthenticated('Invalid API key')
-    return { authentication: { strategy: 'apiKey' }, apiKey: { name: found.name } }
+    const found = this.#keys.filter((k) => timingSafeEqual(k.digest, given))[0]
+    if (found) return { authentication: { strategy: 'apiKey' }, apiKey: { name: found.name } }
+    const hex = keyDigest(data.apiKey)
+    const key = await this.#workspaces.keyByDigest(hex)
+    if (!key) throw new NotAuthenticated('Invalid API key')
+    return { authentication: { strategy: 'apiKey' }, apiKey: { ...key, digest: hex } }
   }
 
   /** Reads the key of a REST request (header) or of a socket.io handshake (header or `auth`). */
@@ -49,18 +58,55 @@ class ApiKeyStrategy extends AuthenticationBaseStrategy {
   }
 }
 
-/** Access tokens carry the name of the API key they were made for: the actor of their writes. */
+/**
+ * Access tokens carry the name of the API key they were made for (the actor of their writes),
+ * and for a workspace's key its workspace and digest.
+ */
 class NamingAuthenticationService extends AuthenticationService {
   override async getPayload(result: AuthenticationResult, params: Params) {
     const payload = await super.getPayload(result, params)
-    const name: unknown = result.apiKey?.name
-    return typeof name === 'string' ? { ...payload, apiKeyName: name } : payload
+    const { name, workspace, digest: keyDigest } = (result.apiKey ?? {}) as Record<string, unknown>
+    return {
+      ...payload,
+      ...(typeof name === 'string' ? { apiKeyName: name } : {}),
+      ...(typeof workspace === 'string' ? { workspace, keyDigest } : {})
+    }
   }
 }
 
-/** Checks the options and registers the `authentication` service (POST /authentication). */
-export function configureAuthentication(app: Application, options: AuthOptions): void {
-  checkAuthOptions(options)
+/** Access tokens of a workspace's key die with the key: each use looks the key up again. */
+class RevocableJwtStrategy extends JWTStrategy {
+  readonly #workspaces: Workspaces
+
+  constructor(workspaces: Workspaces) {
+    super()
+    this.#workspaces = workspaces
+  }
+
+  override async authenticate(authentication: AuthenticationRequest, params: Params) {
+    const result = await super.authenticate(authentication, params)
+    const payload = (result.authentication as { payload?: Record<string, unknown> } | undefined)?.payload
+    if (payload?.workspace === undefined) return result
+    const key =
+      typeof payload.keyDigest === 'string'
+        ? await this.#workspaces.keyByDigest(payload.keyDigest)
+        : undefined
+    if (!key || key.workspace !== payload.workspace)
+      throw new NotAuthenticated('The API key of this token was revoked')
+    return result
+  }
+}
+
+/**
+ * Checks the options and registers the `authentication` service (POST /authentication). Keys of
+ * the workspaces in `workspaces` are accepted besides the options' (which may then be none).
+ */
+export function configureAuthentication(
+  app: Application,
+  options: AuthOptions,
+  workspaces: Workspaces
+): void {
+  if (options.apiKeys.length > 0) checkAuthOptions(options)
   app.set('authentication', {
     secret: options.secret ?? randomBytes(32).toString('hex'),
     entity: null,
@@ -74,8 +120,8 @@ export function configureAuthentication(app: Application, options: AuthOptions):
     }
   })
   const service = new NamingAuthenticationService(app)
-  service.register('jwt', new JWTStrategy())
-  service.register('apiKey', new ApiKeyStrategy(options.apiKeys))
+  service.register('jwt', new RevocableJwtStrategy(workspaces))
+  service.register('apiKey', new ApiKeyStrategy(options.apiKeys, workspaces))
   app.use('authentication', service)
 }
 

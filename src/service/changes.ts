@@ -7,11 +7,12 @@
  * await app.service('changes').find({ query: { seq: { $gt: 1041 }, collection: 'tasks', $limit: 100 } })
  */
 import { BadRequest, NotFound } from '@feathersjs/errors'
-import type { Params } from '@feathersjs/feathers'
 import { collectionNamed, unknownCollection } from '../schema/index.js'
 import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
 import { queryCount } from '../store/query-walk.js'
+import type { Workspaces } from '../store/workspaces.js'
+import { callScope, type ScopeParams } from './scope.js'
 
 /** Changes per find unless `$limit` says otherwise. */
 export const DEFAULT_CHANGES = 100
@@ -79,21 +80,34 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
 export class ChangesService {
   // (Feathers calls service methods on a wrapper object: no #private members here)
   readonly feed: Feed
+  readonly workspaces: Workspaces
 
-  constructor(feed: Feed) {
+  constructor(feed: Feed, workspaces: Workspaces) {
     this.feed = feed
+    this.workspaces = workspaces
   }
 
-  /** Changes in seq order (newest first with `$sort: { seq: -1 }`), at most `$limit` (100; 1,000 at most). */
-  async find(params: Params = {}): Promise<Change[]> {
-    return this.feed.read(changeQuery(params.query))
+  /**
+   * Changes in seq order (newest first with `$sort: { seq: -1 }`), at most `$limit` (100; 1,000 at
+   * most), of the call's workspace (every workspace's for an administrative call that names none).
+   */
+  async find(params: ScopeParams = {}): Promise<Change[]> {
+    const query = changeQuery(params.query)
+    return this.feed.read({ ...query, workspace: await this.scope(params) })
   }
 
   /** One change by its seq. */
-  async get(seq: unknown, _params?: Params): Promise<Change> {
+  async get(seq: unknown, params: ScopeParams = {}): Promise<Change> {
     const n = seqOf(seq, 'A change id')
-    const [change] = await this.feed.read({ after: Math.max(0, n - 1), limit: 1, order: 'asc' })
+    const workspace = await this.scope(params)
+    const [change] = await this.feed.read({ after: Math.max(0, n - 1), limit: 1, order: 'asc', workspace })
     if (!change || change.seq !== n) throw new NotFound(`No change has seq ${n}`)
     return change
+  }
+
+  /** The workspace a call reads the changes of, checked to exist; undefined: every one. */
+  async scope(params: ScopeParams): Promise<string | undefined> {
+    const workspace = callScope(params)
+    return workspace === undefined ? undefined : this.workspaces.existing(workspace)
   }
 }

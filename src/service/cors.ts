@@ -8,7 +8,7 @@ import type { Middleware } from '@feathersjs/koa'
 
 const METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
 /** What a preflight may ask for when it names no headers. */
-const HEADERS = 'accept, authorization, content-type, x-api-key, x-service-method'
+const HEADERS = 'accept, authorization, content-type, x-api-key, x-agor-workspace, x-service-method'
 /** Seconds a browser may keep a preflight's answer. */
 const MAX_AGE = '600'
 

@@ -195,18 +195,20 @@ export class FeedTail {
   #emit(change: Change): void {
     this.#last = change.seq
     const changes = this.#app.service('changes')
-    changes.emit('created', change, eventContext('changes', 'created', change))
-    changes.emit('feed', change, eventContext('changes', 'feed', change))
+    const context = (path: string, event: string, result: unknown) =>
+      eventContext(path, event, result, change.workspace)
+    changes.emit('created', change, context('changes', 'created', change))
+    changes.emit('feed', change, context('changes', 'feed', change))
     if (!isCollectionName(change.collection)) return
     this.#app
       .service(change.collection)
-      .emit(change.event, change.doc, eventContext(change.collection, change.event, change.doc))
+      .emit(change.event, change.doc, context(change.collection, change.event, change.doc))
   }
 }
 
-/** What Feathers' publishing reads of an event's hook context. */
-function eventContext(path: string, event: string, result: unknown): Partial<HookContext> {
-  return { path, event, result, params: {} }
+/** What Feathers' publishing reads of an event's hook context: the workspace is in its params. */
+function eventContext(path: string, event: string, result: unknown, workspace: string): Partial<HookContext> {
+  return { path, event, result, params: { workspace } }
 }
 
 const READS = new Set(['find', 'get', 'shortIds'])

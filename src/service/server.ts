@@ -2,6 +2,7 @@
  * Serving a store: REST and socket.io on one port, a health endpoint, and a graceful close that
  * lets calls in flight finish.
  */
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { type Server, STATUS_CODES } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -42,6 +43,11 @@ export interface AgorServer {
   /** `http://host:port` */
   url: string
   http: Server
+  /**
+   * An administrative key made for this server alone, when it serves workspaces' keys without
+   * one of its own (AGOR_API_KEY unset): the CLI beside it uses it (see daemon-records.ts).
+   */
+  localKey?: string
   /** Stops accepting connections, lets calls in flight finish, disconnects sockets. */
   close(): Promise<void>
 }
@@ -123,13 +129,17 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
   const corsAllowed = corsOrigins(options.cors?.join(',') ?? process.env.AGOR_CORS)
   if (served.has(store)) throw new Error('This store is already served')
-  assertHostAllowed(host, store.authentication)
+  // a database that holds workspaces' keys is served with authentication, AGOR_API_KEY or not
+  const localKey =
+    !store.auth && (await store.database.workspaces.hasKeys()) ? randomBytes(32).toString('hex') : undefined
+  const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`] } : undefined)
+  assertHostAllowed(host, auth !== undefined)
   served.add(store)
   const [{ attachTransports }, { FeedTail, feedInterval, feedRetention }] = await Promise.all([
     import('./transports.js'),
     import('./feed-tail.js')
   ])
-  const app = attachTransports(store.app, store.database, store.auth, corsAllowed)
+  const app = attachTransports(store.app, store.database, auth, corsAllowed)
   // every change made anywhere becomes an event for this server's clients
   const tail = new FeedTail(app, store.database, {
     interval: options.feedInterval ?? feedInterval(store.config.mode),
@@ -175,6 +185,7 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
     port: address.port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     http,
+    ...(localKey ? { localKey } : {}),
     close: () => {
       closing ??= close()
       return closing

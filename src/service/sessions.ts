@@ -5,12 +5,16 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
 import type { sessions } from '../schema/sessions.js'
-import type { Genealogy, SessionTree, SessionWriter } from '../store/genealogy.js'
+import type { Collection } from '../store/collection.js'
+import { Genealogy, type SessionTree, type SessionWriter } from '../store/genealogy.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { CreateData } from '../store/types.js'
-import { type DocumentParams, DocumentService, type DocumentServiceOptions } from './adapter.js'
+import { type DocumentParams, DocumentService } from './adapter.js'
 
 type SessionDef = typeof sessions
+
+/** The genealogy of each workspace's sessions collection. */
+const genealogies = new WeakMap<Collection<SessionDef>, Genealogy>()
 
 /** What fork and spawn take: the id (or short id) of the session, and fields for the new one. */
 export type LineageData = { id: string } & Partial<CreateData<SessionDef>>
@@ -24,34 +28,39 @@ function idOf(data: unknown): { id: string; rest: Partial<CreateData<SessionDef>
 }
 
 export class SessionService extends DocumentService<SessionDef> {
-  readonly lineage: Genealogy
-
-  constructor(options: DocumentServiceOptions<SessionDef> & { genealogy: Genealogy }) {
-    super(options)
-    this.lineage = options.genealogy
-  }
-
   /** Forks a session: `fork({ id: '0199b73d', title: 'try B' })`. Emits `created` for the fork. */
   async fork(data: LineageData, params: DocumentParams = {}) {
     const { id, rest } = idOf(data)
-    return this.lineage.fork(id, rest, this.writer(params))
+    return (await this.lineage(params)).fork(id, rest, this.writer(params))
   }
 
   /** Spawns a child session: `spawn({ id: '0199b73d', agent: 'codex' })`. Emits `created`. */
   async spawn(data: LineageData, params: DocumentParams = {}) {
     const { id, rest } = idOf(data)
-    return this.lineage.spawn(id, rest, this.writer(params))
+    return (await this.lineage(params)).spawn(id, rest, this.writer(params))
   }
 
   /** A session with its ancestors and children: `genealogy({ id: '0199b73d' })`. */
-  async genealogy(data: { id: string }, _params?: DocumentParams): Promise<SessionTree> {
-    return this.lineage.tree(idOf(data).id)
+  async genealogy(data: { id: string }, params: DocumentParams = {}): Promise<SessionTree> {
+    const { id } = idOf(data)
+    return (await this.lineage(params)).tree(id)
+  }
+
+  /** The genealogy of the sessions of the workspace a call works in. */
+  async lineage(params: DocumentParams): Promise<Genealogy> {
+    const sessions = await this.collectionFor(params)
+    let genealogy = genealogies.get(sessions)
+    if (!genealogy) {
+      genealogy = new Genealogy(sessions)
+      genealogies.set(sessions, genealogy)
+    }
+    return genealogy
   }
 
   /** Reads without hooks; writes through the hooked create, so that `created` is published. */
   writer(params: DocumentParams): SessionWriter {
     return {
-      get: (id) => this._get(id),
+      get: (id) => this._get(id, { ...params, query: {} }),
       create: (doc) => this.create(doc, { ...params, query: {} })
     }
   }

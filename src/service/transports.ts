@@ -11,7 +11,7 @@ import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import feathersModule, { type Application } from '@feathersjs/feathers'
 import { bodyParser, type Application as KoaApplication, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
-import { ALL_METHODS } from '../protocol.js'
+import { ALL_METHODS, WORKSPACE_HEADER } from '../protocol.js'
 import { collectionNames } from '../schema/index.js'
 import type { Database } from '../store/database.js'
 import type { App, AppSettings, ServiceTypes } from './app.js'
@@ -143,9 +143,14 @@ export function attachTransports(
     socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES, ...socketCors(corsOrigins) }, (io) => {
       io.use((socket, next) => {
         // what the change feed records of its calls, and whether it follows the feed (connect())
-        const auth: { feed?: unknown } = socket.handshake.auth ?? {}
+        const auth: { feed?: unknown; workspace?: unknown } = socket.handshake.auth ?? {}
         const { feathers } = socket as typeof socket & { feathers: Record<string, unknown> }
         Object.assign(feathers, { remoteAddress: socket.handshake.address, feed: auth.feed === true })
+        // a browser cannot send headers on a websocket: the workspace may come in `auth` instead
+        if (typeof auth.workspace === 'string') {
+          const headers = (feathers.headers ?? {}) as Record<string, unknown>
+          feathers.headers = { ...headers, [WORKSPACE_HEADER]: auth.workspace }
+        }
         next()
       })
       io.on('connection', (socket) =>
@@ -166,7 +171,7 @@ export function attachTransports(
   }
 
   if (auth) {
-    configureAuthentication(served, auth)
+    configureAuthentication(served, auth, database.workspaces)
     for (const name of [...collectionNames, 'changes'] as const)
       served.service(name).hooks({ before: { all: [requireAuthentication] } })
   }

@@ -8,6 +8,7 @@ import { type CollectionName, collectionNames, collections } from '../schema/ind
 import { Collection } from './collection.js'
 import { pages } from './pages.js'
 import { validateStoredDocument } from './validate.js'
+import { Workspaces } from './workspaces.js'
 
 /** Invalid documents named per collection, at most. */
 const MAX_NAMED = 10
@@ -20,25 +21,28 @@ export interface CollectionCheck {
 }
 
 /**
- * Reads every document of every collection and validates it.
+ * Reads every document of every collection, in every workspace, and validates it.
  *
  * @example
  * const report = await checkDocuments(store.database.connection) // { sessions: { documents: 12, invalid: 0, examples: [] }, … }
  */
 export async function checkDocuments(db: Connection): Promise<Record<CollectionName, CollectionCheck>> {
+  const workspaces = await new Workspaces(db).inUse()
   const entries = []
   for (const name of collectionNames) {
-    const collection: Collection = new Collection(db, collections[name])
     const check: CollectionCheck = { documents: 0, invalid: 0, examples: [] }
-    for await (const page of pages(collection)) {
-      check.documents += page.length
-      for (const doc of page) {
-        try {
-          validateStoredDocument(collection.definition, doc)
-        } catch (error) {
-          check.invalid++
-          if (check.examples.length < MAX_NAMED)
-            check.examples.push({ id: String(doc[collection.idField]), problem: (error as Error).message })
+    for (const workspace of workspaces) {
+      const collection: Collection = new Collection(db, collections[name], workspace)
+      for await (const page of pages(collection)) {
+        check.documents += page.length
+        for (const doc of page) {
+          try {
+            validateStoredDocument(collection.definition, doc)
+          } catch (error) {
+            check.invalid++
+            if (check.examples.length < MAX_NAMED)
+              check.examples.push({ id: String(doc[collection.idField]), problem: (error as Error).message })
+          }
         }
       }
     }

@@ -63,6 +63,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #drafts: Drafts
   readonly #totals: Totals
   readonly #writes = new KeyedQueue()
+  /** This collection in every workspace it was asked for, shared by all of them. */
+  #siblings: Map<string, Collection<Def>>
 
   /** The documents of `workspace`: no method reads or writes another's. */
   constructor(db: Connection, definition: Def, workspace: string = DEFAULT_WORKSPACE) {
@@ -79,6 +81,18 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       quoteIdent(definition.name),
       isCollectionName(definition.name) && collections[definition.name] === definition
     )
+    this.#siblings = new Map([[workspace, this]])
+  }
+
+  /** This collection in another workspace (made once, then kept). */
+  inWorkspace(workspace: string): Collection<Def> {
+    let sibling = this.#siblings.get(workspace)
+    if (!sibling) {
+      sibling = new Collection(this.#db, this.definition, workspace)
+      sibling.#siblings = this.#siblings
+      this.#siblings.set(workspace, sibling)
+    }
+    return sibling
   }
 
   get name(): Def['name'] {

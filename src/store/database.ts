@@ -12,6 +12,7 @@ import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { Collection } from './collection.js'
 import { Genealogy } from './genealogy.js'
 import { prepareSchema } from './schema-sync.js'
+import { Workspaces } from './workspaces.js'
 
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
@@ -33,10 +34,11 @@ export class Workspace {
   readonly collections: StoreCollections
   readonly genealogy: Genealogy
 
-  constructor(db: Connection, name: string) {
+  /** `of`: the collections of the default workspace, whose siblings these are. */
+  constructor(name: string, of: StoreCollections) {
     this.name = name
     this.collections = Object.fromEntries(
-      collectionNames.map((c) => [c, new Collection(db, collections[c], name)])
+      collectionNames.map((c) => [c, of[c].inWorkspace(name)])
     ) as StoreCollections
     this.genealogy = new Genealogy(this.collections.sessions)
   }
@@ -53,10 +55,18 @@ const OPEN_WORKSPACES = 64
 
 export class Database {
   readonly connection: Connection
-  readonly #workspaces = new Map<string, Workspace>()
+  /** The workspaces that exist, and their API keys. */
+  readonly workspaces: Workspaces
+  readonly #default: Workspace
+  readonly #open = new Map<string, Workspace>()
 
   constructor(db: Connection) {
     this.connection = db
+    this.workspaces = new Workspaces(db)
+    const collectionsOfDefault = Object.fromEntries(
+      collectionNames.map((c) => [c, new Collection(db, collections[c], DEFAULT_WORKSPACE)])
+    ) as StoreCollections
+    this.#default = new Workspace(DEFAULT_WORKSPACE, collectionsOfDefault)
   }
 
   get config(): ResolvedDatabaseConfig {
@@ -64,19 +74,19 @@ export class Database {
   }
 
   /**
-   * The documents of the workspace `name` (which need not exist: see workspaces.ts for those that
-   * do). Made at its first use, and kept.
+   * The documents of the workspace `name`, which is not checked to exist (`workspaces.existing`
+   * does). Made at its first use, and kept.
    */
   workspace(name: string = DEFAULT_WORKSPACE): Workspace {
-    let workspace = this.#workspaces.get(name)
+    if (name === DEFAULT_WORKSPACE) return this.#default
+    let workspace = this.#open.get(name)
     if (workspace) {
-      this.#workspaces.delete(name)
+      this.#open.delete(name)
     } else {
-      workspace = new Workspace(this.connection, name)
-      if (this.#workspaces.size >= OPEN_WORKSPACES)
-        this.#workspaces.delete(this.#workspaces.keys().next().value!)
+      workspace = new Workspace(name, this.#default.collections)
+      if (this.#open.size >= OPEN_WORKSPACES) this.#open.delete(this.#open.keys().next().value!)
     }
-    this.#workspaces.set(name, workspace)
+    this.#open.set(name, workspace)
     return workspace
   }
 

@@ -15,6 +15,7 @@ import { type ResolvedDatabaseConfig, resolveDatabaseConfig } from '../db/config
 import { LocalConnection } from '../db/local.js'
 import { prepareLocalFile } from '../db/local-file.js'
 import { collectionNames } from '../schema/index.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import type { Collection } from './collection.js'
 import { Database, type OpenOptions } from './database.js'
 import { pages } from './pages.js'
@@ -24,12 +25,19 @@ import {
   type Manifest,
   PAGE,
   type TransferOptions,
+  WORKSPACES_DIR,
   withDatabase
 } from './transfer-files.js'
 
+export interface ExportOptions extends TransferOptions {
+  /** Export this workspace's documents only (its manifest names it); otherwise every workspace's. */
+  workspace?: string
+}
+
 /**
- * Writes every document of `documents` into `dir` (created if needed; it must not hold an export
- * already). Returns the manifest it wrote.
+ * Writes every document of `database` into `dir` (created if needed; it must not hold an export
+ * already): `default`'s in `dir` itself, every other workspace's under `workspaces/<name>/`; or,
+ * with `workspace`, that workspace's alone. Returns the manifest it wrote in `dir`.
  *
  * @example
  * await exportDocuments(store.database, './backup') // backup/sessions.jsonl, tasks.jsonl, …, manifest.json
@@ -37,45 +45,63 @@ import {
 export async function exportDocuments(
   database: Database,
   dir: string,
-  options: TransferOptions = {}
+  options: ExportOptions = {}
 ): Promise<Manifest> {
   mkdirSync(dir, { recursive: true })
-  const clash = readdirSync(dir).filter((f) => f === MANIFEST || f.endsWith('.jsonl'))
+  const clash = readdirSync(dir).filter((f) => f === MANIFEST || f.endsWith('.jsonl') || f === WORKSPACES_DIR)
   if (clash.length) throw new BadRequest(`${dir} already holds an export (${clash.join(', ')})`)
-
-  const sources = collectionNames.map((name) => ({
-    name,
-    collection: database.collection(name) as Collection
+  const only =
+    options.workspace === undefined ? undefined : await database.workspaces.existing(options.workspace)
+  const names = only === undefined ? await database.workspaces.inUse() : [only]
+  const folders = names.map((workspace) => ({
+    workspace,
+    folder: only !== undefined || workspace === DEFAULT_WORKSPACE ? dir : join(dir, WORKSPACES_DIR, workspace)
   }))
+  const sources = folders.flatMap(({ workspace, folder }) =>
+    collectionNames.map((name) => ({
+      workspace,
+      folder,
+      name,
+      collection: database.workspace(workspace).collection(name) as Collection
+    }))
+  )
   const totals = await Promise.all(
     sources.map(
       async (s) => (await s.collection.find({ query: { $limit: 0 }, paginate: { default: 0 } })).total
     )
   )
   const total = totals.reduce((a, b) => a + b, 0)
-  const counts: Manifest['counts'] = {}
+  const counts = new Map<string, Manifest['counts']>()
   const written: string[] = []
   let done = 0
   options.onProgress?.(0, total)
   try {
-    for (const { name, collection } of sources) {
-      const file = join(dir, `${name}.jsonl`)
+    for (const { workspace, folder, name, collection } of sources) {
+      mkdirSync(folder, { recursive: true })
+      const file = join(folder, `${name}.jsonl`)
       written.push(file)
-      counts[name] = await exportCollection(collection, file, (n) => {
+      const count = await exportCollection(collection, file, (n) => {
         done += n
         options.onProgress?.(done, total)
       })
+      counts.set(workspace, { ...counts.get(workspace), [name]: count })
     }
-    const manifest: Manifest = {
-      format: EXPORT_FORMAT,
-      version: 1,
-      exported_at: new Date().toISOString(),
-      counts
+    let top: Manifest | undefined
+    for (const { workspace, folder } of folders) {
+      const manifest: Manifest = {
+        format: EXPORT_FORMAT,
+        version: 1,
+        exported_at: new Date().toISOString(),
+        counts: counts.get(workspace) ?? {},
+        ...(workspace === DEFAULT_WORKSPACE ? {} : { workspace })
+      }
+      writeFileSync(join(folder, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
+      if (folder === dir) top = manifest
     }
-    writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
-    return manifest
+    return top!
   } catch (error) {
     for (const file of written) rmSync(file, { force: true })
+    rmSync(join(dir, WORKSPACES_DIR), { recursive: true, force: true })
     throw error
   }
 }
@@ -118,7 +144,7 @@ async function exportCollection(
 export async function exportDatabase(
   options: OpenOptions,
   dir: string,
-  transfer: TransferOptions = {}
+  transfer: ExportOptions = {}
 ): Promise<Manifest> {
   const config = resolveDatabaseConfig(options)
   if (config.mode !== 'file') return withDatabase(options, (docs) => exportDocuments(docs, dir, transfer))
@@ -144,7 +170,7 @@ export async function exportDatabase(
 async function exportDamaged(
   config: ResolvedDatabaseConfig,
   dir: string,
-  transfer: TransferOptions
+  transfer: ExportOptions
 ): Promise<Manifest> {
   const connection = await LocalConnection.open(config, { create: false, readOnly: true })
   try {

@@ -7,7 +7,7 @@
 import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
 import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
-import { parseIdPrefix, shortIdsAmong } from '../ids.js'
+import { type IdPrefix, parseIdPrefix, shortIdsAmong } from '../ids.js'
 import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { FeedDocuments } from './feed-documents.js'
@@ -31,6 +31,8 @@ export interface Change {
   doc: Document
   /** For `patched`: the patch applied. */
   patch?: Document
+  /** The workspace of the document. */
+  workspace: string
 }
 
 /** Which changes to read. */
@@ -45,6 +47,8 @@ export interface ChangeQuery {
   actor?: string
   /** Committed at or after this time (ms). */
   since?: number
+  /** Changes of this workspace's documents only (undefined: of every workspace). */
+  workspace?: string
   limit: number
   order: 'asc' | 'desc'
 }
@@ -52,7 +56,7 @@ export interface ChangeQuery {
 /** Most changes one read returns. */
 export const MAX_CHANGES = 1000
 
-const COLUMNS = 'seq, collection, doc_id, event, at, actor, transport, remote, doc, patch'
+const COLUMNS = 'seq, collection, doc_id, event, at, actor, transport, remote, doc, patch, workspace'
 
 /**
  * Only changes after the pruned ones: a feed that was pruned empty keeps a mark at its last seq
@@ -71,7 +75,8 @@ function changeOf(row: Row, docs: Map<number, Document>): Change {
     actor: row.actor === null ? null : String(row.actor),
     transport: row.transport === null ? null : String(row.transport),
     remote: row.remote === null ? null : String(row.remote),
-    doc: docs.get(seq) ?? {}
+    doc: docs.get(seq) ?? {},
+    workspace: String(row.workspace)
   }
   if (row.patch !== null) change.patch = JSON.parse(String(row.patch)) as Document
   return change
@@ -119,7 +124,8 @@ export class Feed {
       [query.before, 'seq < ?'],
       [query.collection, 'collection = ?'],
       [query.actor, 'actor = ?'],
-      [query.since, 'at >= ?']
+      [query.since, 'at >= ?'],
+      [query.workspace, 'workspace = ?']
     ]
     for (const [value, sql] of plain) {
       if (value === undefined) continue
@@ -128,7 +134,7 @@ export class Feed {
     }
     if (query.id !== undefined) {
       const prefix = parseIdPrefix(query.id)
-      if (!prefix.full) await this.#assertOneDocument(prefix.text, prefix.lo, prefix.hi, query.collection)
+      if (!prefix.full) await this.#assertOneDocument(prefix, query)
       where.push(prefix.full ? 'doc_id = ?' : 'doc_id >= ? AND doc_id < ?')
       args.push(...(prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]))
     }
@@ -147,11 +153,24 @@ export class Feed {
    * changes of one document are asked for, and a mix of two would pass for one's history. Removed
    * documents count: their ids are in no table any more, only here.
    */
-  async #assertOneDocument(prefix: string, lo: string, hi: string, collection?: string): Promise<void> {
+  async #assertOneDocument(
+    { text: prefix, lo, hi }: IdPrefix,
+    { collection, workspace }: ChangeQuery
+  ): Promise<void> {
+    const where = ['doc_id >= ? AND doc_id < ?']
+    const args: InValue[] = [lo, hi]
+    for (const [value, sql] of [
+      [collection, 'collection = ?'],
+      [workspace, 'workspace = ?']
+    ] as const) {
+      if (value === undefined) continue
+      where.push(sql)
+      args.push(value)
+    }
     // one pass over the feed, which keeps no index by document (see schema/store-tables.ts)
     const { rows } = await this.#db.execute({
-      sql: `SELECT collection, doc_id, max(at) AS at FROM ${CHANGES_TABLE} WHERE doc_id >= ? AND doc_id < ?${collection === undefined ? '' : ' AND collection = ?'} GROUP BY collection, doc_id LIMIT ${MAX_CANDIDATES + 1}`,
-      args: collection === undefined ? [lo, hi] : [lo, hi, collection]
+      sql: `SELECT collection, doc_id, max(at) AS at FROM ${CHANGES_TABLE} WHERE ${where.join(' AND ')} GROUP BY collection, doc_id LIMIT ${MAX_CANDIDATES + 1}`,
+      args
     })
     if (rows.length < 2) return
     const found = rows.slice(0, MAX_CANDIDATES)

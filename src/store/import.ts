@@ -4,30 +4,31 @@
  * is killed half way. A document whose id is stored already fails the import, or, on request, is
  * skipped or replaces the stored one.
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { createReadStream } from 'node:fs'
 import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
 import { MissingReferenceError, StoredIdError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from '../schema/workspaces.js'
 import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import type { Database, OpenOptions } from './database.js'
+import { type ExportFolder, type ImportFile, readExportFolder, workspaceFolders } from './export-folder.js'
 import { contextStatements, IMPORT } from './feed-triggers.js'
 import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
-  EXPORT_FORMAT,
   located,
-  MANIFEST,
   type Manifest,
   PAGE,
   type TransferOptions,
+  WORKSPACES_DIR,
   withDatabase
 } from './transfer-files.js'
 import { validateStoredDocument } from './validate.js'
+import { checkName } from './workspaces.js'
 
 /** What an import does with a document whose id is stored already. */
 export type OnConflict = 'fail' | 'skip' | 'replace'
@@ -39,6 +40,12 @@ export interface ImportOptions extends TransferOptions {
    * (a repo's slug) that another document holds fails the import in every case.
    */
   onConflict?: OnConflict
+  /**
+   * The workspace to import the folder's documents into (made if it does not exist). Without it
+   * they go where they were exported from: `default`, the workspace the manifest names, and for
+   * an export of a whole database every other workspace into its own.
+   */
+  workspace?: string
 }
 
 type Counts = Manifest['counts']
@@ -65,8 +72,24 @@ export async function importDatabase(
 ): Promise<ImportResult> {
   // judged before the database is opened: a mistyped folder must not leave a new, empty database
   const onConflict = conflictMode(transfer.onConflict)
+  const parts = exportParts(dir, transfer.workspace)
+  return withDatabase(options, (docs) => importParts(docs, parts, { ...transfer, onConflict }))
+}
+
+/** The folders of an export with the workspace each goes into. */
+function exportParts(dir: string, into: string | undefined): { workspace: string; folder: ExportFolder }[] {
   const folder = readExportFolder(dir)
-  return withDatabase(options, (docs) => importFolder(docs, folder, { ...transfer, onConflict }))
+  const others = workspaceFolders(dir)
+  if (into !== undefined) {
+    checkName(into, 'workspace')
+    if (others.length > 0)
+      throw new BadRequest(
+        `${dir} holds several workspaces (${WORKSPACES_DIR}/): import it without a workspace, each goes into its own`
+      )
+    return [{ workspace: into, folder }]
+  }
+  for (const { workspace } of others) checkName(workspace, 'workspace')
+  return [{ workspace: folder.manifest?.workspace ?? DEFAULT_WORKSPACE, folder }, ...others]
 }
 
 function conflictMode(onConflict: OnConflict | undefined): OnConflict {
@@ -75,53 +98,6 @@ function conflictMode(onConflict: OnConflict | undefined): OnConflict {
     throw new BadRequest(`onConflict is fail, skip or replace, got ${JSON.stringify(mode)}`)
   }
   return mode
-}
-
-interface ExportFolder {
-  files: ImportFile[]
-  manifest?: Manifest
-}
-
-interface ImportFile {
-  name: CollectionName
-  path: string
-  bytes: number
-}
-
-/** The collection files of an export folder, and its manifest if it has one. */
-function readExportFolder(dir: string): ExportFolder {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`${dir} is not a folder`)
-  const files: ImportFile[] = []
-  for (const entry of readdirSync(dir).sort()) {
-    if (!entry.endsWith('.jsonl')) continue
-    const name = entry.slice(0, -'.jsonl'.length)
-    if (!isCollectionName(name)) {
-      throw new BadRequest(`${entry}: this version of agor-store has no collection '${name}'`)
-    }
-    const path = join(dir, entry)
-    files.push({ name, path, bytes: statSync(path).size })
-  }
-  if (files.length === 0) throw new BadRequest(`${dir} holds no .jsonl files`)
-  const manifestPath = join(dir, MANIFEST)
-  if (!existsSync(manifestPath)) return { files }
-  let manifest: unknown
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
-  } catch {
-    throw new BadRequest(`${MANIFEST} is not valid JSON`)
-  }
-  if (!isPlainObject(manifest) || manifest.format !== EXPORT_FORMAT || !isPlainObject(manifest.counts)) {
-    throw new BadRequest(`${MANIFEST} does not describe an ${EXPORT_FORMAT} export`)
-  }
-  const counts: Counts = {}
-  for (const [name, count] of Object.entries(manifest.counts)) {
-    if (!files.some((f) => f.name === name)) throw new BadRequest(`The export lacks ${name}.jsonl`)
-    if (isCollectionName(name) && typeof count === 'number') counts[name] = count
-  }
-  return {
-    files,
-    manifest: { format: EXPORT_FORMAT, version: 1, exported_at: String(manifest.exported_at), counts }
-  }
 }
 
 /**
@@ -140,17 +116,23 @@ export async function importDocuments(
   options: ImportOptions = {}
 ): Promise<ImportResult> {
   const onConflict = conflictMode(options.onConflict)
-  return importFolder(database, readExportFolder(dir), { ...options, onConflict })
+  return importParts(database, exportParts(dir, options.workspace), { ...options, onConflict })
 }
 
-async function importFolder(
+async function importParts(
   database: Database,
-  { files, manifest }: ExportFolder,
+  parts: readonly { workspace: string; folder: ExportFolder }[],
   options: ImportOptions & { onConflict: OnConflict }
 ): Promise<ImportResult> {
   const { onConflict } = options
-  const total = files.reduce((sum, f) => sum + f.bytes, 0)
+  const files = parts.flatMap(({ workspace, folder }) =>
+    folder.files.map((file) => ({ workspace, folder, file }))
+  )
+  const total = files.reduce((sum, f) => sum + f.file.bytes, 0)
   const result: ImportResult = { imported: {}, skipped: {}, replaced: {} }
+  const add = (counts: Counts, name: CollectionName, n: number) => {
+    counts[name] = (counts[name] ?? 0) + n
+  }
   let before = 0
   options.onProgress?.(0, total)
   await database.connection.transaction('write', async (tx) => {
@@ -159,16 +141,22 @@ async function importFolder(
     const [begin, end] = contextStatements(IMPORT)
     await tx.execute(begin)
     const known = await foreignKeyViolations(tx)
-    for (const file of files) {
-      const collection = database.collection(file.name)
+    for (const { workspace } of parts) {
+      await tx.execute({
+        sql: `INSERT OR IGNORE INTO ${WORKSPACES_TABLE} (name, created_at) VALUES (?, ?)`,
+        args: [workspace, Date.now()]
+      })
+    }
+    for (const { workspace, folder, file } of files) {
+      const collection = database.workspace(workspace).collection(file.name)
       const counted = await importFile(tx, collection, file, onConflict, (bytes) =>
         options.onProgress?.(before + bytes, total)
       )
       before += file.bytes
-      result.imported[file.name] = counted.imported
-      if (onConflict === 'skip') result.skipped[file.name] = counted.stored
-      if (onConflict === 'replace') result.replaced[file.name] = counted.stored
-      const expected = manifest?.counts[file.name]
+      add(result.imported, file.name, counted.imported)
+      if (onConflict === 'skip') add(result.skipped, file.name, counted.stored)
+      if (onConflict === 'replace') add(result.replaced, file.name, counted.stored)
+      const expected = folder.manifest?.counts[file.name]
       if (expected !== undefined && expected !== counted.read) {
         const why = counted.read < expected ? 'the export is incomplete' : 'the files are not of one export'
         throw new BadRequest(
@@ -182,23 +170,29 @@ async function importFolder(
   return result
 }
 
-/** The ids among `docs` that the collection holds already. */
-async function storedIds(tx: Executor, def: AnyDefinition, docs: readonly Document[]): Promise<Set<unknown>> {
+/** The ids among `docs` that the collection's workspace holds already. */
+async function storedIds(
+  tx: Executor,
+  collection: Collection,
+  docs: readonly Document[]
+): Promise<Set<unknown>> {
+  const def = collection.definition
   const id = quoteIdent(def.idField)
   const { rows } = await tx.execute({
-    sql: `SELECT ${id} AS id FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
-    args: [JSON.stringify(docs.map((doc) => doc[def.idField]))]
+    sql: `SELECT ${id} AS id FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?)) AND ${quoteIdent(WORKSPACE_COLUMN)} = ?`,
+    args: [JSON.stringify(docs.map((doc) => doc[def.idField])), collection.workspace]
   })
   return new Set(rows.map((row) => row.id))
 }
 
-/** The UPDATE that overwrites a stored row with an imported document, every column included. */
-function replaceStatement(def: AnyDefinition, mapper: RowMapper, doc: Document): Statement {
+/** The UPDATE that overwrites a stored row of the workspace with an imported document, every column included. */
+function replaceStatement(collection: Collection, mapper: RowMapper, doc: Document): Statement {
+  const def = collection.definition
   const values = mapper.toRow(doc)
   const columns = mapper.columns.slice(1).map((column) => `${quoteIdent(column)} = ?`)
   return {
-    sql: `UPDATE ${quoteIdent(def.name)} SET ${columns.join(', ')} WHERE ${quoteIdent(def.idField)} = ?`,
-    args: [...values.slice(1), values[0]!]
+    sql: `UPDATE ${quoteIdent(def.name)} SET ${columns.join(', ')} WHERE ${quoteIdent(def.idField)} = ? AND ${quoteIdent(WORKSPACE_COLUMN)} = ?`,
+    args: [...values.slice(1), values[0]!, collection.workspace]
   }
 }
 
@@ -228,14 +222,14 @@ async function importFile(
   const flush = async () => {
     if (chunk.length === 0) return
     // with fail, a stored id fails the INSERT itself (and is explained there)
-    const stored = onConflict === 'fail' ? new Set() : await storedIds(tx, def, chunk)
+    const stored = onConflict === 'fail' ? new Set() : await storedIds(tx, collection, chunk)
     const fresh = chunk.filter((doc) => !stored.has(doc[def.idField]))
     const known = chunk.filter((doc) => stored.has(doc[def.idField]))
     await write(fresh, collection.insertStatements(fresh))
     if (onConflict === 'replace')
       await write(
         known,
-        known.map((doc) => replaceStatement(def, mapper, doc))
+        known.map((doc) => replaceStatement(collection, mapper, doc))
       )
     counts.read += chunk.length
     counts.imported += fresh.length

@@ -99,7 +99,7 @@ export function openKnex(path: string): Side {
       return docOfRow(await service.patch(id, { data, updated_at: Math.max(Date.now(), row.updated_at + 1) }))
     },
     async page() {
-      const query = { $sort: { created_at: -1, session_id: -1 }, $limit: 50 }
+      const query = { workspace: 'default', $sort: { created_at: -1, session_id: -1 }, $limit: 50 }
       const { total, data } = await service.find({ query })
       return { total, data: data.map(docOfRow) }
     },

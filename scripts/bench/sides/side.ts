@@ -44,8 +44,10 @@ export const COLUMN_LIST =
   '"session_id", "status", "created_at", "updated_at", "parent_session_id", "forked_from_session_id", "data"'
 export const BY_ID = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" = ?`
 export const BY_RANGE = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" >= ? AND "session_id" < ? LIMIT 2`
-export const NEWEST_PAGE = `SELECT ${COLUMN_LIST} FROM "sessions" ORDER BY "created_at" DESC, "session_id" DESC LIMIT 50`
-export const COUNT = 'SELECT count(*) FROM "sessions"'
+/** Every session of the data sets is in the default workspace: a page and its total are that workspace's. */
+const IN_DEFAULT = `"workspace" = 'default'`
+export const NEWEST_PAGE = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE ${IN_DEFAULT} ORDER BY "created_at" DESC, "session_id" DESC LIMIT 50`
+export const COUNT = `SELECT count(*) FROM "sessions" WHERE ${IN_DEFAULT}`
 export const INSERT_ONE = `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?)`
 export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? WHERE "session_id" = ?'
 
@@ -53,15 +55,16 @@ export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? W
  * The store's write views (src/store/write-views.ts): a session and its change in one statement,
  * the fastest correct way to write both. The values of a row, then who writes it.
  */
-const WHO = '"agor_actor", "agor_transport", "agor_remote"'
-export const CREATE_ONE = `INSERT INTO "agor_create_sessions" (${COLUMN_LIST}, ${WHO}) VALUES (${new Array(10).fill('?').join(', ')})`
+const WHO = '"agor_workspace", "agor_actor", "agor_transport", "agor_remote"'
+export const CREATE_ONE = `INSERT INTO "agor_create_sessions" (${COLUMN_LIST}, ${WHO}) VALUES (${new Array(11).fill('?').join(', ')})`
 /** A row's new values, who writes it, the event, the patch, its undo and the updated_at it replaces. */
-export const UPDATE_ONE = `INSERT INTO "agor_update_sessions" (${COLUMN_LIST}, ${WHO}, "agor_event", "agor_patch", "agor_undo", "agor_stored_at") VALUES (${new Array(14).fill('?').join(', ')})`
-export const LIBRARY = ['library', 'library', null]
+export const UPDATE_ONE = `INSERT INTO "agor_update_sessions" (${COLUMN_LIST}, ${WHO}, "agor_event", "agor_patch", "agor_undo", "agor_stored_at") VALUES (${new Array(15).fill('?').join(', ')})`
+/** The workspace and who writes: the library, in the default workspace. */
+export const LIBRARY = ['default', 'library', 'library', null]
 
 /** `CREATE_ONE` of `rows` rows in one statement. */
 export function createMany(rows: number): string {
-  const one = `(${new Array(10).fill('?').join(', ')})`
+  const one = `(${new Array(11).fill('?').join(', ')})`
   return `${CREATE_ONE.slice(0, CREATE_ONE.indexOf(' VALUES '))} VALUES ${new Array(rows).fill(one).join(', ')}`
 }
 
