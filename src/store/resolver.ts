@@ -68,7 +68,7 @@ export class Resolver {
   async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
     const prefix = parseIdPrefix(input)
     const ws = this.#workspace
-    const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, ws, prefix.lo, prefix.hi, ws]
+    const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi, ws]
     const statement = condition
       ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
@@ -77,23 +77,28 @@ export class Resolver {
     const row = result.values?.[0] ?? result.rows[0]
     const extra = this.#mapper.columns.length
     const matches = prefix.full ? 1 : Number(row?.[condition ? extra + 1 : extra])
-    if (row && matches > 1) throw await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
+    if (row && matches > 1) {
+      // two documents in the range, of any workspace: ambiguous only if both are this one's
+      const ambiguous = await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
+      if (ambiguous) throw ambiguous
+    }
     if (!row || (condition && !row[extra])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
     return result
   }
 
   /**
    * The SELECT of one id (`id = ?`) or of a prefix (an index range: `id >= ? AND id < ?`), with the
-   * truth of `condition` as a column. A prefix selects its first row and counts the rows of its
-   * range up to two (LIMIT 2), in one statement that returns one row: the driver of a local file
-   * reads one row at half the cost of a list of them.
+   * truth of `condition` as a column. A prefix selects its first row of the workspace and counts
+   * the rows of its range, of every workspace, up to two (LIMIT 2: from the primary key alone, not
+   * a row read), in one statement that returns one row: the driver of a local file reads one row at
+   * half the cost of a list of them.
    */
   #select(range: boolean, condition?: Condition): string {
     const select = `SELECT ${this.#mapper.columnList}${condition ? `, (${condition.sql}) AS ${MATCH}` : ''}`
     if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ? AND ${this.#inWorkspace}`
-    const inRange = `${this.#id} >= ? AND ${this.#id} < ? AND ${this.#inWorkspace}`
+    const inRange = `${this.#id} >= ? AND ${this.#id} < ?`
     const matches = `(SELECT count(*) FROM (SELECT 1 FROM ${this.#table} WHERE ${inRange} LIMIT 2)) AS ${MATCHES}`
-    return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} LIMIT 1`
+    return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} AND ${this.#inWorkspace} LIMIT 1`
   }
 
   /**
@@ -118,8 +123,10 @@ export class Resolver {
     )
     for (const [i, lookup] of lookups.entries()) {
       const rows = results[i]?.rows ?? []
-      if (rows.length > 1) throw await this.#ambiguous(lookup.text, lookup.lo, lookup.hi)
       if (rows.length === 1) resolved.set(lookup.input, String(rows[0]!.id))
+      if (rows.length < 2) continue
+      const ambiguous = await this.#ambiguous(lookup.text, lookup.lo, lookup.hi)
+      if (ambiguous) throw ambiguous
     }
     return resolved
   }
@@ -146,11 +153,13 @@ export class Resolver {
     )
   }
 
-  async #ambiguous(text: string, lo: string, hi: string): Promise<AmbiguousIdError> {
+  /** The 409 of a prefix that names several documents of the workspace; undefined if it does not. */
+  async #ambiguous(text: string, lo: string, hi: string): Promise<AmbiguousIdError | undefined> {
     const { rows } = await this.#db.execute({
       sql: `SELECT ${this.#mapper.columnList} FROM ${this.#table} WHERE ${this.#id} >= ? AND ${this.#id} < ? AND ${this.#inWorkspace} ORDER BY ${this.#id} LIMIT ${MAX_CANDIDATES + 1}`,
       args: [lo, hi, this.#workspace]
     })
+    if (rows.length < 2) return undefined
     const docs = rows.slice(0, MAX_CANDIDATES).map((r) => this.#mapper.fromRow(r))
     const shortIds = await this.shortIds(docs.map((d) => String(d[this.#def.idField])))
     const candidates = docs.map((doc, i) => ({
