@@ -106,6 +106,14 @@ describe('documents in workspaces', () => {
     await db.workspace('two').collection('tasks').create({ session_id: TWO[0]!, description: 'same' })
   })
 
+  it('refuse an id that another workspace holds, naming only the id the caller gave', async () => {
+    const error = await sessions('one')
+      .create({ session_id: TWO[4]!, agent: 'taken' })
+      .catch((e: unknown) => e)
+    expect(String((error as Error).message)).toBe(`A session with session_id "${TWO[4]}" already exists`)
+    expect(JSON.parse(String((await rowOf(TWO[4]!))?.data))).toEqual({ agent: 'two 4' })
+  })
+
   it('keep unique keys per workspace', async () => {
     await db.workspace('one').collection('repos').create({ slug: 'org/same', name: 'one' })
     await db.workspace('two').collection('repos').create({ slug: 'org/same', name: 'two' })
