@@ -40,6 +40,8 @@ describe('agor workspace and agor key', () => {
     expect((await agor([...db, 'key', 'create', '--workspace', 'acme', '--name', 'ci'])).code).toBe(1)
     expect((await agor([...db, 'key', 'create', '--workspace', 'nope', '--name', 'x'])).code).toBe(3)
     expect((await agor([...db, 'workspace', 'create', 'Bad Name'])).code).toBe(1)
+    expect((await agor([...db, '--workspace', 'beta', 'key', 'revoke', 'ci'])).code).toBe(3)
+    expect((await agor([...db, '--workspace', 'nope', 'key', 'list'])).code).toBe(3)
     expect((await agor([...db, 'key', 'revoke', 'ci'])).stdout).toContain('Revoked key ci of workspace acme')
     expect((await agor([...db, 'key', 'revoke', 'ci'])).code).toBe(3)
     expect(
@@ -80,7 +82,8 @@ describe('agor workspace and agor key', () => {
     for (const workspace of ['acme', 'beta', 'default'])
       await agor([...db, '--workspace', workspace, 'board', 'create', '--name', `board of ${workspace}`])
     const all = join(tempDir(), 'all')
-    expect((await agor([...db, 'db', 'export', '--out', all])).code).toBe(0)
+    const exported = await agor([...db, 'db', 'export', '--out', all])
+    expect(exported.stdout).toContain('3 boards, 0 repos of 3 workspaces (default, acme, beta)')
     const line = (file: string) => JSON.parse(readFileSync(file, 'utf8').trim()).name
     expect(line(join(all, 'boards.jsonl'))).toBe('board of default')
     expect(line(join(all, 'workspaces', 'acme', 'boards.jsonl'))).toBe('board of acme')

@@ -146,7 +146,41 @@ describe('a workspace key', () => {
   })
 })
 
+describe('a revoked key', () => {
+  it('ends the events of the sockets it opened, at once', async () => {
+    const doomed = await store.database.workspaces.createKey('two', 'doomed')
+    const revoked = connect(server.url, { apiKey: doomed.key })
+    const witness = connect(server.url, { apiKey: keys.two })
+    clients.push(revoked, witness)
+    const seenRevoked = record(revoked.app.service('sessions'))
+    const seenWitness = record(witness.app.service('sessions'))
+    await revoked.app.service('sessions').find({ query: { $limit: 0 } })
+    await witness.app.service('sessions').find({ query: { $limit: 0 } })
+    const before = await http('POST', '/sessions', as('two'), { agent: 'before revoking' })
+    await waitFor(
+      () => seenRevoked.some((e) => e.data.session_id === before.body.session_id),
+      'the first event'
+    )
+    await store.database.workspaces.revokeKey('doomed')
+    const after = await http('POST', '/sessions', as('two'), { agent: 'after revoking' })
+    await waitFor(() => seenWitness.some((e) => e.data.session_id === after.body.session_id), 'the witness')
+    expect(seenRevoked.map((e) => e.data.session_id)).not.toContain(after.body.session_id)
+    await expect(revoked.app.service('sessions').find({ query: {} })).rejects.toMatchObject({ code: 401 })
+  })
+})
+
 describe('an administrative key', () => {
+  it('receives the events of the workspace its socket names in auth.workspace only', async () => {
+    const admin = connect(server.url, { apiKey: ADMIN.slice('admin:'.length), workspace: 'one' })
+    clients.push(admin)
+    const seen = record(admin.app.service('sessions'))
+    await admin.app.service('sessions').find({ query: { $limit: 0 } })
+    const two = await http('POST', '/sessions', as('two'), { agent: 'not for one' })
+    const one = await http('POST', '/sessions', as('one'), { agent: 'for one' })
+    await waitFor(() => seen.some((e) => e.data.session_id === one.body.session_id), 'one’s event')
+    expect(seen.map((e) => e.data.session_id)).not.toContain(two.body.session_id)
+  })
+
   it('works in the workspace it names, default otherwise, and reads every workspace’s changes', async () => {
     const admin = { 'x-api-key': ADMIN }
     expect((await http('GET', '/sessions', admin)).body.total).toBe(0)

@@ -15,7 +15,7 @@ import type { Query } from '../store/query-walk.js'
 import { daemonHeaders, findDaemon } from './daemon.js'
 import { asWireError, withHint } from './errors.js'
 import type { Output } from './output.js'
-import { RestService, Unreachable } from './rest.js'
+import { RestService, restRequest, Unreachable } from './rest.js'
 import { daemonUrl, databaseConfig, type SourceOptions } from './source.js'
 
 export type Doc = Record<string, unknown>
@@ -62,7 +62,8 @@ export interface Backend {
   /** `database /home/me/.agor/agor.db` or `daemon http://127.0.0.1:3030`. */
   label: string
   daemon: boolean
-  service(name: CollectionName): DocumentsApi
+  /** A collection's service, in the workspace of the command, or in `workspace` (of a change). */
+  service(name: CollectionName, workspace?: string): DocumentsApi
   sessions(): SessionsApi
   changes(): ChangesApi
   /** An embedded replica opened directly: pulls its primary's changes now. */
@@ -194,7 +195,12 @@ async function directBackend(db: string | undefined, workspace: string | undefin
   return {
     label: `database ${path ?? url}`,
     daemon: false,
-    service: (name) => documentsApi(store.service(name), direct, params),
+    service: (name, other) =>
+      documentsApi(
+        store.service(name),
+        direct,
+        other === undefined ? params : { ...params, headers: workspaceHeader(other) }
+      ),
     sessions: () => sessionsApi(store.service('sessions'), direct, params),
     changes: () => ({ find: (query) => store.service('changes').find({ ...params, query }) }),
     ...(store.config.mode === 'replica' ? { sync: async () => void (await store.sync()) } : {}),
@@ -227,6 +233,18 @@ function daemonCall(url: string, apiKey: boolean): Call {
   }
 }
 
+/**
+ * Refuses a daemon of a version before workspaces: it would ignore the workspace named, and work
+ * in `default` instead (during an upgrade, the daemon still serves the file).
+ */
+async function assertKnowsWorkspaces(url: string, call: Call): Promise<void> {
+  const health = await call(() => restRequest(new URL('/health', url), { method: 'GET', timeout: 10_000 }))
+  if (isPlainObject(health.body) && health.body.workspaces === true) return
+  throw new Error(
+    `The daemon at ${url} is of a version without workspaces, which would work in default instead: stop it (or upgrade it) to use --workspace`
+  )
+}
+
 function asStrings(value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw unexpected('a list of ids')
   return value
@@ -256,11 +274,13 @@ async function daemonBackend(
 ): Promise<Backend> {
   const headers = { ...daemonHeaders(record), ...workspaceHeader(workspace) }
   const call = daemonCall(url, API_KEY_HEADER in headers)
-  const service = (name: string) => remoteService(url, name, headers)
+  if (workspace !== undefined) await assertKnowsWorkspaces(url, call)
+  const service = (name: string, other?: string) =>
+    remoteService(url, name, other === undefined ? headers : { ...headers, ...workspaceHeader(other) })
   return {
     label: `daemon ${url}`,
     daemon: true,
-    service: (name) => documentsApi(service(name), call, {}),
+    service: (name, other) => documentsApi(service(name, other), call, {}),
     sessions: () => sessionsApi(service('sessions'), call, {}),
     changes: () => ({
       find: (query) =>

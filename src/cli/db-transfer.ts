@@ -48,8 +48,13 @@ export function registerDbTransfer(db: Command): void {
           })
           bar.stop()
           if (context.output.json) return printJson(context.output, { dir, ...manifest })
-          const counts = Object.entries(manifest.counts).map(([name, n]) => countedDocuments(name, n))
-          context.output.out(`Exported ${counts.join(', ')} to ${dir}`)
+          const total: Record<string, number> = {}
+          for (const counts of Object.values(manifest.workspaces))
+            for (const [name, n] of Object.entries(counts)) total[name] = (total[name] ?? 0) + (n ?? 0)
+          const counts = Object.entries(total).map(([name, n]) => countedDocuments(name, n))
+          const spaces = Object.keys(manifest.workspaces)
+          const where = spaces.length > 1 ? ` of ${spaces.length} workspaces (${spaces.join(', ')})` : ''
+          context.output.out(`Exported ${counts.join(', ')}${where} to ${dir}`)
         } finally {
           bar.stop()
         }

@@ -2,6 +2,7 @@
 import { shortIdsAmong } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import type { Change } from '../store/feed.js'
 import type { Backend } from './backend.js'
 import type { Output } from './output.js'
@@ -9,17 +10,23 @@ import { localTime } from './render.js'
 import { visible } from './visible.js'
 
 /**
- * The short ids of the documents of changes. A removed document is not in its table any more, so
- * its short id there may be another removed one's too, and documents of two collections may share
- * a prefix: each is also told apart from every other id printed.
+ * The short ids of the documents of changes, each in its workspace. A removed document is not in
+ * its table any more, so its short id there may be another removed one's too, and documents of two
+ * collections may share a prefix: each is also told apart from every other id printed.
  */
 async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise<Map<string, string>> {
   const inTable = new Map<string, string>()
-  for (const name of new Set(changes.map((c) => c.collection))) {
+  const groups = new Map<string, { name: string; workspace: string; ids: Set<string> }>()
+  for (const change of changes) {
+    const key = `${change.collection}\u0000${change.workspace}`
+    const group = groups.get(key) ?? { name: change.collection, workspace: change.workspace, ids: new Set() }
+    group.ids.add(change.id)
+    groups.set(key, group)
+  }
+  for (const { name, workspace, ids } of groups.values()) {
     if (!isCollectionName(name)) continue
-    const ids = [...new Set(changes.filter((c) => c.collection === name).map((c) => c.id))]
-    const found = await backend.service(name).shortIds(ids)
-    for (const [i, id] of ids.entries()) inTable.set(id, found[i]!)
+    const found = await backend.service(name, workspace).shortIds([...ids])
+    for (const [i, id] of [...ids].entries()) inTable.set(id, found[i]!)
   }
   const ids = [...new Set(changes.map((c) => c.id))]
   const short = shortIdsAmong(
@@ -29,7 +36,10 @@ async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise
   return new Map(ids.map((id, i) => [id, short[i]!]))
 }
 
-/** One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`. */
+/**
+ * One line per change: `1042  2026-11-30 15:02:11  ci  patched  session 01a22d07  Fix the login bug`;
+ * a change outside the default workspace names its workspace: `session 01a22d07 (acme)`.
+ */
 function lines(changes: readonly Change[], short: Map<string, string>, output: Output): string[] {
   const c = output.color
   const actorWidth = Math.max(5, ...changes.map((ch) => visible(ch.actor ?? '?').length))
@@ -43,7 +53,7 @@ function lines(changes: readonly Change[], short: Map<string, string>, output: O
       localTime(change.at),
       visible(change.actor ?? '?').padEnd(actorWidth),
       visible(change.event).padEnd(7),
-      `${visible(def?.singular ?? change.collection)} ${c.bold(visible(short.get(change.id) ?? change.id))}`,
+      `${visible(def?.singular ?? change.collection)} ${c.bold(visible(short.get(change.id) ?? change.id))}${change.workspace === DEFAULT_WORKSPACE ? '' : ` (${visible(change.workspace)})`}`,
       visible(summary)
     ]
       .join('  ')

@@ -109,11 +109,11 @@ export function registerWorkspaces(program: Command): void {
 
   key
     .command('revoke <name>')
-    .description('revoke an API key: every call made with it fails from now on')
+    .description('revoke an API key: every call made with it fails from now on (--workspace: only one of it)')
     .action(async (name: string, _options, command: Command) =>
       Context.run(command, (context) =>
         withWorkspaces(context, async (database) => {
-          const revoked = await database.workspaces.revokeKey(name)
+          const revoked = await database.workspaces.revokeKey(name, context.options.workspace)
           if (context.output.json) return printJson(context.output, revoked)
           context.output.out(`Revoked key ${revoked.name} of workspace ${revoked.workspace}`)
         })

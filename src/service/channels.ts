@@ -9,6 +9,7 @@
  * listener, 1.3 s with one).
  */
 import type { Application, HookContext, RealTimeConnection } from '@feathersjs/feathers'
+import type { Workspaces } from '../store/workspaces.js'
 import { askedWorkspace, callWorkspace, type ScopeParams } from './scope.js'
 
 /** Every connection that may receive events (authenticated ones, with authentication on). */
@@ -18,22 +19,48 @@ type LoginEvent = [AuthResult, { connection?: RealTimeConnection }]
 
 /** What a login answers: the key of the apiKey strategy, or an access token's payload. */
 interface AuthResult {
-  apiKey?: ScopeParams['apiKey']
-  authentication?: { payload?: { workspace?: unknown } }
+  apiKey?: { workspace?: unknown; digest?: unknown }
+  authentication?: { payload?: { workspace?: unknown; keyDigest?: unknown } }
 }
 
-/** Where a connection keeps the one workspace whose events it receives (none: every one). */
-const SCOPE = 'agorWorkspace'
+/** Where a connection keeps the workspace and the digest of the workspace key it logged in with. */
+const KEY_WORKSPACE = 'agorKeyWorkspace'
+const KEY_DIGEST = 'agorKeyDigest'
 
-/** The workspace of a workspace key's login; undefined for an administrative key's. */
-function loginWorkspace(result: AuthResult): string | undefined {
-  const workspace = result.apiKey ? result.apiKey.workspace : result.authentication?.payload?.workspace
-  return typeof workspace === 'string' ? workspace : undefined
+/** The workspace key of a login; undefined for an administrative key's. */
+function loginKey(result: AuthResult): { workspace: string; digest: string } | undefined {
+  const { workspace, digest } = result.apiKey
+    ? result.apiKey
+    : {
+        workspace: result.authentication?.payload?.workspace,
+        digest: result.authentication?.payload?.keyDigest
+      }
+  return typeof workspace === 'string' && typeof digest === 'string' ? { workspace, digest } : undefined
 }
 
-/** Whether a connection receives the events of `workspace`'s documents (unknown: admins only). */
+/**
+ * Which of the workspace keys of `connections` still exist. Asked for every event that any such
+ * connection could receive, after the change it is about was read: a key revoked before a write
+ * hears nothing of it (its calls fail from the revocation on, see auth.ts).
+ */
+async function liveKeys(
+  workspaces: Workspaces,
+  connections: readonly RealTimeConnection[]
+): Promise<Set<string>> {
+  const digests = connections.map((c) => c[KEY_DIGEST]).filter((d): d is string => typeof d === 'string')
+  const live = new Set<string>()
+  for (const digest of new Set(digests)) if (await workspaces.keyByDigest(digest)) live.add(digest)
+  return live
+}
+
+/**
+ * Whether a connection receives the events of `workspace`'s documents (unknown: admins only): a
+ * workspace key's, its workspace's; any other, those of the workspace its handshake names, or of
+ * every workspace. (Read when publishing: the handshake's workspace may be set after the login.)
+ */
 function sees(connection: RealTimeConnection, workspace: string | undefined): boolean {
-  const scope: unknown = connection[SCOPE]
+  const own: unknown = connection[KEY_WORKSPACE]
+  const scope = typeof own === 'string' ? own : askedWorkspace(connection.headers)
   return scope === undefined || scope === workspace
 }
 
@@ -58,29 +85,38 @@ function receives(event: unknown, connection: RealTimeConnection): boolean {
   return (event === 'feed') === (connection.feed === true)
 }
 
-export function configureChannels(app: Application, authentication: boolean): void {
+export function configureChannels(app: Application, workspaces: Workspaces | undefined): void {
+  const authentication = workspaces !== undefined
   if (!authentication) {
-    app.on('connection', (connection: RealTimeConnection) => {
-      // without authentication a client may name the workspace it follows in its handshake
-      connection[SCOPE] = askedWorkspace(connection.headers)
-      app.channel(EVERYONE).join(connection)
-    })
+    app.on('connection', (connection: RealTimeConnection) => app.channel(EVERYONE).join(connection))
   } else {
     app.on('login', (...[result, { connection }]: LoginEvent) => {
       if (!connection) return
-      // a workspace key's connection follows its workspace; an administrative one, the one it names
-      connection[SCOPE] = loginWorkspace(result) ?? askedWorkspace(connection.headers)
+      const key = loginKey(result)
+      connection[KEY_WORKSPACE] = key?.workspace
+      connection[KEY_DIGEST] = key?.digest
       app.channel(EVERYONE).join(connection)
     })
     app.on('logout', (...[, { connection }]: LoginEvent) => {
       if (connection) app.channel(EVERYONE).leave(connection)
     })
   }
+  // events are published one after another, each once the keys it goes to are checked: in order
+  let published: Promise<unknown> = Promise.resolve()
   app.publish((data, context) => {
     const workspace = eventWorkspace(context)
-    return app
+    const channel = app
       .channel(EVERYONE)
       .filter((connection) => receives(context.event, connection) && sees(connection, workspace))
-      .send(data)
+    if (!workspaces) return channel.send(data)
+    const sent = published.then(async () => {
+      const live = await liveKeys(workspaces, channel.connections)
+      const keyOf = (connection: RealTimeConnection): unknown => connection[KEY_DIGEST]
+      return channel
+        .filter((connection) => typeof keyOf(connection) !== 'string' || live.has(String(keyOf(connection))))
+        .send(data)
+    })
+    published = sent.catch(() => undefined)
+    return sent
   })
 }

@@ -57,7 +57,13 @@ function healthCheck(database: Database): Middleware {
     }
     const { status, problems } = await database.health()
     if (status === 'unavailable') ctx.status = 503
-    ctx.body = { status, database: database.config.mode, ...(problems.length ? { problems } : {}) }
+    // `workspaces`: this daemon honours the workspace a client names (the CLI asks before it names one)
+    ctx.body = {
+      status,
+      database: database.config.mode,
+      workspaces: true,
+      ...(problems.length ? { problems } : {})
+    }
   }
 }
 
@@ -158,7 +164,7 @@ export function attachTransports(
       )
     })
   )
-  served.configure((a) => configureChannels(a, auth !== undefined))
+  served.configure((a) => configureChannels(a, auth === undefined ? undefined : database.workspaces))
   served.hooks({ around: { all: [inFlight.hook] } })
 
   const { getServiceOptions } = feathersModule

@@ -29,6 +29,11 @@ import {
   withDatabase
 } from './transfer-files.js'
 
+/** What an export wrote: the manifest of its folder, and the documents of each workspace. */
+export interface ExportResult extends Manifest {
+  workspaces: Record<string, Manifest['counts']>
+}
+
 export interface ExportOptions extends TransferOptions {
   /** Export this workspace's documents only (its manifest names it); otherwise every workspace's. */
   workspace?: string
@@ -46,12 +51,12 @@ export async function exportDocuments(
   database: Database,
   dir: string,
   options: ExportOptions = {}
-): Promise<Manifest> {
+): Promise<ExportResult> {
+  const only =
+    options.workspace === undefined ? undefined : await database.workspaces.existing(options.workspace)
   mkdirSync(dir, { recursive: true })
   const clash = readdirSync(dir).filter((f) => f === MANIFEST || f.endsWith('.jsonl') || f === WORKSPACES_DIR)
   if (clash.length) throw new BadRequest(`${dir} already holds an export (${clash.join(', ')})`)
-  const only =
-    options.workspace === undefined ? undefined : await database.workspaces.existing(options.workspace)
   const names = only === undefined ? await database.workspaces.inUse() : [only]
   const folders = names.map((workspace) => ({
     workspace,
@@ -98,7 +103,7 @@ export async function exportDocuments(
       writeFileSync(join(folder, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
       if (folder === dir) top = manifest
     }
-    return top!
+    return { ...top!, workspaces: Object.fromEntries(counts) }
   } catch (error) {
     for (const file of written) rmSync(file, { force: true })
     rmSync(join(dir, WORKSPACES_DIR), { recursive: true, force: true })
@@ -145,7 +150,7 @@ export async function exportDatabase(
   options: OpenOptions,
   dir: string,
   transfer: ExportOptions = {}
-): Promise<Manifest> {
+): Promise<ExportResult> {
   const config = resolveDatabaseConfig(options)
   if (config.mode !== 'file') return withDatabase(options, (docs) => exportDocuments(docs, dir, transfer))
   prepareLocalFile(config.path!, false)
@@ -171,7 +176,7 @@ async function exportDamaged(
   config: ResolvedDatabaseConfig,
   dir: string,
   transfer: ExportOptions
-): Promise<Manifest> {
+): Promise<ExportResult> {
   const connection = await LocalConnection.open(config, { create: false, readOnly: true })
   try {
     return await exportDocuments(new Database(connection), dir, transfer)

@@ -7,9 +7,9 @@
 import { createReadStream } from 'node:fs'
 import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
-import { MissingReferenceError, StoredIdError, UniqueViolationError } from '../errors.js'
+import { StoredIdError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
-import { type CollectionName, collections, isCollectionName } from '../schema/index.js'
+import type { CollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from '../schema/workspaces.js'
 import type { Collection } from './collection.js'
@@ -17,6 +17,7 @@ import { explainWriteError } from './constraints.js'
 import type { Database, OpenOptions } from './database.js'
 import { type ExportFolder, type ImportFile, readExportFolder, workspaceFolders } from './export-folder.js'
 import { contextStatements, IMPORT } from './feed-triggers.js'
+import { assertReferences, foreignKeyViolations } from './import-references.js'
 import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
@@ -170,18 +171,30 @@ async function importParts(
   return result
 }
 
-/** The ids among `docs` that the collection's workspace holds already. */
+/**
+ * The ids among `docs` that the collection's workspace holds already. An id that another workspace
+ * holds cannot be imported here however conflicts are settled (ids are unique in the table): it
+ * fails the import, naming its line.
+ */
 async function storedIds(
   tx: Executor,
   collection: Collection,
-  docs: readonly Document[]
+  docs: readonly Document[],
+  lineOf: (doc: Document) => string
 ): Promise<Set<unknown>> {
   const def = collection.definition
   const id = quoteIdent(def.idField)
   const { rows } = await tx.execute({
-    sql: `SELECT ${id} AS id FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?)) AND ${quoteIdent(WORKSPACE_COLUMN)} = ?`,
-    args: [JSON.stringify(docs.map((doc) => doc[def.idField])), collection.workspace]
+    sql: `SELECT ${id} AS id, ${quoteIdent(WORKSPACE_COLUMN)} AS workspace FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
+    args: [JSON.stringify(docs.map((doc) => doc[def.idField]))]
   })
+  const elsewhere = rows.find((row) => row.workspace !== collection.workspace)
+  if (elsewhere) {
+    const doc = docs.find((d) => d[def.idField] === elsewhere.id)!
+    throw new Conflict(
+      `${lineOf(doc)}: a ${def.singular} with ${def.idField} ${JSON.stringify(elsewhere.id)} is stored in another workspace`
+    )
+  }
   return new Set(rows.map((row) => row.id))
 }
 
@@ -221,8 +234,9 @@ async function importFile(
   }
   const flush = async () => {
     if (chunk.length === 0) return
+    const stored = await storedIds(tx, collection, chunk, (doc) => `${where} line ${lines.get(doc)}`)
     // with fail, a stored id fails the INSERT itself (and is explained there)
-    const stored = onConflict === 'fail' ? new Set() : await storedIds(tx, collection, chunk)
+    if (onConflict === 'fail') stored.clear()
     const fresh = chunk.filter((doc) => !stored.has(doc[def.idField]))
     const known = chunk.filter((doc) => stored.has(doc[def.idField]))
     await write(fresh, collection.insertStatements(fresh))
@@ -294,46 +308,4 @@ function onLines(
   if (holders.length === 0) return located(where, error)
   if (field === def.idField) return new StoredIdError(where, holders[0]!, def.singular, field, value)
   return located(`${where} line ${holders[0]}`, error)
-}
-
-interface Violation {
-  table: string
-  rowid: number
-  parent: string
-  fkid: number
-}
-
-async function foreignKeyViolations(tx: Executor): Promise<Violation[]> {
-  const { rows } = await tx.execute('PRAGMA foreign_key_check')
-  return rows.map((r) => ({
-    table: String(r.table),
-    rowid: Number(r.rowid),
-    parent: String(r.parent),
-    fkid: Number(r.fkid)
-  }))
-}
-
-// A reference that the import leaves dangling fails it, naming the document and the missing id.
-// Violations that were in the database before are not the import's to judge (`db check` reports them).
-async function assertReferences(tx: Executor, before: Violation[]): Promise<void> {
-  const old = new Set(before.map((v) => `${v.table}:${v.rowid}:${v.fkid}`))
-  const fresh = (await foreignKeyViolations(tx)).find((v) => !old.has(`${v.table}:${v.rowid}:${v.fkid}`))
-  if (!fresh || !isCollectionName(fresh.table)) return
-  const def: AnyDefinition = collections[fresh.table]
-  const keys = await tx.execute({
-    sql: 'SELECT id, "from" FROM pragma_foreign_key_list(?)',
-    args: [def.name]
-  })
-  const column = String(keys.rows.find((k) => Number(k.id) === fresh.fkid)?.from ?? '')
-  const key = def.keyColumns.find((k) => k.name === column)
-  const { rows } = await tx.execute({
-    sql: `SELECT ${quoteIdent(def.idField)} AS id${key ? `, ${quoteIdent(key.name)} AS ref` : ''} FROM ${quoteIdent(def.name)} WHERE rowid = ?`,
-    args: [fresh.rowid]
-  })
-  const row = rows[0]
-  const target = key?.relation?.target().singular ?? fresh.parent
-  throw located(
-    `${def.name}.jsonl: ${def.singular} ${String(row?.id)}`,
-    new MissingReferenceError(column || 'a reference', target, row?.ref ?? null)
-  )
 }

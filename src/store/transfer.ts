@@ -2,7 +2,7 @@
  * Export and import of whole databases as JSON Lines: a folder with one `<collection>.jsonl` per
  * collection and a manifest.json with the counts. See export.ts, import.ts and transfer-files.ts.
  */
-export { type ExportOptions, exportDatabase, exportDocuments } from './export.js'
+export { type ExportOptions, type ExportResult, exportDatabase, exportDocuments } from './export.js'
 export {
   type ImportOptions,
   type ImportResult,

@@ -134,6 +134,7 @@ export class Workspaces {
 
   /** The keys (never the keys themselves), of one workspace or of all, by name. */
   async keys(workspace?: string): Promise<ApiKeyInfo[]> {
+    if (workspace !== undefined) await this.existing(workspace)
     const { rows } = await this.#db.execute({
       sql: `SELECT name, workspace, created_at FROM ${API_KEYS_TABLE}${workspace === undefined ? '' : ' WHERE workspace = ?'} ORDER BY name`,
       args: workspace === undefined ? [] : [workspace]
@@ -145,15 +146,21 @@ export class Workspaces {
     }))
   }
 
-  /** Revokes the key called `name`: it is gone, and every call made with it fails from now on. */
-  async revokeKey(name: string): Promise<ApiKeyInfo> {
+  /**
+   * Revokes the key called `name` (of `workspace`, when given): it is gone, and every call made
+   * with it fails from now on.
+   */
+  async revokeKey(name: string, workspace?: string): Promise<ApiKeyInfo> {
     checkName(name, 'key')
     const { rows } = await this.#db.execute({
-      sql: `DELETE FROM ${API_KEYS_TABLE} WHERE name = ? RETURNING name, workspace, created_at`,
-      args: [name]
+      sql: `DELETE FROM ${API_KEYS_TABLE} WHERE name = ?${workspace === undefined ? '' : ' AND workspace = ?'} RETURNING name, workspace, created_at`,
+      args: workspace === undefined ? [name] : [name, workspace]
     })
     const row = rows[0]
-    if (!row) throw new NotFound(`No key is called '${name}'`)
+    if (!row)
+      throw new NotFound(
+        `No key is called '${name}'${workspace === undefined ? '' : ` in workspace ${workspace}`}`
+      )
     return {
       name: String(row.name),
       workspace: String(row.workspace),
