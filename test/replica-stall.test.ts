@@ -143,7 +143,7 @@ describe('the health of a served replica whose primary stalls', () => {
       return { ...res, ms: performance.now() - started }
     }
     try {
-      expect((await health()).body).toEqual({ status: 'ok', database: 'replica' })
+      expect((await health()).body).toEqual({ status: 'ok', database: 'replica', workspaces: true })
       await sqld.server.stall()
       try {
         await eventually(async () => {
