@@ -163,6 +163,7 @@ describe('the health of a served replica whose primary stalls', () => {
           expect(res.body).toEqual({
             status: 'degraded',
             database: 'replica',
+            workspaces: true,
             problems: [
               `The primary database at ${sqld.server.url} is unreachable: reads come from the local copy, writes fail`
             ]
