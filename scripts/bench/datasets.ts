@@ -79,9 +79,12 @@ export async function insertSessions(client: Client, made: DatasetIds, seed: num
 const SOURCES = ['datasets.ts', 'dataset-ids.ts', 'documents.ts'].map((file) =>
   fileURLToPath(new URL(`./${file}`, import.meta.url))
 )
-const MIGRATIONS = ['0000_init.sql', '0001_database_id.sql'].map((file) =>
-  fileURLToPath(new URL(`../../drizzle/${file}`, import.meta.url))
-)
+// every migration: a data set is built with all of them, and a new one changes its schema
+const DRIZZLE = fileURLToPath(new URL('../../drizzle/', import.meta.url))
+const MIGRATIONS = readdirSync(DRIZZLE)
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+  .map((file) => join(DRIZZLE, file))
 
 function cacheKey(size: number, burst: number, seed: number): string {
   const hash = createHash('sha256')
