@@ -27,8 +27,7 @@ import { z } from 'zod'
 import { isCanonicalId } from '../ids.js'
 import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
-import { workspaceColumn } from './store-tables.js'
-import { WORKSPACE_COLUMN } from './workspaces.js'
+import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN } from './workspaces.js'
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
 /**
@@ -43,6 +42,15 @@ export const idString = () => z.string().refine(isCanonicalId, 'Expected a canon
 
 /** An ISO-8601 timestamp as the API shows it. */
 export const isoTimestamp = () => z.iso.datetime({ offset: true })
+
+/**
+ * The workspace column of a row (every collection's, and the feed's tables'). A function, like the
+ * tables: this module is loaded by commands that never make a drizzle column.
+ */
+export const workspaceColumn = () =>
+  text(WORKSPACE_COLUMN)
+    .notNull()
+    .default(sql.raw(`'${DEFAULT_WORKSPACE}'`))
 
 /** A field that may be left out or cleared with null. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional()

@@ -2,17 +2,11 @@
  * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
  * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
  */
-import { sql } from 'drizzle-orm'
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE, REPLACED_ROWS_TABLE } from './changes.js'
+import { workspaceColumn } from './collection.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
-import { API_KEYS_TABLE, DEFAULT_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from './workspaces.js'
-
-/** The workspace column of a row (every collection's, and the feed's). */
-export const workspaceColumn = () =>
-  text(WORKSPACE_COLUMN)
-    .notNull()
-    .default(sql.raw(`'${DEFAULT_WORKSPACE}'`))
+import { API_KEYS_TABLE, WORKSPACES_TABLE } from './workspaces.js'
 
 /** One change of one document. */
 export const changesTable = sqliteTable(
