@@ -30,7 +30,7 @@ interface StoreModule {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rows: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '15' } }
+  options: { rows: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '31' } }
 })
 const ref = positionals[0]
 if (!ref) throw new Error('usage: npm run bench:versions -- <git ref> [--rows n] [--rounds n]')
@@ -79,7 +79,7 @@ try {
     ],
     ['indexed find, sorted', (s) => s.sessions.find({ query: { agent: 'codex', $sort: { created_at: -1 } } })]
   ]
-  const options = { rounds: Number(values.rounds), sampleMs: 40, warmupMs: 200 }
+  const options = { rounds: Number(values.rounds), sampleMs: 100, warmupMs: 500 }
   console.log(`\n| operation | ${ref} (µs) | this (µs) | this / ${ref} |\n| --- | ---: | ---: | ---: |`)
   for (const [name, op] of operations) {
     const contenders: Contender[] = Object.entries(sides).map(([label, side]) => ({

@@ -32,11 +32,12 @@ async function plans(path: string): Promise<string> {
       (await client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args: [AGENT] })).rows
         .map((r) => r.detail)
         .join('; ')
-    const where = `"data" ->> '$.agent' = ?`
+    // as the store writes them: its workspace first, then the condition
+    const where = `"workspace" = 'default' AND ("data" ->> '$.agent' = ?)`
     const page = (order: string) => `SELECT * FROM sessions WHERE ${where} ORDER BY ${order} LIMIT 50`
     return [
       `sorted page: ${await explain(page('created_at DESC, session_id DESC'))}`,
-      `unsorted page: ${await explain(page('session_id'))}`,
+      `unsorted page: ${await explain(page('created_at, session_id'))}`,
       `total: ${await explain(`SELECT count(*) FROM sessions WHERE ${where}`)}`
     ].join('; ')
   } finally {
