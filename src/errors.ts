@@ -98,6 +98,13 @@ export class MissingReferenceError extends BadRequest {
 /** The database could not be reached or refused the operation for a reason outside the request (503). */
 export class DatabaseUnavailableError extends Unavailable {}
 
+/** Another connection holds the database's write lock past the wait (503). */
+export class DatabaseBusyError extends DatabaseUnavailableError {
+  constructor() {
+    super('The database is busy; try again')
+  }
+}
+
 /** A write of a document that was queued behind one of it that the server did not answer (503). */
 export class NotSentError extends DatabaseUnavailableError {
   constructor(singular: string, previous: Error) {

@@ -122,6 +122,22 @@ _agor_complete; printf '%s\\n' "\${COMPREPLY[@]}"`
     expect(line(['agor', ...db, 'session', 'show', '0199b7'])).toEqual(ids.slice(0, 2))
   })
 
+  it('keeps the last list per workspace: the ids of one are not offered in another', async () => {
+    const home = tempDir()
+    const { path, db } = tempDb()
+    const store = await openFile(path)
+    await store.database.workspaces.create('acme')
+    await store.service('boards').create({ board_id: '0199b73d-0000-7000-8000-000000000001', name: 'a' })
+    await store
+      .service('boards')
+      .create({ board_id: '0199c000-0000-7000-8000-000000000001', name: 'b' }, { workspace: 'acme' })
+    for (const args of [db, [...db, '--workspace', 'acme']])
+      expect((await agor([...args, 'board', 'list', '-q'], { env: { HOME: home } })).code).toBe(0)
+    expect(await complete(home, ...db, 'board', 'show', '')).toEqual(['0199b73d'])
+    expect(await complete(home, ...db, '--workspace', 'acme', 'board', 'show', '')).toEqual(['0199c000'])
+    expect(await complete(home, ...db, '--workspace=acme', 'board', 'show', '')).toEqual(['0199c000'])
+  })
+
   it('keeps the last list per database: the ids of one are not offered for another', async () => {
     const home = tempDir()
     const [one, other] = [tempDb(), tempDb()]

@@ -13,6 +13,13 @@ import { lastListed } from './last-list.js'
 import { examples } from './output.js'
 import { type SourceOptions, sourceKey } from './source.js'
 
+/** The flags that say whose last list a line's ids come from: the database, daemon and workspace. */
+const SOURCE_FLAGS: Record<string, 'db' | 'url' | 'workspace'> = {
+  '--db': 'db',
+  '--url': 'url',
+  '--workspace': 'workspace'
+}
+
 /** The hidden command the scripts call. */
 export const COMPLETE = '__complete'
 
@@ -132,12 +139,15 @@ export function completions(program: Command, words: readonly string[]): string[
   let command = program
   let awaiting: Option | undefined
   let argumentIndex = 0
-  // the database or daemon the line names: ids come from its last list
+  // the database or daemon, and workspace, the line names: ids come from its last list
   const source: SourceOptions = {}
+  const remember = (flag: string | undefined, value: string) => {
+    const key = flag === undefined ? undefined : SOURCE_FLAGS[flag]
+    if (key) source[key] = value
+  }
   for (const word of words.slice(0, -1)) {
     if (awaiting) {
-      if (awaiting.long === '--db' || awaiting.long === '--url')
-        source[awaiting.long === '--db' ? 'db' : 'url'] = word
+      remember(awaiting.long, word)
       awaiting = undefined
       continue
     }
@@ -145,8 +155,7 @@ export function completions(program: Command, words: readonly string[]): string[
       const [flag, value] = word.split(/=(.*)/s)
       const option = findOption(command, flag!)
       if (option && (option.required || option.optional) && value === undefined) awaiting = option
-      if (value !== undefined && (flag === '--db' || flag === '--url'))
-        source[flag === '--db' ? 'db' : 'url'] = value
+      if (value !== undefined) remember(flag, value)
       continue
     }
     const sub = subcommand(command, word)

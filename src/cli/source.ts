@@ -70,13 +70,13 @@ export function databaseConfig(db: string | undefined, flag = '--db'): ResolvedD
 }
 
 /**
- * The daemon or database the options name, as a key (the shell completion's memory of the last
- * lists is kept per database): a daemon's URL, a local file's path, or a server's URL without
- * credentials.
+ * The daemon or database the options name, and the workspace, as a key (the shell completion's
+ * memory of the last lists is kept per database and workspace): a daemon's URL, a local file's
+ * path, or a server's URL without credentials; ` workspace <name>` after it unless in `default`.
  */
 export function sourceKey(options: SourceOptions): string {
   const url = daemonUrl(options)
-  if (url) return url
-  const config = databaseConfig(options.db)
-  return config.path ?? redact(config.url)
+  const config = url ? undefined : databaseConfig(options.db)
+  const source = url ?? config?.path ?? redact(config!.url)
+  return options.workspace === undefined ? source : `${source} workspace ${options.workspace}`
 }

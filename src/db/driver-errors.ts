@@ -9,6 +9,7 @@ import './quiet-driver.js'
 import { FeathersError } from '@feathersjs/errors'
 import {
   DatabaseAuthError,
+  DatabaseBusyError,
   DatabaseFileError,
   DatabaseForbiddenError,
   DatabaseUnavailableError
@@ -67,7 +68,7 @@ export const WRITE_IN_DOUBT = ': a write may or may not have been applied; read 
  */
 export function translate(error: unknown, config: ResolvedDatabaseConfig, write = true): unknown {
   const code = driverCode(error)
-  if (code && BUSY.test(code)) return new DatabaseUnavailableError('The database is busy; try again')
+  if (code && BUSY.test(code)) return new DatabaseBusyError()
   if (!(error instanceof Error) || error instanceof FeathersError) return error
   if (config.mode === 'file') return explainOpenError(config.path!, error)
   if (config.mode === 'memory') return error

@@ -6,6 +6,7 @@
  */
 import type { Connection } from '../db/connection.js'
 import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, standingOf } from '../db/migrate.js'
+import { DatabaseBusyError } from '../errors.js'
 import { FEED_STATE_TABLE } from '../schema/changes.js'
 import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
 import { refuseUpgradeUnder } from './upgrade-guard.js'
@@ -38,11 +39,27 @@ async function stateOf(db: Connection): Promise<{ pending: number; triggers: unk
   }
 }
 
+/** How often a database is looked at again while another process holds it to migrate it. */
+const BUSY_ATTEMPTS = 8
+
 /**
  * Returns how many migrations it applied. Refuses to change anything of the file at `path` (a
  * local file, a replica's copy) while a daemon of another process serves it (see upgrade-guard.ts).
+ * Processes that open a new database at once take turns: while one migrates it, the others wait
+ * and look again.
  */
 export async function prepareSchema(db: Connection, path?: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prepareOnce(db, path)
+    } catch (error) {
+      if (!(error instanceof DatabaseBusyError) || attempt >= BUSY_ATTEMPTS) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5) * Math.random()))
+    }
+  }
+}
+
+async function prepareOnce(db: Connection, path: string | undefined): Promise<number> {
   const current = await stateOf(db)
   const migrating = !current || current.pending > 0
   const triggersDue = current?.triggers !== currentTriggers()
