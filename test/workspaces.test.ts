@@ -139,6 +139,36 @@ describe('documents in workspaces', () => {
     )
   })
 
+  it('count the whole of a workspace right, alone in its table or not', async () => {
+    const fresh = await openDatabase({ url: tempDbUrl() })
+    try {
+      const total = async (workspace: string) =>
+        (
+          await fresh
+            .workspace(workspace)
+            .collection('boards')
+            .find({ query: {}, paginate: { default: 5 } })
+        ).total
+      await fresh.collection('boards').create([{ name: 'a' }, { name: 'b' }, { name: 'c' }])
+      expect(await total('default')).toBe(3)
+      expect(await total('x')).toBe(0)
+      await fresh
+        .workspace('x')
+        .collection('boards')
+        .create([{ name: 'd' }, { name: 'e' }])
+      expect(await total('default')).toBe(3)
+      expect(await total('x')).toBe(2)
+      // a workspace that sorts before the other
+      await fresh.workspace('a').collection('boards').create({ name: 'f' })
+      expect([await total('default'), await total('x'), await total('a')]).toEqual([3, 2, 1])
+      await fresh.workspace('x').collection('boards').remove(null, { query: {} })
+      await fresh.workspace('a').collection('boards').remove(null, { query: {} })
+      expect(await total('default')).toBe(3)
+    } finally {
+      fresh.close()
+    }
+  })
+
   it('resolve prefixes by the primary key, not by an index of the workspace', async () => {
     // EXPLAIN keeps an old read snapshot on its connection: run it on a client of its own
     const client = createClient({ url })

@@ -22,6 +22,8 @@ export const MAX_VALUES = 5000
 export interface Where {
   sql: string
   args: InValue[]
+  /** Set when the query has no condition: it matches every document of this workspace. */
+  whole?: { workspace: string }
 }
 
 /** A compiled `find`: the WHERE clause with its values, the order, and the page. */
@@ -57,7 +59,8 @@ export class QueryCompiler {
     })
     if (conditions.args.length > MAX_VALUES)
       throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
-    return { sql: `${IN_WORKSPACE} AND (${sql})`, args: [this.#workspace, ...conditions.args] }
+    const where: Where = { sql: `${IN_WORKSPACE} AND (${sql})`, args: [this.#workspace, ...conditions.args] }
+    return sql === '1' ? { ...where, whole: { workspace: this.#workspace } } : where
   }
 
   /** Compiles a whole `find` query. */

@@ -6,6 +6,8 @@
  */
 import type { InValue } from '../db/connection.js'
 import { CHANGES_TABLE } from '../schema/changes.js'
+import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import type { Where } from './query-compiler.js'
 import type { PositionalStatement } from './statements.js'
 
@@ -27,12 +29,29 @@ export class Totals {
 
   /** The statement that answers `{ head, total }` for the matches of `where`. */
   statement(where: Where): PositionalStatement {
-    if (!this.#kept)
-      return { sql: `SELECT count(*) AS total FROM ${this.#table} WHERE ${where.sql}`, args: where.args }
+    const count = this.#count(where)
+    if (!this.#kept) return { sql: `SELECT ${count.sql} AS total`, args: count.args }
     const known = this.#kept.get(keyOf(where))
     return {
-      sql: `SELECT h.head AS head, CASE WHEN h.head = ? THEN ? ELSE (SELECT count(*) FROM ${this.#table} WHERE ${where.sql}) END AS total FROM (SELECT coalesce(max(seq), 0) AS head FROM ${CHANGES_TABLE}) AS h`,
-      args: [known?.head ?? -1, known?.total ?? 0, ...where.args]
+      sql: `SELECT h.head AS head, CASE WHEN h.head = ? THEN ? ELSE ${count.sql} END AS total FROM (SELECT coalesce(max(seq), 0) AS head FROM ${CHANGES_TABLE}) AS h`,
+      args: [known?.head ?? -1, known?.total ?? 0, ...count.args]
+    }
+  }
+
+  /**
+   * The count of the matches of `where`. Every document of a workspace is the whole table's count
+   * when no other workspace has a row (two seeks of the workspace's index say so): SQLite counts a
+   * whole table far faster than a range of an index, row by row.
+   */
+  #count(where: Where): PositionalStatement {
+    const range = `(SELECT count(*) FROM ${this.#table} WHERE ${where.sql})`
+    if (!where.whole) return { sql: range, args: where.args }
+    const column = quoteIdent(WORKSPACE_COLUMN)
+    const alone = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${column} < ?) AND NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${column} > ?)`
+    const { workspace } = where.whole
+    return {
+      sql: `(CASE WHEN ${alone} THEN (SELECT count(*) FROM ${this.#table}) ELSE ${range} END)`,
+      args: [workspace, workspace, ...where.args]
     }
   }
 
