@@ -2,11 +2,11 @@
  * A document collection over one table: create, get, find, update, patch and remove with short ids,
  * the query syntax, whole-document validation and lost-update-free writes. It orchestrates: the
  * SQL lives in statements.ts, queries in query-compiler.ts, short ids in resolver.ts and
- * references.ts, the shape of written documents in drafts.ts. It knows nothing of Feathers
- * transports.
+ * references.ts, the shape of written documents in drafts.ts, turns and retries of writes in
+ * write-turns.ts. It knows nothing of Feathers transports.
  */
 import type { Connection, Result, Row, Statement } from '../db/connection.js'
-import { DatabaseUnavailableError, DocumentNotFoundError, InvalidIdError, NotSentError } from '../errors.js'
+import { DocumentNotFoundError, InvalidIdError } from '../errors.js'
 import { parseIdPrefix } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
@@ -36,15 +36,7 @@ import {
   pageLimit
 } from './types.js'
 import { validateStoredDocument } from './validate.js'
-
-/** Most attempts a write makes when other writers keep changing its document. */
-const MAX_ATTEMPTS = 200
-
-function backoff(attempt: number): Promise<void> {
-  if (attempt < 3) return Promise.resolve()
-  const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random()
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
+import { inTurn, untilFresh } from './write-turns.js'
 
 /**
  * One collection of a database. The registry's tables and write views (write-views.ts) are made
@@ -269,10 +261,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return rows.map((r) => this.#mapper.fromRow(r))
   }
 
-  /**
-   * Changes one document; this process's writes of one id take turns (see KeyedQueue). A turn after
-   * a write the server did not answer fails at once, or each would wait out AGOR_DB_TIMEOUT anew.
-   */
+  /** Changes one document, in its turn (see write-turns.ts). */
   #modify(
     id: unknown,
     params: CollectionParams,
@@ -280,25 +269,18 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     given: Document,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>> {
-    return this.#writes.run(
-      String(id).toLowerCase(),
-      async () => {
-        const [written] = await this.#rewrite(id, params, event, given, change)
-        if (!written) throw new DocumentNotFoundError(this.definition.singular, String(id))
-        return written
-      },
-      (previous) =>
-        previous instanceof DatabaseUnavailableError
-          ? new NotSentError(this.definition.singular, previous)
-          : undefined
-    )
+    return inTurn(this.#writes, id, this.definition.singular, async () => {
+      const [written] = await this.#rewrite(id, params, event, given, change)
+      if (!written) throw new DocumentNotFoundError(this.definition.singular, String(id))
+      return written
+    })
   }
 
   /**
    * Reads what `id` (or the query) names, changes and validates it, and writes it only where it is
    * still as read; if another writer changed it meanwhile, all of it again from the read.
    */
-  async #rewrite(
+  #rewrite(
     id: unknown,
     params: CollectionParams,
     event: 'updated' | 'patched',
@@ -306,7 +288,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>[]> {
     const select = this.#compiler.select(params.query?.$select)
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return untilFresh(this.definition.singular, async () => {
       const stored = await this.#stored(id, params.query)
       if (stored.length === 0) return []
       const next = stored.map((doc) => this.#drafts.changed(doc, change))
@@ -314,18 +296,17 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       const context = params.change ?? LIBRARY
       const patch = event === 'patched' ? given : undefined
       const updates = next.map((doc, i) => this.#statements.update(doc, stored[i]!, event, context, patch))
-      try {
-        await this.#db.batch(
+      await this.#db
+        .batch(
           updates.map((u) => u.statement),
           'write'
         )
-        return updates.map((u) => project(u.written, select, this.idField) as DocOf<Def>)
-      } catch (error) {
-        if (!isStaleWrite(error)) throw await explainWriteError(error, this.#db, this, next)
-        await backoff(attempt)
-      }
-    }
-    throw new DatabaseUnavailableError(`The ${this.definition.singular} kept changing; try again`)
+        .catch(async (error: unknown) => {
+          // a stale write is tried again from the read; any other is explained
+          throw isStaleWrite(error) ? error : await explainWriteError(error, this.#db, this, next)
+        })
+      return updates.map((u) => project(u.written, select, this.idField) as DocOf<Def>)
+    })
   }
 
   /** Inserts documents in one atomic write and returns them as stored. */
