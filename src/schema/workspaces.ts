@@ -4,11 +4,16 @@
  * Their drizzle tables, for drizzle-kit only, are in store-tables.ts.
  */
 
+import { quoteIdent } from './sql.js'
+
 /** Where documents live when nobody says otherwise: local use without authentication. */
 export const DEFAULT_WORKSPACE = 'default'
 
 /** The column of every collection's table that says which workspace a row belongs to. */
 export const WORKSPACE_COLUMN = 'workspace'
+
+/** The condition of a statement that a row is in the workspace bound to its `?`. */
+export const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 export const WORKSPACES_TABLE = 'agor_workspaces'
 export const API_KEYS_TABLE = 'agor_api_keys'

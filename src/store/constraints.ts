@@ -8,7 +8,7 @@ import { driverCode } from '../db/driver-errors.js'
 import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { IN_WORKSPACE, WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import type { Document } from './row.js'
 import { STALE_WRITE } from './write-views.js'
 
@@ -30,8 +30,6 @@ export interface WriteScope {
   definition: AnyDefinition
   workspace: string
 }
-
-const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 /** Where the explaining queries run: the database, or the transaction the write failed in. */
 type Reader = Executor

@@ -7,13 +7,11 @@ import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { IN_WORKSPACE } from '../schema/workspaces.js'
 import { Conditions } from './operators.js'
 import { isPlainObject } from './plain-json.js'
 import { type Field, QueryFields } from './query-fields.js'
 import { foldQuery, type Query, queryCount } from './query-walk.js'
-
-const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 /** Most values one whole query compares with (SQLite binds at most 32,766). */
 export const MAX_VALUES = 5000

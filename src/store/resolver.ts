@@ -7,7 +7,7 @@ import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../erro
 import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { IN_WORKSPACE } from '../schema/workspaces.js'
 import type { Document, RowMapper } from './row.js'
 
 /** Extra SQL condition a resolved row must also meet (a `get(id, { query })`). */
@@ -32,7 +32,7 @@ export class Resolver {
    * (every index but the primary key's begins with the workspace): ranges of ids go by the
    * primary key, and the few rows in a range are checked.
    */
-  readonly #inWorkspace = `+${quoteIdent(WORKSPACE_COLUMN)} = ?`
+  readonly #inWorkspace = `+${IN_WORKSPACE}`
   /** The statements of the commonest lookups, by whole id and by prefix, without a condition. */
   readonly #byId: string
   readonly #byPrefix: string

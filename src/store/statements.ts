@@ -6,7 +6,7 @@
 import type { InValue, Statement } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
-import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { IN_WORKSPACE, WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { type ChangeContext, imageText } from './feed-triggers.js'
 import type { CompiledFind, Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
@@ -21,8 +21,6 @@ import {
   UPDATE_EXTRAS,
   updateView
 } from './write-views.js'
-
-const IN_WORKSPACE = `${quoteIdent(WORKSPACE_COLUMN)} = ?`
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters. */
 export const ROWS_PER_INSERT = 1000
