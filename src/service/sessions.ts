@@ -5,16 +5,12 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
 import type { sessions } from '../schema/sessions.js'
-import type { Collection } from '../store/collection.js'
-import { Genealogy, type SessionTree, type SessionWriter } from '../store/genealogy.js'
+import { type Genealogy, genealogyOf, type SessionTree, type SessionWriter } from '../store/genealogy.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { CreateData } from '../store/types.js'
 import { type DocumentParams, DocumentService } from './adapter.js'
 
 type SessionDef = typeof sessions
-
-/** The genealogy of each workspace's sessions collection. */
-const genealogies = new WeakMap<Collection<SessionDef>, Genealogy>()
 
 /** What fork and spawn take: the id (or short id) of the session, and fields for the new one. */
 export type LineageData = { id: string } & Partial<CreateData<SessionDef>>
@@ -48,13 +44,7 @@ export class SessionService extends DocumentService<SessionDef> {
 
   /** The genealogy of the sessions of the workspace a call works in. */
   async lineage(params: DocumentParams): Promise<Genealogy> {
-    const sessions = await this.collectionFor(params)
-    let genealogy = genealogies.get(sessions)
-    if (!genealogy) {
-      genealogy = new Genealogy(sessions)
-      genealogies.set(sessions, genealogy)
-    }
-    return genealogy
+    return genealogyOf(await this.collectionFor(params))
   }
 
   /** Reads without hooks; writes through the hooked create, so that `created` is published. */

@@ -10,7 +10,7 @@ import { openConnection } from '../db/open.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { Collection } from './collection.js'
-import { Genealogy } from './genealogy.js'
+import { type Genealogy, genealogyOf } from './genealogy.js'
 import { prepareSchema } from './schema-sync.js'
 import { Workspaces } from './workspaces.js'
 
@@ -40,7 +40,7 @@ export class Workspace {
     this.collections = Object.fromEntries(
       collectionNames.map((c) => [c, of[c].inWorkspace(name)])
     ) as StoreCollections
-    this.genealogy = new Genealogy(this.collections.sessions)
+    this.genealogy = genealogyOf(this.collections.sessions)
   }
 
   /** The collection called `name`. */

@@ -161,3 +161,16 @@ export class Genealogy {
     }))
   }
 }
+
+/** The genealogy of each sessions collection (one per workspace), made at its first use. */
+const genealogies = new WeakMap<Collection<SessionDef>, Genealogy>()
+
+/** The genealogy of the sessions of `sessions`' workspace. */
+export function genealogyOf(sessions: Collection<SessionDef>): Genealogy {
+  let genealogy = genealogies.get(sessions)
+  if (!genealogy) {
+    genealogy = new Genealogy(sessions)
+    genealogies.set(sessions, genealogy)
+  }
+  return genealogy
+}
