@@ -10,33 +10,16 @@
  */
 import type { Application, HookContext, RealTimeConnection } from '@feathersjs/feathers'
 import type { Workspaces } from '../store/workspaces.js'
-import { askedWorkspace, callWorkspace, type ScopeParams } from './scope.js'
+import { askedWorkspace, callWorkspace, type KeyHolder, type ScopeParams, workspaceKey } from './scope.js'
 
 /** Every connection that may receive events (authenticated ones, with authentication on). */
 export const EVERYONE = 'everyone'
 
-type LoginEvent = [AuthResult, { connection?: RealTimeConnection }]
-
-/** What a login answers: the key of the apiKey strategy, or an access token's payload. */
-interface AuthResult {
-  apiKey?: { workspace?: unknown; digest?: unknown }
-  authentication?: { payload?: { workspace?: unknown; keyDigest?: unknown } }
-}
+type LoginEvent = [KeyHolder, { connection?: RealTimeConnection }]
 
 /** Where a connection keeps the workspace and the digest of the workspace key it logged in with. */
 const KEY_WORKSPACE = 'agorKeyWorkspace'
 const KEY_DIGEST = 'agorKeyDigest'
-
-/** The workspace key of a login; undefined for an administrative key's. */
-function loginKey(result: AuthResult): { workspace: string; digest: string } | undefined {
-  const { workspace, digest } = result.apiKey
-    ? result.apiKey
-    : {
-        workspace: result.authentication?.payload?.workspace,
-        digest: result.authentication?.payload?.keyDigest
-      }
-  return typeof workspace === 'string' && typeof digest === 'string' ? { workspace, digest } : undefined
-}
 
 /**
  * Which of the workspace keys of `connections` still exist. Asked for every event that any such
@@ -92,7 +75,7 @@ export function configureChannels(app: Application, workspaces: Workspaces | und
   } else {
     app.on('login', (...[result, { connection }]: LoginEvent) => {
       if (!connection) return
-      const key = loginKey(result)
+      const key = workspaceKey(result)
       connection[KEY_WORKSPACE] = key?.workspace
       connection[KEY_DIGEST] = key?.digest
       app.channel(EVERYONE).join(connection)

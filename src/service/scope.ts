@@ -13,15 +13,28 @@ export interface ScopeParams extends Params {
   /** The workspace of a call made in the process (the library's); clients' calls ignore it. */
   workspace?: string
   /** The key a call was authenticated with, by the apiKey strategy (auth.ts). */
-  apiKey?: { name?: string; workspace?: string }
+  apiKey?: KeyHolder['apiKey']
   /** The authentication of a call: an access token's payload names the key's workspace. */
-  authentication?: { strategy?: string; payload?: { apiKeyName?: unknown; workspace?: unknown } }
+  authentication?: { strategy?: string } & KeyHolder['authentication']
 }
 
-/** The workspace of the workspace key a call was authenticated with; undefined for others. */
-export function keyWorkspace(params: ScopeParams): string | undefined {
-  const workspace = params.apiKey ? params.apiKey.workspace : params.authentication?.payload?.workspace
-  return typeof workspace === 'string' ? workspace : undefined
+/** What names a workspace's key: a call's params, or the answer of a login. */
+export interface KeyHolder {
+  apiKey?: { name?: unknown; workspace?: unknown; digest?: unknown }
+  authentication?: { payload?: { apiKeyName?: unknown; workspace?: unknown; keyDigest?: unknown } }
+}
+
+/**
+ * The workspace key a call (or a login) was authenticated with, by the apiKey strategy or by an
+ * access token made with one: its workspace and digest. Undefined for an administrative key.
+ */
+export function workspaceKey(holder: KeyHolder): { workspace: string; digest?: string } | undefined {
+  const payload = holder.authentication?.payload
+  const [workspace, digest] = holder.apiKey
+    ? [holder.apiKey.workspace, holder.apiKey.digest]
+    : [payload?.workspace, payload?.keyDigest]
+  if (typeof workspace !== 'string') return undefined
+  return typeof digest === 'string' ? { workspace, digest } : { workspace }
 }
 
 /** The workspace a client names in its request (REST) or handshake (socket.io). */
@@ -37,7 +50,7 @@ export function askedWorkspace(headers: Params['headers']): string | undefined {
  * then reads every workspace's changes.
  */
 export function callScope(params: ScopeParams): string | undefined {
-  const own = keyWorkspace(params)
+  const own = workspaceKey(params)?.workspace
   const asked = params.provider ? askedWorkspace(params.headers) : params.workspace
   if (own === undefined) return asked
   if (asked !== undefined && asked !== own) throw new NotFound(`No workspace is called '${asked}'`)

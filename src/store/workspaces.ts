@@ -3,7 +3,6 @@
  * as its SHA-256 digest only: a key is 32 random bytes, so a fast digest is as safe as a slow one,
  * and finding the key of a request is one indexed lookup.
  */
-import { randomBytes } from 'node:crypto'
 import { BadRequest, Conflict, NotFound } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
 import { collectionNames } from '../schema/index.js'
@@ -118,6 +117,8 @@ export class Workspaces {
   async createKey(workspace: string, name: string): Promise<NewApiKey> {
     await this.existing(workspace)
     checkName(name, 'key')
+    // loaded here: every command opens this module, few make keys (see sha256.ts)
+    const { randomBytes } = await import('node:crypto')
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`
     const now = Date.now()
     try {
