@@ -4,22 +4,25 @@
  * open the database may make keys for it, and nobody else.
  */
 import type { Command } from 'commander'
-import type { Database } from '../store/database.js'
+import type { Workspaces } from '../store/workspaces.js'
 import { counted } from '../words.js'
 import { Context } from './context.js'
 import { configOf } from './db-common.js'
 import { UsageError } from './errors.js'
 import { examples, printJson } from './output.js'
 
-async function withWorkspaces<T>(context: Context, work: (database: Database) => Promise<T>): Promise<T> {
-  await configOf(context)
-  const { openDatabase } = await import('../store/database.js')
-  const database = await openDatabase({ url: context.options.db, create: false })
-  try {
-    return await work(database)
-  } finally {
-    database.close()
-  }
+/** Runs a command's `work` on the workspaces of its database, opened for it and closed after. */
+function onWorkspaces(command: Command, work: (workspaces: Workspaces, context: Context) => Promise<void>) {
+  return Context.run(command, async (context) => {
+    await configOf(context)
+    const { openDatabase } = await import('../store/database.js')
+    const database = await openDatabase({ url: context.options.db, create: false })
+    try {
+      await work(database.workspaces, context)
+    } finally {
+      database.close()
+    }
+  })
 }
 
 export function registerWorkspaces(program: Command): void {
@@ -35,26 +38,22 @@ export function registerWorkspaces(program: Command): void {
     .command('create <name>')
     .description('make a workspace')
     .action(async (name: string, _options, command: Command) =>
-      Context.run(command, (context) =>
-        withWorkspaces(context, async (database) => {
-          const made = await database.workspaces.create(name)
-          if (context.output.json) return printJson(context.output, made)
-          context.output.out(`Created workspace ${made.name}`)
-        })
-      )
+      onWorkspaces(command, async (workspaces, context) => {
+        const made = await workspaces.create(name)
+        if (context.output.json) return printJson(context.output, made)
+        context.output.out(`Created workspace ${made.name}`)
+      })
     )
 
   workspace
     .command('list')
     .description('list the workspaces')
     .action(async (_options, command: Command) =>
-      Context.run(command, (context) =>
-        withWorkspaces(context, async (database) => {
-          const list = await database.workspaces.list()
-          if (context.output.json) return printJson(context.output, list)
-          for (const w of list) context.output.out(`${w.name}  created ${w.created_at}`)
-        })
-      )
+      onWorkspaces(command, async (workspaces, context) => {
+        const list = await workspaces.list()
+        if (context.output.json) return printJson(context.output, list)
+        for (const w of list) context.output.out(`${w.name}  created ${w.created_at}`)
+      })
     )
 
   const key = program
@@ -75,48 +74,42 @@ export function registerWorkspaces(program: Command): void {
     .requiredOption('--name <name>', 'the key’s name, recorded as the author of its writes')
     .addHelpText('after', '\nThe workspace is the global --workspace <name>, which it needs.')
     .action(async (options: { name: string }, command: Command) =>
-      Context.run(command, (context) =>
-        withWorkspaces(context, async (database) => {
-          const { workspace } = context.options
-          if (workspace === undefined)
-            throw new UsageError('key create needs --workspace <name>', { brief: true })
-          const made = await database.workspaces.createKey(workspace, options.name)
-          if (context.output.json)
-            return printJson(context.output, { name: made.name, key: made.key, workspace: made.workspace })
-          context.output.out(made.key)
-          context.output.err(
-            `Key '${made.name}' of workspace ${made.workspace}: it is shown this once, keep it now. A daemon started before it existed without AGOR_API_KEY must be restarted to require keys.`
-          )
-        })
-      )
+      onWorkspaces(command, async (workspaces, context) => {
+        const { workspace } = context.options
+        if (workspace === undefined)
+          throw new UsageError('key create needs --workspace <name>', { brief: true })
+        const made = await workspaces.createKey(workspace, options.name)
+        if (context.output.json)
+          return printJson(context.output, { name: made.name, key: made.key, workspace: made.workspace })
+        context.output.out(made.key)
+        context.output.err(
+          `Key '${made.name}' of workspace ${made.workspace}: it is shown this once, keep it now. A daemon started before it existed without AGOR_API_KEY must be restarted to require keys.`
+        )
+      })
     )
 
   key
     .command('list')
     .description('list API keys (names and workspaces, never the keys); --workspace: of one')
     .action(async (_options, command: Command) =>
-      Context.run(command, (context) =>
-        withWorkspaces(context, async (database) => {
-          const keys = await database.workspaces.keys(context.options.workspace)
-          if (context.output.json) return printJson(context.output, keys)
-          if (keys.length === 0) return context.output.out('No keys')
-          for (const k of keys)
-            context.output.out(`${k.name}  workspace ${k.workspace}  created ${k.created_at}`)
-          context.output.err(counted(keys.length, 'key'))
-        })
-      )
+      onWorkspaces(command, async (workspaces, context) => {
+        const keys = await workspaces.keys(context.options.workspace)
+        if (context.output.json) return printJson(context.output, keys)
+        if (keys.length === 0) return context.output.out('No keys')
+        for (const k of keys)
+          context.output.out(`${k.name}  workspace ${k.workspace}  created ${k.created_at}`)
+        context.output.err(counted(keys.length, 'key'))
+      })
     )
 
   key
     .command('revoke <name>')
     .description('revoke an API key: every call made with it fails from now on (--workspace: only one of it)')
     .action(async (name: string, _options, command: Command) =>
-      Context.run(command, (context) =>
-        withWorkspaces(context, async (database) => {
-          const revoked = await database.workspaces.revokeKey(name, context.options.workspace)
-          if (context.output.json) return printJson(context.output, revoked)
-          context.output.out(`Revoked key ${revoked.name} of workspace ${revoked.workspace}`)
-        })
-      )
+      onWorkspaces(command, async (workspaces, context) => {
+        const revoked = await workspaces.revokeKey(name, context.options.workspace)
+        if (context.output.json) return printJson(context.output, revoked)
+        context.output.out(`Revoked key ${revoked.name} of workspace ${revoked.workspace}`)
+      })
     )
 }
