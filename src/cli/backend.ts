@@ -190,17 +190,16 @@ async function directBackend(db: string | undefined, workspace: string | undefin
   })
   // The CLI calls as a client from outside would, with queries typed as text (like a REST query
   // string's, which the service gives their fields' types) and the same rules for multi writes.
-  const params: CallParams = { provider: CLI_PROVIDER, headers: workspaceHeader(workspace) }
+  const paramsIn = (other: string | undefined): CallParams => ({
+    provider: CLI_PROVIDER,
+    headers: workspaceHeader(other)
+  })
+  const params = paramsIn(workspace)
   const { path, url } = store.config
   return {
     label: `database ${path ?? url}`,
     daemon: false,
-    service: (name, other) =>
-      documentsApi(
-        store.service(name),
-        direct,
-        other === undefined ? params : { ...params, headers: workspaceHeader(other) }
-      ),
+    service: (name, other = workspace) => documentsApi(store.service(name), direct, paramsIn(other)),
     sessions: () => sessionsApi(store.service('sessions'), direct, params),
     changes: () => ({ find: (query) => store.service('changes').find({ ...params, query }) }),
     ...(store.config.mode === 'replica' ? { sync: async () => void (await store.sync()) } : {}),
@@ -272,11 +271,11 @@ async function daemonBackend(
   workspace: string | undefined,
   record?: DaemonRecord
 ): Promise<Backend> {
-  const headers = { ...daemonHeaders(record), ...workspaceHeader(workspace) }
+  const headers = daemonHeaders(record)
   const call = daemonCall(url, API_KEY_HEADER in headers)
   if (workspace !== undefined) await assertKnowsWorkspaces(url, call)
-  const service = (name: string, other?: string) =>
-    remoteService(url, name, other === undefined ? headers : { ...headers, ...workspaceHeader(other) })
+  const service = (name: string, other = workspace) =>
+    remoteService(url, name, { ...headers, ...workspaceHeader(other) })
   return {
     label: `daemon ${url}`,
     daemon: true,
