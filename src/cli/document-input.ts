@@ -18,7 +18,14 @@ export interface FieldFlag {
   description: string
   /** The collection whose document the value names (by a short id). */
   references?: CollectionName
+  /** The flag may be given again: its values make a list. */
+  repeatable?: boolean
+  /** For a list filter: the operator it compares with (equality without one). */
+  operator?: string
 }
+
+/** Commander's parser of a repeatable flag's values: each one joins the list. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** The flag as a person types it: `--remote-url`. */
 export function flagName(flag: FieldFlag): string {

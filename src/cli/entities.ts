@@ -8,12 +8,13 @@ import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
-import { dataOf, documentFrom } from './document-input.js'
+import { collect, dataOf, documentFrom } from './document-input.js'
 import { registerDelete } from './entity-delete.js'
 import { registerList } from './entity-list.js'
 import { addFlags, ENTITIES, type Entity, writeFlags } from './entity-specs.js'
 import { UsageError } from './errors.js'
 import { registerGenealogy } from './genealogy.js'
+import { parseIncrements } from './list-query.js'
 import { examples, printJson } from './output.js'
 import { printWritten, relationShortIds } from './print.js'
 import { renderDocument } from './render.js'
@@ -83,17 +84,30 @@ function registerEntity(program: Command, entity: Entity): void {
     .argument('<id>', idArgument(def))
   addFlags(update, entity.flags, def.statuses)
     .option('--replace', 'replace the whole document instead of merging into it')
+    .option(
+      '--inc <field=n>',
+      'raise a number field by n (n < 0 lowers it) in the database; repeatable',
+      collect
+    )
     .addHelpText(
       'after',
-      examples([entity.examples.update, `agor ${entity.command} update 0199b73d --data '{"title":null}'`])
+      examples([
+        entity.examples.update,
+        `agor ${entity.command} update 0199b73d --data '{"title":null}'`,
+        `agor ${entity.command} update 0199b73d --inc custom_context.retries=1`
+      ])
     )
     .action(async (id: string, options, command: Command) =>
       Context.run(command, async (context) => {
         const backend = await context.backend()
         const flags = writeFlags(entity, def)
         const doc = documentFrom(await withReferences(backend, flags, options), flags)
-        if (Array.isArray(doc) || nothingGiven(doc))
-          throw new UsageError('Nothing to update: give flags or --data')
+        if (Array.isArray(doc)) throw new UsageError('--data of an update must be a JSON object')
+        if (options.inc) {
+          if (options.replace) throw new UsageError('--inc raises fields of a merge: leave out --replace')
+          doc.$inc = parseIncrements(options.inc)
+        }
+        if (nothingGiven(doc)) throw new UsageError('Nothing to update: give flags, --inc or --data')
         const api = backend.service(entity.name)
         const target = await idNamed(api, def, id)
         const written = options.replace ? await api.update(target, doc) : await api.patch(target, doc)

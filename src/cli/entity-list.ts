@@ -7,7 +7,7 @@ import type { AnyDefinition } from '../schema/collection.js'
 import type { Doc } from './backend.js'
 import { completesList } from './completion.js'
 import { Context } from './context.js'
-import { optionKey } from './document-input.js'
+import { collect, optionKey } from './document-input.js'
 import type { Entity } from './entity-specs.js'
 import { asWireError, UsageError } from './errors.js'
 import { rememberListed } from './last-list.js'
@@ -29,7 +29,10 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
     )
     list.addOption(completesList(status, def.statuses))
   }
-  for (const filter of entity.filters ?? []) list.option(filter.flags, filter.description)
+  for (const filter of entity.filters ?? []) {
+    if (filter.repeatable) list.option(filter.flags, filter.description, collect)
+    else list.option(filter.flags, filter.description)
+  }
   list
     .option(
       '--where <condition>',
@@ -60,7 +63,9 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
         const extra: Doc = {}
         for (const filter of entity.filters ?? []) {
           const value = resolved[optionKey(filter)]
-          if (value !== undefined) extra[filter.field] = value
+          if (value === undefined) continue
+          if (!filter.operator) extra[filter.field] = value
+          else extra[filter.field] = { ...(extra[filter.field] as Doc), [filter.operator]: value }
         }
         const api = backend.service(entity.name)
         // the query is made of the flags alone, so a query the service refuses is a bad flag value

@@ -5,8 +5,9 @@
 import { type Command, Option } from 'commander'
 import type { AnyDefinition, KeyColumn } from '../schema/collection.js'
 import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
+import { TAGS_FIELD } from '../schema/tags.js'
 import type { Backend, Doc } from './backend.js'
-import type { FieldFlag } from './document-input.js'
+import { collect, type FieldFlag } from './document-input.js'
 import { relationShortIds } from './print.js'
 import type { Column } from './render.js'
 
@@ -128,6 +129,32 @@ function relationColumns(def: AnyDefinition): Entity['columns'] {
   }
 }
 
+/** A tagged collection's flag of writes: the whole list of tags (arrays replace on update). */
+const TAG_FLAG: FieldFlag = {
+  flags: '--tag <tag>',
+  field: TAGS_FIELD,
+  repeatable: true,
+  description: 'a tag; repeat for several (on update: the whole list)'
+}
+
+/** A tagged collection's list filters. */
+const TAG_FILTERS: FieldFlag[] = [
+  {
+    flags: '--tag <tag>',
+    field: TAGS_FIELD,
+    repeatable: true,
+    operator: '$contains',
+    description: 'only those with this tag; repeat for several (all of them)'
+  },
+  {
+    flags: '--any-tag <tag>',
+    field: TAGS_FIELD,
+    repeatable: true,
+    operator: '$containsAny',
+    description: 'only those with one of these tags (repeatable)'
+  }
+]
+
 /** The commands' view of a collection: its extras over what the definition gives every collection. */
 function entityOf(name: CollectionName): Entity {
   const def: AnyDefinition = collections[name]
@@ -137,8 +164,8 @@ function entityOf(name: CollectionName): Entity {
   return {
     command,
     name,
-    flags: [...relationFlags(def, 'write'), ...(extras.flags ?? [])],
-    filters: [...relationFlags(def, 'filter'), ...(extras.filters ?? [])],
+    flags: [...relationFlags(def, 'write'), ...(extras.flags ?? []), ...(def.tagged ? [TAG_FLAG] : [])],
+    filters: [...relationFlags(def, 'filter'), ...(extras.filters ?? []), ...(def.tagged ? TAG_FILTERS : [])],
     ...(columns ? { columns } : {}),
     examples: extras.examples ?? {
       create: `agor ${command} create --data '{…}'`,
@@ -157,7 +184,10 @@ export function addFlags(
   flags: readonly FieldFlag[],
   statuses: readonly string[] | undefined
 ): Command {
-  for (const flag of flags) command.option(flag.flags, flag.description)
+  for (const flag of flags) {
+    if (flag.repeatable) command.option(flag.flags, flag.description, collect)
+    else command.option(flag.flags, flag.description)
+  }
   if (statuses) {
     command.addOption(new Option('--status <status>', 'the status').choices([...statuses]))
   }

@@ -61,6 +61,27 @@ function assertNoProtoKey(field: string, what: string): void {
 }
 
 /**
+ * The `$inc` of `--inc field=n` flags: each field raised by n (a field named twice, by the sum).
+ *
+ * @example
+ * parseIncrements(['tool_use_count=1']) // { tool_use_count: 1 }
+ */
+export function parseIncrements(values: readonly string[]): Record<string, number> {
+  const increments: Record<string, number> = {}
+  for (const value of values) {
+    const match =
+      /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*=\s*(-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)$/i.exec(
+        value.trim()
+      )
+    if (!match)
+      throw new UsageError(`Invalid --inc '${value}': expected field=number, such as tool_use_count=1`)
+    assertNoProtoKey(match[1]!, `--inc '${value}'`)
+    increments[match[1]!] = (increments[match[1]!] ?? 0) + Number(match[2])
+  }
+  return increments
+}
+
+/**
  * `--sort created_at` (ascending) or `--sort -created_at` (descending); several fields separated
  * by commas.
  */

@@ -6,6 +6,7 @@ export const boards = defineCollection({
   name: 'boards',
   singular: 'board',
   idField: 'board_id',
+  tagged: true,
   fields: () => ({
     name: nonBlank(),
     description: optional(z.string()),

@@ -27,6 +27,7 @@ import { z } from 'zod'
 import { isCanonicalId } from '../ids.js'
 import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
+import { TAGS_FIELD, tagList } from './tags.js'
 import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN } from './workspaces.js'
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
@@ -68,16 +69,23 @@ export type FieldShape = Record<string, z.ZodType>
 type StatusOf<Status extends string> = [Status] extends [never] ? unknown : { status: Status }
 
 /** The API shape of a document: flat, timestamps as ISO strings. */
-export type DocumentOf<IdField extends string, Status extends string, Fields extends FieldShape> = {
+export type DocumentOf<
+  IdField extends string,
+  Status extends string,
+  Fields extends FieldShape,
+  Tagged extends boolean = false
+> = {
   [K in IdField]: string
-} & StatusOf<Status> & { created_at: string; updated_at: string } & z.output<z.ZodObject<Fields>>
+} & StatusOf<Status> & { created_at: string; updated_at: string } & z.output<z.ZodObject<Fields>> &
+  (Tagged extends true ? { tags?: string[] | null } : unknown)
 
 /** What a collection file declares. */
 export interface CollectionSpec<
   Name extends string,
   IdField extends string,
   Status extends string,
-  Fields extends FieldShape
+  Fields extends FieldShape,
+  Tagged extends boolean = false
 > {
   /** Table and service name: `sessions`. */
   name: Name
@@ -98,12 +106,14 @@ export interface CollectionSpec<
   unique?: readonly (keyof Fields & string)[]
   /** JSON fields (dot paths) that get an expression index on (field, created_at). */
   indexes?: readonly string[]
+  /** Whether documents have `tags`, a list of labels queries match through the tag index. */
+  tagged?: Tagged
   /** One line that tells a person which document this is. */
-  summary: (doc: DocumentOf<IdField, Status, Fields>) => string
+  summary: (doc: DocumentOf<IdField, Status, Fields, Tagged>) => string
   /** Adjusts a document about to be written; `previous` is the stored one (none on create). */
   beforeWrite?: (
-    next: DocumentOf<IdField, Status, Fields>,
-    previous: DocumentOf<IdField, Status, Fields> | undefined,
+    next: DocumentOf<IdField, Status, Fields, Tagged>,
+    previous: DocumentOf<IdField, Status, Fields, Tagged> | undefined,
     now: string
   ) => void
 }
@@ -135,6 +145,8 @@ export interface CollectionDefinition<
   readonly table: SQLiteTable
   /** The indexed JSON fields, as paths. */
   indexes: readonly (readonly string[])[]
+  /** Whether documents have `tags` (see schema/tags.ts). */
+  tagged: boolean
   summary: (doc: Doc) => string
   beforeWrite?: (next: Doc, previous: Doc | undefined, now: string) => void
 }
@@ -160,17 +172,18 @@ export function defineCollection<
   const Name extends string,
   const IdField extends string,
   const Status extends string = never,
-  Fields extends FieldShape = FieldShape
+  Fields extends FieldShape = FieldShape,
+  const Tagged extends boolean = false
 >(
-  spec: CollectionSpec<Name, IdField, Status, Fields>
-): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields>> {
+  spec: CollectionSpec<Name, IdField, Status, Fields, Tagged>
+): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> {
   const statuses = spec.statuses
   const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
   const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? [])])]
   const indexes = (spec.indexes ?? []).map((path) => path.split('.'))
   let schema: z.ZodObject | undefined
   let table: SQLiteTable | undefined
-  const definition: CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields>> = {
+  const definition: CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> = {
     name: spec.name,
     singular: spec.singular,
     idField: spec.idField,
@@ -192,6 +205,7 @@ export function defineCollection<
       return table
     },
     indexes,
+    tagged: spec.tagged ?? false,
     summary: spec.summary,
     beforeWrite: spec.beforeWrite
   }
@@ -201,8 +215,8 @@ export function defineCollection<
 /** The zod schema of a collection's documents; throws when a key column or index names no field. */
 function documentSchema(
   spec: Pick<
-    CollectionSpec<string, string, string, FieldShape>,
-    'name' | 'idField' | 'statuses' | 'fields' | 'indexes'
+    CollectionSpec<string, string, string, FieldShape, boolean>,
+    'name' | 'idField' | 'statuses' | 'fields' | 'indexes' | 'tagged'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
@@ -212,8 +226,11 @@ function documentSchema(
     ...(spec.statuses ? { status: z.enum(spec.statuses) } : {}),
     created_at: isoTimestamp(),
     updated_at: isoTimestamp(),
+    ...(spec.tagged ? { [TAGS_FIELD]: optional(tagList()) } : {}),
     ...fields
   })
+  if (spec.tagged && Object.hasOwn(fields, TAGS_FIELD))
+    throw new Error(`${spec.name}: tags is made by tagged`)
   for (const name of keyNames) {
     if (!Object.hasOwn(fields, name)) throw new Error(`${spec.name}: key column ${name} is not a field`)
   }

@@ -6,6 +6,7 @@ export const repos = defineCollection({
   name: 'repos',
   singular: 'repo',
   idField: 'repo_id',
+  tagged: true,
   fields: () => ({
     slug: nonBlank().max(200),
     name: optional(z.string()),

@@ -15,6 +15,7 @@ export const sessions = defineCollection({
   singular: 'session',
   idField: 'session_id',
   statuses: ['idle', 'running', 'completed', 'failed'],
+  tagged: true,
   fields: () => ({
     agent: nonBlank(),
     title: optional(z.string()),

@@ -10,6 +10,7 @@ export const tasks = defineCollection({
   singular: 'task',
   idField: 'task_id',
   statuses: ['created', 'running', 'completed', 'failed'],
+  tagged: true,
   fields: () => ({
     session_id: idString(),
     description: optional(z.string()),

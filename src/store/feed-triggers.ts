@@ -27,6 +27,7 @@ import { quoteIdent } from '../schema/sql.js'
 import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { sha256 } from '../sha256.js'
 import { relationTriggers } from './relation-triggers.js'
+import { rebuildTagIndex, tagTriggers } from './tag-index.js'
 import { rowMapper } from './row.js'
 import { NOW_MS, writeViews } from './write-views.js'
 
@@ -217,24 +218,27 @@ export function feedTriggers(): { name: string; sql: string }[] {
 
 /**
  * Every view and trigger the store keeps in step with the registry, in the order they are made:
- * its write views, the feed's triggers, and the relations'.
+ * its write views, the feed's triggers, the relations' and the tag index's.
  */
 function storeObjects(): { name: string; sql: string }[] {
   const views = collectionNames.flatMap((name) => writeViews(collections[name]))
-  return [...views, ...feedTriggers(), ...relationTriggers()]
+  return [...views, ...feedTriggers(), ...relationTriggers(), ...tagTriggers()]
 }
 
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
 export function triggersVersion(): string {
   const hash = sha256()
   for (const { sql } of storeObjects()) hash.update(sql)
+  for (const sql of rebuildTagIndex()) hash.update(sql)
   return hash.digest('hex').slice(0, 16)
 }
 
 /**
- * Makes the database's views and triggers (the write views', the feed's and the relations') those
- * of this version's registry: all of them dropped and made again, in one transaction (a
- * migration's: foreign keys off). Runs when the version in `agor_feed.triggers` is not this one.
+ * Makes the database's views and triggers (the write views', the feed's, the relations' and the
+ * tag index's) those of this version's registry: all of them dropped and made again, and the tag
+ * index made again from the documents (a version without its triggers may have written), in one
+ * transaction (a migration's: foreign keys off). Runs when the version in `agor_feed.triggers` is
+ * not this one.
  */
 export async function syncStoreTriggers(connection: Connection): Promise<number> {
   const { rows } = await connection.execute({
@@ -249,6 +253,7 @@ export async function syncStoreTriggers(connection: Connection): Promise<number>
   await connection.migrate([
     ...drops,
     ...wanted.map(({ sql }) => sql),
+    ...rebuildTagIndex(),
     `UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`
   ])
   return wanted.length

@@ -4,9 +4,11 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '../db/connection.js'
+import { quoteIdent } from '../schema/sql.js'
 import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
 import { toMillis } from './row.js'
+import { tagCondition } from './tag-index.js'
 
 /** Most values in one `$in`/`$nin` list. */
 export const MAX_LIST = 1000
@@ -26,6 +28,9 @@ export class LooseValue {
 /** The SQL of the conditions of one query and the values they bind, in order. */
 export class Conditions {
   readonly args: InValue[] = []
+
+  /** Conditions on the documents of `workspace` (the tag index holds every workspace's tags). */
+  constructor(readonly workspace: string) {}
 
   /** A field's condition: a value (equality, null: IS NULL) or an object of operators. */
   condition(field: Field, value: unknown): string {
@@ -118,6 +123,41 @@ const list =
       : `(${column} IS NULL OR ${column} NOT IN (${marks}))`
   }
 
+/**
+ * `$contains` (every value) and `$containsAny` (one of them) on a list: the tag index's seeks for
+ * `tags`, elsewhere a look through the stored list (a free-form field holds one only sometimes).
+ */
+const membership =
+  (op: '$contains' | '$containsAny'): Compile =>
+  (c, field, value) => {
+    if (field.kind !== 'array' && field.kind !== 'any')
+      throw new BadRequest(`${op} on '${field.name}' needs a list field`)
+    const items = typeof value === 'string' ? [value] : listOf(field, op, value)
+    if (items.length === 0) throw new BadRequest(`${op} on '${field.name}' needs at least one value`)
+    const any = op === '$containsAny'
+    if (field.tagIndex) {
+      if (items.some((item) => typeof item !== 'string'))
+        throw new BadRequest(`${op} on '${field.name}' needs tags (strings)`)
+      const tags = [...new Set(items as string[])]
+      if (any) c.args.push(c.workspace, ...tags)
+      else for (const tag of tags) c.args.push(c.workspace, tag)
+      return tagCondition(field.tagIndex, quoteIdent(field.tagIndex.idField), tags.length, any)
+    }
+    const list = field.typeSql ? `CASE WHEN ${field.typeSql} = 'array' THEN ${field.sql} END` : field.sql
+    const has = items.map((item) => {
+      if (item === null || typeof item === 'object')
+        throw new BadRequest(`${op} on '${field.name}' needs strings, numbers or booleans`)
+      const type =
+        typeof item === 'string'
+          ? `= 'text'`
+          : typeof item === 'number'
+            ? `IN ('integer', 'real')`
+            : `IN ('true', 'false')`
+      return `EXISTS (SELECT 1 FROM json_each(${list}) AS e WHERE e.type ${type} AND e.value = ${c.bind(field, item)})`
+    })
+    return has.length === 1 ? has[0]! : `(${has.join(any ? ' OR ' : ' AND ')})`
+  }
+
 /** Every operator a condition may use, with the SQL it compiles to. */
 export const OPERATORS: Readonly<Record<string, Compile>> = {
   $ne: (c, field, value) => {
@@ -133,6 +173,8 @@ export const OPERATORS: Readonly<Record<string, Compile>> = {
   $gte: comparison('$gte', '>='),
   $between: between(false),
   $notBetween: between(true),
+  $contains: membership('$contains'),
+  $containsAny: membership('$containsAny'),
   $like: pattern('$like'),
   $notlike: pattern('$notlike'),
   $ilike: pattern('$ilike')

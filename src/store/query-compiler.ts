@@ -46,7 +46,7 @@ export class QueryCompiler {
 
   /** Compiles the conditions of a query (its filters are checked, not compiled). */
   where(query: Query): Where {
-    const conditions = new Conditions()
+    const conditions = new Conditions(this.#workspace)
     const sql = foldQuery<string>(query, {
       field: (name, value) => conditions.condition(this.fields.field(name), value),
       group: (op, parts) =>

@@ -7,6 +7,7 @@ import { BadRequest } from '@feathersjs/errors'
 import type { AnyDefinition } from '../schema/collection.js'
 import { describePath, type FieldKind } from '../schema/fields.js'
 import { jsonExtract, jsonTypeAt, quoteIdent, SAFE_SEGMENT } from '../schema/sql.js'
+import { TAGS_FIELD } from '../schema/tags.js'
 
 /** A field a query can name. */
 export interface Field {
@@ -21,6 +22,8 @@ export interface Field {
   references?: () => AnyDefinition
   /** For a free-form JSON field: the expression of the stored value's JSON type. */
   typeSql?: string
+  /** For `tags` of a tagged collection: that collection, whose tag index its list operators seek. */
+  tagIndex?: AnyDefinition
 }
 
 /** Looks up (and remembers) the fields of one collection's queries. */
@@ -64,6 +67,14 @@ export class QueryFields {
     const info = this.#columns.has(String(path[0])) ? undefined : describePath(this.#def.schema, path)
     if (!info) throw new BadRequest(`Unknown field '${name}' in ${this.#def.name} query`)
     const typeSql = info.kind === 'any' ? jsonTypeAt(path) : undefined
-    return { name, path, sql: jsonExtract(path), kind: info.kind, ...(typeSql ? { typeSql } : {}) }
+    const tagIndex = this.#def.tagged && name === TAGS_FIELD ? this.#def : undefined
+    return {
+      name,
+      path,
+      sql: jsonExtract(path),
+      kind: info.kind,
+      ...(typeSql ? { typeSql } : {}),
+      ...(tagIndex ? { tagIndex } : {})
+    }
   }
 }

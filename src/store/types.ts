@@ -36,7 +36,10 @@ type Writable<Doc> = Omit<Doc, 'created_at' | 'updated_at'>
 export type CreateData<Def extends AnyDefinition> = Omit<Writable<DocOf<Def>>, Def['idField'] | 'status'> &
   Partial<Pick<DocOf<Def>, Extract<keyof DocOf<Def>, Def['idField'] | 'status'>>>
 /** What `patch` takes: any subset of the fields. */
-export type PatchData<Def extends AnyDefinition> = Partial<Writable<DocOf<Def>>>
+export type PatchData<Def extends AnyDefinition> = Partial<Writable<DocOf<Def>>> & {
+  /** Numeric fields (dot paths for nested ones) to raise by an amount, from their stored value. */
+  $inc?: Record<string, number>
+}
 
 /** The page size of a find: the query's `$limit`, else the default, never more than the maximum. */
 export function pageLimit(requested: number | undefined, paginate: PaginationOptions): number {
