@@ -213,11 +213,9 @@ describe('tags over REST and socket.io', () => {
   let served: Served
   beforeAll(async () => {
     served = await serve()
-    await served.store.service('sessions').create([
-      { agent: 'a', tags: ['bug', 'ui'] },
-      { agent: 'b', tags: ['bug'] },
-      { agent: 'c' }
-    ])
+    await served.store
+      .service('sessions')
+      .create([{ agent: 'a', tags: ['bug', 'ui'] }, { agent: 'b', tags: ['bug'] }, { agent: 'c' }])
   })
   afterAll(() => served.close())
 

@@ -27,8 +27,8 @@ import { quoteIdent } from '../schema/sql.js'
 import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { sha256 } from '../sha256.js'
 import { relationTriggers } from './relation-triggers.js'
-import { rebuildTagIndex, tagTriggers } from './tag-index.js'
 import { rowMapper } from './row.js'
+import { rebuildTagIndex, tagTriggers } from './tag-index.js'
 import { NOW_MS, writeViews } from './write-views.js'
 
 /** The names of the store's triggers begin with it; the sync drops those it does not want. */
