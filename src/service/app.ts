@@ -12,6 +12,7 @@ import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
 import { CHANGES_METHODS, ChangesService } from './changes.js'
+import { directReads } from './direct-reads.js'
 import { clientSafeErrors } from './errors.js'
 import { eventsFromFeed, type FeedTail, writeMethods } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
@@ -86,5 +87,9 @@ export function createApp(database: Database): App {
   for (const path of ['sessions/:id/fork', 'sessions/:id/spawn', 'sessions/:id/genealogy'] as const) {
     app.service(path).hooks({ after: { all: [noEvent] } })
   }
+  directReads(
+    app,
+    collectionNames.map((name) => untyped.service(name))
+  )
   return app
 }
