@@ -98,6 +98,12 @@ export interface CollectionSpec<
   unique?: readonly (keyof Fields & string)[]
   /** JSON fields (dot paths) that get an expression index on (field, created_at). */
   indexes?: readonly string[]
+  /**
+   * Top-level text fields that `$search` looks in (full-text search, see store/search-index.ts):
+   * titles, descriptions, prompts, names. Changing them makes a new search index when a database
+   * opens.
+   */
+  search?: readonly (keyof Fields & string)[]
   /** One line that tells a person which document this is. */
   summary: (doc: DocumentOf<IdField, Status, Fields>) => string
   /** Adjusts a document about to be written; `previous` is the stored one (none on create). */
@@ -135,6 +141,8 @@ export interface CollectionDefinition<
   readonly table: SQLiteTable
   /** The indexed JSON fields, as paths. */
   indexes: readonly (readonly string[])[]
+  /** The top-level text fields `$search` looks in (none: the collection cannot be searched). */
+  search: readonly string[]
   summary: (doc: Doc) => string
   beforeWrite?: (next: Doc, previous: Doc | undefined, now: string) => void
 }
@@ -192,6 +200,7 @@ export function defineCollection<
       return table
     },
     indexes,
+    search: spec.search ?? [],
     summary: spec.summary,
     beforeWrite: spec.beforeWrite
   }
@@ -202,7 +211,7 @@ export function defineCollection<
 function documentSchema(
   spec: Pick<
     CollectionSpec<string, string, string, FieldShape>,
-    'name' | 'idField' | 'statuses' | 'fields' | 'indexes'
+    'name' | 'idField' | 'statuses' | 'fields' | 'indexes' | 'search'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
@@ -220,6 +229,11 @@ function documentSchema(
   for (const path of spec.indexes ?? []) {
     if (!describePath(schema, path.split('.')) || keyNames.includes(path))
       throw new Error(`${spec.name}: cannot index ${path}`)
+  }
+  // a searched field is a top-level text field of the document's own (not its id, status or times)
+  for (const name of spec.search ?? []) {
+    if (!Object.hasOwn(fields, name) || describePath(schema, [name])?.kind !== 'string')
+      throw new Error(`${spec.name}: cannot search ${name}`)
   }
   return schema
 }

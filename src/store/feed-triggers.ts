@@ -28,6 +28,7 @@ import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { sha256 } from '../sha256.js'
 import { relationTriggers } from './relation-triggers.js'
 import { rowMapper } from './row.js'
+import { searchTableStatements, searchTriggers } from './search-index.js'
 import { NOW_MS, writeViews } from './write-views.js'
 
 /** The names of the store's triggers begin with it; the sync drops those it does not want. */
@@ -217,11 +218,12 @@ export function feedTriggers(): { name: string; sql: string }[] {
 
 /**
  * Every view and trigger the store keeps in step with the registry, in the order they are made:
- * its write views, the feed's triggers, and the relations'.
+ * its write views, the feed's triggers, the relations' and the search index's (whose table names
+ * carry a digest of their definition, so the version covers the search tables too).
  */
 function storeObjects(): { name: string; sql: string }[] {
   const views = collectionNames.flatMap((name) => writeViews(collections[name]))
-  return [...views, ...feedTriggers(), ...relationTriggers()]
+  return [...views, ...feedTriggers(), ...relationTriggers(), ...searchTriggers()]
 }
 
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
@@ -246,8 +248,11 @@ export async function syncStoreTriggers(connection: Connection): Promise<number>
   for (const { name, sql } of wanted) kinds.set(name, sql.startsWith('CREATE VIEW') ? 'VIEW' : 'TRIGGER')
   // every name this version makes is dropped too: another process may have made it since the read
   const drops = [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
+  // derived tables (search-index.ts) go between: the old triggers that write them are gone first
+  const tables = await searchTableStatements(connection)
   await connection.migrate([
     ...drops,
+    ...tables,
     ...wanted.map(({ sql }) => sql),
     `UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`
   ])

@@ -10,8 +10,11 @@ import { isPlainObject } from './plain-json.js'
 
 export type Query = Record<string, unknown>
 
+/** The full-text search of a query: a filter in where it may be written, a condition in what it does. */
+export const SEARCH = '$search'
+
 /** The filters a query may carry next to its conditions (at its top level only). */
-export const FILTERS = ['$sort', '$limit', '$skip', '$select'] as const
+export const FILTERS = ['$sort', '$limit', '$skip', '$select', SEARCH] as const
 
 /** How deep `$and`, `$or` and `$not` may nest. */
 const MAX_NESTING = 32
@@ -94,15 +97,15 @@ export function hasCondition(query: Query): boolean {
     field: () => true,
     group: (op, parts) => (op === '$and' ? parts.some(Boolean) : parts.length > 0 && parts.every(Boolean)),
     not: (part) => part,
-    object: (parts) => parts.some(([, part]) => part)
+    object: (parts, filters) => parts.some(([, part]) => part) || filters.some(([key]) => key === SEARCH)
   })
 }
 
-/** The conditions of a query, without its filters; undefined when it has none. */
+/** The conditions of a query (its `$search` among them), without its filters; undefined when it has none. */
 export function conditionsOf(query: Query | undefined): Query | undefined {
   let conditions: Query | undefined
   for (const key of Object.keys(query ?? {})) {
-    if ((FILTERS as readonly string[]).includes(key)) continue
+    if (key !== SEARCH && (FILTERS as readonly string[]).includes(key)) continue
     conditions ??= {}
     conditions[key] = query![key]
   }
