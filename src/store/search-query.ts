@@ -24,9 +24,11 @@ interface Term {
 /** The terms of a search text: quoted phrases and whitespace-separated words. */
 function termsOf(text: string): Term[] {
   const terms: Term[] = []
+  // control characters separate words; FTS5 would read a NUL as the end of the text
+  const clean = text.replace(/\p{Cc}/gu, ' ')
   // a phrase runs to its closing quote (or the end of the text); a word to the next space or quote
   const pattern = /"([^"]*)("?)(\*?)|([^\s"]+)/gu
-  for (const match of text.matchAll(pattern)) {
+  for (const match of clean.matchAll(pattern)) {
     const [, phrase, , star, word] = match
     if (phrase !== undefined) terms.push({ text: phrase, prefix: star === '*' })
     else if (word !== undefined) {
