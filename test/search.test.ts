@@ -154,7 +154,9 @@ describe('$search', () => {
     ])
     const ranked = (await sessions().find({ query: { $search: 'quokka' } })) as Doc[]
     expect(ranked[0]!.session_id).toBe(best!.session_id)
-    const newest = (await sessions().find({ query: { $search: 'quokka', $sort: { created_at: -1 } } })) as Doc[]
+    const newest = (await sessions().find({
+      query: { $search: 'quokka', $sort: { created_at: -1 } }
+    })) as Doc[]
     expect(ids(newest)).toEqual(ids(ranked).reverse())
     const search = 'login bug'
     const byTitle = (await sessions().find({ query: { $search: search, $sort: { title: 1 } } })) as Doc[]
@@ -291,19 +293,36 @@ describe('the search index', () => {
       { repo_id: repo.repo_id }
     ])
     expect((await ws.collection('repos').find({ query: { $search: 'document' } })) as Doc[]).toHaveLength(1)
-    expect((await ws.collection('boards').find({ query: { $search: 'sprint ibis' } })) as Doc[]).toMatchObject([
-      { board_id: board.board_id }
-    ])
-    expect((await ws.collection('tasks').find({ query: { $search: 'heron egret' } })) as Doc[]).toMatchObject([
-      { task_id: task.task_id }
-    ])
+    expect(
+      (await ws.collection('boards').find({ query: { $search: 'sprint ibis' } })) as Doc[]
+    ).toMatchObject([{ board_id: board.board_id }])
+    expect((await ws.collection('tasks').find({ query: { $search: 'heron egret' } })) as Doc[]).toMatchObject(
+      [{ task_id: task.task_id }]
+    )
     // a field that is not searched is not found
     expect(await ws.collection('repos').find({ query: { $search: 'main' } })).toEqual([])
   })
 })
 
 describe('hostile search text', () => {
-  const refused = ['', '   ', '*', '-', '"', '""', '" "', '(', ')', '()', '-*', '^', ':', '+', '"*"', 'x'.repeat(1001)]
+  const refused = [
+    '',
+    '   ',
+    '*',
+    '-',
+    '"',
+    '""',
+    '" "',
+    '(',
+    ')',
+    '()',
+    '-*',
+    '^',
+    ':',
+    '+',
+    '"*"',
+    'x'.repeat(1001)
+  ]
   const literal = [
     'login AND',
     'NEAR(login bug)',
@@ -399,7 +418,9 @@ describe('over the transports', () => {
     }
     await expect(service.find({ query: { $search: '(' } })).rejects.toMatchObject({ code: 400 })
     const rest = await served.client('rest')
-    const page = (await rest.app.service('sessions').find({ query: { $search: 'login' } })) as { total: number }
+    const page = (await rest.app.service('sessions').find({ query: { $search: 'login' } })) as {
+      total: number
+    }
     expect(page.total).toBe(brute('login').length)
   })
 })
