@@ -64,8 +64,12 @@ function text(most: number): string {
   return out
 }
 
-function sessionFields(i: number): Doc {
-  const doc: Doc = { agent: pick(AGENTS), status: pick(STATUSES), title: text(6) }
+function sessionFields(i: number) {
+  const doc: { agent: string; status: (typeof STATUSES)[number]; title: string; description?: string } = {
+    agent: pick(AGENTS),
+    status: pick(STATUSES),
+    title: text(6)
+  }
   if (i % 4 !== 0) doc.description = text(12)
   return doc
 }

@@ -1,6 +1,6 @@
 /**
  * The one walk over the Feathers query syntax: field conditions combined by `$and`, `$or` and
- * `$not`, next to the filters `$sort`, `$limit`, `$skip` and `$select`. The query compiler folds a
+ * `$not`, next to the filters `$sort`, `$limit`, `$skip`, `$select` and `$search`. The query compiler folds a
  * query into SQL with it, REST coercion and short-id resolution map its values, and the safety
  * check of multi writes asks it whether a query has a condition at all. The walk checks the shape
  * of a query once, here, for all of them.
@@ -10,7 +10,10 @@ import { isPlainObject } from './plain-json.js'
 
 export type Query = Record<string, unknown>
 
-/** The full-text search of a query: a filter in where it may be written, a condition in what it does. */
+/**
+ * The full-text search of a query (search-query.ts): a filter in where it may be written (the top
+ * level only), a condition in what it does.
+ */
 export const SEARCH = '$search'
 
 /** The filters a query may carry next to its conditions (at its top level only). */
@@ -85,8 +88,8 @@ export function mapConditions(query: Query, map: (name: string, value: unknown) 
 
 /**
  * True when a query restricts which documents it matches: a field condition, an `$and` with one,
- * an `$or` whose every branch has one, a `$not` of one. Filters are not conditions, nor are `{}`,
- * `$and: []` or `$or: [{}]`, which match everything.
+ * an `$or` whose every branch has one, a `$not` of one, a `$search`. Other filters are not
+ * conditions, nor are `{}`, `$and: []` or `$or: [{}]`, which match everything.
  *
  * @example
  * hasCondition({ $limit: 10 })      // false
