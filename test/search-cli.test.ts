@@ -36,9 +36,12 @@ describe('agor <collection> list --search', () => {
       expect(result.code, result.stderr).toBe(0)
       return json<{ total: number; data: Doc[] }>(result)
     }
-    const daemon = await startDaemon(db)
+    // on the file, then through a daemon that serves it (found by its record, and by its URL)
+    let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined
     try {
-      for (const target of [db, ['--url', daemon.url]]) {
+      for (const via of ['file', 'record', 'url']) {
+        if (via === 'record') daemon = await startDaemon(db)
+        const target = via === 'url' ? ['--url', daemon!.url] : db
         for (const search of ['login', 'CAFE', '"login bug"', 'log* cafe', 'naive']) {
           const page = await listed([...target, 'session', 'list', '--search', search, '--json'])
           expect(page.data.map((d) => String(d.session_id)).sort(), search).toEqual(brute(search))
@@ -77,7 +80,7 @@ describe('agor <collection> list --search', () => {
       const boards = await listed([...db, 'board', 'list', '--search', 'roadmap', '--json'])
       expect(boards.data.map((b) => b.name)).toEqual(['roadmap', 'sprint'])
     } finally {
-      await daemon.stop()
+      await daemon?.stop()
     }
   })
 })

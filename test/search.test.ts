@@ -305,6 +305,12 @@ describe('the search index', () => {
     )
     // a field that is not searched is not found
     expect(await ws.collection('repos').find({ query: { $search: 'main' } })).toEqual([])
+    // a searched field in a column of its own (the unique slug) follows its writes too
+    await ws.collection('repos').patch(repo.repo_id, { slug: 'flamingo-store' })
+    expect(await ws.collection('repos').find({ query: { $search: 'agor' } })).toEqual([])
+    expect(await ws.collection('repos').find({ query: { $search: 'flamingo' } })).toMatchObject([
+      { repo_id: repo.repo_id }
+    ])
   })
 })
 
