@@ -72,8 +72,10 @@ describe('the search index at open', () => {
     const url = tempDbUrl()
     const db = await openDatabase({ url })
     await db.collection('sessions').create({ agent: 'a', title: 'kept' })
-    // a row no fill would make: still there after the next open
+    // a row no fill would make: still there after the next open, even one that syncs the
+    // triggers (another version's feed triggers, but the same search index)
     await db.connection.execute(`INSERT INTO ${index.rows} (doc_id, workspace) VALUES ('marker', 'none')`)
+    await db.connection.execute(`UPDATE ${FEED_STATE_TABLE} SET triggers = 'older' WHERE id = 1`)
     db.close()
     const again = await openDatabase({ url })
     try {
@@ -82,6 +84,32 @@ describe('the search index at open', () => {
       )
       expect(Number(rows[0]!.n)).toBe(1)
       expect(await again.collection('sessions').find({ query: { $search: 'kept' } })).toHaveLength(1)
+    } finally {
+      again.close()
+    }
+  })
+
+  it('is made again when a version without it synced the database and writes went unindexed', async () => {
+    const url = tempDbUrl()
+    const db = await openDatabase({ url })
+    await db.collection('sessions').create({ agent: 'a', title: 'indexed' })
+    // as a version without search leaves it: its sync drops every trigger of the store's
+    await db.connection.migrate([
+      'DROP TRIGGER agor_search_sessions_insert',
+      'DROP TRIGGER agor_search_sessions_update',
+      'DROP TRIGGER agor_search_sessions_delete',
+      `UPDATE ${FEED_STATE_TABLE} SET triggers = 'without search' WHERE id = 1`
+    ])
+    const unindexed = await db.collection('sessions').create({ agent: 'a', title: 'unindexed' })
+    db.close()
+    const again = await openDatabase({ url })
+    try {
+      expect(
+        (await again.collection('sessions').find({ query: { $search: 'unindexed' } })).map(
+          (d) => d.session_id
+        )
+      ).toEqual([unindexed.session_id])
+      expect(await again.collection('sessions').find({ query: { $search: 'indexed' } })).toHaveLength(1)
     } finally {
       again.close()
     }

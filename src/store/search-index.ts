@@ -157,28 +157,38 @@ export function searchTriggers(): { name: string; sql: string }[] {
 
 /**
  * The statements that make the database's search tables this registry's, for the sync's
- * transaction (before it makes the triggers): tables of other definitions dropped, missing ones
- * made and filled. Tables that exist already are left as they are: they were filled when made and
- * kept in step since.
+ * transaction (before it makes the triggers): tables of other definitions dropped, the wanted ones
+ * made and filled unless they exist with this version's triggers on them. Those were filled when
+ * made and kept in step since; tables whose triggers are missing or others (a version without
+ * search, or with another, synced the database meanwhile and dropped them) may have missed writes,
+ * and are made again.
  */
 export async function searchTableStatements(connection: Connection): Promise<string[]> {
   const { rows } = await connection.execute({
-    sql: `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`,
+    sql: `SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE ? ESCAPE '\\'`,
     args: [`${PREFIX.replaceAll('_', '\\_')}%`]
   })
-  const existing = new Set(rows.map((r) => String(r.name)))
-  const wanted = collectionNames.flatMap((name) => searchIndex(collections[name]) ?? [])
-  const keep = new Set(wanted.flatMap((index) => [index.names.fts, index.names.rows]))
+  const tables = rows.filter((r) => r.type === 'table')
+  const existing = new Map(rows.map((r) => [String(r.name), String(r.sql)]))
+  const wanted = collectionNames.flatMap((name) => {
+    const index = searchIndex(collections[name])
+    return index ? [{ index, triggers: indexTriggers(collections[name], index) }] : []
+  })
+  const keep = new Set(wanted.flatMap(({ index }) => [index.names.fts, index.names.rows]))
   // an FTS5 table is dropped with its shadow tables; a rows table is one whose name says so
-  const stale = rows.filter((r) => {
+  const stale = tables.filter((r) => {
     const name = String(r.name)
     if (keep.has(name)) return false
     return String(r.sql).startsWith('CREATE VIRTUAL TABLE') || name.endsWith('_rows')
   })
   const statements = stale.map((r) => `DROP TABLE IF EXISTS ${quoteIdent(String(r.name))}`)
-  for (const index of wanted) {
-    if (existing.has(index.names.fts) && existing.has(index.names.rows)) continue
-    // half made, or made by another process since the read: made again
+  for (const { index, triggers } of wanted) {
+    const intact =
+      existing.has(index.names.fts) &&
+      existing.has(index.names.rows) &&
+      triggers.every(({ name, sql }) => existing.get(name) === sql)
+    if (intact) continue
+    // the DROPs also take away what another process may have made since the read
     statements.push(`DROP TABLE IF EXISTS ${index.fts}`, `DROP TABLE IF EXISTS ${index.rows}`)
     statements.push(...index.create, ...index.fill)
   }
