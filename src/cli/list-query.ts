@@ -148,8 +148,7 @@ export interface ListOptions {
 /**
  * The query of a `list`: conditions from --status (comma-separated: any of them), every --where
  * (all of them), --since and --until (on created_at), --search, then sort (by default the newest
- * first, or with --search the best matches) and page. A field named twice is
- * combined with $and.
+ * first, or with --search the best matches) and page. A field named twice is combined with $and.
  */
 export function listQuery(
   options: ListOptions,

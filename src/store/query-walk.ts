@@ -1,9 +1,9 @@
 /**
  * The one walk over the Feathers query syntax: field conditions combined by `$and`, `$or` and
- * `$not`, next to the filters `$sort`, `$limit`, `$skip`, `$select` and `$search`. The query compiler folds a
- * query into SQL with it, REST coercion and short-id resolution map its values, and the safety
- * check of multi writes asks it whether a query has a condition at all. The walk checks the shape
- * of a query once, here, for all of them.
+ * `$not`, next to the filters `$sort`, `$limit`, `$skip`, `$select` and `$search`. The query
+ * compiler folds a query into SQL with it, REST coercion and short-id resolution map its values,
+ * and the safety check of multi writes asks it whether a query has a condition at all. The walk
+ * checks the shape of a query once, here, for all of them.
  */
 import { BadRequest } from '@feathersjs/errors'
 import { isPlainObject } from './plain-json.js'
