@@ -59,7 +59,7 @@ describe('agor completion', () => {
     expect(entities.slice(0, 4)).toEqual(['session', 'task', 'board', 'repo'])
     expect(s).toEqual(['session', 'serve'])
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])
-    expect(listFlags).toEqual(['--status', '--since', '--sort', '--skip'])
+    expect(listFlags).toEqual(['--status', '--search', '--since', '--sort', '--skip'])
     expect(globals).toEqual(
       expect.arrayContaining(['--session', '--description', '--status', '--data', '--db', '--json', '--help'])
     )

@@ -33,6 +33,7 @@ export const gizmos = defineCollection({
   }),
   relations: { board_id: { target: () => boards, onDelete: 'cascade' } },
   indexes: ['label'],
+  search: ['label'],
   summary: (w) => w.label
 })
 `
@@ -67,6 +68,7 @@ out.library = {
   created: made.length,
   byPrefix: (await gizmos.get(short)).label,
   found: (await gizmos.find({ query: { size: { $gt: 5 } }, paginate: false })).map((w) => w.label),
+  searched: (await gizmos.find({ query: { $search: 'B' }, paginate: false })).map((w) => w.label),
   patched: (await gizmos.patch(short, { status: 'done' })).status
 }
 const server = await createServer(store, { host: '127.0.0.1', port: 0 })
@@ -148,7 +150,7 @@ describe('a collection added by the README recipe', () => {
     expect(migration).toContain('CREATE TABLE `gizmos`')
     const { stdout } = await inScratch(process.execPath, ['drive.mjs', `file:${join(tempDir(), 'w.db')}`])
     expect(JSON.parse(stdout)).toEqual({
-      library: { created: 2, byPrefix: 'a', found: ['b'], patched: 'done' },
+      library: { created: 2, byPrefix: 'a', found: ['b'], searched: ['b'], patched: 'done' },
       rest: { status: 201, list: ['rest', 'a'], refused: 400 },
       client: { socket: 'socket', events: ['in-process', 'socket'], rest: 'socket', shortIdIsPrefix: true }
     })

@@ -33,6 +33,11 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
     if (filter.repeatable) list.option(filter.flags, filter.description, collect)
     else list.option(filter.flags, filter.description)
   }
+  if (def.search.length)
+    list.option(
+      '--search <text>',
+      `full-text search in ${def.search.join(', ')}: every word, "a phrase", prefix*`
+    )
   list
     .option(
       '--where <condition>',
@@ -41,7 +46,10 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
     )
     .option('--since <time>', 'created at or after: 30s, 30m, 2h, 7d, 2w ago, or an ISO date or time')
     .option('--until <time>', 'created at or before: 30s, 30m, 2h, 7d, 2w ago, or an ISO date or time')
-    .option('--sort <fields>', 'sort by fields, -field for descending', '-created_at')
+    .option(
+      '--sort <fields>',
+      'sort by fields, -field for descending (default: -created_at; with --search: best match)'
+    )
     .option('--limit <n>', 'documents per page (at most 500)', parseCount, 50)
     .option('--skip <n>', 'documents to skip', parseCount)
     .option('-q, --quiet', 'print the short ids alone, one per line')
@@ -50,6 +58,7 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
       examples([
         entity.examples.list,
         `agor ${entity.command} list --since 2h`,
+        ...(def.search.length ? [`agor ${entity.command} list --search "login bug"`] : []),
         `agor ${entity.command} list -q | xargs -r agor ${entity.command} delete`,
         `agor ${entity.command} list --json | node -e "…"`
       ])

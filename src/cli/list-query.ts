@@ -160,14 +160,16 @@ export interface ListOptions {
   since?: string
   until?: string
   sort?: string
+  /** Full-text search text (`$search`). */
+  search?: string
   limit?: number
   skip?: number
 }
 
 /**
  * The query of a `list`: conditions from --status (comma-separated: any of them), every --where
- * (all of them), --since and --until (on created_at), then sort and page. A field named twice is
- * combined with $and.
+ * (all of them), --since and --until (on created_at), --search, then sort (by default the newest
+ * first, or with --search the best matches) and page. A field named twice is combined with $and.
  */
 export function listQuery(
   options: ListOptions,
@@ -197,7 +199,10 @@ export function listQuery(
     }
   }
   if (and.length) query.$and = and
-  query.$sort = parseSort(options.sort ?? '-created_at')
+  if (options.search !== undefined) query.$search = options.search
+  // a search lists its best matches first unless told otherwise
+  if (options.sort !== undefined || options.search === undefined)
+    query.$sort = parseSort(options.sort ?? '-created_at')
   if (options.limit !== undefined) query.$limit = options.limit
   if (options.skip !== undefined) query.$skip = options.skip
   return query

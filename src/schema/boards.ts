@@ -13,5 +13,6 @@ export const boards = defineCollection({
     color: optional(z.string()),
     icon: optional(z.string())
   }),
+  search: ['name', 'description'],
   summary: (b) => b.name
 })

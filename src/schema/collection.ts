@@ -108,6 +108,12 @@ export interface CollectionSpec<
   indexes?: readonly string[]
   /** Whether documents have `tags`, a list of labels queries match through the tag index. */
   tagged?: Tagged
+  /**
+   * Top-level text fields that `$search` looks in (full-text search, see store/search-index.ts):
+   * titles, descriptions, prompts, names. Changing them makes a new search index when a database
+   * opens.
+   */
+  search?: readonly (keyof Fields & string)[]
   /** One line that tells a person which document this is. */
   summary: (doc: DocumentOf<IdField, Status, Fields, Tagged>) => string
   /** Adjusts a document about to be written; `previous` is the stored one (none on create). */
@@ -147,6 +153,8 @@ export interface CollectionDefinition<
   indexes: readonly (readonly string[])[]
   /** Whether documents have `tags` (see schema/tags.ts). */
   tagged: boolean
+  /** The top-level text fields `$search` looks in (none: the collection cannot be searched). */
+  search: readonly string[]
   summary: (doc: Doc) => string
   beforeWrite?: (next: Doc, previous: Doc | undefined, now: string) => void
 }
@@ -206,6 +214,7 @@ export function defineCollection<
     },
     indexes,
     tagged: spec.tagged ?? false,
+    search: spec.search ?? [],
     summary: spec.summary,
     beforeWrite: spec.beforeWrite
   }
@@ -216,7 +225,7 @@ export function defineCollection<
 function documentSchema(
   spec: Pick<
     CollectionSpec<string, string, string, FieldShape, boolean>,
-    'name' | 'idField' | 'statuses' | 'fields' | 'indexes' | 'tagged'
+    'name' | 'idField' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
@@ -237,6 +246,11 @@ function documentSchema(
   for (const path of spec.indexes ?? []) {
     if (!describePath(schema, path.split('.')) || keyNames.includes(path))
       throw new Error(`${spec.name}: cannot index ${path}`)
+  }
+  // a searched field is a top-level text field of the document's own (not its id, status or times)
+  for (const name of spec.search ?? []) {
+    if (!Object.hasOwn(fields, name) || describePath(schema, [name])?.kind !== 'string')
+      throw new Error(`${spec.name}: cannot search ${name}`)
   }
   return schema
 }

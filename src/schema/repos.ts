@@ -15,5 +15,6 @@ export const repos = defineCollection({
     default_branch: optional(z.string())
   }),
   unique: ['slug'],
+  search: ['slug', 'name'],
   summary: (r) => r.name ?? r.slug
 })

@@ -36,5 +36,6 @@ export const sessions = defineCollection({
     forked_from_session_id: { target: (): AnyDefinition => sessions, onDelete: 'set null' }
   },
   indexes: ['agent'],
+  search: ['title', 'description'],
   summary: (s) => s.title ?? s.description ?? s.agent
 })

@@ -29,6 +29,7 @@ export const tasks = defineCollection({
     completed_at: optional(isoTimestamp())
   }),
   relations: { session_id: { target: () => sessions, onDelete: 'cascade' } },
+  search: ['description', 'full_prompt', 'report'],
   summary: (t) => firstLine(t.description ?? t.full_prompt ?? ''),
   // completed_at records when the task finished: set when the status becomes completed or failed
   // (unless the write gives it), kept while it stays finished (an update that leaves it out, or a

@@ -16,7 +16,7 @@ import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection } from '../store/collection.js'
 import { OPERATORS } from '../store/operators.js'
 import { hasProtoKey } from '../store/plain-json.js'
-import { hasCondition, queryCount } from '../store/query-walk.js'
+import { hasCondition, queryCount, SEARCH } from '../store/query-walk.js'
 import type { CreateData, PatchData } from '../store/types.js'
 import type { Workspaces } from '../store/workspaces.js'
 import { type CallerParams, changeContextOf } from './change-context.js'
@@ -88,7 +88,7 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
       id: collection.idField,
       ...options,
       operators: [...EXTRA_OPERATORS, ...(options.operators ?? [])],
-      filters: { $not: true, [ALL]: allFlag, ...options.filters }
+      filters: { $not: true, [SEARCH]: true, [ALL]: allFlag, ...options.filters }
     })
     if (this.options.id !== collection.idField) {
       throw new Error(`The ${collection.name} service's id is ${collection.idField}, not ${this.options.id}`)

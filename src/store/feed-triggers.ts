@@ -28,6 +28,7 @@ import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { sha256 } from '../sha256.js'
 import { relationTriggers } from './relation-triggers.js'
 import { rowMapper } from './row.js'
+import { searchTableStatements, searchTriggers } from './search-index.js'
 import { rebuildTagIndex, tagTriggers } from './tag-index.js'
 import { NOW_MS, writeViews } from './write-views.js'
 
@@ -218,11 +219,13 @@ export function feedTriggers(): { name: string; sql: string }[] {
 
 /**
  * Every view and trigger the store keeps in step with the registry, in the order they are made:
- * its write views, the feed's triggers, the relations' and the tag index's.
+ * its write views, the feed's triggers, the relations', the tag index's and the search index's
+ * (whose table names carry a digest of their definition, so the version covers the search tables
+ * too).
  */
 function storeObjects(): { name: string; sql: string }[] {
   const views = collectionNames.flatMap((name) => writeViews(collections[name]))
-  return [...views, ...feedTriggers(), ...relationTriggers(), ...tagTriggers()]
+  return [...views, ...feedTriggers(), ...relationTriggers(), ...tagTriggers(), ...searchTriggers()]
 }
 
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
@@ -234,11 +237,11 @@ export function triggersVersion(): string {
 }
 
 /**
- * Makes the database's views and triggers (the write views', the feed's, the relations' and the
- * tag index's) those of this version's registry: all of them dropped and made again, and the tag
- * index made again from the documents (a version without its triggers may have written), in one
- * transaction (a migration's: foreign keys off). Runs when the version in `agor_feed.triggers` is
- * not this one.
+ * Makes the database's views and triggers (the write views', the feed's, the relations', the tag
+ * index's and the search index's) those of this version's registry: all of them dropped and made
+ * again, the tag index made again from the documents and each search index whose triggers were not
+ * this version's (a version without them may have written), in one transaction (a migration's:
+ * foreign keys off). Runs when the version in `agor_feed.triggers` is not this one.
  */
 export async function syncStoreTriggers(connection: Connection): Promise<number> {
   const { rows } = await connection.execute({
@@ -250,8 +253,11 @@ export async function syncStoreTriggers(connection: Connection): Promise<number>
   for (const { name, sql } of wanted) kinds.set(name, sql.startsWith('CREATE VIEW') ? 'VIEW' : 'TRIGGER')
   // every name this version makes is dropped too: another process may have made it since the read
   const drops = [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
+  // derived tables (search-index.ts) go between: the old triggers that write them are gone first
+  const tables = await searchTableStatements(connection)
   await connection.migrate([
     ...drops,
+    ...tables,
     ...wanted.map(({ sql }) => sql),
     ...rebuildTagIndex(),
     `UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`

@@ -11,7 +11,8 @@ import { IN_WORKSPACE } from '../schema/workspaces.js'
 import { Conditions } from './operators.js'
 import { isPlainObject } from './plain-json.js'
 import { type Field, QueryFields } from './query-fields.js'
-import { foldQuery, type Query, queryCount } from './query-walk.js'
+import { foldQuery, type Query, queryCount, SEARCH } from './query-walk.js'
+import { SEARCH_RANK, type SearchMatches, searchMatches } from './search-index.js'
 
 /** Most values one whole query compares with (SQLite binds at most 32,766). */
 export const MAX_VALUES = 5000
@@ -22,6 +23,20 @@ export interface Where {
   args: InValue[]
   /** Set when the query has no condition: it matches every document of this workspace. */
   whole?: { workspace: string }
+  /**
+   * Set with `$search`: a JOIN of the ranked matches (after the table in FROM) and the conditions
+   * besides the search, with their values, for statements that read the rank or want the
+   * matches to lead the plan. `sql` has the search too, as an IN condition, for any other use.
+   */
+  search?: { join: string; sql: string; args: InValue[] }
+}
+
+/**
+ * The conditions of `where` for a statement that reads the table: after the table in FROM, `join`
+ * (a search's ranked matches, or nothing), then WHERE `sql`.
+ */
+export function joinedWhere(where: Where): { join: string; sql: string; args: InValue[] } {
+  return where.search ?? { join: '', sql: where.sql, args: where.args }
 }
 
 /** A compiled `find`: the WHERE clause with its values, the order, and the page. */
@@ -36,12 +51,16 @@ export class QueryCompiler {
   readonly fields: QueryFields
   readonly #id: string
   readonly #workspace: string
+  readonly #name: string
+  readonly #search: SearchMatches | undefined
 
   /** Compiles queries over the documents of `workspace`: every WHERE begins with it. */
   constructor(def: AnyDefinition, workspace: string) {
     this.fields = new QueryFields(def)
     this.#id = def.idField
     this.#workspace = workspace
+    this.#name = def.name
+    this.#search = searchMatches(def)
   }
 
   /** Compiles the conditions of a query (its filters are checked, not compiled). */
@@ -58,14 +77,26 @@ export class QueryCompiler {
     if (conditions.args.length > MAX_VALUES)
       throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
     const where: Where = { sql: `${IN_WORKSPACE} AND (${sql})`, args: [this.#workspace, ...conditions.args] }
+    if (query[SEARCH] !== undefined) return this.#searched(where, query[SEARCH])
     return sql === '1' ? { ...where, whole: { workspace: this.#workspace } } : where
+  }
+
+  /** `where` and the matches of a `$search` (see search-query.ts for what its text may say). */
+  #searched(where: Where, text: unknown): Where {
+    if (!this.#search) throw new BadRequest(`$search: ${this.#name} have no text to search`)
+    const matches = this.#search(text, this.#workspace)
+    return {
+      sql: `${quoteIdent(this.#id)} IN (${matches.ids}) AND ${where.sql}`,
+      args: [...matches.args, ...where.args],
+      search: { join: matches.join, sql: where.sql, args: [...matches.args, ...where.args] }
+    }
   }
 
   /** Compiles a whole `find` query. */
   compile(query: Query = {}): CompiledFind {
     return {
       ...this.where(query),
-      orderBy: this.#orderBy(query.$sort),
+      orderBy: this.#orderBy(query.$sort, query[SEARCH] !== undefined),
       limit: queryCount(query.$limit, '$limit'),
       skip: queryCount(query.$skip, '$skip') ?? 0,
       select: this.select(query.$select)
@@ -82,10 +113,11 @@ export class QueryCompiler {
     return names.map((n: string) => this.fields.field(n))
   }
 
-  #orderBy(sort: unknown): string {
+  #orderBy(sort: unknown, searched: boolean): string {
     const id = quoteIdent(this.#id)
-    // oldest first, then by id: the order of every index (each ends with created_at and the id)
-    if (sort === undefined || sort === null) return `"created_at", ${id}`
+    // oldest first, then by id: the order of every index (each ends with created_at and the id);
+    // a search's best matches first
+    if (sort === undefined || sort === null) return `${searched ? `${SEARCH_RANK}, ` : ''}"created_at", ${id}`
     if (!isPlainObject(sort)) throw new BadRequest('$sort must be an object of field: 1 | -1')
     const parts: string[] = []
     let hasId = false

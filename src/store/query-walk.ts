@@ -1,17 +1,23 @@
 /**
  * The one walk over the Feathers query syntax: field conditions combined by `$and`, `$or` and
- * `$not`, next to the filters `$sort`, `$limit`, `$skip` and `$select`. The query compiler folds a
- * query into SQL with it, REST coercion and short-id resolution map its values, and the safety
- * check of multi writes asks it whether a query has a condition at all. The walk checks the shape
- * of a query once, here, for all of them.
+ * `$not`, next to the filters `$sort`, `$limit`, `$skip`, `$select` and `$search`. The query
+ * compiler folds a query into SQL with it, REST coercion and short-id resolution map its values,
+ * and the safety check of multi writes asks it whether a query has a condition at all. The walk
+ * checks the shape of a query once, here, for all of them.
  */
 import { BadRequest } from '@feathersjs/errors'
 import { isPlainObject } from './plain-json.js'
 
 export type Query = Record<string, unknown>
 
+/**
+ * The full-text search of a query (search-query.ts): a filter in where it may be written (the top
+ * level only), a condition in what it does.
+ */
+export const SEARCH = '$search'
+
 /** The filters a query may carry next to its conditions (at its top level only). */
-export const FILTERS = ['$sort', '$limit', '$skip', '$select'] as const
+export const FILTERS = ['$sort', '$limit', '$skip', '$select', SEARCH] as const
 
 /** How deep `$and`, `$or` and `$not` may nest. */
 const MAX_NESTING = 32
@@ -82,8 +88,8 @@ export function mapConditions(query: Query, map: (name: string, value: unknown) 
 
 /**
  * True when a query restricts which documents it matches: a field condition, an `$and` with one,
- * an `$or` whose every branch has one, a `$not` of one. Filters are not conditions, nor are `{}`,
- * `$and: []` or `$or: [{}]`, which match everything.
+ * an `$or` whose every branch has one, a `$not` of one, a `$search`. Other filters are not
+ * conditions, nor are `{}`, `$and: []` or `$or: [{}]`, which match everything.
  *
  * @example
  * hasCondition({ $limit: 10 })      // false
@@ -94,15 +100,15 @@ export function hasCondition(query: Query): boolean {
     field: () => true,
     group: (op, parts) => (op === '$and' ? parts.some(Boolean) : parts.length > 0 && parts.every(Boolean)),
     not: (part) => part,
-    object: (parts) => parts.some(([, part]) => part)
+    object: (parts, filters) => parts.some(([, part]) => part) || filters.some(([key]) => key === SEARCH)
   })
 }
 
-/** The conditions of a query, without its filters; undefined when it has none. */
+/** The conditions of a query (its `$search` among them), without its filters; undefined when it has none. */
 export function conditionsOf(query: Query | undefined): Query | undefined {
   let conditions: Query | undefined
   for (const key of Object.keys(query ?? {})) {
-    if ((FILTERS as readonly string[]).includes(key)) continue
+    if (key !== SEARCH && (FILTERS as readonly string[]).includes(key)) continue
     conditions ??= {}
     conditions[key] = query![key]
   }

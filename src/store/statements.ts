@@ -8,7 +8,7 @@ import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { IN_WORKSPACE, WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { type ChangeContext, imageText } from './feed-triggers.js'
-import type { CompiledFind, Where } from './query-compiler.js'
+import { type CompiledFind, joinedWhere, type Where } from './query-compiler.js'
 import { type Document, type RowMapper, toMillis } from './row.js'
 import { undoOf } from './undo.js'
 import {
@@ -69,11 +69,15 @@ export class TableStatements {
     this.#dataPlaces = dataUpdateColumns(def).map((column) => mapper.columns.indexOf(column))
   }
 
-  /** The documents of a page of a query, in its order (`limit` undefined: all of them). */
+  /**
+   * The documents of a page of a query, in its order (`limit` undefined: all of them). A search's
+   * matches are joined: its order may be their rank, and the plan starts from them.
+   */
   page(find: CompiledFind, limit = find.limit, columns = this.#mapper.columnList): PositionalStatement {
+    const { join, sql, args } = joinedWhere(find)
     return {
-      sql: `SELECT ${columns} FROM ${this.#table} WHERE ${find.sql} ORDER BY ${find.orderBy} LIMIT ? OFFSET ?`,
-      args: [...find.args, limit ?? -1, find.skip]
+      sql: `SELECT ${columns} FROM ${this.#table}${join} WHERE ${sql} ORDER BY ${find.orderBy} LIMIT ? OFFSET ?`,
+      args: [...args, limit ?? -1, find.skip]
     }
   }
 

@@ -8,7 +8,7 @@ import type { InValue } from '../db/connection.js'
 import { CHANGES_TABLE } from '../schema/changes.js'
 import { quoteIdent } from '../schema/sql.js'
 import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
-import type { Where } from './query-compiler.js'
+import { joinedWhere, type Where } from './query-compiler.js'
 import type { PositionalStatement } from './statements.js'
 
 /** Queries whose totals are kept, the least recently used first out. */
@@ -44,8 +44,10 @@ export class Totals {
    * whole table far faster than a range of an index, row by row.
    */
   #count(where: Where): PositionalStatement {
-    const range = `(SELECT count(*) FROM ${this.#table} WHERE ${where.sql})`
-    if (!where.whole) return { sql: range, args: where.args }
+    // a search's matches are joined, as on its page: the count starts from them
+    const { join, sql, args } = joinedWhere(where)
+    const range = `(SELECT count(*) FROM ${this.#table}${join} WHERE ${sql})`
+    if (!where.whole) return { sql: range, args }
     const column = quoteIdent(WORKSPACE_COLUMN)
     const alone = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${column} < ?) AND NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${column} > ?)`
     const { workspace } = where.whole

@@ -2,7 +2,8 @@
  * Finds: a page of the 50 newest sessions with its exact total at every size against the limit
  * (the page and a count in one read transaction); and at 1M, through the store only, what the
  * exact total adds to a page (unfiltered, and filtered on the indexed JSON field `agent`), what
- * leaving out `$sort` costs a find on `agent`, and what the JSON index buys (on a copy without it).
+ * leaving out `$sort` costs a find on `agent`, and what the JSON index buys (on a copy without it);
+ * and a full-text search at 100k against the limit (search.ts).
  */
 import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +17,7 @@ import { expectSame } from '../sides/side.js'
 import { openStoreSide } from '../sides/store.js'
 import { limitResults } from '../targets.js'
 import { interleave } from '../timing.js'
+import { searchFind } from './search.js'
 
 /** The JSON index of `sessions` (declared as `indexes: ['agent']`). */
 const AGENT_INDEX = 'sessions_agent_idx'
@@ -219,5 +221,7 @@ export const finds: Scenario = async (context: Context) => {
   }
   const { path } = await context.dataset('1m')
   context.log('finds: the total, $sort and the JSON index at 1m')
-  return [...(await storeFinds(context, path)), ...pages, await jsonIndex(context, path)]
+  const results = [...(await storeFinds(context, path)), ...pages, await jsonIndex(context, path)]
+  context.log('finds: full-text search at 100k')
+  return [...results, await searchFind(context)]
 }
