@@ -7,7 +7,7 @@
  */
 import type { Connection, Result, Row, Statement } from '../db/connection.js'
 import { DocumentNotFoundError, InvalidIdError } from '../errors.js'
-import { parseIdPrefix } from '../ids.js'
+import { parseDocumentId } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
@@ -80,11 +80,16 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   inWorkspace(workspace: string): Collection<Def> {
     let sibling = this.#siblings.get(workspace)
     if (!sibling) {
-      sibling = new Collection(this.#db, this.definition, workspace)
+      sibling = this.sibling(this.#db, workspace)
       sibling.#siblings = this.#siblings
       this.#siblings.set(workspace, sibling)
     }
     return sibling
+  }
+
+  /** A new collection of this kind, in `workspace` (a subclass makes its own kind). */
+  protected sibling(db: Connection, workspace: string): Collection<Def> {
+    return new Collection(db, this.definition, workspace)
   }
 
   get name(): Def['name'] {
@@ -198,7 +203,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return docs.map((doc) => this.#output(doc, params.query))
     }
     const condition = await this.#condition(params.query)
-    const prefix = parseIdPrefix(id)
+    const prefix = parseDocumentId(this.definition.key, id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
     const { rows } = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
     if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
@@ -217,7 +222,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    */
   async shortIds(ids: readonly string[]): Promise<string[]> {
     const canonical = ids.map((id) => {
-      const parsed = parseIdPrefix(id)
+      const parsed = parseDocumentId(this.definition.key, id)
       if (!parsed.full) throw new InvalidIdError(id, 'expected a whole id')
       return parsed.text
     })
