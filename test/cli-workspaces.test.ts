@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { agor, json, openFile, startDaemon, tempDb } from './cli-helpers.js'
-import { tempDir } from './helpers.js'
+import { baseCounts, tempDir } from './helpers.js'
 import { request } from './transport-helpers.js'
 
 async function twoWorkspaces() {

@@ -14,7 +14,8 @@ export const kv = defineCollection({
   key: 'text',
   fields: () => ({
     value: z.json(),
-    version: z.number().int().min(1),
+    // set by the store on every write (store/kv.ts): optional only in what callers give
+    version: z.number().int().min(1).optional(),
     expires_at: optional(isoTimestamp())
   }),
   // kept in a column with an index, so that reads leave expired entries out and a sweep finds them

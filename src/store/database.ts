@@ -29,7 +29,10 @@ export interface OpenOptions extends DatabaseConfig {
   create?: boolean
 }
 
-export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
+/** The collections of a workspace: the key-value store is a collection of its own kind (kv.ts). */
+export type StoreCollections = {
+  [N in CollectionName]: N extends 'kv' ? KvCollection : Collection<Collections[N]>
+}
 
 /** The documents of one workspace: every collection, and the genealogy of its sessions. */
 export class Workspace {

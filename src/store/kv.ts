@@ -123,7 +123,7 @@ export class KvCollection extends Collection<Kv> {
   }
 
   /** Refused: a value is set whole with update (a merge into it would be guesswork). */
-  override patch(): Promise<never> {
+  override patch(_key: unknown, _data: unknown, _params?: CollectionParams): Promise<never> {
     return Promise.reject(new MethodNotAllowed('Keys are set with update (PUT), not patch'))
   }
 
