@@ -105,4 +105,26 @@ describe('socket.io', () => {
       'created sock:library 1'
     ])
   })
+
+  it('hears an expired key taken away as removed (actor expiry) before the set that replaces it', async () => {
+    const listener = await served.client()
+    const seen = record(listener.app.service('kv'))
+    const past = new Date(Date.now() - 1000).toISOString()
+    await served.http('PUT', path('sock:lease'), { value: 1, expires_at: past })
+    await served.http('PUT', path('sock:lease'), { value: 2 })
+    await served.http('PUT', path('sock:after'), { value: 3 })
+    await waitFor(() => seen.some((e) => e.data.key === 'sock:after'), 'the last event')
+    expect(seen.map((e) => `${e.event} ${String(e.data.key)} ${JSON.stringify(e.data.value)}`)).toEqual([
+      'created sock:lease 1',
+      'removed sock:lease 1',
+      'created sock:lease 2',
+      'created sock:after 3'
+    ])
+    const changes = await served.http('GET', '/changes?collection=kv&id=sock%3Alease')
+    expect(changes.body.map((c: { event: string; actor: string }) => `${c.event} ${c.actor}`)).toEqual([
+      'created anonymous',
+      'removed expiry',
+      'created anonymous'
+    ])
+  })
 })

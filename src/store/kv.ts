@@ -9,6 +9,7 @@ import { Conflict, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
 import { DatabaseUnavailableError } from '../errors.js'
 import { parseTextKey } from '../ids.js'
+import { log } from '../log.js'
 import type { DocOf } from '../schema/collection.js'
 import type { kv } from '../schema/kv.js'
 import { Collection } from './collection.js'
@@ -148,11 +149,17 @@ export class KvCollection extends Collection<Kv> {
     return (await super.remove(null, { query, change })).length
   }
 
-  /** Now and then, after a write, a bounded sweep of expired entries. */
+  /**
+   * Now and then, after a write, a bounded sweep of expired entries. Its failure is not the
+   * write's, which is done: it is told, and the next sweep tries again.
+   */
   async #sweep(params: CollectionParams): Promise<void> {
     const now = Date.now()
     if (now - this.#swept < SWEEP_EVERY_MS) return
     this.#swept = now
-    await this.#removeExpired({}, params, SWEEP_LIMIT)
+    await this.#removeExpired({}, params, SWEEP_LIMIT).catch((error: unknown) => {
+      this.#swept = 0
+      log.warn(`expired keys were not swept: ${(error as Error).message}`)
+    })
   }
 }
