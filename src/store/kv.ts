@@ -15,6 +15,7 @@ import type { kv } from '../schema/kv.js'
 import { Collection } from './collection.js'
 import { type KvInput, kvInput, liveQuery, nowIso } from './kv-input.js'
 import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions } from './types.js'
+import { backoff } from './write-turns.js'
 
 type Kv = typeof kv
 export type KvEntry = DocOf<Kv>
@@ -97,6 +98,7 @@ export class KvCollection extends Collection<Kv> {
         await this.#sweep(params)
         return written
       }
+      await backoff(round)
     }
     throw new DatabaseUnavailableError(`The key '${name}' kept changing; try again`)
   }
