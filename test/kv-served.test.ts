@@ -76,6 +76,19 @@ describe('REST', () => {
   })
 })
 
+describe('connect() over REST', () => {
+  it('sets, compares-and-sets, gets and removes keys that need encoding', async () => {
+    const client = await served.client('rest')
+    const kv = client.app.service('kv')
+    const key = 'rest:a/b?c#d %e'
+    expect((await kv.update(key, { value: [1], version: 0 })).version).toBe(1)
+    await expect(kv.update(key, { value: [2], version: 0 })).rejects.toMatchObject({ code: 409 })
+    expect(await kv.get(key)).toMatchObject({ key, value: [1], version: 1 })
+    await kv.remove(key)
+    await expect(kv.get(key)).rejects.toMatchObject({ code: 404 })
+  })
+})
+
 describe('socket.io', () => {
   it('sets and compares-and-sets through connect(), and hears every write as an event', async () => {
     const writer = await served.client()

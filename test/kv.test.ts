@@ -227,3 +227,20 @@ describe('hostile keys', () => {
     }
   })
 })
+
+describe('entries written by others', () => {
+  it('counts an imported entry without a version as version 1', async () => {
+    await kv().insertDocuments([
+      {
+        key: 'old',
+        value: 'x',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z'
+      }
+    ])
+    await expect(kv().update('old', { value: 'y', version: 0 })).rejects.toMatchObject({
+      data: { version: 1 }
+    })
+    expect(await kv().update('old', { value: 'y', version: 1 })).toMatchObject({ value: 'y', version: 2 })
+  })
+})

@@ -109,14 +109,15 @@ export class KvCollection extends Collection<Kv> {
       if (error instanceof NotFound) return undefined
       throw error
     })
-    const version = stored?.version ?? 0
+    // an entry without a version (written by another tool, or imported so) counts as version 1
+    const version = stored ? (stored.version ?? 1) : 0
     if (input.expected !== undefined && input.expected !== version)
       throw new VersionConflictError(key, input.expected, version)
     const { expected: _, ...fields } = input
     try {
       if (!stored) return await this.create(unchecked({ ...fields, key }), params)
       // only over the version read: the write views refuse it if the row changed since the read
-      const query = liveQuery({ ...params.query, version })
+      const query = liveQuery({ ...params.query, version: stored.version ?? null })
       return await super.update(key, unchecked({ ...fields, version: version + 1 }), { ...params, query })
     } catch (error) {
       // created, changed, removed or expired meanwhile: look again
