@@ -198,3 +198,36 @@ export function shortIdsAmong(ids: readonly string[], inTable: readonly string[]
     return table.length >= listed.length ? table : listed
   })
 }
+
+/** The longest text key, in characters (code points). */
+export const MAX_KEY_LENGTH = 512
+
+const KEY_RULE = `expected a key of 1 to ${MAX_KEY_LENGTH} characters, without control characters, not '.' or '..'`
+
+/**
+ * Checks a text key (a key-value entry's): matched exactly, never by prefix. Control characters
+ * would hide in a terminal and a log, and '.' and '..' cannot be named in a URL's path (clients
+ * resolve them away); unpaired surrogates are not text. Throws {@link InvalidIdError} (400).
+ */
+export function parseTextKey(input: unknown): IdPrefix {
+  if (typeof input !== 'string' || !isTextKey(input)) throw new InvalidIdError(input, KEY_RULE)
+  return { hex: '', text: input, full: true, lo: input, hi: input }
+}
+
+/** True for a text key that {@link parseTextKey} takes. */
+export function isTextKey(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value === '.' || value === '..') return false
+  // 512 code points are at most 1,024 UTF-16 units: only longer strings need counting
+  if (value.length > MAX_KEY_LENGTH && [...value].length > MAX_KEY_LENGTH) return false
+  return !/\p{Cc}/u.test(value) && !LONE_SURROGATE.test(value)
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** How the ids of a collection are made and named: UUIDv7s with short ids, or text keys. */
+export type IdKind = 'uuid' | 'text'
+
+/** Parses what names a document of a collection whose ids are of `kind`. */
+export function parseDocumentId(kind: IdKind, input: unknown): IdPrefix {
+  return kind === 'text' ? parseTextKey(input) : parseIdPrefix(input)
+}

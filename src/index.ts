@@ -24,13 +24,22 @@ export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './
 export type { SyncResult } from './db/connection.js'
 export { type Rebootstrap, rebootstrapReplica } from './db/rebootstrap.js'
 export * from './errors.js'
-export { isCanonicalId, newId, parseIdPrefix, shortIdFromNeighbours } from './ids.js'
+export {
+  type IdKind,
+  isCanonicalId,
+  isTextKey,
+  MAX_KEY_LENGTH,
+  newId,
+  parseIdPrefix,
+  parseTextKey,
+  shortIdFromNeighbours
+} from './ids.js'
 export { log } from './log.js'
 export { WORKSPACE_HEADER } from './protocol.js'
 export type { AnyDefinition, CollectionDefinition, DocOf } from './schema/collection.js'
-export { defineCollection, idString, isoTimestamp, optional } from './schema/collection.js'
+export { defineCollection, idString, isoTimestamp, keyString, optional } from './schema/collection.js'
 export type { CollectionName, Collections } from './schema/index.js'
-export { boards, collections, repos, sessions, tasks } from './schema/index.js'
+export { boards, collections, kv, repos, sessions, tasks } from './schema/index.js'
 export { DEFAULT_WORKSPACE } from './schema/workspaces.js'
 export { type DocumentParams, DocumentService, type DocumentServiceOptions } from './service/adapter.js'
 export { type App, PAGINATE, type ServiceTypes } from './service/app.js'
@@ -42,6 +51,7 @@ export { Collection } from './store/collection.js'
 export type { OpenOptions } from './store/database.js'
 export { Database, openDatabase, Workspace } from './store/database.js'
 export type { SessionTree } from './store/genealogy.js'
+export { KvCollection, type KvEntry, VersionConflictError } from './store/kv.js'
 export type { Query } from './store/query-walk.js'
 export { type SetupResult, setupDatabase } from './store/setup.js'
 export {

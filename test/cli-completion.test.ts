@@ -54,8 +54,10 @@ describe('agor completion', () => {
       complete(home, 'completion', ''),
       complete(home, 'db', '')
     ])
-    const entities = Object.values(collections).map((c) => c.singular)
-    expect(top).toEqual([...entities, 'db', 'log', 'watch', 'workspace', 'key', 'serve', 'completion'])
+    const entities = Object.values(collections)
+      .filter((c) => c.key === 'uuid')
+      .map((c) => c.singular)
+    expect(top).toEqual([...entities, 'kv', 'db', 'log', 'watch', 'workspace', 'key', 'serve', 'completion'])
     expect(entities.slice(0, 4)).toEqual(['session', 'task', 'board', 'repo'])
     expect(s).toEqual(['session', 'serve'])
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])

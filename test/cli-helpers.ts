@@ -154,7 +154,8 @@ async function startProcess(
         resolve(match[1]!)
       }
     }, 20)
-    exited.then((code) => {
+    // 'close', not 'exit': a process's last words may still be in its pipes when it exits
+    once(child, 'close').then(([code]) => {
       clearInterval(timer)
       reject(new Error(`agor serve exited with ${code} before listening: ${stderr}`))
     })

@@ -12,7 +12,7 @@ interface WriterReport {
   patches: Record<string, number>
 }
 
-function finished(child: ReturnType<typeof runFixture>): Promise<string> {
+export function finished(child: ReturnType<typeof runFixture>): Promise<string> {
   let out = ''
   let err = ''
   child.stdout?.on('data', (chunk) => (out += chunk))

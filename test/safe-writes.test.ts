@@ -216,7 +216,11 @@ function invalidValues(def: AnyDefinition): [string, unknown][] {
 describe('every field is validated the same way on create, update and patch', () => {
   it('refuses every invalid value of every field of every collection, writing nothing', async () => {
     let i = 0
-    for (const name of Object.keys(collections) as CollectionName[]) {
+    // the key-value store numbers versions and refuses patch: test/kv.test.ts checks its writes
+    const uuidCollections = (Object.keys(collections) as CollectionName[]).filter(
+      (name) => collections[name].key === 'uuid'
+    )
+    for (const name of uuidCollections) {
       const service: DocumentService = served.store.service(name)
       const def: AnyDefinition = collections[name]
       const target = (await service.create((await validDoc(def, i++)) as never)) as Record<string, unknown>

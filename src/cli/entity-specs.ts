@@ -175,8 +175,13 @@ function entityOf(name: CollectionName): Entity {
   }
 }
 
-/** The entity commands, one per collection of the registry. */
-export const ENTITIES: Entity[] = collectionNames.map(entityOf)
+/**
+ * The entity commands, one per collection of the registry whose ids are UUIDs: their verbs and
+ * short ids do not fit text keys, which have commands of their own (`agor kv`, kv.ts).
+ */
+export const ENTITIES: Entity[] = collectionNames
+  .filter((name) => collections[name].key === 'uuid')
+  .map(entityOf)
 
 /** Adds the flags of a write: the entity's, --status (from its statuses) and --data. */
 export function addFlags(

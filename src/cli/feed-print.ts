@@ -28,12 +28,17 @@ async function shortIdsOf(backend: Backend, changes: readonly Change[]): Promise
     const found = await backend.service(name, workspace).shortIds([...ids])
     for (const [i, id] of [...ids].entries()) inTable.set(id, found[i]!)
   }
-  const ids = [...new Set(changes.map((c) => c.id))]
+  // a text key is printed whole: it is no prefix of anything
+  const isKey = (c: Change) => isCollectionName(c.collection) && collections[c.collection].key === 'text'
+  const ids = [...new Set(changes.filter((c) => !isKey(c)).map((c) => c.id))]
   const short = shortIdsAmong(
     ids,
     ids.map((id) => inTable.get(id) ?? id)
   )
-  return new Map(ids.map((id, i) => [id, short[i]!]))
+  return new Map([
+    ...changes.filter(isKey).map((c) => [c.id, c.id] as const),
+    ...ids.map((id, i) => [id, short[i]!] as const)
+  ])
 }
 
 /**

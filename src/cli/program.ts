@@ -11,6 +11,7 @@ import { registerDb } from './db.js'
 import { registerEntities } from './entities.js'
 import { EXIT, reportError, UsageError } from './errors.js'
 import { registerFeed } from './feed.js'
+import { kvArgv, registerKv } from './kv.js'
 import { refuseEmptyValues } from './option-values.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
@@ -83,6 +84,7 @@ export function buildProgram(json: boolean): Command {
     })
     .addHelpText('after', HELP_AFTER)
   registerEntities(program)
+  registerKv(program)
   registerDb(program)
   registerFeed(program)
   registerWorkspaces(program)
@@ -123,7 +125,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     refuseEmptyValues(actionCommand)
   })
   try {
-    await program.parseAsync([...argv])
+    await program.parseAsync(kvArgv(argv))
     return Number(process.exitCode ?? EXIT.ok)
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error)

@@ -16,6 +16,7 @@ import {
   foreignKey,
   index,
   integer,
+  primaryKey,
   type SQLiteColumnBuilderBase,
   type SQLiteTable,
   type SQLiteTableExtraConfigValue,
@@ -24,7 +25,7 @@ import {
   uniqueIndex
 } from 'drizzle-orm/sqlite-core'
 import { z } from 'zod'
-import { isCanonicalId } from '../ids.js'
+import { type IdKind, isCanonicalId, isTextKey } from '../ids.js'
 import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
 import { TAGS_FIELD, tagList } from './tags.js'
@@ -40,6 +41,9 @@ export const nonBlank = () =>
   z.string().refine((s) => s.replace(/[\s\p{Cf}]/gu, '') !== '', 'Must not be empty or blank')
 
 export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
+
+/** A text key (see parseTextKey in ids.ts). */
+export const keyString = () => z.string().refine(isTextKey, 'Expected a key of 1 to 512 characters')
 
 /** An ISO-8601 timestamp as the API shows it. */
 export const isoTimestamp = () => z.iso.datetime({ offset: true })
@@ -93,6 +97,12 @@ export interface CollectionSpec<
   singular: string
   /** The primary-key column: `session_id`. */
   idField: IdField
+  /**
+   * What the ids are: `uuid` (the default) for UUIDv7s the store makes, named by short ids; `text`
+   * for keys the caller gives, named exactly (no prefixes, no short ids: a key is its own short
+   * id), unique within a workspace.
+   */
+  key?: IdKind
   /** The allowed statuses, the first being the default. Leave out for collections without status. */
   statuses?: readonly [Status, ...Status[]]
   /**
@@ -104,6 +114,11 @@ export interface CollectionSpec<
   relations?: { [K in keyof Fields & string]?: Relation }
   /** Fields kept in their own column with a UNIQUE constraint. */
   unique?: readonly (keyof Fields & string)[]
+  /**
+   * Fields kept in their own column with an index on (workspace, column): text the store itself
+   * filters on, such as an expiry, compared as text.
+   */
+  columns?: readonly (keyof Fields & string)[]
   /** JSON fields (dot paths) that get an expression index on (field, created_at). */
   indexes?: readonly string[]
   /** Whether documents have `tags`, a list of labels queries match through the tag index. */
@@ -142,6 +157,8 @@ export interface CollectionDefinition<
   name: Name
   singular: string
   idField: IdField
+  /** What the ids are (see CollectionSpec.key). */
+  key: IdKind
   statuses: readonly string[] | undefined
   /** Columns besides the id, status, timestamps and data. */
   keyColumns: readonly KeyColumn[]
@@ -187,7 +204,7 @@ export function defineCollection<
 ): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> {
   const statuses = spec.statuses
   const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
-  const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? [])])]
+  const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? []), ...(spec.columns ?? [])])]
   const indexes = (spec.indexes ?? []).map((path) => path.split('.'))
   let schema: z.ZodObject | undefined
   let table: SQLiteTable | undefined
@@ -195,6 +212,7 @@ export function defineCollection<
     name: spec.name,
     singular: spec.singular,
     idField: spec.idField,
+    key: spec.key ?? 'uuid',
     statuses,
     keyColumns: keyNames.map((name) => ({
       name,
@@ -209,7 +227,7 @@ export function defineCollection<
       return schema
     },
     get table() {
-      table ??= buildTable(spec.name, spec.idField, statuses, definition.keyColumns, definition.indexes)
+      table ??= buildTable(definition)
       return table
     },
     indexes,
@@ -225,13 +243,13 @@ export function defineCollection<
 function documentSchema(
   spec: Pick<
     CollectionSpec<string, string, string, FieldShape, boolean>,
-    'name' | 'idField' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search'
+    'name' | 'idField' | 'key' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
   const fields = spec.fields()
   const schema = z.strictObject({
-    [spec.idField]: idString(),
+    [spec.idField]: spec.key === 'text' ? keyString() : idString(),
     ...(spec.statuses ? { status: z.enum(spec.statuses) } : {}),
     created_at: isoTimestamp(),
     updated_at: isoTimestamp(),
@@ -255,14 +273,13 @@ function documentSchema(
   return schema
 }
 
-function buildTable(
-  name: string,
-  idField: string,
-  statuses: readonly string[] | undefined,
-  keyColumns: readonly KeyColumn[],
-  jsonIndexes: readonly (readonly string[])[]
-): SQLiteTable {
-  const columns: Record<string, SQLiteColumnBuilderBase> = { [idField]: text(idField).primaryKey() }
+function buildTable(def: AnyDefinition): SQLiteTable {
+  const { name, idField, statuses, keyColumns, indexes: jsonIndexes } = def
+  // a UUID is unique in the table; a text key within its workspace only (the key, below)
+  const id = text(idField)
+  const columns: Record<string, SQLiteColumnBuilderBase> = {
+    [idField]: def.key === 'text' ? id.notNull() : id.primaryKey()
+  }
   if (statuses) columns.status = text('status').notNull()
   columns.created_at = integer('created_at').notNull()
   columns.updated_at = integer('updated_at').notNull()
@@ -281,6 +298,7 @@ function buildTable(
     const workspace = col(WORKSPACE_COLUMN)
     const order = [col('created_at'), col(idField)] as const
     const constraints: SQLiteTableExtraConfigValue[] = [
+      ...(def.key === 'text' ? [primaryKey({ name: `${name}_pk`, columns: [workspace, col(idField)] })] : []),
       check(`${name}_data_is_object`, sql.raw(`json_valid("data") AND json_type("data") = 'object'`)),
       index(`${name}_created_at_idx`).on(workspace, ...order)
     ]
@@ -292,6 +310,8 @@ function buildTable(
     for (const key of keyColumns) {
       // unique within a workspace: another workspace's key is neither a conflict nor a clue
       if (key.unique) constraints.push(uniqueIndex(`${name}_${key.name}_unique`).on(workspace, col(key.name)))
+      if (!key.relation && !key.unique)
+        constraints.push(index(`${name}_${key.name}_idx`).on(workspace, col(key.name)))
       if (!key.relation) continue
       const relation = key.relation
       constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), workspace, ...order))

@@ -8,11 +8,12 @@
  */
 import { boards } from './boards.js'
 import type { AnyDefinition } from './collection.js'
+import { kv } from './kv.js'
 import { repos } from './repos.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 
-export { boards, repos, sessions, tasks }
+export { boards, kv, repos, sessions, tasks }
 
 /** The definitions keyed by their own names, so that a key can never disagree with its collection. */
 function registry<const Defs extends readonly AnyDefinition[]>(
@@ -24,7 +25,7 @@ function registry<const Defs extends readonly AnyDefinition[]>(
 }
 
 /** Every collection by name. */
-export const collections = registry([sessions, tasks, boards, repos])
+export const collections = registry([sessions, tasks, boards, repos, kv])
 
 export type Collections = typeof collections
 export type CollectionName = keyof Collections

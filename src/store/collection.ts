@@ -7,7 +7,7 @@
  */
 import type { Connection, Result, Row, Statement } from '../db/connection.js'
 import { DocumentNotFoundError, InvalidIdError } from '../errors.js'
-import { parseIdPrefix } from '../ids.js'
+import { parseDocumentId } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
@@ -40,8 +40,7 @@ import { inTurn, untilFresh } from './write-turns.js'
 
 /**
  * One collection of a database. The registry's tables and write views (write-views.ts) are made
- * when a store opens; a definition of another's needs its table and `writeViews(definition)` made
- * first.
+ * when a store opens; another definition needs its table and `writeViews(definition)` made first.
  */
 export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly definition: Def
@@ -69,10 +68,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#references = new References(db, definition, this.#compiler.fields, this.#resolver, workspace)
     this.#statements = new TableStatements(definition, this.#mapper, workspace)
     this.#drafts = new Drafts(db, definition, this.#statements)
-    this.#totals = new Totals(
-      quoteIdent(definition.name),
-      isCollectionName(definition.name) && collections[definition.name] === definition
-    )
+    const registered = isCollectionName(definition.name) && collections[definition.name] === definition
+    this.#totals = new Totals(quoteIdent(definition.name), registered)
     this.#siblings = new Map([[workspace, this]])
   }
 
@@ -80,11 +77,16 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   inWorkspace(workspace: string): Collection<Def> {
     let sibling = this.#siblings.get(workspace)
     if (!sibling) {
-      sibling = new Collection(this.#db, this.definition, workspace)
+      sibling = this.sibling(this.#db, workspace)
       sibling.#siblings = this.#siblings
       this.#siblings.set(workspace, sibling)
     }
     return sibling
+  }
+
+  /** A new collection of this kind, in `workspace` (a subclass makes its own kind). */
+  protected sibling(db: Connection, workspace: string): Collection<Def> {
+    return new Collection(db, this.definition, workspace)
   }
 
   get name(): Def['name'] {
@@ -200,7 +202,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return docs.map((doc) => this.#output(doc, params.query))
     }
     const condition = await this.#condition(params.query)
-    const prefix = parseIdPrefix(id)
+    const prefix = parseDocumentId(this.definition.key, id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
     const { rows } = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
     if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
@@ -219,7 +221,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    */
   async shortIds(ids: readonly string[]): Promise<string[]> {
     const canonical = ids.map((id) => {
-      const parsed = parseIdPrefix(id)
+      const parsed = parseDocumentId(this.definition.key, id)
       if (!parsed.full) throw new InvalidIdError(id, 'expected a whole id')
       return parsed.text
     })
@@ -235,18 +237,12 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     await this.#insert(docs, change)
   }
 
-  /**
-   * The INSERT statements that write documents as they are, for a caller that runs them in a
-   * transaction of its own (an import). Validate each document with validateStoredDocument first.
-   */
+  /** INSERTs of documents as they are (validated: validateStoredDocument), for an import's transaction. */
   insertStatements(docs: readonly Document[]): Statement[] {
     return this.#statements.inserts(docs.map((doc) => this.#mapper.toRow(doc)))
   }
 
-  /**
-   * Runs a SELECT that `build` writes around this collection's column list and table name, and
-   * maps its rows to documents. For queries the syntax cannot express (recursive genealogy).
-   */
+  /** The documents of a SELECT that `build` writes around the columns and table (recursive genealogy). */
   async selectDocuments(build: (columns: string, table: string) => Statement): Promise<DocOf<Def>[]> {
     const { rows } = await this.#db.execute(this.#statements.custom(build))
     return rows.map((r) => this.#mapper.fromRow(r) as DocOf<Def>)

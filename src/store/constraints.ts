@@ -85,8 +85,9 @@ async function duplicateValue(
     if (seen.has(doc[field])) return doc[field]
     seen.add(doc[field])
   }
-  // ids are unique in the whole table (the caller gave the one it collides with), keys per workspace
-  const scoped = field !== def.idField
+  // UUIDs are unique in the whole table (the caller gave the one it collides with); text keys and
+  // unique keys per workspace
+  const scoped = field !== def.idField || def.key === 'text'
   const { rows } = await db.execute({
     sql: `SELECT ${quoteIdent(field)} AS value FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(field)} IN (SELECT value FROM json_each(?))${scoped ? ` AND ${IN_WORKSPACE}` : ''} LIMIT 1`,
     args: scoped ? [JSON.stringify([...seen]), workspace] : [JSON.stringify([...seen])]

@@ -7,10 +7,13 @@ import { type DatabaseConfig, type ResolvedDatabaseConfig, resolveDatabaseConfig
 import type { Connection } from '../db/connection.js'
 import { withDeadline } from '../db/deadline.js'
 import { openConnection } from '../db/open.js'
+import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, type Collections, collectionNames, collections } from '../schema/index.js'
+import { kv } from '../schema/kv.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { Collection } from './collection.js'
 import { type Genealogy, genealogyOf } from './genealogy.js'
+import { KvCollection } from './kv.js'
 import { prepareSchema } from './schema-sync.js'
 import { Workspaces } from './workspaces.js'
 
@@ -26,7 +29,10 @@ export interface OpenOptions extends DatabaseConfig {
   create?: boolean
 }
 
-export type StoreCollections = { [N in CollectionName]: Collection<Collections[N]> }
+/** The collections of a workspace: the key-value store is a collection of its own kind (kv.ts). */
+export type StoreCollections = {
+  [N in CollectionName]: N extends 'kv' ? KvCollection : Collection<Collections[N]>
+}
 
 /** The documents of one workspace: every collection, and the genealogy of its sessions. */
 export class Workspace {
@@ -50,6 +56,11 @@ export class Workspace {
   }
 }
 
+/** The collection of a definition in the default workspace: the key-value store has its own kind. */
+function collectionOf(db: Connection, def: AnyDefinition): Collection {
+  return def === kv ? new KvCollection(db, kv, DEFAULT_WORKSPACE) : new Collection(db, def, DEFAULT_WORKSPACE)
+}
+
 /** Workspaces kept open at once, the least recently used first out. */
 const OPEN_WORKSPACES = 64
 
@@ -64,7 +75,7 @@ export class Database {
     this.connection = db
     this.workspaces = new Workspaces(db)
     const collectionsOfDefault = Object.fromEntries(
-      collectionNames.map((c) => [c, new Collection(db, collections[c], DEFAULT_WORKSPACE)])
+      collectionNames.map((c) => [c, collectionOf(db, collections[c])])
     ) as StoreCollections
     this.#default = new Workspace(DEFAULT_WORKSPACE, collectionsOfDefault)
   }

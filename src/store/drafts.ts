@@ -5,12 +5,15 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
-import { isCanonicalV7, newId } from '../ids.js'
+import { isCanonicalV7, newId, parseTextKey } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { isPlainObject, plainJsonCopy } from './plain-json.js'
 import { type Document, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
+
+/** Where in a create's array an item is, for its messages. */
+const at = (index: number | undefined) => (index === undefined ? '' : ` (item ${index})`)
 
 export class Drafts {
   readonly #db: Connection
@@ -42,13 +45,17 @@ export class Drafts {
     const input = this.input(item)
     const { idField, statuses } = this.#def
     const givenId = input[idField]
-    // ids order documents by creation time and short ids rely on their random tail: only v7
-    if (givenId !== undefined && !isCanonicalV7(givenId)) {
-      const where = index === undefined ? '' : ` (item ${index})`
-      throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${where}`)
+    if (this.#def.key === 'text') {
+      // a text key is the caller's to choose: there is none to make
+      if (givenId === undefined) throw new BadRequest(`${idField} is required${at(index)}`)
+      input[idField] = parseTextKey(givenId).text
+    } else if (givenId !== undefined && !isCanonicalV7(givenId)) {
+      // ids order documents by creation time and short ids rely on their random tail: only v7
+      throw new BadRequest(`${idField} must be a UUIDv7 in canonical form${at(index)}`)
+    } else {
+      // the input is a copy already (see input): it becomes the document
+      input[idField] = givenId ?? newId()
     }
-    // the input is a copy already (see input): it becomes the document
-    input[idField] = givenId ?? newId()
     // a status left out is the default; a null one is refused by validation, as on patch
     if (statuses && input.status === undefined) input.status = statuses[0]
     input.created_at = now

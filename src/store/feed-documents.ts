@@ -9,6 +9,7 @@ import type { Executor, InValue, Row } from '../db/connection.js'
 import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { type CollectionName, collectionNames, collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { image } from './feed-triggers.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import { applyUndo, type UndoEntry } from './undo.js'
@@ -33,10 +34,16 @@ export function documentOf(collection: string, image: Document): Document {
   )
 }
 
+/** What tells one document's changes from another's: its collection, id and workspace. */
+const documentKey = (row: Row) => `${String(row.collection)}\n${String(row.doc_id)}\n${String(row.workspace)}`
+
 const parsed = (text: unknown): unknown => (text === null ? null : JSON.parse(String(text)))
 
-/** The changes of the documents ?1 names (`[collection, id, seq]`) with seqs from ?2 on. */
-const HISTORY_CHANGES = `SELECT collection, doc_id, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND (collection, doc_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`
+/**
+ * The changes of the documents ?1 names (`[collection, id, seq, workspace]`) with seqs from ?2 on.
+ * The workspace too: a text key names a document in each workspace that has it.
+ */
+const HISTORY_CHANGES = `SELECT collection, doc_id, workspace, seq, event, doc, undo FROM ${CHANGES_TABLE} WHERE seq >= ?2 AND (collection, doc_id, workspace) IN (SELECT value ->> 0, value ->> 1, value ->> 3 FROM json_each(?1))`
 
 /**
  * The changes of the documents `wanted` (?1) names (`[collection, id, seq]`) from the oldest of
@@ -48,7 +55,10 @@ export function historySql(): string {
     const def = collections[name]
     const table = quoteIdent(def.name)
     const id = quoteIdent(def.idField)
-    return `SELECT '${name}', ${id}, NULL, NULL, ${image(def, table)}, NULL FROM ${table} WHERE ${id} IN (SELECT value ->> 1 FROM json_each(?1) WHERE value ->> 0 = '${name}')`
+    const ws = quoteIdent(WORKSPACE_COLUMN)
+    const ids = `SELECT value ->> 1${def.key === 'text' ? ', value ->> 3' : ''} FROM json_each(?1) WHERE value ->> 0 = '${name}'`
+    const named = def.key === 'text' ? `(${id}, ${ws}) IN (${ids})` : `${id} IN (${ids})`
+    return `SELECT '${name}', ${id}, ${ws}, NULL, NULL, ${image(def, table)}, NULL FROM ${table} WHERE ${named}`
   })
   return [HISTORY_CHANGES, ...rows].join(' UNION ALL ')
 }
@@ -126,7 +136,7 @@ export class FeedDocuments {
   /** The document of each change row (by seq), rebuilding those that keep none. */
   async of(rows: readonly Row[]): Promise<Map<number, Document>> {
     const docs = new Map<number, Document>()
-    const oldest = new Map<string, [string, string, number]>()
+    const oldest = new Map<string, [string, string, number, string]>()
     const wanted: number[] = []
     let from = Number.POSITIVE_INFINITY
     for (const row of rows) {
@@ -138,9 +148,10 @@ export class FeedDocuments {
       }
       wanted.push(seq)
       from = Math.min(from, seq)
-      const key = `${collection}\n${String(row.doc_id)}`
+      const key = documentKey(row)
       const known = oldest.get(key)
-      if (!known || known[2] > seq) oldest.set(key, [collection, String(row.doc_id), seq])
+      if (!known || known[2] > seq)
+        oldest.set(key, [collection, String(row.doc_id), seq, String(row.workspace)])
     }
     if (oldest.size === 0) return docs
     const history = await this.#history(JSON.stringify([...oldest.values()]), from)
@@ -148,7 +159,7 @@ export class FeedDocuments {
     const steps = new Map<string, Step[]>()
     for (const row of history) {
       if (pacer.due()) await nextTurn()
-      const key = `${String(row.collection)}\n${String(row.doc_id)}`
+      const key = documentKey(row)
       // older than any change of this document that was asked for
       if (row.seq !== null && Number(row.seq) < oldest.get(key)![2]) continue
       const list = steps.get(key) ?? []

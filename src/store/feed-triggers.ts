@@ -117,9 +117,12 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
   const name = `${FEED_PREFIX}${def.name}_${op}`
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
+  const ws = quoteIdent(WORKSPACE_COLUMN)
+  // a text key names one row in each workspace that has it; a UUID one row in the table
+  const inRowsWorkspace = (row: string) => (def.key === 'text' ? ` AND ${row}.${ws} = NEW.${ws}` : '')
   // the feed's newest change is the row's, written by the statement that writes the row (only
   // while it runs is its version set: see write-views.ts)
-  const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
+  const recorded = `coalesce((SELECT collection = '${def.name}' AND doc_id = NEW.${id} AND workspace = NEW.${ws} AND version IS NEW."updated_at" FROM ${CHANGES_TABLE} ORDER BY seq DESC LIMIT 1), 0)`
   const when = op === 'delete' ? '' : ` WHEN NOT ${recorded}`
   const [newRow, oldRow] = [image(def, 'NEW'), image(def, 'OLD')]
   // the rows kept by replaceTriggers that the write took away: gone, or displaced by `newId`
@@ -129,7 +132,7 @@ function trigger(def: AnyDefinition, op: 'insert' | 'update' | 'delete'): { name
       row: 'r',
       event: 'removed',
       doc: 'r.doc',
-      join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND (r.doc_id = ${newId} OR NOT EXISTS (SELECT 1 FROM ${table} WHERE ${id} = r.doc_id)) `
+      join: `JOIN ${REPLACED_ROWS_TABLE} AS r ON r.collection = '${def.name}' AND ((r.doc_id = ${newId}${inRowsWorkspace('r')}) OR NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE t.${id} = r.doc_id${def.key === 'text' ? ` AND t.${ws} = r.${ws}` : ''})) `
     })
   // kept rows are wanted by the write that kept them only (an upsert's, OR IGNORE's replace nothing)
   const forget = forgetKept(def)
@@ -191,9 +194,11 @@ function replaceTriggers(def: AnyDefinition): { name: string; sql: string }[] {
   const id = quoteIdent(def.idField)
   const workspace = quoteIdent(WORKSPACE_COLUMN)
   const unique = def.keyColumns.filter((key) => key.unique).map((key) => quoteIdent(key.name))
-  // the id is unique in the table, a unique key within its workspace (see buildTable)
+  // a UUID is unique in the table, a text key and a unique key within its workspace (see buildTable)
   const taken = [
-    `r.${id} = NEW.${id}`,
+    def.key === 'text'
+      ? `(r.${id} = NEW.${id} AND r.${workspace} = NEW.${workspace})`
+      : `r.${id} = NEW.${id}`,
     ...unique.map((column) => `(r.${column} = NEW.${column} AND r.${workspace} = NEW.${workspace})`)
   ].join(' OR ')
   const columns = [id, ...unique, workspace]

@@ -7,7 +7,7 @@
 import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
 import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
-import { type IdPrefix, parseIdPrefix, shortIdsAmong } from '../ids.js'
+import { type IdPrefix, parseDocumentId, shortIdsAmong } from '../ids.js'
 import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { FeedDocuments } from './feed-documents.js'
@@ -133,7 +133,9 @@ export class Feed {
       args.push(value)
     }
     if (query.id !== undefined) {
-      const prefix = parseIdPrefix(query.id)
+      // a text key (of a collection that has them, named) is matched exactly
+      const textKeys = isCollectionName(query.collection) && collections[query.collection].key === 'text'
+      const prefix = parseDocumentId(textKeys ? 'text' : 'uuid', query.id)
       if (!prefix.full) await this.#assertOneDocument(prefix, query)
       where.push(prefix.full ? 'doc_id = ?' : 'doc_id >= ? AND doc_id < ?')
       args.push(...(prefix.full ? [prefix.text] : [prefix.lo, prefix.hi]))

@@ -11,7 +11,7 @@ import { StoredIdError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { CollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
-import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from '../schema/workspaces.js'
+import { DEFAULT_WORKSPACE, IN_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from '../schema/workspaces.js'
 import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import type { Database, OpenOptions } from './database.js'
@@ -172,9 +172,9 @@ async function importParts(
 }
 
 /**
- * The ids among `docs` that the collection's workspace holds already. An id that another workspace
- * holds cannot be imported here however conflicts are settled (ids are unique in the table): it
- * fails the import, naming its line.
+ * The ids among `docs` that the collection's workspace holds already. A UUID that another workspace
+ * holds cannot be imported here however conflicts are settled (UUIDs are unique in the table): it
+ * fails the import, naming its line. A text key is another entry in each workspace.
  */
 async function storedIds(
   tx: Executor,
@@ -184,9 +184,10 @@ async function storedIds(
 ): Promise<Set<unknown>> {
   const def = collection.definition
   const id = quoteIdent(def.idField)
+  const own = def.key === 'text' ? ` AND ${IN_WORKSPACE}` : ''
   const { rows } = await tx.execute({
-    sql: `SELECT ${id} AS id, ${quoteIdent(WORKSPACE_COLUMN)} AS workspace FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
-    args: [JSON.stringify(docs.map((doc) => doc[def.idField]))]
+    sql: `SELECT ${id} AS id, ${quoteIdent(WORKSPACE_COLUMN)} AS workspace FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))${own}`,
+    args: [JSON.stringify(docs.map((doc) => doc[def.idField])), ...(own ? [collection.workspace] : [])]
   })
   const elsewhere = rows.find((row) => row.workspace !== collection.workspace)
   if (elsewhere) {

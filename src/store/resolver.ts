@@ -4,7 +4,7 @@
  */
 import type { Connection, InValue, Result, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
-import { parseIdPrefix, shortIdFromNeighbours } from '../ids.js'
+import { parseDocumentId, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { IN_WORKSPACE } from '../schema/workspaces.js'
@@ -30,9 +30,10 @@ export class Resolver {
   /**
    * The workspace condition of a lookup. Unary `+` keeps SQLite from taking it for an index
    * (every index but the primary key's begins with the workspace): ranges of ids go by the
-   * primary key, and the few rows in a range are checked.
+   * primary key, and the few rows in a range are checked. A text key's primary key begins with
+   * the workspace: there it is the way in.
    */
-  readonly #inWorkspace = `+${IN_WORKSPACE}`
+  readonly #inWorkspace: string
   /** The statements of the commonest lookups, by whole id and by prefix, without a condition. */
   readonly #byId: string
   readonly #byPrefix: string
@@ -45,6 +46,7 @@ export class Resolver {
     this.#table = quoteIdent(def.name)
     this.#id = quoteIdent(def.idField)
     this.#workspace = workspace
+    this.#inWorkspace = def.key === 'text' ? IN_WORKSPACE : `+${IN_WORKSPACE}`
     this.#byId = this.#select(false)
     this.#byPrefix = this.#select(true)
   }
@@ -66,7 +68,7 @@ export class Resolver {
 
   /** The result of the one statement that finds `input`'s row, checked (see `row`). */
   async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
-    const prefix = parseIdPrefix(input)
+    const prefix = parseDocumentId(this.#def.key, input)
     const ws = this.#workspace
     const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi, ws]
     const statement = condition
@@ -111,7 +113,7 @@ export class Resolver {
     const resolved = new Map<unknown, string>()
     const lookups: { input: unknown; text: string; lo: string; hi: string }[] = []
     for (const input of new Set(inputs)) {
-      const prefix = parseIdPrefix(input)
+      const prefix = parseDocumentId(this.#def.key, input)
       if (prefix.full) resolved.set(input, prefix.text)
       else lookups.push({ input, text: prefix.text, lo: prefix.lo, hi: prefix.hi })
     }
@@ -138,7 +140,8 @@ export class Resolver {
    * within that range of the primary key, which bounds the rows of other workspaces passed over.
    */
   async shortIds(ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return []
+    // a text key is named exactly: it is its own short id
+    if (ids.length === 0 || this.#def.key === 'text') return [...ids]
     const [id, table, ws] = [this.#id, this.#table, this.#inWorkspace]
     // canonical ids have a dash after their 8th digit: '.' comes right after it
     const { rows } = await this.#db.execute({

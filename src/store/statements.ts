@@ -85,8 +85,9 @@ export class TableStatements {
   removePage(find: CompiledFind): Statement {
     const ids = this.page(find, find.limit, this.#id)
     return {
-      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} IN (${ids.sql}) RETURNING ${this.#mapper.columnList}`,
-      args: ids.args
+      // the workspace again: a text key names an entry in each workspace that has it
+      sql: `DELETE FROM ${this.#table} WHERE ${this.#id} IN (${ids.sql}) AND ${IN_WORKSPACE} RETURNING ${this.#mapper.columnList}`,
+      args: [...ids.args, this.#workspace]
     }
   }
 

@@ -10,7 +10,8 @@ import { isStaleWrite } from './constraints.js'
 /** Most attempts a write makes when other writers keep changing its document. */
 const MAX_ATTEMPTS = 200
 
-function backoff(attempt: number): Promise<void> {
+/** The wait before attempt `attempt + 1`: none at first, then a random few ms, growing to 50. */
+export function backoff(attempt: number): Promise<void> {
   if (attempt < 3) return Promise.resolve()
   const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random()
   return new Promise((resolve) => setTimeout(resolve, ms))

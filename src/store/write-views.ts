@@ -106,7 +106,7 @@ export function optionalColumns(def: AnyDefinition): { column: string; bit: numb
 function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
-  const where = `${id} = NEW.${id}`
+  const where = `${id} = NEW.${id} AND ${quoteIdent(WORKSPACE_COLUMN)} = NEW."agor_workspace"`
   const others = lean
     ? []
     : optionalColumns(def).map(({ column, bit }) => {
@@ -116,7 +116,7 @@ function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const target = lean ? dataUpdateView(def) : updateView(def)
   return `CREATE TRIGGER ${quoteIdent(`${target}_row`)} INSTEAD OF INSERT ON ${quoteIdent(target)} BEGIN
 ${changeRow(def, 'NEW."agor_event"', true)}
-UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at" AND ${quoteIdent(WORKSPACE_COLUMN)} = NEW."agor_workspace";
+UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${[...others, UPDATE_DONE].join('\n')}
 END`

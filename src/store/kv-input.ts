@@ -1,0 +1,51 @@
+/** What key-value writes take, checked and normalised, and the condition of an entry that is live. */
+import { BadRequest } from '@feathersjs/errors'
+import { isPlainObject } from './plain-json.js'
+import type { Query } from './query-walk.js'
+
+/** A set's fields: the value, the expiry, and the version a compare-and-set expects. */
+export interface KvInput {
+  value?: unknown
+  expires_at?: unknown
+  expected?: number
+  [field: string]: unknown
+}
+
+/** Now as stored expiries are written (toISOString): as text, they compare as times. */
+export const nowIso = () => new Date().toISOString()
+
+/**
+ * `data` of a create or update: `version` is taken out (the condition of a compare-and-set on
+ * update, refused on create: the store numbers versions), `expires_at` written as UTC. Every other
+ * field is left for the schema to judge.
+ */
+export function kvInput(data: unknown, method: 'create' | 'update'): KvInput {
+  if (!isPlainObject(data)) throw new BadRequest('A key must be set to a JSON object: { "value": … }')
+  const { version, expires_at, ...rest } = data as Record<string, unknown>
+  const input: KvInput = { ...rest }
+  if (version !== undefined) {
+    if (method === 'create') throw new BadRequest('version is set by the store')
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
+      throw new BadRequest('version must be a whole number, 0 or more (0: only if the key is absent)')
+    input.expected = version
+  }
+  if (expires_at !== undefined) input.expires_at = utc(expires_at)
+  return input
+}
+
+/** An ISO timestamp as UTC (`…Z`), so that expiries compare as text; anything else as it is. */
+function utc(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const ms = Date.parse(value)
+  // the schema refuses what is not ISO-8601 with an offset: leave it for its message
+  return Number.isNaN(ms) || !/^\d{4}-\d\d-\d\dT.*(Z|[+-]\d\d:\d\d)$/.test(value)
+    ? value
+    : new Date(ms).toISOString()
+}
+
+/** `query` (or nothing) with the condition that entries have not expired added to its `$and`. */
+export function liveQuery(query: Query = {}): Query {
+  const live = { $or: [{ expires_at: null }, { expires_at: { $gt: nowIso() } }] }
+  const and = Array.isArray(query.$and) ? query.$and : []
+  return { ...query, $and: [...and, live] }
+}

@@ -1,0 +1,246 @@
+// The key-value store through the library: set, compare-and-set, expiry, find by prefix,
+// workspaces, hostile keys, and a compare-and-set race between processes on one file.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Database, openDatabase } from '../src/index.js'
+import { finished } from './concurrency-scenario.js'
+import { runFixture } from './crash-helpers.js'
+import { tempDir } from './helpers.js'
+
+let db: Database
+let path: string
+
+beforeAll(async () => {
+  path = join(tempDir(), 'kv.db')
+  db = await openDatabase({ url: `file:${path}` })
+})
+
+afterAll(() => db.close())
+
+const kv = () => db.collection('kv')
+const count = async (where = '1') =>
+  Number((await db.connection.execute(`SELECT count(*) AS n FROM kv WHERE ${where}`)).rows[0]!.n)
+const past = () => new Date(Date.now() - 60_000).toISOString()
+
+describe('set and get', () => {
+  it('sets a key at version 1, replaces it at version + 1, and gets it exactly', async () => {
+    const made = await kv().update('ui:theme', { value: 'dark' })
+    expect(made).toMatchObject({ key: 'ui:theme', value: 'dark', version: 1, expires_at: null })
+    const next = await kv().update('ui:theme', { value: { mode: 'light', size: [1, 2] } })
+    expect(next).toMatchObject({ value: { mode: 'light', size: [1, 2] }, version: 2 })
+    expect(next.created_at).toBe(made.created_at)
+    expect(await kv().get('ui:theme')).toEqual(next)
+    // a key is named exactly: no prefix, no other case
+    await expect(kv().get('ui:th')).rejects.toMatchObject({ code: 404 })
+    await expect(kv().get('UI:THEME')).rejects.toMatchObject({ code: 404 })
+  })
+
+  it('keeps any JSON value, null included, and refuses a set without one', async () => {
+    for (const value of [null, 0, false, '', [], {}, 'text', [null, { a: { b: [1] } }]]) {
+      expect((await kv().update('any', { value })).value).toEqual(value)
+    }
+    const before = await kv().get('any')
+    await expect(kv().update('any', {} as never)).rejects.toMatchObject({ code: 400 })
+    await expect(kv().update('any', { value: 1, other: 2 } as never)).rejects.toMatchObject({ code: 400 })
+    expect(await kv().get('any')).toEqual(before)
+  })
+
+  it('never takes a version from the input but as the condition of a compare-and-set', async () => {
+    await expect(kv().create({ key: 'v', value: 1, version: 7 } as never)).rejects.toMatchObject({
+      code: 400
+    })
+    expect((await kv().create({ key: 'v', value: 1 } as never)).version).toBe(1)
+    for (const version of [-1, 1.5, '1', null])
+      await expect(kv().update('v', { value: 2, version } as never)).rejects.toMatchObject({ code: 400 })
+    expect((await kv().get('v')).version).toBe(1)
+  })
+
+  it('creates with create (409 when the key is set) and removes (404 when absent), and refuses patch', async () => {
+    await expect(kv().create({ key: 'v', value: 2 } as never)).rejects.toMatchObject({ code: 409 })
+    await expect(kv().patch('v', { value: 3 } as never)).rejects.toMatchObject({ code: 405 })
+    expect(await kv().remove('v')).toMatchObject({ key: 'v', value: 1 })
+    await expect(kv().remove('v')).rejects.toMatchObject({ code: 404 })
+    await expect(kv().get('v')).rejects.toMatchObject({ code: 404 })
+  })
+})
+
+describe('compare-and-set', () => {
+  it('writes only over the version given (0: only when absent), else 409 with nothing written', async () => {
+    expect((await kv().update('cas', { value: 'a', version: 0 })).version).toBe(1)
+    await expect(kv().update('cas', { value: 'b', version: 0 })).rejects.toMatchObject({
+      code: 409,
+      data: { key: 'cas', expected: 0, version: 1 }
+    })
+    expect((await kv().update('cas', { value: 'b', version: 1 })).version).toBe(2)
+    await expect(kv().update('cas', { value: 'c', version: 1 })).rejects.toMatchObject({ code: 409 })
+    await expect(kv().update('absent', { value: 'c', version: 3 })).rejects.toMatchObject({
+      code: 409,
+      data: { version: 0 }
+    })
+    expect(await kv().get('cas')).toMatchObject({ value: 'b', version: 2 })
+    await expect(kv().get('absent')).rejects.toMatchObject({ code: 404 })
+  })
+
+  it('gives one success per version to writers racing in one process', async () => {
+    await kv().update('race:one', { value: 0 })
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => kv().update('race:one', { value: 'won', version: 1 }))
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as { code: number }).code).toBe(409)
+    expect((await kv().get('race:one')).version).toBe(2)
+  })
+
+  it('counts exactly with three processes doing 200 increments each on one key', async () => {
+    await kv().update('race:counter', { value: 0 })
+    const outputs = await Promise.all(
+      [1, 2, 3].map(() => finished(runFixture('test/fixtures/kv-cas.ts', [path, 'race:counter', '200'])))
+    )
+    const reports = outputs.map((out) => JSON.parse(out) as { expected: number[]; conflicts: number })
+    const expected = reports.flatMap((r) => r.expected).sort((a, b) => a - b)
+    // every success wrote over a different version, one after another from 1
+    expect(expected).toEqual(Array.from({ length: 600 }, (_, i) => i + 1))
+    expect(await kv().get('race:counter')).toMatchObject({ value: 600, version: 601 })
+  }, 120_000)
+})
+
+describe('expiry', () => {
+  it('reads an expired key as absent everywhere, and sets it again from version 1', async () => {
+    await kv().update('exp:gone', { value: 1, expires_at: past() })
+    await kv().update('exp:kept', { value: 2, expires_at: new Date(Date.now() + 3_600_000).toISOString() })
+    await expect(kv().get('exp:gone')).rejects.toMatchObject({ code: 404 })
+    await expect(kv().remove('exp:gone')).rejects.toMatchObject({ code: 404 })
+    expect((await kv().find({ query: { key: { $like: 'exp:%' } } })).map((e) => e.key)).toEqual(['exp:kept'])
+    await expect(kv().update('exp:gone', { value: 3, version: 1 })).rejects.toMatchObject({
+      code: 409,
+      data: { version: 0 }
+    })
+    const again = await kv().update('exp:gone', { value: 3, version: 0 })
+    expect(again).toMatchObject({ value: 3, version: 1, expires_at: null })
+  })
+
+  it('expires a key at its time, without waiting longer than it takes', async () => {
+    const at = new Date(Date.now() + 300).toISOString()
+    await kv().update('exp:soon', { value: 'x', expires_at: at })
+    expect((await kv().get('exp:soon')).expires_at).toBe(at)
+    let gone = false
+    const started = Date.now()
+    while (!gone && Date.now() - started < 5_000) {
+      gone = await kv()
+        .get('exp:soon')
+        .then(
+          () => false,
+          (error: { code?: number }) => error.code === 404
+        )
+    }
+    expect(gone).toBe(true)
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(at))
+  })
+
+  it('writes expiries as UTC, creates over an expired key, and sweeps expired rows away', async () => {
+    const entry = await kv().update('exp:zone', { value: 1, expires_at: '2999-01-01T02:00:00+02:00' })
+    expect(entry.expires_at).toBe('2999-01-01T00:00:00.000Z')
+    await expect(kv().update('exp:zone', { value: 1, expires_at: 'tomorrow' })).rejects.toMatchObject({
+      code: 400
+    })
+    await kv().update('exp:c', { value: 1, expires_at: past() })
+    expect((await kv().create({ key: 'exp:c', value: 2 } as never)).version).toBe(1)
+    await kv().update('exp:swept', { value: 1, expires_at: past() })
+    expect(await count(`expires_at <= '${new Date().toISOString()}'`)).toBeGreaterThan(0)
+    expect(await kv().purgeExpired()).toBeGreaterThan(0)
+    expect(await count(`expires_at <= '${new Date().toISOString()}'`)).toBe(0)
+  })
+})
+
+describe('find', () => {
+  it('finds by prefix, in key order by default, with pages', async () => {
+    for (const key of ['p:b', 'p:a', 'p:c', 'q:a']) await kv().update(key, { value: key })
+    const found = await kv().find({ query: { key: { $like: 'p:%' } } })
+    expect(found.map((e) => e.key)).toEqual(['p:a', 'p:b', 'p:c'])
+    const page = await kv().find({
+      query: { key: { $like: 'p:%' }, $sort: { key: -1 }, $limit: 2 },
+      paginate: { default: 10, max: 100 }
+    })
+    expect(page).toMatchObject({ total: 3, limit: 2 })
+    expect(page.data.map((e) => e.key)).toEqual(['p:c', 'p:b'])
+  })
+})
+
+describe('workspaces', () => {
+  it('keeps the same key in two workspaces as two entries', async () => {
+    await db.workspaces.create('kv-other').catch(() => undefined)
+    const other = db.workspace('kv-other').collection('kv')
+    await kv().update('shared', { value: 'default' })
+    await other.update('shared', { value: 'other', expires_at: '2999-01-01T00:00:00Z' })
+    await other.update('shared', { value: 'other 2' })
+    expect(await kv().get('shared')).toMatchObject({ value: 'default', version: 1, expires_at: null })
+    expect(await other.get('shared')).toMatchObject({ value: 'other 2', version: 2 })
+    expect((await other.find()).map((e) => e.key)).toEqual(['shared'])
+    await other.remove('shared')
+    expect((await kv().get('shared')).value).toBe('default')
+    await expect(other.get('shared')).rejects.toMatchObject({ code: 404 })
+    await expect(other.update('shared', { value: 1, version: 1 })).rejects.toMatchObject({ code: 409 })
+  })
+})
+
+describe('hostile keys', () => {
+  it('refuses keys that are empty, too long, controls, dots or broken text, writing nothing', async () => {
+    const before = await count()
+    const keys = [
+      '',
+      '.',
+      '..',
+      'x'.repeat(513),
+      'a\nb',
+      'a\u0000b',
+      '\u001b[31m',
+      'a\u007f',
+      '\ud800',
+      42,
+      null
+    ]
+    for (const key of keys) {
+      const what = JSON.stringify(key)
+      await expect(kv().update(key, { value: 1 }), what).rejects.toMatchObject({ code: 400 })
+      await expect(kv().create({ key, value: 1 } as never), what).rejects.toMatchObject({ code: 400 })
+      await expect(kv().get(key), what).rejects.toMatchObject({ code: 400 })
+      // (a null id is a multi remove, as in every collection)
+      if (key !== null) await expect(kv().remove(key), what).rejects.toMatchObject({ code: 400 })
+    }
+    expect(await count()).toBe(before)
+  })
+
+  it('keeps unicode, slashes, dots, quotes and the longest keys as they are', async () => {
+    const keys = [
+      'é/ü:日本',
+      '../etc/passwd',
+      'it\'s "x"',
+      '%2F%00',
+      '🙂'.repeat(512),
+      'x'.repeat(512),
+      ' a '
+    ]
+    for (const key of keys) {
+      expect((await kv().update(key, { value: key })).key).toBe(key)
+      expect((await kv().get(key)).value).toBe(key)
+    }
+  })
+})
+
+describe('entries written by others', () => {
+  it('counts an imported entry without a version as version 1', async () => {
+    await kv().insertDocuments([
+      {
+        key: 'old',
+        value: 'x',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z'
+      }
+    ])
+    await expect(kv().update('old', { value: 'y', version: 0 })).rejects.toMatchObject({
+      data: { version: 1 }
+    })
+    expect(await kv().update('old', { value: 'y', version: 1 })).toMatchObject({ value: 'y', version: 2 })
+  })
+})
