@@ -3,7 +3,7 @@
  * (the page and a count in one read transaction); and at 1M, through the store only, what the
  * exact total adds to a page (unfiltered, and filtered on the indexed JSON field `agent`), what
  * leaving out `$sort` costs a find on `agent`, and what the JSON index buys (on a copy without it);
- * and a full-text search at 100k against the limit (search.ts).
+ * and a full-text search at 100k against the limit (search.ts), and tags (tags.ts).
  */
 import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,6 +18,7 @@ import { openStoreSide } from '../sides/store.js'
 import { limitResults } from '../targets.js'
 import { interleave } from '../timing.js'
 import { searchFind } from './search.js'
+import { tagFinds } from './tags.js'
 
 /** The JSON index of `sessions` (declared as `indexes: ['agent']`). */
 const AGENT_INDEX = 'sessions_agent_idx'
@@ -223,5 +224,7 @@ export const finds: Scenario = async (context: Context) => {
   context.log('finds: the total, $sort and the JSON index at 1m')
   const results = [...(await storeFinds(context, path)), ...pages, await jsonIndex(context, path)]
   context.log('finds: full-text search at 100k')
-  return [...results, await searchFind(context)]
+  const search = await searchFind(context)
+  context.log('finds: tags at 100k')
+  return [...results, search, ...(await tagFinds(context))]
 }
