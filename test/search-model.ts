@@ -1,11 +1,14 @@
 // Full-text search by brute force, for comparing with the store's: words as FTS5's unicode61
 // tokenizer with remove_diacritics 2 makes them, and the search syntax of src/store/search-query.ts.
 
-/** The words of a text: letters and digits, lowercased, accents removed. */
+/**
+ * The words of a text: letters and digits, lowercased, accents removed. Canonical decomposition
+ * only (NFD): unicode61 does not fold compatibility forms (`ﬁ`, fullwidth `Ａ`, `²`).
+ */
 export function words(text: unknown): string[] {
   if (typeof text !== 'string') return []
   return text
-    .normalize('NFKD')
+    .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .split(/[^\p{L}\p{N}\p{Co}]+/u)

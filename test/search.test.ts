@@ -3,6 +3,7 @@
 // index kept in step with every write; workspaces; hostile text; the index made at open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collections } from '../src/schema/index.js'
+import { openStore } from '../src/service/store.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { searchIndex } from '../src/store/search-index.js'
 import { tempDbUrl } from './helpers.js'
@@ -363,6 +364,28 @@ describe('hostile search text', () => {
         )
       expect(error?.code, JSON.stringify(search)).toBe(400)
       expect(error?.message).not.toMatch(/select|fts|match|sqlite|syntax/i)
+    }
+  })
+
+  it('refuses a $search given as undefined, in code too: a multi write never widens to all', async () => {
+    const store = await openStore({ url: tempDbUrl(), auth: false })
+    try {
+      const service = store.service('sessions')
+      await service.create([
+        { agent: 'u', title: 'alpha' },
+        { agent: 'u', title: 'beta' }
+      ])
+      const calls = [
+        () => service.remove(null, { query: { $search: undefined } }),
+        () => service.patch(null, { title: 'widened' }, { query: { $search: undefined } }),
+        () => service.find({ query: { $search: undefined } }),
+        () => store.database.collection('sessions').remove(null, { query: { $search: undefined } })
+      ]
+      for (const call of calls) await expect(call()).rejects.toMatchObject({ code: 400 })
+      const left = await service.find({ query: { $sort: { title: 1 } }, paginate: false })
+      expect(left.map((d) => d.title)).toEqual(['alpha', 'beta'])
+    } finally {
+      await store.close()
     }
   })
 

@@ -16,7 +16,7 @@ import type { AnyDefinition, DocOf } from '../schema/collection.js'
 import type { Collection } from '../store/collection.js'
 import { OPERATORS } from '../store/operators.js'
 import { hasProtoKey } from '../store/plain-json.js'
-import { hasCondition, queryCount, SEARCH } from '../store/query-walk.js'
+import { assertSearchGiven, hasCondition, queryCount, SEARCH } from '../store/query-walk.js'
 import type { CreateData, PatchData } from '../store/types.js'
 import type { Workspaces } from '../store/workspaces.js'
 import { type CallerParams, changeContextOf } from './change-context.js'
@@ -125,6 +125,8 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */
   override async sanitizeQuery(params: DocumentParams = {}): Promise<Query> {
     if (hasProtoKey(params.query)) throw new BadRequest('Invalid query: the key __proto__ is not allowed')
+    // adapter-commons drops a filter given as undefined
+    if (params.query && Object.hasOwn(params.query, SEARCH)) assertSearchGiven(SEARCH, params.query[SEARCH])
     // Feathers reads these with parseInt and takes the default for what it cannot read ('1e9' is 1)
     queryCount(params.query?.$limit, '$limit')
     queryCount(params.query?.$skip, '$skip')

@@ -77,13 +77,14 @@ export class QueryCompiler {
     if (conditions.args.length > MAX_VALUES)
       throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
     const where: Where = { sql: `${IN_WORKSPACE} AND (${sql})`, args: [this.#workspace, ...conditions.args] }
-    if (query[SEARCH] !== undefined) return this.#searched(where, query[SEARCH])
+    // a $search given as undefined is refused, not dropped: a multi write must not widen to all
+    if (Object.hasOwn(query, SEARCH)) return this.#searched(where, query[SEARCH])
     return sql === '1' ? { ...where, whole: { workspace: this.#workspace } } : where
   }
 
   /** `where` and the matches of a `$search` (see search-query.ts for what its text may say). */
   #searched(where: Where, text: unknown): Where {
-    if (!this.#search) throw new BadRequest(`$search: ${this.#name} have no text to search`)
+    if (!this.#search) throw new BadRequest(`$search: the ${this.#name} collection has no text to search`)
     const matches = this.#search(text, this.#workspace)
     return {
       sql: `${quoteIdent(this.#id)} IN (${matches.ids}) AND ${where.sql}`,
@@ -96,7 +97,7 @@ export class QueryCompiler {
   compile(query: Query = {}): CompiledFind {
     return {
       ...this.where(query),
-      orderBy: this.#orderBy(query.$sort, query[SEARCH] !== undefined),
+      orderBy: this.#orderBy(query.$sort, Object.hasOwn(query, SEARCH)),
       limit: queryCount(query.$limit, '$limit'),
       skip: queryCount(query.$skip, '$skip') ?? 0,
       select: this.select(query.$select)

@@ -16,6 +16,14 @@ export type Query = Record<string, unknown>
  */
 export const SEARCH = '$search'
 
+/**
+ * Refuses a `$search` given as undefined (a variable that held no text): it is a condition, and
+ * one that vanished would widen a multi patch or remove to every document.
+ */
+export function assertSearchGiven(key: string, value: unknown): void {
+  if (key === SEARCH && value === undefined) throw new BadRequest(`Query value of '${SEARCH}' is undefined`)
+}
+
 /** The filters a query may carry next to its conditions (at its top level only). */
 export const FILTERS = ['$sort', '$limit', '$skip', '$select', SEARCH] as const
 
@@ -61,6 +69,7 @@ export function foldQuery<R>(query: unknown, fold: QueryFold<R>, depth = 0): R {
     } else if (key.startsWith('$')) {
       if (depth > 0 || !(FILTERS as readonly string[]).includes(key))
         throw new BadRequest(`Invalid query parameter ${key}`)
+      assertSearchGiven(key, value)
       if (value !== undefined) filters.push([key, value])
     } else {
       if (value === undefined) throw new BadRequest(`Query value of '${key}' is undefined`)
