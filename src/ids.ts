@@ -202,7 +202,7 @@ export function shortIdsAmong(ids: readonly string[], inTable: readonly string[]
 /** The longest text key, in characters (code points). */
 export const MAX_KEY_LENGTH = 512
 
-const KEY_RULE = `expected a key of 1 to ${MAX_KEY_LENGTH} characters, without control characters, not '.' or '..'`
+export const KEY_RULE = `expected a key of 1 to ${MAX_KEY_LENGTH} characters, without control characters, not '.' or '..'`
 
 /**
  * Checks a text key (a key-value entry's): matched exactly, never by prefix. Control characters

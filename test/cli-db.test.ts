@@ -84,11 +84,11 @@ describe('db setup, migrate, status', () => {
 
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
-      stdout: `Applied ${TAGS.length} migrations\n`
+      stdout: `Applied ${TAGS.length} migrations\nMade its triggers, tag index and search index again\n`
     })
     expect(await agor([...db, 'db', 'migrate'])).toMatchObject({
       code: 0,
-      stdout: 'The database is up to date\n'
+      stdout: 'The database is up to date\nMade its triggers, tag index and search index again\n'
     })
     const applied = json<{ applied: { tag: string }[]; pending: unknown[] }>(
       await agor([...db, 'db', 'status', '--json'])

@@ -21,6 +21,7 @@ async function scenario(db: string[]) {
   )
   expect(await listed('--any-tag', 'ui', '--any-tag', 'zz')).toEqual([await short(both.session_id)])
   expect(await listed('--tag', 'nothing')).toEqual([])
+  expect((await agor(['session', 'list', '--tag', '', ...db])).code).toBe(2)
   // --tag on update replaces the list
   expect((await agor(['session', 'update', none.session_id.slice(0, 13), '--tag', 'ui', ...db])).code).toBe(0)
   expect((await listed('--any-tag', 'ui')).sort()).toEqual(
@@ -64,7 +65,9 @@ async function scenario(db: string[]) {
   for (const bad of [
     ['--inc', 'tool_use_count'],
     ['--inc', 'tool_use_count=x'],
-    ['--inc', 'a=1', '--replace']
+    ['--inc', 'a=1', '--replace'],
+    ['--inc', 'tool_use_count=1e999'],
+    ['--inc', 'tool_use_count=1', '--data', '{"$inc":{"duration_ms":1}}']
   ]) {
     const result = await agor(['task', 'update', task.task_id, ...bad, ...db])
     expect(result.code, bad.join(' ')).toBe(2)

@@ -188,6 +188,40 @@ describe('tags', () => {
     expect(await sessions().find({ query: { title: 'widened' } })).toEqual([])
   })
 
+  it('refuses tags that print as nothing and other operators on a list; ignores tags that are no list', async () => {
+    for (const tags of [['\u200b'], ['\u2060\u00ad'], ['a\u0085b'], ['x\u009b31m']]) {
+      await expect(
+        sessions().create({ agent: 'bad', tags } as never),
+        JSON.stringify(tags)
+      ).rejects.toMatchObject({ code: 400 })
+    }
+    for (const condition of [
+      'bug',
+      { $in: ['bug'] },
+      { $like: '%bug%' },
+      { $ne: 'bug' },
+      { $gt: 'a' },
+      { $contains: [''] }
+    ]) {
+      await expect(
+        sessions().find({ query: { tags: condition } }),
+        JSON.stringify(condition)
+      ).rejects.toMatchObject({ code: 400 })
+    }
+    const none = await sessions().find({ query: { tags: null } })
+    expect(none.every((d) => d.tags == null)).toBe(true)
+    const some = await sessions().find({ query: { tags: { $ne: null } } })
+    expect(none.length + some.length).toBe((await everything()).length)
+    // another tool writes tags that are not a list: nothing of them is a tag
+    const [doc] = await sessions().create([{ agent: 'odd' }])
+    await db.connection.execute({
+      sql: `UPDATE sessions SET data = json_set(data, '$.tags', json('{"k":"objtag"}')) WHERE session_id = ?`,
+      args: [doc!.session_id]
+    })
+    expect(await sessions().find({ query: { tags: { $contains: 'objtag' } } })).toEqual([])
+    await db.connection.execute({ sql: 'DELETE FROM sessions WHERE session_id = ?', args: [doc!.session_id] })
+  })
+
   it('lists in free-form fields match through their JSON', async () => {
     const [doc] = await sessions().create([{ agent: 'free', custom_context: { labels: ['p1', 2, true] } }])
     await sessions().create([{ agent: 'free', custom_context: { labels: 'p1' } }])
@@ -226,6 +260,13 @@ describe('tags over REST and socket.io', () => {
     expect(one.body.data.map((d: Document) => d.agent)).toEqual(['a', 'b'])
     const any = await served.http('GET', '/sessions?tags[$containsAny][]=ui&tags[$containsAny][]=zz')
     expect(any.body.data.map((d: Document) => d.agent)).toEqual(['a'])
+    // a tag that reads as null, or as a number, is the tag
+    await served.store.service('sessions').create({ agent: 'n', tags: ['null', '5'] })
+    const named = await served.http('GET', '/sessions?tags[$contains]=null&tags[$contains]=5')
+    expect(named.body.data.map((d: Document) => d.agent)).toEqual(['n'])
+    await served.store.service('sessions').create({ agent: 'f', custom_context: { labels: [1, 'x'] } })
+    const loose = await served.http('GET', '/sessions?custom_context.labels[$contains]=1')
+    expect(loose.body.data.map((d: Document) => d.agent)).toEqual(['f'])
     const bad = await served.http('GET', '/sessions?title[$contains]=x')
     expect(bad.status).toBe(400)
     expect(bad.text).not.toMatch(/SELECT|json_each/)

@@ -34,6 +34,9 @@ const PRIMARY_WORDS: Record<PrimaryState, string> = {
   unreachable: 'unreachable: the copy is checked as it was last synced'
 }
 
+/** The problems of derived-check.ts, which `agor db migrate` mends. */
+const DERIVED = /triggers and views are missing|search index|tag index/
+
 /** A collection's word for one document (`session`). */
 function singularOf(name: string): string {
   return isCollectionName(name) ? collections[name].singular : name
@@ -132,7 +135,12 @@ export function registerDbCheck(db: Command): void {
             ? await attempt('documents', unchecked, () => checkDocuments(d))
             : undefined
           const documentsDamaged = unchecked.length > database.unchecked.length
-          const { primary, problems } = await primaryOf(config, d, asked)
+          const { primary, problems: primaryProblems } = await primaryOf(config, d, asked)
+          const { derivedProblems } = await import('../store/derived-check.js')
+          const derived = current
+            ? ((await attempt('indexes', unchecked, () => derivedProblems(d))) ?? [])
+            : []
+          const problems = [...primaryProblems, ...derived]
           const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
           return {
             ...database,
@@ -165,6 +173,9 @@ export function registerDbCheck(db: Command): void {
         })
         process.exitCode = result.ok ? 0 : 1
         const todo = advice(config, result)
+        // the store's triggers and the indexes it derives are made again from the documents
+        if (result.problems.some((p) => DERIVED.test(p)))
+          todo.push('make the triggers and indexes again: agor db migrate')
         if (context.output.json) {
           const { migrations } = result
           return printJson(context.output, {

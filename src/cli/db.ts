@@ -50,7 +50,7 @@ export function registerDb(program: Command): void {
     )
 
   db.command('migrate')
-    .description("apply this version's pending migrations")
+    .description("apply this version's pending migrations, and make the triggers and derived indexes again")
     .action(async (_options, command: Command) =>
       Context.run(command, async (context) => {
         const config = await configOf(context)
@@ -60,10 +60,10 @@ export function registerDb(program: Command): void {
         ])
         const database = await openConnection(config, { create: false })
         try {
-          const applied = await prepareSchema(database, config.path)
+          const applied = await prepareSchema(database, config.path, { remake: true })
           if (context.output.json) return printJson(context.output, { applied })
           context.output.out(
-            applied ? `Applied ${counted(applied, 'migration')}` : 'The database is up to date'
+            `${applied ? `Applied ${counted(applied, 'migration')}` : 'The database is up to date'}\nMade its triggers, tag index and search index again`
           )
         } finally {
           database.close()

@@ -105,6 +105,7 @@ function registerEntity(program: Command, entity: Entity): void {
         if (Array.isArray(doc)) throw new UsageError('--data of an update must be a JSON object')
         if (options.inc) {
           if (options.replace) throw new UsageError('--inc raises fields of a merge: leave out --replace')
+          if (doc.$inc !== undefined) throw new UsageError('Give $inc in --data or as --inc, not both')
           doc.$inc = parseIncrements(options.inc)
         }
         if (nothingGiven(doc)) throw new UsageError('Nothing to update: give flags, --inc or --data')

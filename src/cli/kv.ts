@@ -4,9 +4,11 @@
  * keys are named exactly (no short ids) and a set is an update that creates.
  */
 import type { Command } from 'commander'
+import { isTextKey, KEY_RULE } from '../ids.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
+import { parseCount, parseTime } from './list-query.js'
 import { examples, printJson } from './output.js'
 import { oneLine, relativeTime } from './render.js'
 import { visible, visibleLines } from './visible.js'
@@ -17,7 +19,20 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export function durationMs(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
   if (!match) throw new UsageError(`--expires-in takes a duration like 30s, 10m, 2h or 1d, not '${text}'`)
-  return Number(match[1]) * UNITS[match[2]!]!
+  const ms = Number(match[1]) * UNITS[match[2]!]!
+  // a Date reaches 275,000 years ahead: further is no time at all
+  if (Number.isNaN(new Date(Date.now() + ms).getTime()))
+    throw new UsageError(`--expires-in '${text}' is too long`)
+  return ms
+}
+
+/**
+ * A key as the store takes it, checked here: through a daemon `.` and `..` would be resolved away
+ * in the URL before the store could say what is wrong with them.
+ */
+function keyArgument(key: string): string {
+  if (!isTextKey(key)) throw new UsageError(`Invalid key ${JSON.stringify(key)}: ${KEY_RULE}`)
+  return key
 }
 
 /** The value of `agor kv set`: JSON, or the text as it is with --string. */
@@ -48,7 +63,11 @@ export function kvArgv(argv: readonly string[]): string[] {
   let at = 2
   while (at < argv.length && argv[at]!.startsWith('-')) at += VALUE_OPTIONS.has(argv[at]!) ? 2 : 1
   if (argv[at] !== 'kv') return [...argv]
-  return argv.map((arg, i) => (i <= at ? arg : arg.replace(/^--version(?==|$)/, '--if-version')))
+  // after `--` every word is an argument, a key or a value
+  const end = argv.indexOf('--', at)
+  return argv.map((arg, i) =>
+    i <= at || (end !== -1 && i >= end) ? arg : arg.replace(/^--version(?==|$)/, '--if-version')
+  )
 }
 
 interface SetOptions {
@@ -68,7 +87,12 @@ function setData(text: string, options: SetOptions): Doc {
     throw new UsageError('Give --expires-in or --expires-at, not both')
   if (options.expiresIn !== undefined)
     data.expires_at = new Date(Date.now() + durationMs(options.expiresIn)).toISOString()
-  if (options.expiresAt !== undefined) data.expires_at = options.expiresAt
+  if (options.expiresAt !== undefined) {
+    // parseTime reads `10m` as ten minutes ago, which is no expiry anyone means
+    if (/^\s*\d+[smhdw]\s*$/.test(options.expiresAt))
+      throw new UsageError(`--expires-at takes an ISO date or time; for a duration use --expires-in`)
+    data.expires_at = parseTime('--expires-at', options.expiresAt)
+  }
   return data
 }
 
@@ -101,7 +125,7 @@ export function registerKv(program: Command): void {
     .argument('<key>', 'the key, exactly')
     .action(async (key: string, _options, command: Command) =>
       Context.run(command, async (context) => {
-        const entry = await (await context.backend()).service('kv').get(key)
+        const entry = await (await context.backend()).service('kv').get(keyArgument(key))
         if (context.output.json) return printJson(context.output, entry)
         context.output.out(visibleLines(JSON.stringify(entry.value, null, 2) ?? 'null'))
       })
@@ -122,7 +146,7 @@ export function registerKv(program: Command): void {
     .action(async (key: string, text: string, options: SetOptions, command: Command) =>
       Context.run(command, async (context) => {
         const data = setData(text, options)
-        const entry = await (await context.backend()).service('kv').update(key, data)
+        const entry = await (await context.backend()).service('kv').update(keyArgument(key), data)
         if (context.output.json) return printJson(context.output, entry)
         context.output.out(`Set ${line(entry)}`)
       })
@@ -135,7 +159,7 @@ export function registerKv(program: Command): void {
     .argument('<key>', 'the key, exactly')
     .action(async (key: string, _options, command: Command) =>
       Context.run(command, async (context) => {
-        const entry = await (await context.backend()).service('kv').remove(key)
+        const entry = await (await context.backend()).service('kv').remove(keyArgument(key))
         if (context.output.json) return printJson(context.output, entry)
         context.output.out(`Deleted ${line(entry)}`)
       })
@@ -146,9 +170,9 @@ export function registerKv(program: Command): void {
     .alias('ls')
     .description('list keys that have not expired, by key')
     .option('--prefix <text>', 'only keys that begin with this text')
-    .option('--limit <n>', 'at most this many (default 50, at most 500)')
-    .option('--skip <n>', 'skip this many first')
-    .action(async (options: { prefix?: string; limit?: string; skip?: string }, command: Command) =>
+    .option('--limit <n>', 'at most this many (default 50, at most 500)', parseCount)
+    .option('--skip <n>', 'skip this many first', parseCount)
+    .action(async (options: { prefix?: string; limit?: number; skip?: number }, command: Command) =>
       Context.run(command, async (context) => {
         const query: Doc = { $sort: { key: 1 } }
         if (options.prefix !== undefined) query.key = { $like: prefixPattern(options.prefix) }

@@ -76,7 +76,9 @@ export function parseIncrements(values: readonly string[]): Record<string, numbe
     if (!match)
       throw new UsageError(`Invalid --inc '${value}': expected field=number, such as tool_use_count=1`)
     assertNoProtoKey(match[1]!, `--inc '${value}'`)
-    increments[match[1]!] = (increments[match[1]!] ?? 0) + Number(match[2])
+    const by = Number(match[2])
+    if (!Number.isFinite(by)) throw new UsageError(`Invalid --inc '${value}': the number is too large`)
+    increments[match[1]!] = (increments[match[1]!] ?? 0) + by
   }
   return increments
 }

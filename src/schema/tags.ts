@@ -21,9 +21,9 @@ const tag = () =>
     .string()
     .min(1)
     .max(MAX_TAG_LENGTH)
-    .refine((s) => s.trim() !== '', 'A tag must not be blank')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'A tag must not hold control characters')
+    // blank as a blank name is: whitespace and invisible format characters alone (see nonBlank)
+    .refine((s) => s.replace(/[\s\p{Cf}]/gu, '') !== '', 'A tag must not be blank')
+    .refine((s) => !/\p{Cc}/u.test(s), 'A tag must not hold control characters')
 
 /** A document's tags: each once, in the order given. */
 export const tagList = () =>

@@ -43,6 +43,19 @@ function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
   }
 }
 
+const LIST_OPERATORS = new Set(['$contains', '$containsAny'])
+
+/**
+ * The items of a list operator's value: those of a declared list (tags) are its items' text as it
+ * is (a tag may be `null` or `5`); on a free-form field, text that reads as a number or a boolean
+ * matches that value and the text, as everywhere, but `null` is text (a list never holds null).
+ */
+function coerceItems(field: Field, value: unknown, fromRest: boolean): unknown {
+  if (field.kind !== 'any' || !fromRest) return value
+  const item = (v: unknown) => (typeof v === 'string' && v !== 'null' ? (looseValue(v) ?? v) : v)
+  return Array.isArray(value) ? value.map(item) : item(value)
+}
+
 /**
  * Returns `query` with every condition value converted to its field's type. Unknown fields are a
  * BadRequest here already, before any SQL is built.
@@ -56,6 +69,11 @@ export function coerceQuery(fields: QueryFields, query: Query, provider: string 
   return mapConditions(query, (name, value) => {
     const field = fields.field(name)
     if (!isPlainObject(value)) return coerce(field, value)
-    return Object.fromEntries(Object.entries(value).map(([op, v]) => [op, coerce(field, v)]))
+    return Object.fromEntries(
+      Object.entries(value).map(([op, v]) => [
+        op,
+        LIST_OPERATORS.has(op) ? coerceItems(field, v, fromRest) : coerce(field, v)
+      ])
+    )
   })
 }

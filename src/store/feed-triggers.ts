@@ -233,6 +233,9 @@ function storeObjects(): { name: string; sql: string }[] {
   return [...views, ...feedTriggers(), ...relationTriggers(), ...tagTriggers(), ...searchTriggers()]
 }
 
+/** The names of every view and trigger the store keeps (a check looks for each). */
+export const storeObjectNames = (): string[] => storeObjects().map((object) => object.name)
+
 /** The version of this registry's triggers: a digest of their SQL, kept in `agor_feed.triggers`. */
 export function triggersVersion(): string {
   const hash = sha256()

@@ -62,8 +62,8 @@ export function parseIncrements(
 function fieldOf(fields: QueryFields, name: string) {
   try {
     return fields.field(name)
-  } catch {
-    throw new BadRequest(`$inc of '${name}': no such field`)
+  } catch (error) {
+    throw new BadRequest(`$inc of '${name}': ${(error as Error).message}`)
   }
 }
 

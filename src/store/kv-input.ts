@@ -33,6 +33,13 @@ export function kvInput(data: unknown, method: 'create' | 'update'): KvInput {
   return input
 }
 
+/** A stored entry with its `expires_at` as UTC (an import's may have any offset). */
+export function withUtcExpiry<T extends Record<string, unknown>>(doc: T): T {
+  return doc.expires_at === undefined || doc.expires_at === null
+    ? doc
+    : { ...doc, expires_at: utc(doc.expires_at) }
+}
+
 /** An ISO timestamp as UTC (`…Z`), so that expiries compare as text; anything else as it is. */
 function utc(value: unknown): unknown {
   if (typeof value !== 'string') return value

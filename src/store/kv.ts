@@ -6,14 +6,17 @@
  * that a version is only ever written over the one it was computed from, by any process.
  */
 import { Conflict, MethodNotAllowed, NotFound } from '@feathersjs/errors'
-import type { Connection } from '../db/connection.js'
+import type { Connection, Statement } from '../db/connection.js'
 import { DatabaseUnavailableError } from '../errors.js'
 import { parseTextKey } from '../ids.js'
 import { log } from '../log.js'
 import type { DocOf } from '../schema/collection.js'
 import type { kv } from '../schema/kv.js'
 import { Collection } from './collection.js'
-import { type KvInput, kvInput, liveQuery, nowIso } from './kv-input.js'
+import type { ChangeContext } from './feed-triggers.js'
+import { type KvInput, kvInput, liveQuery, nowIso, withUtcExpiry } from './kv-input.js'
+import { conditionsOf } from './query-walk.js'
+import type { Document } from './row.js'
 import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions } from './types.js'
 import { backoff } from './write-turns.js'
 
@@ -38,6 +41,21 @@ export class VersionConflictError extends Conflict {
 
 export class KvCollection extends Collection<Kv> {
   #swept = 0
+  readonly #connection: Connection
+
+  constructor(db: Connection, definition: Kv, workspace?: string) {
+    super(db, definition, workspace)
+    this.#connection = db
+  }
+
+  /** Imported entries keep their expiry as UTC, as sets write it: expiries compare as text. */
+  override insertStatements(docs: readonly Document[]): Statement[] {
+    return super.insertStatements(docs.map(withUtcExpiry))
+  }
+
+  override insertDocuments(docs: readonly Document[], change?: ChangeContext): Promise<void> {
+    return super.insertDocuments(docs.map(withUtcExpiry), change)
+  }
 
   protected override sibling(db: Connection, workspace: string): Collection<Kv> {
     return new KvCollection(db, this.definition, workspace)
@@ -92,6 +110,8 @@ export class KvCollection extends Collection<Kv> {
   override async update(key: unknown, data: unknown, params: CollectionParams = {}): Promise<KvEntry> {
     const name = parseTextKey(key).text
     const input = kvInput(data, 'update')
+    // a set with conditions of the caller's acts on a live entry that meets them: 404 otherwise
+    if (conditionsOf(params.query)) await this.get(name, { query: params.query })
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const written = await this.#set(name, input, params)
       if (written) {
@@ -104,15 +124,25 @@ export class KvCollection extends Collection<Kv> {
   }
 
   /** One round of a set: the entry written, or undefined when another writer came between. */
-  async #set(key: string, input: KvInput, params: CollectionParams): Promise<KvEntry | undefined> {
+  async #set(
+    key: string,
+    input: KvInput,
+    params: CollectionParams,
+    synced = false
+  ): Promise<KvEntry | undefined> {
     const stored = await this.get(key).catch((error: unknown) => {
       if (error instanceof NotFound) return undefined
       throw error
     })
     // an entry without a version (written by another tool, or imported so) counts as version 1
     const version = stored ? (stored.version ?? 1) : 0
-    if (input.expected !== undefined && input.expected !== version)
-      throw new VersionConflictError(key, input.expected, version)
+    if (input.expected !== undefined && input.expected !== version) {
+      // a replica read its own copy, which may lag its primary: a conflict is told after a sync
+      if (this.#connection.config.mode !== 'replica' || synced)
+        throw new VersionConflictError(key, input.expected, version)
+      await this.#connection.sync()
+      return this.#set(key, input, params, true)
+    }
     const { expected: _, ...fields } = input
     try {
       if (!stored) return await this.create(unchecked({ ...fields, key }), params)
@@ -120,7 +150,10 @@ export class KvCollection extends Collection<Kv> {
       const query = liveQuery({ ...params.query, version: stored.version ?? null })
       return await super.update(key, unchecked({ ...fields, version: version + 1 }), { ...params, query })
     } catch (error) {
-      // created, changed, removed or expired meanwhile: look again
+      // created, changed, removed or expired meanwhile: look again (a 404 when the caller's
+      // conditions no longer hold)
+      if (error instanceof NotFound && conditionsOf(params.query))
+        await this.get(key, { query: params.query })
       if (error instanceof Conflict || error instanceof NotFound) return undefined
       throw error
     }

@@ -34,6 +34,7 @@ export class Conditions {
 
   /** A field's condition: a value (equality, null: IS NULL) or an object of operators. */
   condition(field: Field, value: unknown): string {
+    if (field.kind === 'array' && value !== null && !isPlainObject(value)) throw listMisuse(field)
     if (!isPlainObject(value)) return loose(value, false, (v) => this.equals(field, v))
     const ops = Object.keys(value)
     if (ops.length === 0 || ops.some((op) => !op.startsWith('$'))) {
@@ -48,6 +49,8 @@ export class Conditions {
   operator(field: Field, op: string, value: unknown): string {
     const compile = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined
     if (!compile) throw new BadRequest(`Invalid query operator ${op} on '${field.name}'`)
+    if (field.kind === 'array' && !LIST_OPERATORS.has(op) && !(op === '$ne' && value === null))
+      throw listMisuse(field)
     if (value instanceof LooseValue && PATTERNS.has(op)) return this.operator(field, op, value.text)
     return loose(value, NEGATIONS.has(op), (v) => compile(this, field, v))
   }
@@ -132,12 +135,13 @@ const membership =
   (c, field, value) => {
     if (field.kind !== 'array' && field.kind !== 'any')
       throw new BadRequest(`${op} on '${field.name}' needs a list field`)
-    const items = typeof value === 'string' ? [value] : listOf(field, op, value)
+    // one value is a list of one (a query string's single value is no array)
+    const items = Array.isArray(value) || isPlainObject(value) ? listOf(field, op, value) : [value]
     if (items.length === 0) throw new BadRequest(`${op} on '${field.name}' needs at least one value`)
     const any = op === '$containsAny'
     if (field.tagIndex) {
-      if (items.some((item) => typeof item !== 'string'))
-        throw new BadRequest(`${op} on '${field.name}' needs tags (strings)`)
+      if (items.some((item) => typeof item !== 'string' || item === ''))
+        throw new BadRequest(`${op} on '${field.name}' needs tags (non-empty strings)`)
       const tags = [...new Set(items as string[])]
       if (any) c.args.push(c.workspace, ...tags)
       else for (const tag of tags) c.args.push(c.workspace, tag)
@@ -181,6 +185,14 @@ export const OPERATORS: Readonly<Record<string, Compile>> = {
 }
 
 const NEGATIONS = new Set(['$ne', '$nin', '$notBetween', '$notlike'])
+const LIST_OPERATORS = new Set(['$contains', '$containsAny'])
+
+/**
+ * Equality, `$in` or `$like` on a list would compare its JSON text, which is never what was meant
+ * (`{ tags: 'bug' }` would find nothing): a list field takes the list operators, or null.
+ */
+const listMisuse = (field: Field) =>
+  new BadRequest(`'${field.name}' is a list: use $contains or $containsAny (or null for none)`)
 const PATTERNS = new Set(['$like', '$notlike', '$ilike'])
 
 /**

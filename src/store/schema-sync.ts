@@ -43,15 +43,21 @@ async function stateOf(db: Connection): Promise<{ pending: number; triggers: unk
 const BUSY_ATTEMPTS = 8
 
 /**
- * Returns how many migrations it applied. Refuses to change anything of the file at `path` (a
+ * Returns how many migrations it applied. `remake` makes the views, triggers and derived indexes
+ * again even where their version is this one's (`agor db migrate`: another tool may have dropped
+ * them). Refuses to change anything of the file at `path` (a
  * local file, a replica's copy) while a daemon of another process serves it (see upgrade-guard.ts).
  * Processes that open a new database at once take turns: while one migrates it, the others wait
  * and look again.
  */
-export async function prepareSchema(db: Connection, path?: string): Promise<number> {
+export async function prepareSchema(
+  db: Connection,
+  path?: string,
+  options: { remake?: boolean } = {}
+): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prepareOnce(db, path)
+      return await prepareOnce(db, path, options.remake === true)
     } catch (error) {
       if (!(error instanceof DatabaseBusyError) || attempt >= BUSY_ATTEMPTS) throw error
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5) * Math.random()))
@@ -59,10 +65,10 @@ export async function prepareSchema(db: Connection, path?: string): Promise<numb
   }
 }
 
-async function prepareOnce(db: Connection, path: string | undefined): Promise<number> {
+async function prepareOnce(db: Connection, path: string | undefined, remake: boolean): Promise<number> {
   const current = await stateOf(db)
   const migrating = !current || current.pending > 0
-  const triggersDue = current?.triggers !== currentTriggers()
+  const triggersDue = remake || current?.triggers !== currentTriggers()
   if (migrating || (triggersDue && !db.readOnly)) refuseUpgradeUnder(path)
   const applied = migrating ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again

@@ -19,7 +19,10 @@ const workspace = quoteIdent(WORKSPACE_COLUMN)
 
 /** The tags of a row (`NEW`, `OLD`, or a table's alias), once each. */
 const tagsOf = (row: string) =>
-  `SELECT DISTINCT value FROM json_each(${row}."data", '$.${TAGS_FIELD}') WHERE type = 'text'`
+  `SELECT DISTINCT value FROM json_each(${row}."data", '$.${TAGS_FIELD}') WHERE type = 'text' AND ${isList(row)}`
+
+/** Whether the row's tags are a list: json_each would walk a string or an object another tool wrote. */
+const isList = (row: string) => `json_type(${row}."data", '$.${TAGS_FIELD}') = 'array'`
 
 function insertTags(def: AnyDefinition, row: string): string {
   const id = quoteIdent(def.idField)
@@ -66,7 +69,7 @@ export function rebuildTagIndex(): string[] {
     `DELETE FROM ${TAGS_TABLE}`,
     ...tagged().map((def) => {
       const id = quoteIdent(def.idField)
-      return `INSERT OR IGNORE INTO ${TAGS_TABLE} (collection, ${workspace}, tag, doc_id) SELECT '${def.name}', d.${workspace}, t.value, d.${id} FROM ${quoteIdent(def.name)} AS d, json_each(d."data", '$.${TAGS_FIELD}') AS t WHERE t.type = 'text'`
+      return `INSERT OR IGNORE INTO ${TAGS_TABLE} (collection, ${workspace}, tag, doc_id) SELECT '${def.name}', d.${workspace}, t.value, d.${id} FROM ${quoteIdent(def.name)} AS d, json_each(d."data", '$.${TAGS_FIELD}') AS t WHERE t.type = 'text' AND ${isList('d')}`
     })
   ]
 }

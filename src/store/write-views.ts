@@ -40,7 +40,8 @@ export const DATA_UPDATE_EXTRAS = [
 export const UPDATE_EXTRAS = [...DATA_UPDATE_EXTRAS, 'agor_set'] as const
 
 /** The row's columns an update of `data` alone carries, in this order. */
-export const dataUpdateColumns = (def: AnyDefinition) => [def.idField, 'updated_at', 'data'] as const
+export const dataUpdateColumns = (def: AnyDefinition) =>
+  [def.idField, 'created_at', 'updated_at', 'data'] as const
 
 export const createView = (def: AnyDefinition) => `agor_create_${def.name}`
 export const updateView = (def: AnyDefinition) => `agor_update_${def.name}`
@@ -101,7 +102,8 @@ export function optionalColumns(def: AnyDefinition): { column: string; bit: numb
  * updates which may set other columns too, each only if its bit is in `agor_set`: an index over a
  * column that no UPDATE sets costs nothing, and a lean write binds no value it does not write.
  * Either refuses to write over a row that is not as read: another writer changed it, or removed
- * it, meanwhile.
+ * it, meanwhile. Both timestamps say so: `updated_at` increases with every write of a row, and a
+ * row removed and made again under its id (a key of the key-value store) was made later.
  */
 function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const table = quoteIdent(def.name)
@@ -116,7 +118,7 @@ function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const target = lean ? dataUpdateView(def) : updateView(def)
   return `CREATE TRIGGER ${quoteIdent(`${target}_row`)} INSTEAD OF INSERT ON ${quoteIdent(target)} BEGIN
 ${changeRow(def, 'NEW."agor_event"', true)}
-UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at";
+UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at" AND "created_at" = NEW."created_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${[...others, UPDATE_DONE].join('\n')}
 END`
