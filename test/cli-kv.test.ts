@@ -75,9 +75,10 @@ describe('agor kv on the database file', () => {
       const result = await agor([...db, 'kv', ...args])
       expect(result.code, args.join(' ')).toBe(2)
     }
+    // a time the command cannot read is a bad flag value, as --since's is
     const hostile = await agor([...db, 'kv', 'set', 'k', '1', '--expires-at', 'tomorrow'])
-    expect(hostile.code).toBe(1)
-    expect(hostile.stderr).toContain('expires_at')
+    expect(hostile.code).toBe(2)
+    expect(hostile.stderr).toContain('--expires-at')
     expect((await agor([...db, 'kv', 'list'])).stdout).toBe('')
   })
 })
