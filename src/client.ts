@@ -5,7 +5,14 @@
 
 import { createRequire } from 'node:module'
 import client from '@feathersjs/client'
-import type { Application, Id, Paginated, Params, TransportConnection } from '@feathersjs/feathers'
+import type {
+  Application,
+  HookContext,
+  Id,
+  Paginated,
+  Params,
+  TransportConnection
+} from '@feathersjs/feathers'
 import { FeedFollower } from './feed-follower.js'
 import { API_KEY_HEADER, methodsOf, WORKSPACE_HEADER } from './protocol.js'
 import type { AnyDefinition, DocOf } from './schema/collection.js'
@@ -97,6 +104,24 @@ export interface ConnectOptions {
 }
 
 /**
+ * A query value that is undefined (`{ session_id: maybeId }`, `{ $search: text }` with nothing in
+ * it) would vanish on the wire, and a multi patch or remove would act on more than was meant: the
+ * store refuses it in the process, and the client refuses it before sending.
+ */
+function refuseUndefinedConditions(context: HookContext): void {
+  const find = (value: unknown, path: string): string | undefined => {
+    if (value === undefined) return path
+    if (Array.isArray(value)) return value.map((v, i) => find(v, `${path}[${i}]`)).find(Boolean)
+    if (value === null || typeof value !== 'object') return undefined
+    return Object.entries(value)
+      .map(([key, v]) => find(v, path ? `${path}.${key}` : key))
+      .find(Boolean)
+  }
+  const undefinedAt = context.params.query ? find(context.params.query, '') : undefined
+  if (undefinedAt) throw new client.errors.BadRequest(`Query value of '${undefinedAt}' is undefined`)
+}
+
+/**
  * Connects to an agor daemon.
  *
  * @example
@@ -112,6 +137,7 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
     ...(options.workspace ? { [WORKSPACE_HEADER]: options.workspace } : {})
   }
   const app = feathers<ClientServices>()
+  app.hooks({ before: { all: [refuseUndefinedConditions] } })
   if (transport === 'rest') {
     const connection = rest(url).fetch(fetch, { headers })
     app.configure(connection)

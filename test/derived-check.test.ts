@@ -53,4 +53,29 @@ describe('derived indexes damaged by another tool', () => {
     expect(await listed('--tag', 'old')).toEqual([])
     expect(await listed('--search', 'hello')).toEqual([made.session_id])
   })
+
+  it('a search index that lost rows is reported, and made again by db migrate', async () => {
+    const { path, db } = tempDb()
+    await agor(['session', 'create', '--agent', 'a', '--title', 'alpha login', ...db])
+    await agor(['session', 'create', '--agent', 'a', '--title', 'beta deploy', ...db])
+    const raw = new Libsql(path)
+    const fts = raw
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE name LIKE 'agor_search_sessions_%' AND sql LIKE 'CREATE VIRTUAL TABLE%'`
+      )
+      .get() as { name: string }
+    for (const table of [`${fts.name}_rows`, fts.name]) {
+      raw.exec(`DELETE FROM "${table}"`)
+      const check = await agor(['db', 'check', ...db])
+      expect(check.code, table).toBe(1)
+      expect(check.stdout).toContain('the search index of sessions holds 0 of 2 documents')
+      expect((await agor(['db', 'migrate', ...db])).code).toBe(0)
+      expect((await agor(['db', 'check', ...db])).code).toBe(0)
+      const found = json<{ total: number }>(
+        await agor(['session', 'list', '--search', 'alpha', '--json', ...db])
+      )
+      expect(found.total).toBe(1)
+    }
+    raw.close()
+  })
 })

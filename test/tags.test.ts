@@ -272,6 +272,21 @@ describe('tags over REST and socket.io', () => {
     expect(bad.text).not.toMatch(/SELECT|json_each/)
   })
 
+  it('connect() refuses a query value that is undefined before sending it, over both transports', async () => {
+    for (const transport of ['rest', 'socketio'] as const) {
+      const sessions = (await served.client(transport)).app.service('sessions')
+      const calls = [
+        () => sessions.patch(null, { title: 'widened' }, { query: { agent: 'a', $search: undefined } }),
+        () => sessions.remove(null, { query: { agent: 'b', session_id: undefined } }),
+        () => sessions.find({ query: { tags: { $contains: [undefined] } } })
+      ]
+      for (const call of calls) await expect(call(), transport).rejects.toMatchObject({ code: 400 })
+    }
+    const all = await served.store.service('sessions').find({ paginate: false })
+    expect(all.filter((d) => d.title === 'widened')).toEqual([])
+    expect(all.some((d) => d.agent === 'b')).toBe(true)
+  })
+
   it('takes them from a socket.io client', async () => {
     const client = await served.client('socketio')
     const found = await client.app

@@ -35,12 +35,16 @@ export async function derivedProblems(db: Connection): Promise<string[]> {
       if (!present.has(index.names.fts) || !present.has(index.names.rows)) {
         problems.push(`the search index of ${name} is missing`)
       } else {
-        const [indexed, stored] = await Promise.all([
+        // its table of rows and the FTS5 table itself must each hold one entry per document
+        const [rowsHeld, textHeld, stored] = await Promise.all([
           count(db, `SELECT count(*) FROM ${index.rows}`),
+          count(db, `SELECT count(*) FROM ${index.fts}`),
           count(db, `SELECT count(*) FROM ${table}`)
         ])
-        if (indexed !== stored)
-          problems.push(`the search index of ${name} holds ${indexed} of ${stored} documents`)
+        if (rowsHeld !== stored || textHeld !== stored)
+          problems.push(
+            `the search index of ${name} holds ${Math.min(rowsHeld, textHeld)} of ${stored} documents`
+          )
       }
     }
     if (def.tagged && present.has(TAGS_TABLE)) {

@@ -249,9 +249,10 @@ export function triggersVersion(): string {
  * index's and the search index's) those of this version's registry: all of them dropped and made
  * again, the tag index made again from the documents and each search index whose triggers were not
  * this version's (a version without them may have written), in one transaction (a migration's:
- * foreign keys off). Runs when the version in `agor_feed.triggers` is not this one.
+ * foreign keys off). Runs when the version in `agor_feed.triggers` is not this one, and when asked
+ * to `remake` them (then every search index is made again too).
  */
-export async function syncStoreTriggers(connection: Connection): Promise<number> {
+export async function syncStoreTriggers(connection: Connection, remake = false): Promise<number> {
   const { rows } = await connection.execute({
     sql: `SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') AND name LIKE ? ESCAPE '\\'`,
     args: [`${PREFIX.replaceAll('_', '\\_')}%`]
@@ -262,7 +263,7 @@ export async function syncStoreTriggers(connection: Connection): Promise<number>
   // every name this version makes is dropped too: another process may have made it since the read
   const drops = [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
   // derived tables (search-index.ts) go between: the old triggers that write them are gone first
-  const tables = await searchTableStatements(connection)
+  const tables = await searchTableStatements(connection, remake)
   await connection.migrate([
     ...drops,
     ...tables,

@@ -73,6 +73,6 @@ async function prepareOnce(db: Connection, path: string | undefined, remake: boo
   const applied = migrating ? await migrate(db) : 0
   // a replica that opened without its primary keeps what it has until it can write again
   if (db.readOnly || (applied === 0 && !triggersDue)) return applied
-  await syncStoreTriggers(db)
+  await syncStoreTriggers(db, remake)
   return applied
 }

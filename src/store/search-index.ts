@@ -161,9 +161,9 @@ export function searchTriggers(): { name: string; sql: string }[] {
  * made and filled unless they exist with this version's triggers on them. Those were filled when
  * made and kept in step since; tables whose triggers are missing or others (a version without
  * search, or with another, synced the database meanwhile and dropped them) may have missed writes,
- * and are made again.
+ * and are made again; with `remake` (`agor db migrate`), every one is.
  */
-export async function searchTableStatements(connection: Connection): Promise<string[]> {
+export async function searchTableStatements(connection: Connection, remake = false): Promise<string[]> {
   const { rows } = await connection.execute({
     sql: `SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE ? ESCAPE '\\'`,
     args: [`${PREFIX.replaceAll('_', '\\_')}%`]
@@ -187,7 +187,7 @@ export async function searchTableStatements(connection: Connection): Promise<str
       existing.has(index.names.fts) &&
       existing.has(index.names.rows) &&
       triggers.every(({ name, sql }) => existing.get(name) === sql)
-    if (intact) continue
+    if (intact && !remake) continue
     // the DROPs also take away what another process may have made since the read
     statements.push(`DROP TABLE IF EXISTS ${index.fts}`, `DROP TABLE IF EXISTS ${index.rows}`)
     statements.push(...index.create, ...index.fill)
