@@ -1,5 +1,6 @@
-// Tags and $inc on a real sqld: the tag index made and kept on the primary, read by a remote
-// client and by an embedded replica's copy; increments from a remote client and a replica at once.
+// Tags, $inc and the key-value store on a real sqld: the tag index made and kept on the primary,
+// read by a remote client and by an embedded replica's copy; increments, and compare-and-sets,
+// from a remote client and a replica at once.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '../src/service/store.js'
 import { useSqld } from './sqld-helpers.js'
@@ -45,6 +46,36 @@ describe('tags and $inc on a libSQL server', () => {
     await Promise.all([raise(remote), raise(replica)])
     const stored = await remote.service('sessions').get(session.session_id)
     expect(stored.custom_context).toEqual({ n: 2 * times })
+    await replica.close()
+  }, 120_000)
+
+  it('keeps a key-value entry exact under compare-and-sets from a remote client and a replica', async () => {
+    const replica = await sqld.replica()
+    await remote.service('kv').update('modes:counter', { value: 0 })
+    // the replica's copy is behind the primary: its compare-and-set syncs before it says 409
+    const synced = await replica.service('kv').update('modes:counter', { value: 1, version: 1 })
+    expect(synced).toMatchObject({ value: 1, version: 2 })
+    const raise = (store: Store, times: number) =>
+      (async () => {
+        for (let done = 0; done < times; ) {
+          const entry = await store.service('kv').get('modes:counter')
+          try {
+            await store
+              .service('kv')
+              .update('modes:counter', { value: Number(entry.value) + 1, version: entry.version })
+            done++
+          } catch (error) {
+            if ((error as { code?: number }).code !== 409) throw error
+          }
+        }
+      })()
+    await Promise.all([raise(remote, 25), raise(replica, 25)])
+    expect(await remote.service('kv').get('modes:counter')).toMatchObject({ value: 51, version: 52 })
+    await expect(
+      remote.service('kv').update('modes:counter', { value: 0, version: 3 })
+    ).rejects.toMatchObject({
+      code: 409
+    })
     await replica.close()
   }, 120_000)
 })
