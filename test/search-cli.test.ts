@@ -71,6 +71,10 @@ describe('agor <collection> list --search', () => {
         expect(refused.code).toBe(2)
         expect(refused.stderr).toContain('error: $search needs at least one word to look for')
         expect(refused.stderr).not.toMatch(/fts5|select|sqlite/i)
+        // a second --search would silently replace the first
+        const twice = await agor([...target, 'session', 'list', '--search', 'parser', '--search', 'fix'])
+        expect(twice.code).toBe(2)
+        expect(twice.stderr).toContain('Give it once')
       }
       // the best match first: a title with nothing but the word
       await store.service('boards').create([

@@ -168,6 +168,8 @@ describe('tags', () => {
     ]) {
       await expect(sessions().create({ agent: 'bad', tags } as never)).rejects.toMatchObject({ code: 400 })
     }
+    // a name made of characters that print as nothing is as blank as one of spaces
+    await expect(sessions().create({ agent: '\u3164\ufe0f' })).rejects.toMatchObject({ code: 400 })
     expect((await everything()).length).toBe(before)
     for (const condition of [
       { $contains: [] },
@@ -189,7 +191,14 @@ describe('tags', () => {
   })
 
   it('refuses tags that print as nothing and other operators on a list; ignores tags that are no list', async () => {
-    for (const tags of [['\u200b'], ['\u2060\u00ad'], ['a\u0085b'], ['x\u009b31m']]) {
+    for (const tags of [
+      ['\u200b'],
+      ['\u2060\u00ad'],
+      ['\u3164'],
+      ['\u115f\ufe0f\u034f'],
+      ['a\u0085b'],
+      ['x\u009b31m']
+    ]) {
       await expect(
         sessions().create({ agent: 'bad', tags } as never),
         JSON.stringify(tags)

@@ -2,7 +2,7 @@
  * `agor <entity> list`: a page of documents by their short ids, filtered by flags, as a table, as
  * short ids alone (-q, for xargs), or as the page the service returned (--json).
  */
-import { type Command, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { Doc } from './backend.js'
 import { completesList } from './completion.js'
@@ -16,6 +16,12 @@ import { examples, printJson } from './output.js'
 import { renderList } from './render.js'
 import { withReferences } from './resolve.js'
 import { sourceKey } from './source.js'
+
+/** A flag given once: a second --search would silently replace the first. */
+function once(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError('Give it once, with every word in it.')
+  return value
+}
 
 export function registerList(group: Command, entity: Entity, def: AnyDefinition): void {
   const list = group
@@ -36,7 +42,8 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
   if (def.search.length)
     list.option(
       '--search <text>',
-      `full-text search in ${def.search.join(', ')}: every word, "a phrase", prefix*`
+      `full-text search in ${def.search.join(', ')}: every word, "a phrase", prefix*`,
+      once
     )
   list
     .option(

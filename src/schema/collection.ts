@@ -29,17 +29,13 @@ import { type IdKind, isCanonicalId, isTextKey } from '../ids.js'
 import { describePath } from './fields.js'
 import { jsonExtract } from './sql.js'
 import { TAGS_FIELD, tagList } from './tags.js'
+import { isBlank } from './text.js'
 import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN } from './workspaces.js'
 
-/** A canonical UUID (short ids in relation fields are resolved before validation). */
-/**
- * Text that says something: not empty, not only whitespace (a blank name names nothing). Format
- * characters (Unicode Cf: zero-width spaces and joiners, the BOM, soft hyphens) print as nothing,
- * so text made of them and whitespace alone is blank too.
- */
-export const nonBlank = () =>
-  z.string().refine((s) => s.replace(/[\s\p{Cf}]/gu, '') !== '', 'Must not be empty or blank')
+/** Text that says something (a blank name names nothing): see isBlank. */
+export const nonBlank = () => z.string().refine((s) => !isBlank(s), 'Must not be empty or blank')
 
+/** A canonical UUID (short ids in relation fields are resolved before validation). */
 export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
 
 /** A text key (see parseTextKey in ids.ts). */

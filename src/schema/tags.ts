@@ -4,6 +4,7 @@
  * (store/tag-index.ts). A collection has them when its definition says `tagged: true`.
  */
 import { z } from 'zod'
+import { isBlank } from './text.js'
 
 /** The field of a tagged collection's documents. */
 export const TAGS_FIELD = 'tags'
@@ -21,8 +22,7 @@ const tag = () =>
     .string()
     .min(1)
     .max(MAX_TAG_LENGTH)
-    // blank as a blank name is: whitespace and invisible format characters alone (see nonBlank)
-    .refine((s) => s.replace(/[\s\p{Cf}]/gu, '') !== '', 'A tag must not be blank')
+    .refine((s) => !isBlank(s), 'A tag must not be blank')
     .refine((s) => !/\p{Cc}/u.test(s), 'A tag must not hold control characters')
 
 /** A document's tags: each once, in the order given. */
