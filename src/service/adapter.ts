@@ -216,7 +216,8 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
   }
 
   async get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    // awaited only when there was a query to sanitise: a get without one goes on in the same turn
+    // a get without a query has nothing to sanitise, and goes on in the same turn
+    if (params.query === undefined) return this._get(id, params)
     const query = this.sanitizeSingleQuery(params)
     return this._get(id, { ...params, query: query instanceof Promise ? await query : query })
   }

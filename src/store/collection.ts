@@ -108,9 +108,13 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * @example
    * await sessions.get('0199b73d') // throws 404 if none, 409 if several match
    */
-  async get(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def>> {
-    const condition = this.#condition(params.query)
-    return this.#output(await this.#resolver.document(id, condition && (await condition)), params.query)
+  get(id: unknown, { query }: CollectionParams = {}): Promise<DocOf<Def>> {
+    // without a query, the document as the resolver reads it: no condition, no projection
+    if (query === undefined) return this.#resolver.document(id) as Promise<DocOf<Def>>
+    return (async () => {
+      const condition = this.#condition(query)
+      return this.#output(await this.#resolver.document(id, condition && (await condition)), query)
+    })()
   }
 
   /**
