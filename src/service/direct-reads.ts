@@ -8,50 +8,51 @@
  * whose transports add authentication and request tracking, or a library user's own hooks) every
  * call goes through the chain, as Feathers has it.
  */
-import type { Application } from '@feathersjs/feathers'
-
 const READS = ['get', 'find'] as const
 
-type Method = ((...args: unknown[]) => Promise<unknown>) & {
-  original?: (...args: unknown[]) => Promise<unknown>
-  /** The class of the method's hook contexts: a caller that passes one wants it back. */
-  Context: new () => object
+/** Wraps `target`'s `hooks` method (Feathers' way to register hooks) to call `then` first. */
+function beforeHooks(target: object, then: () => void): void {
+  const register: unknown = Reflect.get(target, 'hooks')
+  if (typeof register !== 'function') return
+  Reflect.set(target, 'hooks', function (this: unknown, ...args: unknown[]) {
+    then()
+    return register.apply(this, args)
+  })
 }
 
-interface Hookable {
-  hooks(...args: unknown[]): unknown
-}
+/** Whether a call's params come from a transport (REST, socket.io). */
+const fromProvider = (params: unknown) =>
+  typeof params === 'object' && params !== null && Boolean(Reflect.get(params, 'provider'))
 
 /**
  * Lets the reads of `services` (on `app`, with the store's own hooks registered) skip the chain
  * while no other hook is registered.
  */
-export function directReads(app: Application, services: readonly object[]): void {
+export function directReads(app: object, services: readonly object[]): void {
   let idle = true
-  const stopOnHooks = (target: Hookable) => {
-    const register = target.hooks
-    target.hooks = function (this: unknown, ...args: unknown[]) {
-      idle = false
-      return register.apply(this, args)
-    }
+  const busy = () => {
+    idle = false
   }
-  stopOnHooks(app as unknown as Hookable)
+  beforeHooks(app, busy)
   for (const service of services) {
-    stopOnHooks(service as Hookable)
-    const methods = service as Record<string, unknown>
+    beforeHooks(service, busy)
     for (const name of READS) {
-      const hooked = methods[name] as Method
-      const direct = hooked.original
-      if (typeof direct !== 'function') continue
+      const hooked: unknown = Reflect.get(service, name)
+      if (typeof hooked !== 'function') continue
+      // what Feathers' hook wrapper keeps: the method itself, and the class of its contexts (a
+      // caller that passes one wants it back)
+      const direct: unknown = Reflect.get(hooked, 'original')
+      const Context: unknown = Reflect.get(hooked, 'Context')
+      if (typeof direct !== 'function' || typeof Context !== 'function') continue
       const read = function (this: unknown, ...args: unknown[]) {
         const last = args[args.length - 1]
-        const params = args[name === 'get' ? 1 : 0] as { provider?: unknown } | undefined
-        if (!idle || last instanceof hooked.Context || params?.provider) return hooked.apply(this, args)
+        if (!idle || last instanceof Context || fromProvider(args[name === 'get' ? 1 : 0]))
+          return hooked.apply(this, args)
         if (name === 'get' && args.length < 2) args[1] = {}
         if (name === 'find' && args.length < 1) args[0] = {}
         return direct.apply(this, args)
       }
-      methods[name] = Object.assign(read, hooked)
+      Reflect.set(service, name, Object.assign(read, hooked))
     }
   }
 }

@@ -173,7 +173,7 @@ export class KvCollection extends Collection<Kv> {
 
   /**
    * Removes up to `limit` entries that have expired, oldest expiry first, and returns how many.
-   * Each is a `removed` change in the feed (actor `expiry`), as any removal is.
+   * Each is a `removed` change in the feed (actor `expiry`), like every removal.
    */
   purgeExpired(limit = SWEEP_LIMIT, params: CollectionParams = {}): Promise<number> {
     return this.#removeExpired({}, params, limit)
