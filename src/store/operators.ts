@@ -151,13 +151,7 @@ const membership =
     const has = items.map((item) => {
       if (item === null || typeof item === 'object')
         throw new BadRequest(`${op} on '${field.name}' needs strings, numbers or booleans`)
-      const type =
-        typeof item === 'string'
-          ? `= 'text'`
-          : typeof item === 'number'
-            ? `IN ('integer', 'real')`
-            : `IN ('true', 'false')`
-      return `EXISTS (SELECT 1 FROM json_each(${list}) AS e WHERE e.type ${type} AND e.value = ${c.bind(field, item)})`
+      return `EXISTS (SELECT 1 FROM json_each(${list}) AS e WHERE e.type ${jsonTypeOf(item)} AND e.value = ${c.bind(field, item)})`
     })
     return has.length === 1 ? has[0]! : `(${has.join(any ? ' OR ' : ' AND ')})`
   }
@@ -215,13 +209,13 @@ function loose(value: unknown, negation: boolean, build: (value: unknown) => str
  */
 function typed(field: Field, value: unknown, condition: string): string {
   if (!field.typeSql) return condition
-  const type =
-    typeof value === 'string'
-      ? `= 'text'`
-      : typeof value === 'number'
-        ? `IN ('integer', 'real')`
-        : `IN ('true', 'false')`
-  return `(${field.typeSql} ${type} AND ${condition})`
+  return `(${field.typeSql} ${jsonTypeOf(value)} AND ${condition})`
+}
+
+/** The test of a JSON type (json_type(), json_each's `type`) that a scalar query value matches. */
+function jsonTypeOf(value: unknown): string {
+  if (typeof value === 'string') return `= 'text'`
+  return typeof value === 'number' ? `IN ('integer', 'real')` : `IN ('true', 'false')`
 }
 
 function listOf(field: Field, op: string, value: unknown): unknown[] {
