@@ -150,3 +150,27 @@ describe('the command line of agor kv', () => {
     expect(prefixPattern('ui:a_%\\')).toBe('ui:a\\_\\%\\\\%')
   })
 })
+
+describe('agor kv, at its edges', () => {
+  it('checks keys and flags before any call, and takes what follows -- as it is', async () => {
+    const { db: args } = tempDb()
+    for (const bad of [
+      ['kv', 'get', '..'],
+      ['kv', 'delete', '.'],
+      ['kv', 'set', '..', '1'],
+      ['kv', 'list', '--limit', 'abc'],
+      ['kv', 'set', 'k', '1', '--expires-in', '99999999999d'],
+      ['kv', 'set', 'k', '1', '--expires-at', '10m'],
+      ['kv', 'set', 'k', '1', '--expires-at', '2026-02-30T10:00Z']
+    ]) {
+      const result = await agor([...bad, ...args])
+      expect(result.code, bad.join(' ')).toBe(2)
+    }
+    expect((await agor(['kv', 'set', 'flag', '--string', ...args, '--', '--version'])).code).toBe(0)
+    expect(json(await agor(['kv', 'get', 'flag', '--json', ...args]))).toMatchObject({ value: '--version' })
+    const dated = json(
+      await agor(['kv', 'set', 'dated', '1', '--expires-at', '2099-01-01', '--json', ...args])
+    )
+    expect(String(dated.expires_at)).toMatch(/^2099-01-01T|^2098-12-31T/)
+  })
+})

@@ -1,8 +1,15 @@
 // The key-value store through the library: set, compare-and-set, expiry, find by prefix,
-// workspaces, hostile keys, and a compare-and-set race between processes on one file.
+// workspaces, hostile keys, a compare-and-set race between processes on one file, and the edges
+// outside testers found: a key removed and made again between a compare-and-set's read and its
+// write, a set whose conditions do not hold, imported expiries with an offset.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Database, openDatabase } from '../src/index.js'
+import { kv as kvDefinition } from '../src/schema/kv.js'
+import { LIBRARY } from '../src/store/feed-triggers.js'
+import { rowMapper } from '../src/store/row.js'
+import { TableStatements } from '../src/store/statements.js'
+import { STALE_WRITE } from '../src/store/write-views.js'
 import { finished } from './concurrency-scenario.js'
 import { runFixture } from './crash-helpers.js'
 import { tempDir } from './helpers.js'
@@ -242,5 +249,79 @@ describe('entries written by others', () => {
       data: { version: 1 }
     })
     expect(await kv().update('old', { value: 'y', version: 1 })).toMatchObject({ value: 'y', version: 2 })
+  })
+})
+
+describe('the key-value store, at its edges', () => {
+  it('refuses a write over a key that was removed and made again, even within the same millisecond', async () => {
+    await kv().update('lock', { value: 1 })
+    const read = await kv().update('lock', { value: 2 })
+    // another writer removes it and sets it anew; its timestamps are made to look like the old ones
+    await kv().remove('lock')
+    await kv().update('lock', { value: 'theirs', version: 0 })
+    await db.connection.execute({
+      sql: 'UPDATE kv SET updated_at = ? WHERE key = ?',
+      args: [Date.parse(read.updated_at), 'lock']
+    })
+    // the write of a compare-and-set that read version 2 before all that
+    const statements = new TableStatements(kvDefinition, rowMapper(kvDefinition), 'default')
+    const later = new Date(Date.parse(read.updated_at) + 1).toISOString()
+    const { statement } = statements.update(
+      { ...read, value: 'mine', version: 3, updated_at: later },
+      read,
+      'updated',
+      LIBRARY
+    )
+    await expect(db.connection.batch([statement], 'write')).rejects.toThrow(STALE_WRITE)
+    expect(await kv().get('lock')).toMatchObject({ value: 'theirs', version: 1 })
+  })
+
+  it('answers a set whose conditions do not hold with a 404 at once, and writes nothing', async () => {
+    await kv().update('cond', { value: 1 })
+    const started = Date.now()
+    await expect(kv().update('cond', { value: 2 }, { query: { value: 999 } })).rejects.toMatchObject({
+      code: 404
+    })
+    await expect(kv().update('absent', { value: 2 }, { query: { value: 1 } })).rejects.toMatchObject({
+      code: 404
+    })
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(await kv().get('cond')).toMatchObject({ value: 1, version: 1 })
+    await expect(kv().get('absent')).rejects.toMatchObject({ code: 404 })
+    expect(await kv().update('cond', { value: 3 }, { query: { value: 1 } })).toMatchObject({
+      value: 3,
+      version: 2
+    })
+  })
+
+  it('keeps an imported expiry as UTC, so that it expires when it says', async () => {
+    const hour = 3_600_000
+    const offset = (ms: number, zone: string, hours: number) => {
+      const local = new Date(ms + hours * hour).toISOString().slice(0, 19)
+      return `${local}${zone}`
+    }
+    const now = Date.now()
+    const at = new Date(now).toISOString()
+    await kv().insertDocuments([
+      {
+        key: 'imp:gone',
+        value: 1,
+        version: 1,
+        expires_at: offset(now - hour, '+05:00', 5),
+        created_at: at,
+        updated_at: at
+      },
+      {
+        key: 'imp:live',
+        value: 2,
+        version: 1,
+        expires_at: offset(now + hour, '-05:00', -5),
+        created_at: at,
+        updated_at: at
+      }
+    ])
+    await expect(kv().get('imp:gone')).rejects.toMatchObject({ code: 404 })
+    const live = await kv().get('imp:live')
+    expect(live.expires_at).toBe(new Date(Math.floor((now + hour) / 1000) * 1000).toISOString())
   })
 })
