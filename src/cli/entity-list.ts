@@ -7,7 +7,7 @@ import type { AnyDefinition } from '../schema/collection.js'
 import type { Doc } from './backend.js'
 import { completesList } from './completion.js'
 import { Context } from './context.js'
-import { collect, flagName, optionKey } from './document-input.js'
+import { collect, optionKey } from './document-input.js'
 import type { Entity } from './entity-specs.js'
 import { asWireError, UsageError } from './errors.js'
 import { rememberListed } from './last-list.js'
@@ -80,8 +80,6 @@ export function registerList(group: Command, entity: Entity, def: AnyDefinition)
         for (const filter of entity.filters ?? []) {
           const value = resolved[optionKey(filter)]
           if (value === undefined) continue
-          if (Array.isArray(value) && value.some((item) => String(item).trim() === ''))
-            throw new UsageError(`${flagName(filter)} needs a value, not empty text`)
           if (!filter.operator) extra[filter.field] = value
           else extra[filter.field] = { ...(extra[filter.field] as Doc), [filter.operator]: value }
         }

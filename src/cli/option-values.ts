@@ -9,10 +9,18 @@ import { flagName } from './document-input.js'
 import { ENTITIES } from './entity-specs.js'
 import { UsageError } from './errors.js'
 
-/** The flags of `command` that set or filter a document's field. */
+/**
+ * The flags of `command` that set or filter a document's field by its value. A list filter
+ * (`--tag`) is not one: an empty tag is no tag, and would match nothing.
+ */
 function fieldFlags(command: Command): Set<string> {
   const entity = ENTITIES.find((e) => e.command === command.parent?.name())
-  return new Set([...(entity?.flags ?? []), ...(entity?.filters ?? [])].map(flagName))
+  // `list` takes the filters, the writes the flags: `--tag` is one of each
+  const fields =
+    command.name() === 'list'
+      ? (entity?.filters ?? []).filter((filter) => !filter.operator)
+      : (entity?.flags ?? [])
+  return new Set(fields.map(flagName))
 }
 
 function valuesOf(command: Command, option: Option): string[] {
