@@ -7,7 +7,6 @@
  */
 import { Conflict, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import type { Connection, Statement } from '../db/connection.js'
-import { DatabaseUnavailableError } from '../errors.js'
 import { parseTextKey } from '../ids.js'
 import { log } from '../log.js'
 import type { DocOf } from '../schema/collection.js'
@@ -18,7 +17,7 @@ import { type KvInput, kvInput, liveQuery, nowIso, withUtcExpiry } from './kv-in
 import { conditionsOf } from './query-walk.js'
 import type { Document } from './row.js'
 import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions } from './types.js'
-import { backoff } from './write-turns.js'
+import { untilWritten } from './write-turns.js'
 
 type Kv = typeof kv
 export type KvEntry = DocOf<Kv>
@@ -26,8 +25,6 @@ export type KvEntry = DocOf<Kv>
 /** Fields on their way to the collection, which validates every written document whole. */
 const unchecked = (fields: Record<string, unknown>) => fields as CreateData<Kv>
 
-/** Most rounds of a set when other writers keep creating, removing or changing its key. */
-const MAX_ROUNDS = 200
 /** Most expired entries one sweep removes, and how often one runs (ms) per workspace. */
 const SWEEP_LIMIT = 100
 const SWEEP_EVERY_MS = 10_000
@@ -112,15 +109,9 @@ export class KvCollection extends Collection<Kv> {
     const input = kvInput(data, 'update')
     // a set with conditions of the caller's acts on a live entry that meets them: 404 otherwise
     if (conditionsOf(params.query)) await this.get(name, { query: params.query })
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const written = await this.#set(name, input, params)
-      if (written) {
-        await this.#sweep(params)
-        return written
-      }
-      await backoff(round)
-    }
-    throw new DatabaseUnavailableError(`The key '${name}' kept changing; try again`)
+    const written = await untilWritten(`The key '${name}'`, () => this.#set(name, input, params))
+    await this.#sweep(params)
+    return written
   }
 
   /** One round of a set: the entry written, or undefined when another writer came between. */

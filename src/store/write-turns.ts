@@ -11,7 +11,7 @@ import { isStaleWrite } from './constraints.js'
 const MAX_ATTEMPTS = 200
 
 /** The wait before attempt `attempt + 1`: none at first, then a random few ms, growing to 50. */
-export function backoff(attempt: number): Promise<void> {
+function backoff(attempt: number): Promise<void> {
   if (attempt < 3) return Promise.resolve()
   const ms = Math.min(50, 2 ** Math.min(attempt, 6)) * Math.random()
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -33,17 +33,28 @@ export function inTurn<T>(
 }
 
 /**
+ * Runs `attempt` until it writes: it answers undefined when another writer came between its read
+ * and its write, and is then made again from the read, after a growing wait. `subject` names what
+ * kept changing when it never writes (`The session`).
+ */
+export async function untilWritten<T>(subject: string, attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let n = 0; n < MAX_ATTEMPTS; n++) {
+    const written = await attempt()
+    if (written !== undefined) return written
+    await backoff(n)
+  }
+  throw new DatabaseUnavailableError(`${subject} kept changing; try again`)
+}
+
+/**
  * Runs `attempt` (read, change, write) until its write is not refused as stale; each time again
  * from the read. Any other failure ends it.
  */
-export async function untilFresh<T>(singular: string, attempt: () => Promise<T>): Promise<T> {
-  for (let n = 0; n < MAX_ATTEMPTS; n++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (!isStaleWrite(error)) throw error
-      await backoff(n)
-    }
-  }
-  throw new DatabaseUnavailableError(`The ${singular} kept changing; try again`)
+export function untilFresh<T>(singular: string, attempt: () => Promise<T>): Promise<T> {
+  return untilWritten(`The ${singular}`, () =>
+    attempt().catch((error: unknown) => {
+      if (isStaleWrite(error)) return undefined
+      throw error
+    })
+  )
 }
