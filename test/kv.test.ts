@@ -253,14 +253,20 @@ describe('entries written by others', () => {
 })
 
 describe('the key-value store, at its edges', () => {
-  it('refuses a write over a key that was removed and made again, even within the same millisecond', async () => {
+  it('refuses a write over a key that was removed and made again, though its updated_at is the old one', async () => {
     await kv().update('lock', { value: 1 })
+    // the key was first set a second ago: its new lifetime begins later, whatever the clock does
+    // within this test's millisecond or two
+    await db.connection.execute({
+      sql: `UPDATE kv SET created_at = created_at - 1000 WHERE key = ? AND workspace = 'default'`,
+      args: ['lock']
+    })
     const read = await kv().update('lock', { value: 2 })
-    // another writer removes it and sets it anew; its timestamps are made to look like the old ones
+    // another writer removes it and sets it anew; its last write's updated_at is made the old one's
     await kv().remove('lock')
     await kv().update('lock', { value: 'theirs', version: 0 })
     await db.connection.execute({
-      sql: 'UPDATE kv SET updated_at = ? WHERE key = ?',
+      sql: `UPDATE kv SET updated_at = ? WHERE key = ? AND workspace = 'default'`,
       args: [Date.parse(read.updated_at), 'lock']
     })
     // the write of a compare-and-set that read version 2 before all that
