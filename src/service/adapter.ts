@@ -215,11 +215,18 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     return this._find({ ...params, query: await this.sanitizeQuery(params) })
   }
 
-  async get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
-    // a get without a query has nothing to sanitise, and goes on in the same turn
-    if (params.query === undefined) return this._get(id, params)
-    const query = this.sanitizeSingleQuery(params)
-    return this._get(id, { ...params, query: query instanceof Promise ? await query : query })
+  get(id: Id, params: DocumentParams = {}): Promise<DocOf<Def>> {
+    try {
+      // a get without a query has nothing to sanitise: the collection's promise is the get's own
+      // (an async method would wrap it in one more, a twentieth of a get by id)
+      if (params.query === undefined) return this._get(id, params)
+      const query = this.sanitizeSingleQuery(params)
+      return query instanceof Promise
+        ? query.then((q) => this._get(id, { ...params, query: q }))
+        : this._get(id, { ...params, query })
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   async create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>

@@ -4,7 +4,7 @@
  */
 import type { Connection, InValue, Result, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
-import { parseDocumentId, shortIdFromNeighbours } from '../ids.js'
+import { type IdPrefix, parseDocumentId, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { IN_WORKSPACE } from '../schema/workspaces.js'
@@ -61,30 +61,47 @@ export class Resolver {
   }
 
   /** The document `input` names: what `row` finds, mapped (from its values where the driver has them). */
-  async document(input: unknown, condition?: Condition): Promise<Document> {
-    const result = await this.#found(input, condition)
-    return this.#mapper.fromValues(result.values?.[0] ?? result.rows[0]!)
+  document(input: unknown, condition?: Condition): Promise<Document> {
+    return this.#found(input, condition).then((result) =>
+      this.#mapper.fromValues(result.values?.[0] ?? result.rows[0]!)
+    )
   }
 
-  /** The result of the one statement that finds `input`'s row, checked (see `row`). */
-  async #found(input: unknown, condition: Condition | undefined): Promise<Result> {
-    const prefix = parseDocumentId(this.#def.key, input)
+  /**
+   * The result of the one statement that finds `input`'s row, checked (see `row`). One promise
+   * from the statement to its check: a get by id is a few microseconds, and each await on the way
+   * would add a tenth of that.
+   */
+  #found(input: unknown, condition: Condition | undefined): Promise<Result> {
+    let prefix: IdPrefix
+    try {
+      prefix = parseDocumentId(this.#def.key, input)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const ws = this.#workspace
     const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi, ws]
     const statement = condition
       ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
-    const result = await this.#db.execute(statement)
+    return this.#db.execute(statement).then((result) => this.#checked(result, prefix, condition))
+  }
+
+  /** `result` if its row is the one document `prefix` names; a 404 or a 409 otherwise. */
+  #checked(result: Result, prefix: IdPrefix, condition: Condition | undefined): Result | Promise<Result> {
     // by position: the row's columns, then whether it meets the condition, then the prefix's matches
     const row = result.values?.[0] ?? result.rows[0]
     const extra = this.#mapper.columns.length
-    const matches = prefix.full ? 1 : Number(row?.[condition ? extra + 1 : extra])
-    if (row && matches > 1) {
+    const missing = !row || (condition && !row[extra])
+    if (row && !prefix.full && Number(row[condition ? extra + 1 : extra]) > 1) {
       // two documents in the range, of any workspace: ambiguous only if both are this one's
-      const ambiguous = await this.#ambiguous(prefix.text, prefix.lo, prefix.hi)
-      if (ambiguous) throw ambiguous
+      return this.#ambiguous(prefix.text, prefix.lo, prefix.hi).then((ambiguous) => {
+        if (ambiguous) throw ambiguous
+        if (missing) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
+        return result
+      })
     }
-    if (!row || (condition && !row[extra])) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
+    if (missing) throw new DocumentNotFoundError(this.#def.singular, prefix.text)
     return result
   }
 
