@@ -68,8 +68,15 @@ export class ValidationError extends BadRequest {
 
 /** A write that would break a uniqueness rule (409). */
 export class UniqueViolationError extends Conflict {
-  constructor(singular: string, field: string, value: unknown) {
-    super(`A ${singular} with ${field} ${JSON.stringify(value)} already exists`, { field, value })
+  /** One field's value (`{ field, value }` in the data), or the values of a key of several fields. */
+  constructor(singular: string, field: string | readonly string[], value: unknown) {
+    if (typeof field === 'string') {
+      super(`A ${singular} with ${field} ${JSON.stringify(value)} already exists`, { field, value })
+      return
+    }
+    const values = Array.isArray(value) ? value : [value]
+    const named = field.map((name, i) => `${name} ${JSON.stringify(values[i] ?? null)}`).join(' and ')
+    super(`A ${singular} with ${named} already exists`, { fields: [...field], values })
   }
 }
 

@@ -59,13 +59,14 @@ describe('agor completion', () => {
       .map((c) => c.singular)
     expect(top).toEqual([...entities, 'kv', 'db', 'log', 'watch', 'workspace', 'key', 'serve', 'completion'])
     expect(entities.slice(0, 4)).toEqual(['session', 'task', 'board', 'repo'])
-    expect(s).toEqual(['session', 'serve'])
+    expect(s).toEqual([...entities.filter((e) => e.startsWith('s')), 'serve'])
+    expect(s).toContain('session')
     expect(verbs).toEqual(['list', 'show', 'create', 'update', 'delete', 'tree', 'fork', 'spawn'])
     expect(listFlags).toEqual(['--status', '--search', '--since', '--sort', '--skip'])
     expect(globals).toEqual(
       expect.arrayContaining(['--session', '--description', '--status', '--data', '--db', '--json', '--help'])
     )
-    expect(status).toEqual(['created', 'running', 'completed', 'failed'])
+    expect(status).toEqual([...collections.tasks.statuses!])
     expect(conflict).toEqual(['replace'])
     expect(shells).toEqual(['bash', 'zsh', 'fish'])
     expect(help).toEqual(['setup', 'migrate', 'status', 'backup', 'sync', 'check', 'export', 'import'])
@@ -185,9 +186,15 @@ _agor_complete; printf '%s\\n' "\${COMPREPLY[@]}"`
       complete(home, 'session', 'ls', '--status', 'running,'),
       complete(home, 'task', 'list', '--status', 'created,running,c')
     ])
-    expect(empty).toEqual(['idle', 'running', 'completed', 'failed'])
+    expect(empty).toEqual([...collections.sessions.statuses!])
+    expect(empty).toContain('idle')
     expect(typed).toEqual(['running'])
-    expect(second).toEqual(['running,idle', 'running,completed', 'running,failed'])
+    expect(second).toEqual([
+      'running,idle',
+      'running,awaiting_permission',
+      'running,completed',
+      'running,failed'
+    ])
     expect(task).toEqual(['created,running,completed'])
   })
 

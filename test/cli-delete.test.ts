@@ -104,7 +104,10 @@ describe('delete --all', () => {
       agor([...db, 'session', 'delete', '--all', '--yes', A]),
       agor([...db, 'session', 'delete', '--yes', A])
     ])
-    expectUsage(unconfirmed, '--all deletes every session and every task: add --yes to confirm')
+    expectUsage(
+      unconfirmed,
+      '--all deletes every session, and with them their tasks, messages, mcp-servers, session-mcp-servers: add --yes to confirm'
+    )
     expectUsage(withIds, '--all deletes every document: give either ids or --all')
     expectUsage(yesAlone, '--yes confirms --all; to delete documents by id, give their ids')
     expect(await stored()).toEqual([A, B, C, D])

@@ -60,6 +60,8 @@ describe('tables', () => {
       'updated_at',
       'parent_session_id',
       'forked_from_session_id',
+      'worktree_id',
+      'board_id',
       'data',
       'workspace'
     ])
@@ -72,7 +74,33 @@ describe('tables', () => {
       'data',
       'workspace'
     ])
-    expect(await columns('boards')).toEqual(['board_id', 'created_at', 'updated_at', 'data', 'workspace'])
+    // a column added to a table comes last (the row mapper names its columns)
+    expect(await columns('boards')).toEqual([
+      'board_id',
+      'created_at',
+      'updated_at',
+      'data',
+      'workspace',
+      'slug'
+    ])
+    expect(await columns('messages')).toEqual([
+      'message_id',
+      'status',
+      'created_at',
+      'updated_at',
+      'session_id',
+      'task_id',
+      'index',
+      'data',
+      'workspace'
+    ])
+    const types = await raw(
+      "SELECT name, type FROM pragma_table_info('messages') WHERE name IN ('index', 'session_id')"
+    )
+    expect(Object.fromEntries(types.rows.map((r) => [r.name, r.type]))).toEqual({
+      index: 'INTEGER',
+      session_id: 'TEXT'
+    })
     expect(await columns('repos')).toEqual([
       'repo_id',
       'created_at',
@@ -99,8 +127,12 @@ describe('tables', () => {
   })
 
   it('cascade tasks with their session and null the genealogy links of children', async () => {
-    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, '{}', 'default')", [id(1), now, now])
-    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, ?, ?, '{}', 'default')", [
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, NULL, NULL, '{}', 'default')", [
+      id(1),
+      now,
+      now
+    ])
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, ?, ?, NULL, NULL, '{}', 'default')", [
       id(2),
       now,
       now,
@@ -126,7 +158,11 @@ describe('tables', () => {
   })
 
   it('keep a relation within its workspace, for every writer, in the foreign key’s words', async () => {
-    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, '{}', 'one')", [id(20), now, now])
+    await raw("INSERT INTO sessions VALUES (?, 'idle', ?, ?, NULL, NULL, NULL, NULL, '{}', 'one')", [
+      id(20),
+      now,
+      now
+    ])
     const task = (n: number, workspace: string) =>
       raw("INSERT INTO tasks VALUES (?, 'created', ?, ?, ?, '{}', ?)", [id(n), now, now, id(20), workspace])
     await expect(task(21, 'two')).rejects.toThrow('FOREIGN KEY constraint failed')

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
-import { type CollectionName, collectionNames, collections } from '../schema/index.js'
+import { collectionNames, collections } from '../schema/index.js'
 import { counted } from '../words.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
@@ -19,13 +19,18 @@ interface DeleteOptions {
   yes?: boolean
 }
 
-/** The collections whose documents go with a removed one of `def` (a session's tasks). */
-function cascadedBy(def: AnyDefinition): CollectionName[] {
-  return collectionNames.filter((name) =>
-    collections[name].keyColumns.some(
-      (key) => key.relation?.onDelete === 'cascade' && key.relation.target() === def
+/**
+ * The collections whose documents go with a removed one of `def` (a session's tasks), as people
+ * read them (`mcp-servers`).
+ */
+function cascadedBy(def: AnyDefinition): string[] {
+  return collectionNames
+    .filter((name) =>
+      collections[name].keyColumns.some(
+        (key) => key.relation?.onDelete === 'cascade' && key.relation.target() === def
+      )
     )
-  )
+    .map((name) => name.replaceAll('_', '-'))
 }
 
 export function registerDelete(group: Command, entity: Entity, def: AnyDefinition): void {
@@ -89,11 +94,10 @@ async function deleteAll(
   options: DeleteOptions
 ): Promise<void> {
   if (ids.length > 0) throw new UsageError('--all deletes every document: give either ids or --all')
+  const gone = cascadedBy(def)
   if (!options.yes) {
     throw new UsageError(
-      `--all deletes every ${def.singular}${cascadedBy(def)
-        .map((name) => ` and every ${collections[name].singular}`)
-        .join('')}: add --yes to confirm`
+      `--all deletes every ${def.singular}${gone.length ? `, and with them their ${gone.join(', ')}` : ''}: add --yes to confirm`
     )
   }
   const api = (await context.backend()).service(entity.name)

@@ -120,16 +120,17 @@ function compareApplied(rows: readonly Row[]) {
 }
 
 /**
- * Brings the database up to this version's schema. Refuses a database that a newer version has
- * migrated. Safe when several processes open a new database at once: the loser's transaction
+ * Brings the database up to this version's schema, in one transaction that runs `before` first.
+ * Refuses a database that a newer version has migrated. Safe when several processes open a new database at once: the loser's transaction
  * fails, and it then finds the work done.
  */
-export async function migrate(client: MigrationTarget): Promise<number> {
+export async function migrate(client: MigrationTarget, before: readonly string[] = []): Promise<number> {
   const status = await migrationStatus(client)
   assertNotNewer(status)
   if (status.pending.length === 0) return 0
   const statements = [
-    `CREATE TABLE IF NOT EXISTS "${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`
+    `CREATE TABLE IF NOT EXISTS "${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+    ...before
   ]
   const inserts = []
   for (const migration of status.pending) {

@@ -9,10 +9,17 @@ export const boards = defineCollection({
   tagged: true,
   fields: () => ({
     name: nonBlank(),
+    slug: optional(nonBlank().max(200)),
     description: optional(z.string()),
     color: optional(z.string()),
-    icon: optional(z.string())
+    icon: optional(z.string()),
+    background_color: optional(z.string()),
+    created_by: optional(z.string()),
+    // what is drawn on the board besides its worktrees: zones, text, markdown, by id
+    annotations: optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
+    custom_context: optional(z.record(z.string(), z.unknown()))
   }),
+  unique: ['slug'],
   search: ['name', 'description'],
   summary: (b) => b.name
 })

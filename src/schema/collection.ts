@@ -9,28 +9,13 @@
  * more time making schemas and tables than reading (the CLI's bundle also evaluates zod and
  * drizzle-orm only when they are first used; see scripts/built-cli.ts).
  */
-import { getTableColumns, sql } from 'drizzle-orm'
-import {
-  type AnySQLiteColumn,
-  check,
-  foreignKey,
-  index,
-  integer,
-  primaryKey,
-  type SQLiteColumnBuilderBase,
-  type SQLiteTable,
-  type SQLiteTableExtraConfigValue,
-  sqliteTable,
-  text,
-  uniqueIndex
-} from 'drizzle-orm/sqlite-core'
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { z } from 'zod'
 import { type IdKind, isCanonicalId, isTextKey } from '../ids.js'
-import { describePath } from './fields.js'
-import { jsonExtract } from './sql.js'
+import { describePath, unwrap } from './fields.js'
+import { buildTable } from './table.js'
 import { TAGS_FIELD, tagList } from './tags.js'
 import { isBlank } from './text.js'
-import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN } from './workspaces.js'
 
 /** Text that says something (a blank name names nothing): see isBlank. */
 export const nonBlank = () => z.string().refine((s) => !isBlank(s), 'Must not be empty or blank')
@@ -43,15 +28,6 @@ export const keyString = () => z.string().refine(isTextKey, 'Expected a key of 1
 
 /** An ISO-8601 timestamp as the API shows it. */
 export const isoTimestamp = () => z.iso.datetime({ offset: true })
-
-/**
- * The workspace column of a row (every collection's, and the feed's tables'). A function, like the
- * tables: this module is loaded by commands that never make a drizzle column.
- */
-export const workspaceColumn = () =>
-  text(WORKSPACE_COLUMN)
-    .notNull()
-    .default(sql.raw(`'${DEFAULT_WORKSPACE}'`))
 
 /** A field that may be left out or cleared with null. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional()
@@ -108,13 +84,22 @@ export interface CollectionSpec<
   fields: () => Fields
   /** Fields kept in their own column with a foreign key. */
   relations?: { [K in keyof Fields & string]?: Relation }
-  /** Fields kept in their own column with a UNIQUE constraint. */
-  unique?: readonly (keyof Fields & string)[]
+  /**
+   * Unique keys, each kept in columns with a UNIQUE constraint (within a workspace): a field
+   * (`'slug'`), or several that are unique together (`['repo_id', 'name']`). A field unique alone
+   * also names documents on the CLI (`agor repo show agor/store`).
+   */
+  unique?: readonly ((keyof Fields & string) | readonly (keyof Fields & string)[])[]
   /**
    * Fields kept in their own column with an index on (workspace, column): text the store itself
    * filters on, such as an expiry, compared as text.
    */
   columns?: readonly (keyof Fields & string)[]
+  /**
+   * Key columns (of `relations`, `unique` or `columns`) that hold whole numbers: INTEGER columns,
+   * compared and sorted as numbers (a message's `index`).
+   */
+  integers?: readonly (keyof Fields & string)[]
   /** JSON fields (dot paths) that get an expression index on (field, created_at). */
   indexes?: readonly string[]
   /** Whether documents have `tags`, a list of labels queries match through the tag index. */
@@ -139,7 +124,10 @@ export interface CollectionSpec<
 export interface KeyColumn {
   name: string
   relation?: Relation
+  /** Whether the column is a unique key alone (see `uniqueKeys` for every unique key). */
   unique: boolean
+  /** What the column holds: text (ids, slugs) or whole numbers. */
+  type: 'text' | 'integer'
   /** Whether the schema requires the field (a getter: it makes the schema). */
   readonly required: boolean
 }
@@ -158,6 +146,10 @@ export interface CollectionDefinition<
   statuses: readonly string[] | undefined
   /** Columns besides the id, status, timestamps and data. */
   keyColumns: readonly KeyColumn[]
+  /** The unique keys, each a list of key columns (see CollectionSpec.unique). */
+  uniqueKeys: readonly (readonly string[])[]
+  /** The key columns with an index of their own (CollectionSpec.columns). */
+  ownIndexes: readonly string[]
   /** The whole document, strict: unknown keys are reported. Made at its first use. */
   readonly schema: z.ZodObject
   /** The drizzle table, for drizzle-kit and migrations' tests. Made at its first use. */
@@ -200,7 +192,11 @@ export function defineCollection<
 ): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> {
   const statuses = spec.statuses
   const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
-  const keyNames = [...new Set([...Object.keys(relations), ...(spec.unique ?? []), ...(spec.columns ?? [])])]
+  const uniqueKeys = (spec.unique ?? []).map((key): readonly string[] =>
+    typeof key === 'string' ? [key] : key
+  )
+  const keyNames = [...new Set([...Object.keys(relations), ...uniqueKeys.flat(), ...(spec.columns ?? [])])]
+  const integers: readonly string[] = spec.integers ?? []
   const indexes = (spec.indexes ?? []).map((path) => path.split('.'))
   let schema: z.ZodObject | undefined
   let table: SQLiteTable | undefined
@@ -213,11 +209,14 @@ export function defineCollection<
     keyColumns: keyNames.map((name) => ({
       name,
       relation: relations[name],
-      unique: spec.unique?.includes(name) ?? false,
+      unique: uniqueKeys.some((key) => key.length === 1 && key[0] === name),
+      type: integers.includes(name) ? 'integer' : 'text',
       get required() {
         return !definition.schema.shape[name]?.safeParse(undefined).success
       }
     })),
+    uniqueKeys,
+    ownIndexes: spec.columns ?? [],
     get schema() {
       schema ??= documentSchema(spec, keyNames)
       return schema
@@ -239,7 +238,7 @@ export function defineCollection<
 function documentSchema(
   spec: Pick<
     CollectionSpec<string, string, string, FieldShape, boolean>,
-    'name' | 'idField' | 'key' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search'
+    'name' | 'idField' | 'key' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search' | 'integers'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
@@ -257,6 +256,11 @@ function documentSchema(
   for (const name of keyNames) {
     if (!Object.hasOwn(fields, name)) throw new Error(`${spec.name}: key column ${name} is not a field`)
   }
+  for (const name of spec.integers ?? []) {
+    const field = unwrap(fields[name] ?? z.never())
+    if (!keyNames.includes(name) || !(field instanceof z.ZodNumber) || !field.isInt)
+      throw new Error(`${spec.name}: ${name} is no key column of whole numbers`)
+  }
   for (const path of spec.indexes ?? []) {
     if (!describePath(schema, path.split('.')) || keyNames.includes(path))
       throw new Error(`${spec.name}: cannot index ${path}`)
@@ -267,74 +271,4 @@ function documentSchema(
       throw new Error(`${spec.name}: cannot search ${name}`)
   }
   return schema
-}
-
-function buildTable(def: AnyDefinition): SQLiteTable {
-  const { name, idField, statuses, keyColumns, indexes: jsonIndexes } = def
-  // a UUID is unique in the table; a text key within its workspace only (the key, below)
-  const id = text(idField)
-  const columns: Record<string, SQLiteColumnBuilderBase> = {
-    [idField]: def.key === 'text' ? id.notNull() : id.primaryKey()
-  }
-  if (statuses) columns.status = text('status').notNull()
-  columns.created_at = integer('created_at').notNull()
-  columns.updated_at = integer('updated_at').notNull()
-  for (const key of keyColumns) {
-    const column = text(key.name)
-    if (key.required) column.notNull()
-    columns[key.name] = column
-  }
-  columns.data = text('data').notNull()
-  columns[WORKSPACE_COLUMN] = workspaceColumn()
-
-  // every index but a relation's begins with the workspace, as every query of the store does; a
-  // relation's begins with the relation, which the foreign key's own lookups need (on a removal)
-  return sqliteTable(name, columns, (t) => {
-    const col = (column: string) => t[column]!
-    const workspace = col(WORKSPACE_COLUMN)
-    const order = [col('created_at'), col(idField)] as const
-    const constraints: SQLiteTableExtraConfigValue[] = [
-      ...(def.key === 'text' ? [primaryKey({ name: `${name}_pk`, columns: [workspace, col(idField)] })] : []),
-      check(`${name}_data_is_object`, sql.raw(`json_valid("data") AND json_type("data") = 'object'`)),
-      index(`${name}_created_at_idx`).on(workspace, ...order)
-    ]
-    if (statuses) {
-      const allowed = statuses.map((s) => `'${s.replaceAll("'", "''")}'`).join(', ')
-      constraints.push(check(`${name}_status_valid`, sql.raw(`"status" IN (${allowed})`)))
-      constraints.push(index(`${name}_status_idx`).on(workspace, col('status'), ...order))
-    }
-    for (const key of keyColumns) {
-      // unique within a workspace: another workspace's key is neither a conflict nor a clue
-      if (key.unique) constraints.push(uniqueIndex(`${name}_${key.name}_unique`).on(workspace, col(key.name)))
-      if (!key.relation && !key.unique)
-        constraints.push(index(`${name}_${key.name}_idx`).on(workspace, col(key.name)))
-      if (!key.relation) continue
-      const relation = key.relation
-      constraints.push(index(`${name}_${key.name}_idx`).on(col(key.name), workspace, ...order))
-      constraints.push(
-        foreignKey({
-          name: `${name}_${key.name}_fk`,
-          columns: [col(key.name)],
-          foreignColumns: [targetIdColumn(relation, name, t)]
-        }).onDelete(relation.onDelete)
-      )
-    }
-    for (const path of jsonIndexes) {
-      const expression = sql.raw(jsonExtract(path))
-      constraints.push(index(`${name}_${path.join('_')}_idx`).on(workspace, expression, ...order))
-    }
-    return constraints
-  })
-}
-
-// A self-reference must use the table's own columns: the table object does not exist yet.
-function targetIdColumn(
-  relation: Relation,
-  self: string,
-  columns: Record<string, AnySQLiteColumn>
-): AnySQLiteColumn {
-  const target = relation.target()
-  const column = (target.name === self ? columns : getTableColumns(target.table))[target.idField]
-  if (!column) throw new Error(`${self}: ${target.name} has no column ${target.idField}`)
-  return column
 }

@@ -6,14 +6,32 @@
  * A new collection is a file in this folder that calls `defineCollection` (see boards.ts), one entry
  * here, and a migration from `npm run db:generate` (drizzle-kit finds its table through tables.cts).
  */
+import { boardComments } from './board-comments.js'
+import { boardObjects } from './board-objects.js'
 import { boards } from './boards.js'
 import type { AnyDefinition } from './collection.js'
 import { kv } from './kv.js'
+import { mcpServers } from './mcp-servers.js'
+import { messages } from './messages.js'
 import { repos } from './repos.js'
+import { sessionMcpServers } from './session-mcp-servers.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
+import { worktrees } from './worktrees.js'
 
-export { boards, kv, repos, sessions, tasks }
+export {
+  boardComments,
+  boardObjects,
+  boards,
+  kv,
+  mcpServers,
+  messages,
+  repos,
+  sessionMcpServers,
+  sessions,
+  tasks,
+  worktrees
+}
 
 /** The definitions keyed by their own names, so that a key can never disagree with its collection. */
 function registry<const Defs extends readonly AnyDefinition[]>(
@@ -25,7 +43,19 @@ function registry<const Defs extends readonly AnyDefinition[]>(
 }
 
 /** Every collection by name. */
-export const collections = registry([sessions, tasks, boards, repos, kv])
+export const collections = registry([
+  sessions,
+  tasks,
+  boards,
+  repos,
+  kv,
+  worktrees,
+  messages,
+  mcpServers,
+  sessionMcpServers,
+  boardObjects,
+  boardComments
+])
 
 export type Collections = typeof collections
 export type CollectionName = keyof Collections

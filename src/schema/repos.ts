@@ -12,7 +12,9 @@ export const repos = defineCollection({
     name: optional(z.string()),
     remote_url: optional(z.string()),
     local_path: optional(z.string()),
-    default_branch: optional(z.string())
+    default_branch: optional(z.string()),
+    // how to bring the repo's environment up and down, and check it
+    environment_config: optional(z.record(z.string(), z.unknown()))
   }),
   unique: ['slug'],
   search: ['slug', 'name'],

@@ -4,8 +4,8 @@
  */
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE, REPLACED_ROWS_TABLE } from './changes.js'
-import { workspaceColumn } from './collection.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
+import { workspaceColumn } from './table.js'
 import { API_KEYS_TABLE, WORKSPACES_TABLE } from './workspaces.js'
 
 /** One change of one document. */

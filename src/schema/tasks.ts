@@ -2,14 +2,14 @@ import { z } from 'zod'
 import { defineCollection, idString, isoTimestamp, optional } from './collection.js'
 import { gitState, sessions } from './sessions.js'
 
-const FINISHED = new Set(['completed', 'failed'])
+const FINISHED = new Set(['completed', 'failed', 'stopped'])
 
 /** A unit of work inside a session; removed with its session. */
 export const tasks = defineCollection({
   name: 'tasks',
   singular: 'task',
   idField: 'task_id',
-  statuses: ['created', 'running', 'completed', 'failed'],
+  statuses: ['created', 'running', 'stopping', 'awaiting_permission', 'completed', 'failed', 'stopped'],
   tagged: true,
   fields: () => ({
     session_id: idString(),
@@ -26,6 +26,11 @@ export const tasks = defineCollection({
     tool_use_count: optional(z.number().int().nonnegative()),
     duration_ms: optional(z.number().nonnegative()),
     report: optional(z.string()),
+    created_by: optional(z.string()),
+    agent_session_id: optional(z.string()),
+    permission_request: optional(z.record(z.string(), z.unknown())),
+    context_window: optional(z.number().int().nonnegative()),
+    started_at: optional(isoTimestamp()),
     completed_at: optional(isoTimestamp())
   }),
   relations: { session_id: { target: () => sessions, onDelete: 'cascade' } },

@@ -50,9 +50,14 @@ export async function explainWriteError(
   const message = String((error as Error).message)
   if (/UNIQUE|PRIMARY KEY/.test(message) || code.endsWith('UNIQUE') || code.endsWith('PRIMARYKEY')) {
     // a unique key within a workspace is reported as `t.workspace, t.key`: the key is the culprit
-    const field =
-      [...message.matchAll(FAILED_COLUMNS)].map((m) => m[2]!).find((c) => c !== WORKSPACE_COLUMN) ??
-      def.idField
+    const fields = [...message.matchAll(FAILED_COLUMNS)]
+      .map((m) => m[2]!)
+      .filter((c) => c !== WORKSPACE_COLUMN)
+    if (fields.length > 1) {
+      const values = await duplicateValues(db, def, fields, docs, workspace)
+      return new UniqueViolationError(def.singular, fields, values)
+    }
+    const field = fields[0] ?? def.idField
     const value = await duplicateValue(db, def, field, docs, workspace)
     return new UniqueViolationError(def.singular, field, value)
   }
@@ -93,4 +98,29 @@ async function duplicateValue(
     args: scoped ? [JSON.stringify([...seen]), workspace] : [JSON.stringify([...seen])]
   })
   return rows[0]?.value ?? null
+}
+
+/** The values of a unique key of several columns that a document of `docs` shares with another. */
+async function duplicateValues(
+  db: Reader,
+  def: AnyDefinition,
+  fields: readonly string[],
+  docs: readonly Document[],
+  workspace: string
+): Promise<unknown[]> {
+  const tuples = docs.map((doc) => fields.map((field) => doc[field] ?? null))
+  const seen = new Set<string>()
+  for (const tuple of tuples) {
+    const key = JSON.stringify(tuple)
+    if (seen.has(key)) return tuple
+    seen.add(key)
+  }
+  const columns = fields.map(quoteIdent)
+  const parts = fields.map((_, i) => `json_extract(value, '$[${i}]')`)
+  const { rows } = await db.execute({
+    sql: `SELECT ${columns.join(', ')} FROM ${quoteIdent(def.name)} WHERE (${columns.join(', ')}) IN (SELECT ${parts.join(', ')} FROM json_each(?)) AND ${IN_WORKSPACE} LIMIT 1`,
+    args: [JSON.stringify(tuples), workspace]
+  })
+  const row = rows[0]
+  return row ? fields.map((field) => row[field] ?? null) : (tuples[0] ?? [])
 }

@@ -193,15 +193,16 @@ function replaceTriggers(def: AnyDefinition): { name: string; sql: string }[] {
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
   const workspace = quoteIdent(WORKSPACE_COLUMN)
-  const unique = def.keyColumns.filter((key) => key.unique).map((key) => quoteIdent(key.name))
   // a UUID is unique in the table, a text key and a unique key within its workspace (see buildTable)
+  const sameKey = (key: readonly string[]) =>
+    `(${[...key.map(quoteIdent), workspace].map((column) => `r.${column} = NEW.${column}`).join(' AND ')})`
   const taken = [
     def.key === 'text'
       ? `(r.${id} = NEW.${id} AND r.${workspace} = NEW.${workspace})`
       : `r.${id} = NEW.${id}`,
-    ...unique.map((column) => `(r.${column} = NEW.${column} AND r.${workspace} = NEW.${workspace})`)
+    ...def.uniqueKeys.map(sameKey)
   ].join(' OR ')
-  const columns = [id, ...unique, workspace]
+  const columns = [id, ...new Set(def.uniqueKeys.flat().map(quoteIdent)), workspace]
   return (['insert', 'update'] as const).map((op) => {
     const name = `${FEED_PREFIX}${def.name}_replace_by_${op}`
     const others = op === 'update' ? ` AND r.${id} IS NOT OLD.${id}` : ''
@@ -253,15 +254,11 @@ export function triggersVersion(): string {
  * to `remake` them (then every search index is made again too).
  */
 export async function syncStoreTriggers(connection: Connection, remake = false): Promise<number> {
-  const { rows } = await connection.execute({
-    sql: `SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') AND name LIKE ? ESCAPE '\\'`,
-    args: [`${PREFIX.replaceAll('_', '\\_')}%`]
-  })
   const wanted = storeObjects()
-  const kinds = new Map(rows.map((r) => [String(r.name), r.type === 'view' ? 'VIEW' : 'TRIGGER']))
+  const kinds = await storedObjects(connection)
   for (const { name, sql } of wanted) kinds.set(name, sql.startsWith('CREATE VIEW') ? 'VIEW' : 'TRIGGER')
   // every name this version makes is dropped too: another process may have made it since the read
-  const drops = [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
+  const drops = dropsOf(kinds)
   // derived tables (search-index.ts) go between: the old triggers that write them are gone first
   const tables = await searchTableStatements(connection, remake)
   await connection.migrate([
@@ -272,4 +269,25 @@ export async function syncStoreTriggers(connection: Connection, remake = false):
     `UPDATE ${FEED_STATE_TABLE} SET triggers = '${triggersVersion()}' WHERE id = 1`
   ])
   return wanted.length
+}
+
+/** The store's views and triggers in the database, by name, with their kind. */
+async function storedObjects(connection: Connection): Promise<Map<string, 'VIEW' | 'TRIGGER'>> {
+  const { rows } = await connection.execute({
+    sql: `SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') AND name LIKE ? ESCAPE '\\'`,
+    args: [`${PREFIX.replaceAll('_', '\\_')}%`]
+  })
+  return new Map(rows.map((r) => [String(r.name), r.type === 'view' ? 'VIEW' : 'TRIGGER']))
+}
+
+const dropsOf = (kinds: Map<string, 'VIEW' | 'TRIGGER'>) =>
+  [...kinds].map(([name, kind]) => `DROP ${kind} IF EXISTS ${quoteIdent(name)}`)
+
+/**
+ * Drops the store's views and triggers before a migration: one that makes a table again renames
+ * the new one into place, which SQLite refuses while a view or trigger names the old one (and
+ * syncStoreTriggers makes them all again after every migration).
+ */
+export async function storeObjectDrops(connection: Connection): Promise<string[]> {
+  return dropsOf(await storedObjects(connection))
 }

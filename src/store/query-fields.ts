@@ -40,7 +40,8 @@ export class QueryFields {
     this.#columns.set('updated_at', { kind: 'timestamp' })
     for (const key of def.keyColumns) {
       const relation = key.relation
-      this.#columns.set(key.name, { kind: 'string', ...(relation ? { references: relation.target } : {}) })
+      const kind = key.type === 'integer' ? 'number' : 'string'
+      this.#columns.set(key.name, { kind, ...(relation ? { references: relation.target } : {}) })
     }
   }
 

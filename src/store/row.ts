@@ -97,7 +97,7 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     const created = toMillis(doc.created_at as string)
     // a document written once has the same timestamp twice: convert it once
     values.push(created, doc.updated_at === doc.created_at ? created : toMillis(doc.updated_at as string))
-    for (const name of keyNames) values.push((doc[name] as string | null | undefined) ?? null)
+    for (const name of keyNames) values.push((doc[name] as InValue | undefined) ?? null)
     return values
   }
 

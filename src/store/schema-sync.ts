@@ -8,7 +8,7 @@ import type { Connection } from '../db/connection.js'
 import { APPLIED_MIGRATIONS, assertNotNewer, isMissingTable, migrate, standingOf } from '../db/migrate.js'
 import { DatabaseBusyError } from '../errors.js'
 import { FEED_STATE_TABLE } from '../schema/changes.js'
-import { syncStoreTriggers, triggersVersion } from './feed-triggers.js'
+import { storeObjectDrops, syncStoreTriggers, triggersVersion } from './feed-triggers.js'
 import { refuseUpgradeUnder } from './upgrade-guard.js'
 
 /**
@@ -70,7 +70,7 @@ async function prepareOnce(db: Connection, path: string | undefined, remake: boo
   const migrating = !current || current.pending > 0
   const triggersDue = remake || current?.triggers !== currentTriggers()
   if (migrating || (triggersDue && !db.readOnly)) refuseUpgradeUnder(path)
-  const applied = migrating ? await migrate(db) : 0
+  const applied = migrating ? await migrate(db, await storeObjectDrops(db)) : 0
   // a replica that opened without its primary keeps what it has until it can write again
   if (db.readOnly || (applied === 0 && !triggersDue)) return applied
   await syncStoreTriggers(db, remake)

@@ -1,0 +1,42 @@
+/**
+ * The one-line previews that messages and board comments keep next to their content (agor lists
+ * them without reading the content).
+ */
+
+/** How long a preview is: agor's, the first 200 characters. */
+export const PREVIEW_LENGTH = 200
+
+/** `text` cut to PREVIEW_LENGTH characters, never inside a surrogate pair. */
+export function clip(text: string): string {
+  if (text.length <= PREVIEW_LENGTH) return text
+  const cut = text.slice(0, PREVIEW_LENGTH)
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut
+}
+
+/** The preview of content that is text, or a list of blocks (the first block with text). */
+export function previewOf(content: unknown): string {
+  if (typeof content === 'string') return clip(content)
+  if (!Array.isArray(content)) return ''
+  for (const block of content) {
+    const text: unknown = typeof block === 'object' && block !== null ? Reflect.get(block, 'text') : undefined
+    if (typeof text === 'string') return clip(text)
+  }
+  return ''
+}
+
+interface Previewed {
+  content: unknown
+  content_preview?: string | null
+}
+
+/**
+ * Sets `next`'s preview from its content when the write gives none, or changes the content but
+ * leaves the stored preview as it was.
+ */
+export function followPreview(next: Previewed, previous: Previewed | undefined): void {
+  const stale =
+    previous !== undefined &&
+    next.content_preview === previous.content_preview &&
+    JSON.stringify(next.content) !== JSON.stringify(previous.content)
+  if (next.content_preview == null || stale) next.content_preview = previewOf(next.content)
+}
