@@ -93,9 +93,9 @@ describe('counts', () => {
       agor([...db, 'db', 'export', '--out', out])
     ])
     expect(list.stdout.trim().split('\n').at(-1)).toBe('Showing 1-1 of 1 session')
-    expect(baseCounts(exported.stdout)).toBe(`Exported 1 session, 0 tasks, 1 board, 0 repos to ${out}\n`)
+    expect(baseCounts(exported.stdout)).toBe(`Exported 1 session, 1 board to ${out}\n`)
     const imported = await agor([...tempDb().db, 'db', 'import', out])
-    expect(baseCounts(imported.stdout)).toBe(`Imported 1 board, 0 repos, 1 session, 0 tasks from ${out}\n`)
+    expect(baseCounts(imported.stdout)).toBe(`Imported 1 board, 1 session from ${out}\n`)
   })
 })
 

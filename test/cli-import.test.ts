@@ -114,7 +114,7 @@ describe('db import --on-conflict', () => {
     expect({ ...result, stdout: baseCounts(result.stdout) }).toEqual({
       code: 0,
       stderr: '',
-      stdout: `Imported 0 boards, 1 repo, 1 session, 1 task from ${dir}\nSkipped 1 session: its id is stored already\n`
+      stdout: `Imported 1 repo, 1 session, 1 task from ${dir}\nSkipped 1 session: its id is stored already\n`
     })
     const stored = await everything(store)
     expect(stored.sessions).toEqual([kept, await source.service('sessions').get(S2)])
@@ -124,7 +124,7 @@ describe('db import --on-conflict', () => {
     // in the plural for more than one, replaced ones too
     const skipped = await agor([...db, 'db', 'import', dir, '--on-conflict', 'skip'])
     expect(baseCounts(skipped.stdout)).toBe(
-      `Imported 0 boards, 0 repos, 0 sessions, 0 tasks from ${dir}\nSkipped 1 repo, 2 sessions, 1 task: their ids are stored already\n`
+      `Imported 0 documents from ${dir}\nSkipped 1 repo, 2 sessions, 1 task: their ids are stored already\n`
     )
     const [one, several] = await Promise.all([
       agor([...(await target()).db, 'db', 'import', dir, '--on-conflict', 'replace']),

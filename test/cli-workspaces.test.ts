@@ -83,7 +83,7 @@ describe('agor workspace and agor key', () => {
       await agor([...db, '--workspace', workspace, 'board', 'create', '--name', `board of ${workspace}`])
     const all = join(tempDir(), 'all')
     const exported = await agor([...db, 'db', 'export', '--out', all])
-    expect(baseCounts(exported.stdout)).toContain('3 boards, 0 repos of 3 workspaces (default, acme, beta)')
+    expect(baseCounts(exported.stdout)).toContain('3 boards of 3 workspaces (default, acme, beta)')
     const line = (file: string) => JSON.parse(readFileSync(file, 'utf8').trim()).name
     expect(line(join(all, 'boards.jsonl'))).toBe('board of default')
     expect(line(join(all, 'workspaces', 'acme', 'boards.jsonl'))).toBe('board of acme')

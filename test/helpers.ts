@@ -52,7 +52,9 @@ export async function createTables(db: Connection, definitions: AnyDefinition[])
 
 /** The collections these tests were written for; the README's recipe can add others. */
 const BASE_COLLECTIONS = new Set(['sessions', 'tasks', 'boards', 'repos'])
-const OTHER_COLLECTIONS = Object.keys(collections).filter((name) => !BASE_COLLECTIONS.has(name))
+const OTHER_COLLECTIONS = Object.keys(collections)
+  .filter((name) => !BASE_COLLECTIONS.has(name))
+  .map((name) => name.replaceAll('_', ' '))
 
 /**
  * Counts as the CLI prints them, without the zero counts of collections added to the registry

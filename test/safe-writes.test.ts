@@ -186,9 +186,15 @@ async function validDoc(def: AnyDefinition, i: number): Promise<Record<string, u
     }
     const inner = unwrap(schema)
     const firstOption = inner instanceof z.ZodEnum ? inner.options[0] : undefined
-    const value = [`${field}-${i}`, `org/${field}-${i}`, i, true, firstOption, { x: i, y: i }].find(
-      (v) => v !== undefined && schema.safeParse(v).success
-    )
+    const value = [
+      `${field}-${i}`,
+      `org/${field}-${i}`,
+      `${field}-${i}@example.com`,
+      i,
+      true,
+      firstOption,
+      { x: i, y: i }
+    ].find((v) => v !== undefined && schema.safeParse(v).success)
     if (value === undefined)
       throw new Error(`validDoc finds no valid value for ${def.name}.${field}: add one`)
     doc[field] = value

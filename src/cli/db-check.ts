@@ -5,14 +5,12 @@
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
 import type { Connection } from '../db/connection.js'
-import { collections, isCollectionName } from '../schema/index.js'
-import { counted } from '../words.js'
 import { Context } from './context.js'
 import { configOf, migrationRows, report, withDatabase } from './db-common.js'
 import { type PrimaryState, primaryOf } from './db-primary.js'
 import { shellWord } from './errors.js'
 import type { Colors } from './output.js'
-import { examples, printJson } from './output.js'
+import { countedDocuments, examples, printJson } from './output.js'
 import { visible } from './visible.js'
 
 type Report = import('../db/check.js').CheckReport & {
@@ -36,11 +34,6 @@ const PRIMARY_WORDS: Record<PrimaryState, string> = {
 
 /** The problems of derived-check.ts, which `agor db migrate` mends. */
 const DERIVED = /triggers and views are missing|search index|tag index/
-
-/** A collection's word for one document (`session`). */
-function singularOf(name: string): string {
-  return isCollectionName(name) ? collections[name].singular : name
-}
 
 /** What to do about a damaged file (or one that is no database at all). */
 function advice(config: ResolvedDatabaseConfig, result: Report): string[] {
@@ -89,7 +82,7 @@ function lines(config: ResolvedDatabaseConfig, result: Report, todo: string[], c
       const counts = Object.entries(result.documents)
       const invalid = counts.reduce((sum, [, check]) => sum + check.invalid, 0)
       out.push(
-        `${mark(invalid === 0)}  documents: ${counts.map(([name, check]) => counted(check.documents, singularOf(name), name)).join(', ')}`
+        `${mark(invalid === 0)}  documents: ${counts.map(([name, check]) => countedDocuments(name, check.documents)).join(', ')}`
       )
       for (const [name, check] of counts) {
         // a document that breaks its schema may hold anything: its id and problem are shown escaped

@@ -51,7 +51,9 @@ export function registerDbTransfer(db: Command): void {
           const total: Record<string, number> = {}
           for (const counts of Object.values(manifest.workspaces))
             for (const [name, n] of Object.entries(counts)) total[name] = (total[name] ?? 0) + (n ?? 0)
-          const counts = Object.entries(total).map(([name, n]) => countedDocuments(name, n))
+          // the collections it holds documents of: twelve counts, most of them naught, say less
+          const held = Object.entries(total).filter(([, n]) => n > 0)
+          const counts = held.length ? held.map(([name, n]) => countedDocuments(name, n)) : ['0 documents']
           const spaces = Object.keys(manifest.workspaces)
           const where = spaces.length > 1 ? ` of ${spaces.length} workspaces (${spaces.join(', ')})` : ''
           context.output.out(`Exported ${counts.join(', ')}${where} to ${dir}`)
@@ -109,10 +111,10 @@ export function registerDbTransfer(db: Command): void {
             Object.entries(counts)
               .map(([name, n]) => countedDocuments(name, n))
               .join(', ')
-          // skipped and replaced documents only where there are some
+          // documents of the collections that had some
           const some = (counts: Counts) =>
             shown(Object.fromEntries(Object.entries(counts).filter(([, n]) => n)))
-          context.output.out(`Imported ${shown(result.imported)} from ${dir}`)
+          context.output.out(`Imported ${some(result.imported) || '0 documents'} from ${dir}`)
           if (some(result.skipped))
             context.output.out(`Skipped ${some(result.skipped)}: ${theirIds(result.skipped)} stored already`)
           if (some(result.replaced))

@@ -5,12 +5,11 @@
 import type { Command } from 'commander'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
-import { counted } from '../words.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
 import type { Entity } from './entity-specs.js'
 import { UsageError } from './errors.js'
-import { examples, printJson } from './output.js'
+import { countedDocuments, examples, printJson } from './output.js'
 import { printWritten } from './print.js'
 import { documentNamed, idArgument, idNamed } from './resolve.js'
 
@@ -104,5 +103,5 @@ async function deleteAll(
   // $all says that no condition is meant: a service refuses a multi remove without conditions otherwise
   const removed: Doc[] = await api.removeMany({ $all: true })
   if (context.output.json) return printJson(context.output, removed)
-  context.output.out(`Deleted ${counted(removed.length, def.singular, def.name)}`)
+  context.output.out(`Deleted ${countedDocuments(def.name, removed.length)}`)
 }

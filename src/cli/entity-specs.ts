@@ -77,6 +77,28 @@ const EXTRAS: { [N in CollectionName]?: EntityExtras } = {
       list: `agor board list --where "name~Release"`
     }
   },
+  users: {
+    flags: [
+      { flags: '--email <email>', field: 'email', description: 'the email address (required on create)' },
+      { flags: '--name <name>', field: 'name', description: 'the name' },
+      { flags: '--role <role>', field: 'role', description: 'owner, admin, member or viewer' },
+      {
+        flags: '--password <password>',
+        field: 'password',
+        description: 'the password (kept as a slow hash; --data @- reads it from standard input unseen)'
+      }
+    ],
+    columns: async () => [
+      { title: 'EMAIL', value: (doc) => String(doc.email ?? '') },
+      { title: 'ROLE', value: (doc) => String(doc.role ?? '') }
+    ],
+    filters: [{ flags: '--role <role>', field: 'role', description: 'only users of this role' }],
+    examples: {
+      create: `agor user create --email ada@example.com --name Ada --role admin --data @- <<< '{"password":"…"}'`,
+      update: `agor user update 0199f00d --role viewer`,
+      list: `agor user list --role admin`
+    }
+  },
   repos: {
     flags: [
       { flags: '--slug <slug>', field: 'slug', description: 'the unique slug (required on create)' },

@@ -55,11 +55,14 @@ export function printJson(output: Output, value: unknown): void {
   output.out(JSON.stringify(value, null, 2))
 }
 
-/** `1 session`, `2 sessions`: a count of documents of the collection called `name`. */
+/**
+ * `1 session`, `2 sessions`, `2 board comments`: a count of documents of the collection called
+ * `name`, in words (a command's `board-comment`, a table's `board_comments`, read as two words).
+ */
 export function countedDocuments(name: string, n: number | undefined): string {
   if (!isCollectionName(name)) return `${n ?? 0} ${name}`
   const def = collections[name]
-  return counted(n ?? 0, def.singular, def.name)
+  return counted(n ?? 0, def.singular.replaceAll('-', ' '), def.name.replaceAll('_', ' '))
 }
 
 export function isCollectionName(name: string): name is CollectionName {

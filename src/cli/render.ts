@@ -5,9 +5,8 @@
 import stringWidth from 'string-width'
 import type { AnyDefinition } from '../schema/collection.js'
 import { isPlainObject } from '../store/plain-json.js'
-import { counted } from '../words.js'
 import type { Doc, Page, Tree } from './backend.js'
-import type { Colors, Output } from './output.js'
+import { type Colors, countedDocuments, type Output } from './output.js'
 import { visible, visibleLines } from './visible.js'
 
 const UNITS: [string, number][] = [
@@ -134,7 +133,7 @@ export function renderList(
     const none =
       page.total === 0
         ? `No ${def.name}`
-        : `Showing 0 of ${counted(page.total, def.singular, def.name)} (skipped ${page.skip})`
+        : `Showing 0 of ${countedDocuments(def.name, page.total)} (skipped ${page.skip})`
     return footer(none)
   }
   const head = [
@@ -167,7 +166,7 @@ export function renderList(
     head.map((h) => c.dim(h)),
     ...rows.map((row) => [...row.slice(0, -1), oneLine(row.at(-1)!, room)])
   ])
-  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${counted(page.total, def.singular, def.name)}`)}`
+  return `${lines.join('\n')}\n${footer(`Showing ${first}-${last} of ${countedDocuments(def.name, page.total)}`)}`
 }
 
 function stripColors(text: string): string {

@@ -97,10 +97,15 @@ export class LocalConnection implements Connection {
   migrate(statements: Statement[]): Promise<Result[]> {
     return this.#turn(() => {
       this.#native.run('PRAGMA foreign_keys = OFF')
+      // a migration that makes a table again renames the new one into place, which SQLite refuses
+      // while a view names the old one: another tool's views (a user's report) are no store's to
+      // drop. (A server's database has no such pragma: the store drops its own views first.)
+      this.#native.run('PRAGMA legacy_alter_table = ON')
       try {
         return this.#native.atomically('BEGIN DEFERRED', () => statements.map((s) => this.#native.run(s)))
       } finally {
         this.#native.run('PRAGMA foreign_keys = ON')
+        this.#native.run('PRAGMA legacy_alter_table = OFF')
       }
     })
   }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { boards } from './boards.js'
 import { type AnyDefinition, defineCollection, idString, nonBlank, optional } from './collection.js'
 import { messages } from './messages.js'
-import { clip, followPreview } from './preview.js'
+import { clip, followPreview, PREVIEW_LENGTH } from './preview.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 import { worktrees } from './worktrees.js'
@@ -18,11 +18,11 @@ export const boardComments = defineCollection({
   name: 'board_comments',
   singular: 'board-comment',
   idField: 'comment_id',
+  authored: true,
   fields: () => ({
     board_id: idString(),
-    created_by: optional(z.string()),
     content: nonBlank(),
-    content_preview: optional(z.string()),
+    content_preview: optional(z.string().max(PREVIEW_LENGTH)),
     session_id: optional(idString()),
     task_id: optional(idString()),
     message_id: optional(idString()),
@@ -57,5 +57,11 @@ export const boardComments = defineCollection({
   indexes: ['resolved'],
   search: ['content'],
   summary: (c) => c.content_preview ?? clip(c.content),
-  beforeWrite: (next, previous) => followPreview(next, previous)
+  beforeWrite: (next, previous) => {
+    followPreview(next, previous)
+    next.resolved ??= false
+    // a comment whose text changed says so, as agor shows it
+    next.edited = (previous !== undefined && next.content !== previous.content) || (next.edited ?? false)
+    next.reactions ??= []
+  }
 })

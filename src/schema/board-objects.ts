@@ -18,5 +18,7 @@ export const boardObjects = defineCollection({
     board_id: { target: (): AnyDefinition => boards, onDelete: 'cascade' },
     worktree_id: { target: (): AnyDefinition => worktrees, onDelete: 'cascade' }
   },
+  // a worktree sits on one board, once (agor's rule)
+  unique: ['worktree_id'],
   summary: (o) => `at ${o.position.x}, ${o.position.y}${o.zone_id ? ` in ${o.zone_id}` : ''}`
 })

@@ -6,6 +6,7 @@ export const boards = defineCollection({
   name: 'boards',
   singular: 'board',
   idField: 'board_id',
+  authored: true,
   tagged: true,
   fields: () => ({
     name: nonBlank(),
@@ -14,7 +15,6 @@ export const boards = defineCollection({
     color: optional(z.string()),
     icon: optional(z.string()),
     background_color: optional(z.string()),
-    created_by: optional(z.string()),
     // what is drawn on the board besides its worktrees: zones, text, markdown, by id
     annotations: optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
     custom_context: optional(z.record(z.string(), z.unknown()))

@@ -29,6 +29,9 @@ export const keyString = () => z.string().refine(isTextKey, 'Expected a key of 1
 /** An ISO-8601 timestamp as the API shows it. */
 export const isoTimestamp = () => z.iso.datetime({ offset: true })
 
+/** Who made a document, in collections that say so (`authored`). */
+export const AUTHOR_FIELD = 'created_by'
+
 /** A field that may be left out or cleared with null. */
 export const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional()
 
@@ -49,11 +52,13 @@ export type DocumentOf<
   IdField extends string,
   Status extends string,
   Fields extends FieldShape,
-  Tagged extends boolean = false
+  Tagged extends boolean = false,
+  Authored extends boolean = false
 > = {
   [K in IdField]: string
 } & StatusOf<Status> & { created_at: string; updated_at: string } & z.output<z.ZodObject<Fields>> &
-  (Tagged extends true ? { tags?: string[] | null } : unknown)
+  (Tagged extends true ? { tags?: string[] | null } : unknown) &
+  (Authored extends true ? { created_by?: string | null } : unknown)
 
 /** What a collection file declares. */
 export interface CollectionSpec<
@@ -61,7 +66,8 @@ export interface CollectionSpec<
   IdField extends string,
   Status extends string,
   Fields extends FieldShape,
-  Tagged extends boolean = false
+  Tagged extends boolean = false,
+  Authored extends boolean = false
 > {
   /** Table and service name: `sessions`. */
   name: Name
@@ -105,17 +111,22 @@ export interface CollectionSpec<
   /** Whether documents have `tags`, a list of labels queries match through the tag index. */
   tagged?: Tagged
   /**
+   * Whether documents have `created_by`: who made them (a user's id, or what an import kept). Set
+   * from the user who logs in and creates one; never changed afterwards.
+   */
+  authored?: Authored
+  /**
    * Top-level text fields that `$search` looks in (full-text search, see store/search-index.ts):
    * titles, descriptions, prompts, names. Changing them makes a new search index when a database
    * opens.
    */
   search?: readonly (keyof Fields & string)[]
   /** One line that tells a person which document this is. */
-  summary: (doc: DocumentOf<IdField, Status, Fields, Tagged>) => string
+  summary: (doc: DocumentOf<IdField, Status, Fields, Tagged, Authored>) => string
   /** Adjusts a document about to be written; `previous` is the stored one (none on create). */
   beforeWrite?: (
-    next: DocumentOf<IdField, Status, Fields, Tagged>,
-    previous: DocumentOf<IdField, Status, Fields, Tagged> | undefined,
+    next: DocumentOf<IdField, Status, Fields, Tagged, Authored>,
+    previous: DocumentOf<IdField, Status, Fields, Tagged, Authored> | undefined,
     now: string
   ) => void
 }
@@ -158,6 +169,8 @@ export interface CollectionDefinition<
   indexes: readonly (readonly string[])[]
   /** Whether documents have `tags` (see schema/tags.ts). */
   tagged: boolean
+  /** Whether documents have `created_by` (see CollectionSpec.authored). */
+  authored: boolean
   /** The top-level text fields `$search` looks in (none: the collection cannot be searched). */
   search: readonly string[]
   summary: (doc: Doc) => string
@@ -186,10 +199,11 @@ export function defineCollection<
   const IdField extends string,
   const Status extends string = never,
   Fields extends FieldShape = FieldShape,
-  const Tagged extends boolean = false
+  const Tagged extends boolean = false,
+  const Authored extends boolean = false
 >(
-  spec: CollectionSpec<Name, IdField, Status, Fields, Tagged>
-): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> {
+  spec: CollectionSpec<Name, IdField, Status, Fields, Tagged, Authored>
+): CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged, Authored>> {
   const statuses = spec.statuses
   const relations: Partial<Record<string, Relation>> = spec.relations ?? {}
   const uniqueKeys = (spec.unique ?? []).map((key): readonly string[] =>
@@ -200,7 +214,11 @@ export function defineCollection<
   const indexes = (spec.indexes ?? []).map((path) => path.split('.'))
   let schema: z.ZodObject | undefined
   let table: SQLiteTable | undefined
-  const definition: CollectionDefinition<Name, IdField, DocumentOf<IdField, Status, Fields, Tagged>> = {
+  const definition: CollectionDefinition<
+    Name,
+    IdField,
+    DocumentOf<IdField, Status, Fields, Tagged, Authored>
+  > = {
     name: spec.name,
     singular: spec.singular,
     idField: spec.idField,
@@ -227,6 +245,7 @@ export function defineCollection<
     },
     indexes,
     tagged: spec.tagged ?? false,
+    authored: spec.authored ?? false,
     search: spec.search ?? [],
     summary: spec.summary,
     beforeWrite: spec.beforeWrite
@@ -237,8 +256,17 @@ export function defineCollection<
 /** The zod schema of a collection's documents; throws when a key column or index names no field. */
 function documentSchema(
   spec: Pick<
-    CollectionSpec<string, string, string, FieldShape, boolean>,
-    'name' | 'idField' | 'key' | 'statuses' | 'fields' | 'indexes' | 'tagged' | 'search' | 'integers'
+    CollectionSpec<string, string, string, FieldShape, boolean, boolean>,
+    | 'name'
+    | 'idField'
+    | 'key'
+    | 'statuses'
+    | 'fields'
+    | 'indexes'
+    | 'tagged'
+    | 'authored'
+    | 'search'
+    | 'integers'
   >,
   keyNames: readonly string[]
 ): z.ZodObject {
@@ -249,10 +277,13 @@ function documentSchema(
     created_at: isoTimestamp(),
     updated_at: isoTimestamp(),
     ...(spec.tagged ? { [TAGS_FIELD]: optional(tagList()) } : {}),
+    ...(spec.authored ? { [AUTHOR_FIELD]: optional(z.string().min(1).max(200)) } : {}),
     ...fields
   })
   if (spec.tagged && Object.hasOwn(fields, TAGS_FIELD))
     throw new Error(`${spec.name}: tags is made by tagged`)
+  if (spec.authored && Object.hasOwn(fields, AUTHOR_FIELD))
+    throw new Error(`${spec.name}: created_by is made by authored`)
   for (const name of keyNames) {
     if (!Object.hasOwn(fields, name)) throw new Error(`${spec.name}: key column ${name} is not a field`)
   }

@@ -17,6 +17,7 @@ import { repos } from './repos.js'
 import { sessionMcpServers } from './session-mcp-servers.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
+import { users } from './users.js'
 import { worktrees } from './worktrees.js'
 
 export {
@@ -30,6 +31,7 @@ export {
   sessionMcpServers,
   sessions,
   tasks,
+  users,
   worktrees
 }
 
@@ -54,7 +56,8 @@ export const collections = registry([
   mcpServers,
   sessionMcpServers,
   boardObjects,
-  boardComments
+  boardComments,
+  users
 ])
 
 export type Collections = typeof collections

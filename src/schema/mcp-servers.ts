@@ -41,5 +41,10 @@ export const mcpServers = defineCollection({
   },
   indexes: ['name', 'scope'],
   search: ['name', 'display_name', 'description'],
-  summary: (m) => `${m.display_name ?? m.name} (${m.transport}, ${m.scope})`
+  summary: (m) => `${m.display_name ?? m.name} (${m.transport}, ${m.scope})`,
+  // agor's defaults: a server is enabled, and one a user added
+  beforeWrite: (next) => {
+    next.enabled ??= true
+    next.source ??= 'user'
+  }
 })

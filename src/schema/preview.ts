@@ -13,16 +13,25 @@ export function clip(text: string): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut
 }
 
-/** The preview of content that is text, or a list of blocks (the first block with text). */
+/**
+ * The preview of content that is text, a list of blocks (the first block with text), or a
+ * permission request (what it asks for, as agor shows it).
+ */
 export function previewOf(content: unknown): string {
   if (typeof content === 'string') return clip(content)
-  if (!Array.isArray(content)) return ''
+  if (!Array.isArray(content)) {
+    const tool: unknown = isRecord(content) ? content.tool_name : undefined
+    return typeof tool === 'string' ? clip(`Permission required: ${tool}`) : ''
+  }
   for (const block of content) {
     const text: unknown = typeof block === 'object' && block !== null ? Reflect.get(block, 'text') : undefined
     if (typeof text === 'string') return clip(text)
   }
   return ''
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 interface Previewed {
   content: unknown

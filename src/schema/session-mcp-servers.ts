@@ -18,5 +18,9 @@ export const sessionMcpServers = defineCollection({
     mcp_server_id: { target: (): AnyDefinition => mcpServers, onDelete: 'cascade' }
   },
   unique: [['session_id', 'mcp_server_id']],
+  // a link is enabled until turned off
+  beforeWrite: (next) => {
+    next.enabled ??= true
+  },
   summary: (l) => `${l.session_id} → ${l.mcp_server_id}${l.enabled === false ? ' (disabled)' : ''}`
 })

@@ -23,6 +23,7 @@ export const sessions = defineCollection({
   name: 'sessions',
   singular: 'session',
   idField: 'session_id',
+  authored: true,
   statuses: ['idle', 'running', 'awaiting_permission', 'completed', 'failed'],
   tagged: true,
   fields: () => ({
@@ -41,7 +42,6 @@ export const sessions = defineCollection({
     forked_from_session_id: optional(idString()),
     worktree_id: optional(idString()),
     board_id: optional(idString()),
-    created_by: optional(z.string()),
     agent_version: optional(z.string()),
     sdk_session_id: optional(z.string()),
     model_config: optional(z.record(z.string(), z.unknown())),

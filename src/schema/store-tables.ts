@@ -2,10 +2,12 @@
  * The drizzle tables of the store's own tables (the change feed's, the database's identity), for
  * drizzle-kit only (see tables.cts): the store reads and writes them by name, with SQL of its own.
  */
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { getTableColumns } from 'drizzle-orm'
+import { type AnySQLiteColumn, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { CHANGE_CONTEXT_TABLE, CHANGES_TABLE, FEED_STATE_TABLE, REPLACED_ROWS_TABLE } from './changes.js'
 import { DATABASE_ID_TABLE } from './database-id.js'
 import { workspaceColumn } from './table.js'
+import { CREDENTIALS_TABLE, users } from './users.js'
 import { API_KEYS_TABLE, WORKSPACES_TABLE } from './workspaces.js'
 
 /** One change of one document. */
@@ -100,4 +102,16 @@ export const apiKeysTable = sqliteTable(API_KEYS_TABLE, {
     .references(() => workspacesTable.name),
   digest: text('digest').notNull().unique(`${API_KEYS_TABLE}_digest_unique`),
   created_at: integer('created_at').notNull()
+})
+
+/**
+ * The password of each user that has one, as a slow hash (bcrypt), kept out of the user's document
+ * so that no read, event, export or change of the feed can carry it; removed with its user.
+ */
+export const credentialsTable = sqliteTable(CREDENTIALS_TABLE, {
+  user_id: text('user_id')
+    .primaryKey()
+    .references((): AnySQLiteColumn => getTableColumns(users.table).user_id!, { onDelete: 'cascade' }),
+  hash: text('hash').notNull(),
+  updated_at: integer('updated_at').notNull()
 })

@@ -69,6 +69,13 @@ export function buildTable(def: AnyDefinition): SQLiteTable {
     for (const key of def.uniqueKeys) {
       const [first, ...rest] = key.map(col)
       constraints.push(uniqueIndex(`${name}_${key.join('_')}_unique`).on(workspace, first!, ...rest))
+      // a key of several columns is how its documents are listed (a session's messages by index):
+      // an index that ends with the id gives such a page in the store's order without sorting
+      // (the unique index allows several nulls, so it cannot stand for that order)
+      if (key.length > 1)
+        constraints.push(
+          index(`${name}_${key.join('_')}_order_idx`).on(workspace, first!, ...rest, col(idField))
+        )
     }
     // a unique key's index serves its columns; `columns` asks for one of a column's own
     const inUniqueKey = new Set(def.uniqueKeys.flat())

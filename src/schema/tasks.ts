@@ -9,6 +9,7 @@ export const tasks = defineCollection({
   name: 'tasks',
   singular: 'task',
   idField: 'task_id',
+  authored: true,
   statuses: ['created', 'running', 'stopping', 'awaiting_permission', 'completed', 'failed', 'stopped'],
   tagged: true,
   fields: () => ({
@@ -26,7 +27,6 @@ export const tasks = defineCollection({
     tool_use_count: optional(z.number().int().nonnegative()),
     duration_ms: optional(z.number().nonnegative()),
     report: optional(z.string()),
-    created_by: optional(z.string()),
     agent_session_id: optional(z.string()),
     permission_request: optional(z.record(z.string(), z.unknown())),
     context_window: optional(z.number().int().nonnegative()),

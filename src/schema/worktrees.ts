@@ -15,13 +15,13 @@ export const worktrees = defineCollection({
   name: 'worktrees',
   singular: 'worktree',
   idField: 'worktree_id',
+  authored: true,
   tagged: true,
   fields: () => ({
     repo_id: idString(),
     name: nonBlank().max(200),
     ref: nonBlank(),
     board_id: optional(idString()),
-    created_by: optional(z.string()),
     path: optional(z.string()),
     base_ref: optional(z.string()),
     base_sha: optional(z.string()),
@@ -59,5 +59,10 @@ export const worktrees = defineCollection({
   columns: ['name'],
   indexes: ['archived'],
   search: ['name', 'notes'],
-  summary: (w) => `${w.name} (${w.ref})`
+  summary: (w) => `${w.name} (${w.ref})`,
+  // what agor's columns default to: a worktree is not archived and has no schedule until set
+  beforeWrite: (next) => {
+    next.archived ??= false
+    next.schedule_enabled ??= false
+  }
 })

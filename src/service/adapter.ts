@@ -45,6 +45,11 @@ export interface DocumentServiceOptions<Def extends AnyDefinition> extends Adapt
   collection: Collection<Def>
   /** The workspaces that exist: a call may work in those only (without it, in any). */
   workspaces?: Workspaces
+  /**
+   * The one workspace of the service's documents, whatever a call names: users are the
+   * database's accounts, not a workspace's (a user belongs to workspaces through a role in each).
+   */
+  workspace?: string
 }
 
 /** A call's params: Feathers' own, what the change feed records of its writes, and its workspace. */
@@ -113,7 +118,8 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
    * to exist: every hook-free method reads and writes through it, and through nothing else.
    */
   collectionFor(params: DocumentParams): Collection<Def> | Promise<Collection<Def>> {
-    const { workspaces } = this.options
+    const { workspaces, workspace: only } = this.options
+    if (only !== undefined) return this.collection.inWorkspace(only)
     const workspace = callWorkspace(params)
     const collection = () => this.collection.inWorkspace(workspace)
     // a get of a known workspace goes on in the same turn

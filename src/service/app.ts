@@ -7,6 +7,7 @@
 import { type Application, feathers, type HookContext } from '@feathersjs/feathers'
 import { methodsOf } from '../protocol.js'
 import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import type { Collection } from '../store/collection.js'
 import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
@@ -17,6 +18,7 @@ import { clientSafeErrors } from './errors.js'
 import { eventsFromFeed, type FeedTail, writeMethods } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
 import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
+import { keepPasswords } from './users.js'
 
 /** Page sizes of every service: 50 unless `$limit` says otherwise, never more than 500. */
 export const PAGINATE = { default: 50, max: 500 }
@@ -59,6 +61,7 @@ const noEvent = (context: HookContext) => {
 function serviceOf(database: Database, name: CollectionName): DocumentService {
   const collection: Collection = database.collection(name)
   const options = { collection, workspaces: database.workspaces, paginate: PAGINATE, multi: true }
+  if (name === 'users') return new DocumentService({ ...options, workspace: DEFAULT_WORKSPACE })
   if (name !== 'sessions') return new DocumentService(options)
   return new SessionService({ ...options, collection: database.collections.sessions })
 }
@@ -74,6 +77,8 @@ export function createApp(database: Database): App {
     const around = writeMethods(methodsOf(name)).map((method) => [method, [fromFeed]])
     untyped.service(name).hooks({ around: Object.fromEntries(around) })
   }
+  const passwords = keepPasswords(database.credentials)
+  app.service('users').hooks({ around: { create: [passwords], update: [passwords], patch: [passwords] } })
   app.use('changes', new ChangesService(new Feed(database.connection), database.workspaces), {
     methods: [...CHANGES_METHODS],
     events: ['feed']

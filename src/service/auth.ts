@@ -16,8 +16,10 @@ import {
 import { NotAuthenticated } from '@feathersjs/errors'
 import type { Application, Params } from '@feathersjs/feathers'
 import { API_KEY_HEADER } from '../protocol.js'
+import type { Database } from '../store/database.js'
 import { keyDigest, type Workspaces } from '../store/workspaces.js'
 import { type AuthOptions, checkAuthOptions, namedKey } from './auth-options.js'
+import { LOCAL_SETTINGS, PasswordStrategy, tokenUser } from './password-login.js'
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
@@ -60,36 +62,46 @@ class ApiKeyStrategy extends AuthenticationBaseStrategy {
 
 /**
  * Access tokens carry the name of the API key they were made for (the actor of their writes),
- * and for a workspace's key its workspace and digest.
+ * for a workspace's key its workspace and digest, and for a user's login the user's id.
  */
 class NamingAuthenticationService extends AuthenticationService {
   override async getPayload(result: AuthenticationResult, params: Params) {
     const payload = await super.getPayload(result, params)
     const { name, workspace, digest: keyDigest } = (result.apiKey ?? {}) as Record<string, unknown>
+    const userId: unknown = result.user?.user_id
     return {
       ...payload,
       ...(typeof name === 'string' ? { apiKeyName: name } : {}),
-      ...(typeof workspace === 'string' ? { workspace, keyDigest } : {})
+      ...(typeof workspace === 'string' ? { workspace, keyDigest } : {}),
+      ...(typeof userId === 'string' ? { userId } : {})
     }
   }
 }
 
-/** Access tokens of a workspace's key die with the key: each use looks the key up again. */
+/**
+ * Access tokens of a workspace's key die with the key, and a user's with the user: each use looks
+ * the key or the user up again (and a user's call carries the user as it is now, roles included).
+ */
 class RevocableJwtStrategy extends JWTStrategy {
-  readonly #workspaces: Workspaces
+  readonly #database: Database
 
-  constructor(workspaces: Workspaces) {
+  constructor(database: Database) {
     super()
-    this.#workspaces = workspaces
+    this.#database = database
   }
 
   override async authenticate(authentication: AuthenticationRequest, params: Params) {
     const result = await super.authenticate(authentication, params)
     const payload = (result.authentication as { payload?: Record<string, unknown> } | undefined)?.payload
+    if (payload?.userId !== undefined) {
+      const user = await tokenUser(this.#database, payload.userId)
+      if (!user) throw new NotAuthenticated('The user of this token was removed')
+      return { ...result, user }
+    }
     if (payload?.workspace === undefined) return result
     const key =
       typeof payload.keyDigest === 'string'
-        ? await this.#workspaces.keyByDigest(payload.keyDigest)
+        ? await this.#database.workspaces.keyByDigest(payload.keyDigest)
         : undefined
     if (!key || key.workspace !== payload.workspace)
       throw new NotAuthenticated('The API key of this token was revoked')
@@ -99,18 +111,16 @@ class RevocableJwtStrategy extends JWTStrategy {
 
 /**
  * Checks the options and registers the `authentication` service (POST /authentication). Keys of
- * the workspaces in `workspaces` are accepted besides the options' (which may then be none).
+ * the database's workspaces and its users' logins are accepted besides the options' keys (which
+ * may then be none).
  */
-export function configureAuthentication(
-  app: Application,
-  options: AuthOptions,
-  workspaces: Workspaces
-): void {
+export function configureAuthentication(app: Application, options: AuthOptions, database: Database): void {
   if (options.apiKeys.length > 0) checkAuthOptions(options)
   app.set('authentication', {
     secret: options.secret ?? randomBytes(32).toString('hex'),
     entity: null,
-    authStrategies: ['apiKey', 'jwt'],
+    authStrategies: ['apiKey', 'jwt', 'local'],
+    local: LOCAL_SETTINGS,
     jwtOptions: {
       header: { typ: 'access' },
       audience: 'agor',
@@ -120,10 +130,14 @@ export function configureAuthentication(
     }
   })
   const service = new NamingAuthenticationService(app)
-  service.register('jwt', new RevocableJwtStrategy(workspaces))
-  service.register('apiKey', new ApiKeyStrategy(options.apiKeys, workspaces))
+  service.register('jwt', new RevocableJwtStrategy(database))
+  service.register('apiKey', new ApiKeyStrategy(options.apiKeys, database.workspaces))
+  service.register('local', new PasswordStrategy(database))
   app.use('authentication', service)
 }
 
-/** Before hook for the document services: external calls need an API key or an access token. */
+/**
+ * Before hook for the document services: external calls need an API key or an access token (a
+ * user logs in with POST /authentication, then calls with the token).
+ */
 export const requireAuthentication = authenticate('jwt', 'apiKey')

@@ -9,17 +9,22 @@
  * listener, 1.3 s with one).
  */
 import type { Application, HookContext, RealTimeConnection } from '@feathersjs/feathers'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
+import { isPlainObject } from '../store/plain-json.js'
 import type { Workspaces } from '../store/workspaces.js'
 import { askedWorkspace, callWorkspace, type KeyHolder, type ScopeParams, workspaceKey } from './scope.js'
+import { roleIn } from './user-rules.js'
 
 /** Every connection that may receive events (authenticated ones, with authentication on). */
 export const EVERYONE = 'everyone'
 
-type LoginEvent = [KeyHolder, { connection?: RealTimeConnection }]
+type LoginEvent = [KeyHolder & { user?: unknown }, { connection?: RealTimeConnection }]
 
 /** Where a connection keeps the workspace and the digest of the workspace key it logged in with. */
 const KEY_WORKSPACE = 'agorKeyWorkspace'
 const KEY_DIGEST = 'agorKeyDigest'
+/** Where a connection keeps the user who logged in on it, if a user did. */
+const USER = 'agorUser'
 
 /**
  * Which of the workspace keys of `connections` still exist. Asked for every event that any such
@@ -43,6 +48,12 @@ async function liveKeys(
  */
 function sees(connection: RealTimeConnection, workspace: string | undefined): boolean {
   const own: unknown = connection[KEY_WORKSPACE]
+  const user: unknown = connection[USER]
+  if (isPlainObject(user)) {
+    // a user's: the workspace its handshake names (or the default one), if the user belongs to it
+    const scope = askedWorkspace(connection.headers) ?? DEFAULT_WORKSPACE
+    return scope === workspace && roleIn(user, scope) !== undefined
+  }
   const scope = typeof own === 'string' ? own : askedWorkspace(connection.headers)
   return scope === undefined || scope === workspace
 }
@@ -78,6 +89,8 @@ export function configureChannels(app: Application, workspaces: Workspaces | und
       const key = workspaceKey(result)
       connection[KEY_WORKSPACE] = key?.workspace
       connection[KEY_DIGEST] = key?.digest
+      // the user's roles as they were at login: a user whose roles change logs in again
+      connection[USER] = result.user
       app.channel(EVERYONE).join(connection)
     })
     app.on('logout', (...[, { connection }]: LoginEvent) => {

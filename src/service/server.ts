@@ -129,9 +129,10 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const shutdownTimeout = options.shutdownTimeout ?? 10_000
   const corsAllowed = corsOrigins(options.cors?.join(',') ?? process.env.AGOR_CORS)
   if (served.has(store)) throw new Error('This store is already served')
-  // a database that holds workspaces' keys is served with authentication, AGOR_API_KEY or not
-  const localKey =
-    !store.auth && (await store.database.workspaces.hasKeys()) ? randomBytes(32).toString('hex') : undefined
+  // a database that holds workspaces' keys or users' passwords is served with authentication,
+  // AGOR_API_KEY or not
+  const guarded = (await store.database.workspaces.hasKeys()) || (await store.database.credentials.any())
+  const localKey = !store.auth && guarded ? randomBytes(32).toString('hex') : undefined
   const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`] } : undefined)
   assertHostAllowed(host, auth !== undefined)
   served.add(store)

@@ -22,6 +22,7 @@ import { cors } from './cors.js'
 import { toClientError } from './errors.js'
 import { InFlight } from './in-flight.js'
 import { strictQuery } from './rest-query.js'
+import { userRules } from './user-rules.js'
 
 /** The largest JSON body a REST request or socket message may carry. */
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -177,9 +178,9 @@ export function attachTransports(
   }
 
   if (auth) {
-    configureAuthentication(served, auth, database.workspaces)
+    configureAuthentication(served, auth, database)
     for (const name of [...collectionNames, 'changes'] as const)
-      served.service(name).hooks({ before: { all: [requireAuthentication] } })
+      served.service(name).hooks({ before: { all: [requireAuthentication, userRules] } })
   }
   return served
 }

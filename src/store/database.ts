@@ -12,6 +12,7 @@ import { type CollectionName, type Collections, collectionNames, collections } f
 import { kv } from '../schema/kv.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { Collection } from './collection.js'
+import { Credentials } from './credentials.js'
 import { type Genealogy, genealogyOf } from './genealogy.js'
 import { KvCollection } from './kv.js'
 import { prepareSchema } from './schema-sync.js'
@@ -68,12 +69,15 @@ export class Database {
   readonly connection: Connection
   /** The workspaces that exist, and their API keys. */
   readonly workspaces: Workspaces
+  /** Users' password hashes. */
+  readonly credentials: Credentials
   readonly #default: Workspace
   readonly #open = new Map<string, Workspace>()
 
   constructor(db: Connection) {
     this.connection = db
     this.workspaces = new Workspaces(db)
+    this.credentials = new Credentials(db)
     const collectionsOfDefault = Object.fromEntries(
       collectionNames.map((c) => [c, collectionOf(db, collections[c])])
     ) as StoreCollections

@@ -6,7 +6,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
 import { isCanonicalV7, newId, parseTextKey } from '../ids.js'
-import type { AnyDefinition } from '../schema/collection.js'
+import { type AnyDefinition, AUTHOR_FIELD } from '../schema/collection.js'
 import { isPlainObject, plainJsonCopy } from './plain-json.js'
 import { type Document, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
@@ -97,6 +97,7 @@ export class Drafts {
    * `completed_at`) is refused the same way on create, update and patch, not silently replaced.
    */
   #validate(next: Document, stored: Document | undefined, now: string): void {
+    if (stored && this.#def.authored) keepAuthor(next, stored)
     validateDocument(this.#def, next, stored)
     const { beforeWrite } = this.#def
     if (!beforeWrite) return
@@ -128,4 +129,16 @@ export class Drafts {
       }
     }
   }
+}
+
+/**
+ * Authorship is the creator's for good: a write that leaves `created_by` out keeps it, one that
+ * names another author is refused (an update may send back the one stored).
+ */
+function keepAuthor(next: Document, stored: Document): void {
+  const author = stored[AUTHOR_FIELD] ?? null
+  const given = next[AUTHOR_FIELD]
+  if (given !== undefined && given !== author) throw new BadRequest(`${AUTHOR_FIELD} cannot change`)
+  if (author === null) delete next[AUTHOR_FIELD]
+  else next[AUTHOR_FIELD] = author
 }

@@ -9,6 +9,7 @@ import { display } from './display.js'
 import { feed } from './feed.js'
 import { finds } from './finds.js'
 import { memory } from './memory.js'
+import { messages } from './messages.js'
 import { peers } from './peers.js'
 import { reads } from './reads.js'
 import { remote } from './remote.js'
@@ -39,7 +40,9 @@ export const ITEMS: Record<number, Item> = {
   8: { name: 'replica', scenario: replica, datasets: ['10k'] },
   9: { name: 'cli', scenario: cli, datasets: ['10k'], build: true },
   10: { name: 'soak', scenario: soak, datasets: ['10k'], build: true },
-  11: { name: 'feed', scenario: feed, datasets: ['10k'], build: true }
+  11: { name: 'feed', scenario: feed, datasets: ['10k'], build: true },
+  // its own data sets of messages (messages-data.ts), built or found in the cache by the item
+  12: { name: 'messages', scenario: messages, datasets: [], peer: true }
 }
 
 /** The items `--only` names (numbers or names, comma-separated); all of them without it. */

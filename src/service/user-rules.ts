@@ -1,0 +1,72 @@
+/**
+ * What a user who logged in (with an email and a password) may do, on top of authentication:
+ * - work in the workspaces the user belongs to: the default one with the user's `role`, others
+ *   through `workspaces` (a workspace the user does not belong to does not exist for the user);
+ * - read there; write there unless a viewer;
+ * - manage users (create, remove, change roles and memberships) as an owner or admin of the
+ *   default workspace; any user may change their own name, emoji, preferences and password;
+ * - create documents that the store marks as theirs (`created_by` of authored collections).
+ * Calls made with an API key, and calls in the process, are not a user's: these rules leave them
+ * to the key's own scope (scope.ts).
+ */
+import { Forbidden, NotFound } from '@feathersjs/errors'
+import type { HookContext } from '@feathersjs/feathers'
+import { WORKSPACE_HEADER } from '../protocol.js'
+import { AUTHOR_FIELD } from '../schema/collection.js'
+import { collections, isCollectionName } from '../schema/index.js'
+import { MANAGING_ROLES } from '../schema/users.js'
+import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
+import { isPlainObject } from '../store/plain-json.js'
+import { askedWorkspace } from './scope.js'
+
+type User = Record<string, unknown>
+
+const READS = new Set(['find', 'get', 'shortIds', 'genealogy'])
+/** What only a manager of users may change in a user's document. */
+const MANAGED_FIELDS = ['role', 'workspaces', 'email']
+
+/** The role of `user` in `workspace`, if the user belongs to it. */
+export function roleIn(user: User, workspace: string): string | undefined {
+  if (workspace === DEFAULT_WORKSPACE) return typeof user.role === 'string' ? user.role : 'member'
+  const memberships = user.workspaces
+  const role = isPlainObject(memberships) ? memberships[workspace] : undefined
+  return typeof role === 'string' ? role : undefined
+}
+
+/** The user a call was made by, if a user logged in to make it. */
+export function callUser(context: HookContext): User | undefined {
+  const user: unknown = context.params.user
+  return isPlainObject(user) ? user : undefined
+}
+
+/** Before hook of the document services and the change feed, with authentication on. */
+export async function userRules(context: HookContext): Promise<void> {
+  const user = callUser(context)
+  if (!user) return
+  const params = context.params
+  const workspace = askedWorkspace(params.headers) ?? DEFAULT_WORKSPACE
+  const role = roleIn(user, workspace)
+  if (!role) throw new NotFound(`No workspace is called '${workspace}'`)
+  // the workspace the call works in is the one checked here, named for everything downstream
+  params.headers = { ...params.headers, [WORKSPACE_HEADER]: workspace }
+  if (READS.has(context.method)) return
+  if (context.path === 'users') return usersWrite(context, user)
+  if (role === 'viewer') throw new Forbidden('A viewer cannot change documents')
+  if (context.method === 'create' && isCollectionName(context.path) && collections[context.path].authored) {
+    const author = String(user.user_id)
+    const mark = (item: unknown) => (isPlainObject(item) ? { ...item, [AUTHOR_FIELD]: author } : item)
+    context.data = Array.isArray(context.data) ? context.data.map(mark) : mark(context.data)
+  }
+}
+
+/** A user's write to the users service: a manager's, or one's own profile. */
+async function usersWrite(context: HookContext, user: User): Promise<void> {
+  if (MANAGING_ROLES.has(String(user.role ?? ''))) return
+  const own =
+    context.method === 'patch' &&
+    context.id !== null &&
+    (await context.self.get(context.id, { query: {} })).user_id === user.user_id
+  const managed =
+    isPlainObject(context.data) && MANAGED_FIELDS.some((field) => Object.hasOwn(context.data, field))
+  if (!own || managed) throw new Forbidden('Only an owner or admin manages users and their roles')
+}
