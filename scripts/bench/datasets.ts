@@ -14,8 +14,6 @@ import { fileURLToPath } from 'node:url'
 import { type Client, createClient } from '@libsql/client'
 import Database from 'libsql'
 import { migrate } from '../../src/db/migrate.js'
-import { sessions } from '../../src/schema/sessions.js'
-import { rowMapper } from '../../src/store/row.js'
 import {
   BURST_SIZE,
   chooseSamples,
@@ -26,25 +24,27 @@ import {
   seededRandom
 } from './dataset-ids.js'
 import { STATUSES, sessionFields } from './documents.js'
+import { COLUMN_LIST, COLUMNS, rowValues } from './sides/side.js'
 
 const ROWS_PER_INSERT = 1000
 const ROWS_PER_TRANSACTION = 20_000
 
 export const CACHE_DIR = join(tmpdir(), 'agor-bench-cache')
 
-/** The columns of `sessions` in table order (sessionRow writes its values in this order). */
-export const SESSION_COLUMNS = rowMapper(sessions).columns
-
-/** A `sessions` row for `id`, in SESSION_COLUMNS order. */
+/** A `sessions` row for `id`, in the benchmark's column order (sides/side.ts, the store's). */
 export function sessionRow(id: string, i: number, random: () => number, createdAt: number) {
   const status = STATUSES[randomBelow(random, STATUSES.length)]!
-  return [id, status, createdAt, createdAt, null, null, JSON.stringify(sessionFields(i, random))]
+  return rowValues(id, status, createdAt, createdAt, JSON.stringify(sessionFields(i, random))) as (
+    | string
+    | number
+    | null
+  )[]
 }
 
 /** `INSERT INTO sessions (...) VALUES (...), (...)` for `rows` rows. */
 export function multiRowInsert(rows: number): string {
-  const one = `(${SESSION_COLUMNS.map(() => '?').join(', ')})`
-  return `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(one).join(', ')}`
+  const one = `(${COLUMNS.map(() => '?').join(', ')})`
+  return `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES ${new Array(rows).fill(one).join(', ')}`
 }
 
 export interface Dataset {
@@ -76,7 +76,8 @@ export async function insertSessions(client: Client, made: DatasetIds, seed: num
   if (statements.length) await client.batch(statements, 'write')
 }
 
-const SOURCES = ['datasets.ts', 'dataset-ids.ts', 'documents.ts'].map((file) =>
+// sides/side.ts: the columns and values of a row
+const SOURCES = ['datasets.ts', 'dataset-ids.ts', 'documents.ts', 'sides/side.ts'].map((file) =>
   fileURLToPath(new URL(`./${file}`, import.meta.url))
 )
 // every migration: a data set is built with all of them, and a new one changes its schema

@@ -7,7 +7,7 @@ import type { SizeName } from './context.js'
 import { type Entry, type OpCosts, opCosts } from './costs.js'
 import type { Lookup } from './dataset-ids.js'
 import { fieldPool, patchSha, type SessionFields } from './documents.js'
-import type { Doc, Page, Side } from './sides/side.js'
+import { type Doc, NO_KEYS, type Page, type Side } from './sides/side.js'
 import { type Contender, interleave, type TimingOptions } from './timing.js'
 
 export const OPS = ['get_whole', 'get_prefix8', 'create', 'array_create', 'patch', 'page'] as const
@@ -77,8 +77,7 @@ function written(doc: Doc): Doc {
 
 const EXPECTED_NEW = (fields: SessionFields) => ({
   status: 'idle',
-  parent_session_id: null,
-  forked_from_session_id: null,
+  ...NO_KEYS,
   ...fields
 })
 

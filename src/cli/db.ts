@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { counted } from '../words.js'
 import { Context } from './context.js'
 import { findDaemon } from './daemon.js'
+import { registerDbAgor } from './db-agor.js'
 import { registerDbCheck } from './db-check.js'
 import { configOf, localPathOf, migrationRows, report, withDatabase } from './db-common.js'
 import { registerDbTransfer } from './db-transfer.js'
@@ -149,4 +150,5 @@ export function registerDb(program: Command): void {
     )
   registerDbCheck(db)
   registerDbTransfer(db)
+  registerDbAgor(db)
 }

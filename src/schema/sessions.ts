@@ -59,6 +59,10 @@ export const sessions = defineCollection({
     message_count: optional(z.number().int().nonnegative()),
     ready_for_prompt: optional(z.boolean()),
     scheduled_run_at: optional(isoTimestamp()),
+    scheduled_from_worktree: optional(z.boolean()),
+    context_window_limit: optional(z.number().int().nonnegative()),
+    current_context_usage: optional(z.number().nonnegative()),
+    last_context_update_at: optional(isoTimestamp()),
     archived: optional(z.boolean()),
     archived_reason: optional(z.enum(['worktree_archived', 'manual']))
   }),

@@ -27,6 +27,8 @@ export const tasks = defineCollection({
     tool_use_count: optional(z.number().int().nonnegative()),
     duration_ms: optional(z.number().nonnegative()),
     report: optional(z.string()),
+    // where a report written to a file is, and how it was made
+    report_file: optional(z.record(z.string(), z.unknown())),
     agent_session_id: optional(z.string()),
     permission_request: optional(z.record(z.string(), z.unknown())),
     context_window: optional(z.number().int().nonnegative()),

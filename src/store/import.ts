@@ -47,6 +47,11 @@ export interface ImportOptions extends TransferOptions {
    * an export of a whole database every other workspace into its own.
    */
   workspace?: string
+  /**
+   * More writes of the same transaction, once the documents are in (and their references checked
+   * again after them): what lands with the import or not at all.
+   */
+  alongside?: (tx: Executor) => Promise<void>
 }
 
 type Counts = Manifest['counts']
@@ -165,6 +170,7 @@ async function importParts(
         )
       }
     }
+    await options.alongside?.(tx)
     await assertReferences(tx, known)
     await tx.execute(end)
   })

@@ -10,31 +10,37 @@ import { type Application, feathers } from '@feathersjs/feathers'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
 import { type BetterSqlite3Database, type KnexService, loadFeathersKnex, loadKnex } from '../peer-modules.js'
-import { type Doc, docOfRow, newDoc, newRow, only, patched, prefixRange, type Side } from './side.js'
+import {
+  type Doc,
+  docOfRow,
+  newDoc,
+  newRow,
+  only,
+  patched,
+  prefixRange,
+  type RowObject,
+  rowOfValues,
+  type Side
+} from './side.js'
 
-/** A sessions row as the peer stores it. */
-export interface PeerRow {
+/** A sessions row as the peer stores it: every column of side.ts's layout. */
+export interface PeerRow extends RowObject {
   session_id: string
   status: string
   created_at: number
   updated_at: number
-  parent_session_id: string | null
-  forked_from_session_id: string | null
   data: string
 }
 
-function rowOf(values: unknown[]): PeerRow {
-  const [session_id, status, created_at, updated_at, parent_session_id, forked_from_session_id, data] = values
+function rowOf(values: readonly unknown[]): PeerRow {
+  const row = rowOfValues(values)
   return {
-    session_id: String(session_id),
-    status: String(status),
-    created_at: Number(created_at),
-    updated_at: Number(updated_at),
-    parent_session_id: null,
-    forked_from_session_id: null,
-    data: String(data),
-    ...(parent_session_id ? { parent_session_id: String(parent_session_id) } : {}),
-    ...(forked_from_session_id ? { forked_from_session_id: String(forked_from_session_id) } : {})
+    ...row,
+    session_id: String(row.session_id),
+    status: String(row.status),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+    data: String(row.data)
   }
 }
 

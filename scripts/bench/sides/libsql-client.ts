@@ -12,6 +12,7 @@ import {
   BY_RANGE,
   COUNT,
   type Doc,
+  dataJsonOf,
   docOf,
   docOfValues,
   INSERT_ONE,
@@ -21,8 +22,10 @@ import {
   only,
   patched,
   prefixRange,
+  rewritten,
   type Side,
-  UPDATE_DATA
+  UPDATE_DATA,
+  updatedAtOf
 } from './side.js'
 
 type Args = (string | number | null)[]
@@ -58,12 +61,12 @@ export async function openLibsqlClient(path: string): Promise<Side> {
       const tx = await client.transaction('write')
       try {
         const row = values((await tx.execute({ sql: BY_ID, args: [id] })).rows[0]!)
-        const data = patched(JSON.parse(String(row[6])) as Doc, sha)
-        const updated = Math.max(Date.now(), Number(row[3]) + 1)
-        await tx.execute({ sql: UPDATE_DATA, args: [JSON.stringify(data), updated, id] })
+        const data = patched(JSON.parse(dataJsonOf(row)) as Doc, sha)
+        const updated = Math.max(Date.now(), updatedAtOf(row) + 1)
+        const json = JSON.stringify(data)
+        await tx.execute({ sql: UPDATE_DATA, args: [json, updated, id] })
         await tx.commit()
-        row[3] = updated
-        return docOf(row, data)
+        return docOf(rewritten(row, updated, json), data)
       } finally {
         tx.close()
       }

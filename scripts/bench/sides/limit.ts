@@ -22,6 +22,7 @@ import {
   CREATE_ONE,
   createMany,
   type Doc,
+  dataJsonOf,
   docOf,
   docOfValues,
   LIBRARY,
@@ -32,8 +33,10 @@ import {
   type Page,
   patched,
   prefixRange,
+  rewritten,
   type Side,
-  UPDATE_ONE
+  UPDATE_ONE,
+  updatedAtOf
 } from './side.js'
 
 /** The little of a synchronous driver (libsql, better-sqlite3: the same API) that the limit uses. */
@@ -141,16 +144,16 @@ export function openLimit(
     patch(id, sha) {
       const row = prepared(BY_ID).get(id) as unknown[] | undefined
       if (!row) throw new Error(`limit patch: no session ${id}`)
-      const before = JSON.parse(String(row[6])) as Doc
+      const before = JSON.parse(dataJsonOf(row)) as Doc
       const data = patched(before, sha)
-      const storedAt = Number(row[3])
+      const storedAt = updatedAtOf(row)
       const updated = Math.max(Date.now(), storedAt + 1)
       const was = (before.git_state as Doc | undefined)?.current_sha
       const undo = [
         [['git_state', 'current_sha'], was],
         [['updated_at'], new Date(storedAt).toISOString()]
       ]
-      const values = [row[0], row[1], row[2], updated, row[4], row[5], JSON.stringify(data)]
+      const values = rewritten(row, updated, JSON.stringify(data))
       const patch = JSON.stringify({ git_state: { current_sha: sha } })
       prepared(UPDATE_ONE, false).run([
         ...values,

@@ -11,22 +11,34 @@ import Libsql from 'libsql'
 import { uuidv7 } from 'uuidv7'
 import type { SessionFields } from '../documents.js'
 import { loadNedb } from '../peer-modules.js'
-import { type Doc, docOf, only, prefixRange, type Side } from './side.js'
+import {
+  COLUMN_LIST,
+  type Doc,
+  docOf,
+  headValues,
+  KEY_COLUMNS,
+  type KeyColumn,
+  NO_KEYS,
+  only,
+  prefixRange,
+  rowOfValues,
+  type Side
+} from './side.js'
 
-/** A session as NeDB stores it: the document, its id as `_id`, timestamps in ms. */
-interface NedbSession {
+/** A session as NeDB stores it: the document, its id as `_id`, timestamps in ms, every key column. */
+interface NedbSession extends Record<KeyColumn, string | null> {
   _id: string
   status: string
   created_at: number
   updated_at: number
-  parent_session_id: string | null
-  forked_from_session_id: string | null
   [field: string]: unknown
 }
 
 function docOfNedb(stored: NedbSession): Doc {
-  const { _id, status, created_at, updated_at, parent_session_id, forked_from_session_id, ...data } = stored
-  return docOf([_id, status, created_at, updated_at, parent_session_id, forked_from_session_id], data)
+  // data keeps the key columns: docOf puts them first, in the store's order, and the same values
+  // assigned again leave them there
+  const { _id, status, created_at, updated_at, ...data } = stored
+  return docOf(headValues(_id, status, created_at, updated_at, stored), data)
 }
 
 function stored(id: string, now: number, fields: SessionFields): NedbSession {
@@ -35,8 +47,7 @@ function stored(id: string, now: number, fields: SessionFields): NedbSession {
     status: 'idle',
     created_at: now,
     updated_at: now,
-    parent_session_id: null,
-    forked_from_session_id: null,
+    ...NO_KEYS,
     ...fields
   }
 }
@@ -53,11 +64,19 @@ export function nedbDataFile(path: string): string {
     writeFileSync(building, lines.join(''), { flag: 'a' })
     lines.length = 0
   }
-  for (const row of db.prepare('SELECT * FROM sessions ORDER BY rowid').raw(true).iterate()) {
-    const [id, status, created, updated, parent, forked, data] = row as unknown[]
-    const session = { _id: id, status, created_at: created, updated_at: updated }
-    const links = { parent_session_id: parent ?? null, forked_from_session_id: forked ?? null }
-    lines.push(`${JSON.stringify({ ...session, ...links, ...JSON.parse(String(data)) })}\n`)
+  for (const values of db
+    .prepare(`SELECT ${COLUMN_LIST} FROM "sessions" ORDER BY rowid`)
+    .raw(true)
+    .iterate()) {
+    const row = rowOfValues(values as unknown[])
+    const session = {
+      _id: row.session_id,
+      status: row.status,
+      created_at: row.created_at,
+      updated_at: row.updated_at
+    }
+    const keys = Object.fromEntries(KEY_COLUMNS.map((key) => [key, row[key] ?? null]))
+    lines.push(`${JSON.stringify({ ...session, ...keys, ...JSON.parse(String(row.data)) })}\n`)
     if (lines.length >= 10_000) flush()
   }
   flush()

@@ -5,6 +5,8 @@
  * shape (`{ session_id, status, created_at, updated_at, …data }`, ISO timestamps), and a create
  * makes its own ids and JSON inside the timed operation, as its user would.
  */
+import { sessions } from '../../../src/schema/sessions.js'
+import { rowMapper } from '../../../src/store/row.js'
 import type { SessionFields } from '../documents.js'
 
 export type Doc = Record<string, unknown>
@@ -39,16 +41,48 @@ export interface Side {
   close(): Maybe<void>
 }
 
-/** The columns of a sessions row, in table order. */
-export const COLUMN_LIST =
-  '"session_id", "status", "created_at", "updated_at", "parent_session_id", "forked_from_session_id", "data"'
+/**
+ * The columns of a sessions row as the store reads and writes them (`rowMapper(sessions).columns`,
+ * src/store/row.ts): the id, the status, the timestamps, the key columns (relations, in their
+ * definition order) and `data`. The store names its columns in every statement, and so does every
+ * side here: their order in the table (`PRAGMA table_info`) does not matter. This is the one place
+ * that knows the layout; every side, and the data sets, follow it.
+ */
+export const COLUMNS = [
+  'session_id',
+  'status',
+  'created_at',
+  'updated_at',
+  'parent_session_id',
+  'forked_from_session_id',
+  'worktree_id',
+  'board_id',
+  'data'
+] as const
+export type Column = (typeof COLUMNS)[number]
+/** The key columns: null unless set, and in every document (the store's documents always have them). */
+export type KeyColumn = Exclude<Column, 'session_id' | 'status' | 'created_at' | 'updated_at' | 'data'>
+export const KEY_COLUMNS = COLUMNS.slice(4, -1) as readonly KeyColumn[]
+/** The position of `data` in a row's values. */
+const DATA = COLUMNS.length - 1
+
+// a bench that gave documents of another shape than the store's would fail its checks: say why
+const storeColumns = rowMapper(sessions).columns
+if (storeColumns.join() !== COLUMNS.join())
+  throw new Error(
+    `scripts/bench/sides/side.ts: COLUMNS (${COLUMNS.join(', ')}) are not the store's sessions columns (${storeColumns.join(', ')}); update the layout there`
+  )
+
+const marks = (count: number) => new Array(count).fill('?').join(', ')
+
+export const COLUMN_LIST = COLUMNS.map((column) => `"${column}"`).join(', ')
 export const BY_ID = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" = ?`
 export const BY_RANGE = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE "session_id" >= ? AND "session_id" < ? LIMIT 2`
 /** Every session of the data sets is in the default workspace: a page and its total are that workspace's. */
 const IN_DEFAULT = `"workspace" = 'default'`
 export const NEWEST_PAGE = `SELECT ${COLUMN_LIST} FROM "sessions" WHERE ${IN_DEFAULT} ORDER BY "created_at" DESC, "session_id" DESC LIMIT 50`
 export const COUNT = `SELECT count(*) FROM "sessions" WHERE ${IN_DEFAULT}`
-export const INSERT_ONE = `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?)`
+export const INSERT_ONE = `INSERT INTO "sessions" (${COLUMN_LIST}) VALUES (${marks(COLUMNS.length)})`
 export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? WHERE "session_id" = ?'
 
 /**
@@ -56,61 +90,83 @@ export const UPDATE_DATA = 'UPDATE "sessions" SET "data" = ?, "updated_at" = ? W
  * the fastest correct way to write both. The values of a row, then who writes it.
  */
 const WHO = '"agor_workspace", "agor_actor", "agor_transport", "agor_remote"'
-export const CREATE_ONE = `INSERT INTO "agor_create_sessions" (${COLUMN_LIST}, ${WHO}) VALUES (${new Array(11).fill('?').join(', ')})`
-/** A row's new values, who writes it, the event, the patch, its undo and the updated_at it replaces. */
-export const UPDATE_ONE = `INSERT INTO "agor_update_sessions" (${COLUMN_LIST}, ${WHO}, "agor_event", "agor_patch", "agor_undo", "agor_stored_at") VALUES (${new Array(15).fill('?').join(', ')})`
 /** The workspace and who writes: the library, in the default workspace. */
 export const LIBRARY = ['default', 'library', 'library', null]
+export const CREATE_ONE = `INSERT INTO "agor_create_sessions" (${COLUMN_LIST}, ${WHO}) VALUES (${marks(COLUMNS.length + LIBRARY.length)})`
+/** A row's new values, who writes it, the event, the patch, its undo and the updated_at it replaces. */
+export const UPDATE_ONE = `INSERT INTO "agor_update_sessions" (${COLUMN_LIST}, ${WHO}, "agor_event", "agor_patch", "agor_undo", "agor_stored_at") VALUES (${marks(COLUMNS.length + LIBRARY.length + 4)})`
 
 /** `CREATE_ONE` of `rows` rows in one statement. */
 export function createMany(rows: number): string {
-  const one = `(${new Array(11).fill('?').join(', ')})`
+  const one = `(${marks(COLUMNS.length + LIBRARY.length)})`
   return `${CREATE_ONE.slice(0, CREATE_ONE.indexOf(' VALUES '))} VALUES ${new Array(rows).fill(one).join(', ')}`
 }
 
-/** The document of a row given as its column values in table order. */
-export function docOfValues(values: readonly unknown[]): Doc {
-  return docOf(values, JSON.parse(String(values[6])) as Doc)
+/** The `data` JSON of a row given as its values in COLUMNS order. */
+export function dataJsonOf(values: readonly unknown[]): string {
+  return String(values[DATA])
 }
 
-/** The document of a row whose `data` column has been parsed already. */
+/** The `updated_at` (ms) of a row given as its values in COLUMNS order. */
+export function updatedAtOf(values: readonly unknown[]): number {
+  return Number(values[3])
+}
+
+/** A row's values (COLUMNS order) as a write of its `data` leaves them: a copy, with both new. */
+export function rewritten(values: readonly unknown[], updatedAt: number, json: string): unknown[] {
+  const next = values.slice()
+  next[3] = updatedAt
+  next[DATA] = json
+  return next
+}
+
+/** The document of a row given as its column values in COLUMNS order. */
+export function docOfValues(values: readonly unknown[]): Doc {
+  return docOf(values, JSON.parse(String(values[DATA])) as Doc)
+}
+
+/**
+ * The document of a row whose `data` column has been parsed already (`values` in COLUMNS order;
+ * `data`'s own value is not read). One object literal, the shape of every document at once.
+ */
 export function docOf(values: readonly unknown[], data: Doc): Doc {
   const created = Number(values[2])
   const updated = Number(values[3])
   const createdAt = new Date(created).toISOString()
-  const doc: Doc = {
+  const doc: Record<Exclude<Column, 'data'>, unknown> = {
     session_id: values[0],
     status: values[1],
     created_at: createdAt,
     updated_at: updated === created ? createdAt : new Date(updated).toISOString(),
     parent_session_id: values[4] ?? null,
-    forked_from_session_id: values[5] ?? null
+    forked_from_session_id: values[5] ?? null,
+    worktree_id: values[6] ?? null,
+    board_id: values[7] ?? null
   }
   return Object.assign(doc, data)
 }
 
 /** A row as an object of its columns (what knex and @libsql/client return). */
-export interface RowObject {
-  session_id: unknown
-  status: unknown
-  created_at: unknown
-  updated_at: unknown
-  parent_session_id: unknown
-  forked_from_session_id: unknown
-  data: unknown
+export type RowObject = Record<Column, unknown>
+
+/** A row's values in COLUMNS order, from the object of its columns. */
+export function valuesOfRow(row: RowObject): unknown[] {
+  return COLUMNS.map((column) => row[column])
+}
+
+/** The object of a row's columns, from its values in COLUMNS order. */
+export function rowOfValues(values: readonly unknown[]): RowObject {
+  return Object.fromEntries(COLUMNS.map((column, k) => [column, values[k]])) as RowObject
 }
 
 export function docOfRow(row: RowObject): Doc {
-  return docOfValues([
-    row.session_id,
-    row.status,
-    row.created_at,
-    row.updated_at,
-    row.parent_session_id,
-    row.forked_from_session_id,
-    row.data
-  ])
+  return docOfValues(valuesOfRow(row))
 }
+
+/** The key columns of a new session: none set. */
+export const NO_KEYS: Readonly<Record<KeyColumn, null>> = Object.freeze(
+  Object.fromEntries(KEY_COLUMNS.map((column) => [column, null])) as Record<KeyColumn, null>
+)
 
 /** The document a new session is: what a create returns. */
 export function newDoc(id: string, now: number, fields: SessionFields): Doc {
@@ -120,15 +176,43 @@ export function newDoc(id: string, now: number, fields: SessionFields): Doc {
     status: 'idle',
     created_at: at,
     updated_at: at,
-    parent_session_id: null,
-    forked_from_session_id: null,
+    ...NO_KEYS,
     ...fields
   }
 }
 
-/** The row values of a new session, in table order. */
+/**
+ * The values of a row's columns but `data`, in COLUMNS order, its keys taken from `keys` (null
+ * where `keys` has none).
+ */
+export function headValues(
+  id: unknown,
+  status: unknown,
+  created: unknown,
+  updated: unknown,
+  keys: Readonly<Partial<Record<KeyColumn, unknown>>> = NO_KEYS
+): unknown[] {
+  const values: unknown[] = [id, status, created, updated]
+  for (const key of KEY_COLUMNS) values.push(keys[key] ?? null)
+  return values
+}
+
+/** The values of a row (COLUMNS order) with no key set, its `data` given as JSON. */
+export function rowValues(
+  id: string,
+  status: string,
+  created: number,
+  updated: number,
+  json: string
+): unknown[] {
+  const values = headValues(id, status, created, updated)
+  values.push(json)
+  return values
+}
+
+/** The row values of a new session, in COLUMNS order. */
 export function newRow(id: string, now: number, fields: SessionFields): unknown[] {
-  return [id, 'idle', now, now, null, null, JSON.stringify(fields)]
+  return rowValues(id, 'idle', now, now, JSON.stringify(fields))
 }
 
 const dashed = (hex: string) =>
