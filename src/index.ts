@@ -47,6 +47,12 @@ export { type AuthOptions, authFromEnv, MIN_API_KEY_LENGTH } from './service/aut
 export { type AgorServer, createServer, type ServerOptions } from './service/server.js'
 export { SessionService } from './service/sessions.js'
 export { openStore, Store, type StoreOptions } from './service/store.js'
+export {
+  type AgorImportReport,
+  type AgorProblem,
+  type AgorTableReport,
+  importAgor
+} from './store/agor-import.js'
 export { Collection } from './store/collection.js'
 export type { OpenOptions } from './store/database.js'
 export { Database, openDatabase, Workspace } from './store/database.js'
