@@ -304,6 +304,8 @@ describe('logging in', () => {
     const viewer = await as(EMAILS.viewer, PASSWORDS.viewer)
     const hashBefore = await hashOf(ids.admin!)
     try {
+      const anonymous = await http('PATCH', `/users/${ids.admin}`, {}, { password: PASSWORDS.takeover })
+      expect(anonymous.status).toBe(401)
       for (const token of [member, viewer]) {
         const answer = await http('PATCH', `/users/${ids.admin}`, token, { password: PASSWORDS.takeover })
         expect(answer.status).toBe(403)
@@ -437,11 +439,11 @@ describe('roles', () => {
       { email: 'mallory@example.com', role: 'owner', password: PASSWORDS.escalate }
     )
     expect([403, 404]).toContain(made.status)
-    const promoted = await http('PATCH', `/users/${ids.member}`, { 'x-api-key': key }, { role: 'owner' })
+    const promoted = await http('PATCH', `/users/${ids.newbie}`, { 'x-api-key': key }, { role: 'owner' })
     expect([403, 404]).toContain(promoted.status)
     expect(await userRowsByEmail('mallory@example.com')).toEqual([])
     expect(await credentialCount()).toBe(credentials)
-    expect((await store.service('users').get(ids.member!)).role).toBe('member')
+    expect((await store.service('users').get(ids.newbie!)).role).toBe('viewer')
     expect((await login('mallory@example.com', PASSWORDS.escalate)).status).toBe(401)
   })
 })

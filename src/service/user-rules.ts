@@ -7,7 +7,7 @@
  *   default workspace; any user may change their own name, emoji, preferences and password;
  * - create documents that the store marks as theirs (`created_by` of authored collections).
  * Calls made with an API key, and calls in the process, are not a user's: these rules leave them
- * to the key's own scope (scope.ts).
+ * to the key's own scope (scope.ts), except that a workspace's key has no access to users.
  */
 import { Forbidden, NotFound } from '@feathersjs/errors'
 import type { HookContext } from '@feathersjs/feathers'
@@ -17,7 +17,7 @@ import { collections, isCollectionName } from '../schema/index.js'
 import { MANAGING_ROLES } from '../schema/users.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { isPlainObject } from '../store/plain-json.js'
-import { askedWorkspace } from './scope.js'
+import { askedWorkspace, workspaceKey } from './scope.js'
 
 type User = Record<string, unknown>
 
@@ -41,6 +41,9 @@ export function callUser(context: HookContext): User | undefined {
 
 /** Before hook of the document services and the change feed, with authentication on. */
 export async function userRules(context: HookContext): Promise<void> {
+  // the accounts are the whole database's: a workspace's key sees none of them
+  if (context.path === 'users' && workspaceKey(context.params) !== undefined)
+    throw new Forbidden("A workspace's key cannot read or change users")
   const user = callUser(context)
   if (!user) return
   const params = context.params
