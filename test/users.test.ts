@@ -429,22 +429,33 @@ describe('roles', () => {
     })
   })
 
-  it('a workspace key cannot make accounts (whose roles reach beyond its workspace)', async () => {
+  it('a workspace key can neither read nor change accounts (403, nothing written)', async () => {
     const { key } = await store.database.workspaces.createKey('acme', 'acme-ci')
+    const acme = { 'x-api-key': key }
     const credentials = await credentialCount()
-    const made = await http(
-      'POST',
-      '/users',
-      { 'x-api-key': key },
-      { email: 'mallory@example.com', role: 'owner', password: PASSWORDS.escalate }
-    )
-    expect([403, 404]).toContain(made.status)
-    const promoted = await http('PATCH', `/users/${ids.newbie}`, { 'x-api-key': key }, { role: 'owner' })
-    expect([403, 404]).toContain(promoted.status)
+    const seq = await lastSeq()
+    const attempts = [
+      ['POST', '/users', { email: 'mallory@example.com', role: 'owner', password: PASSWORDS.escalate }],
+      ['PATCH', `/users/${ids.newbie}`, { role: 'owner' }],
+      ['PATCH', `/users/${ids.admin}`, { password: PASSWORDS.escalate }],
+      ['PUT', `/users/${ids.newbie}`, { email: EMAILS.newbie, role: 'owner' }],
+      ['DELETE', `/users/${ids.viewer}`, undefined],
+      ['GET', '/users', undefined],
+      ['GET', `/users/${ids.admin}`, undefined]
+    ] as const
+    for (const [method, path, body] of attempts) {
+      const answer = await http(method, path, acme, body)
+      expect({ method, path, status: answer.status }).toEqual({ method, path, status: 403 })
+      expect(answer.text).not.toContain(EMAILS.admin)
+    }
     expect(await userRowsByEmail('mallory@example.com')).toEqual([])
     expect(await credentialCount()).toBe(credentials)
+    expect(await lastSeq()).toBe(seq)
     expect((await store.service('users').get(ids.newbie!)).role).toBe('viewer')
     expect((await login('mallory@example.com', PASSWORDS.escalate)).status).toBe(401)
+    expect((await login(EMAILS.admin, PASSWORDS.admin)).status).toBe(201)
+    // the key still works in its own workspace
+    expect((await http('GET', '/sessions', acme)).status).toBe(200)
   })
 })
 
