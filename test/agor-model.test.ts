@@ -514,14 +514,16 @@ describe('messages', () => {
       content: 'edited',
       content_preview: 'edited'
     })
-    // a write that sets the preview keeps it
+    // the preview is the store's: one a write gives is not kept (a list shows the content)
     await store
       .service('messages')
       .patch(short!.message_id, { content: 'again', content_preview: 'my preview' })
-    expect((await store.service('messages').get(short!.message_id)).content_preview).toBe('my preview')
+    expect((await store.service('messages').get(short!.message_id)).content_preview).toBe('again')
+    await store.service('messages').patch(short!.message_id, { content_preview: 'liar' })
+    expect((await store.service('messages').get(short!.message_id)).content_preview).toBe('again')
     // a patch of another field leaves it
     await store.service('messages').patch(short!.message_id, { metadata: { seen: true } })
-    expect((await store.service('messages').get(short!.message_id)).content_preview).toBe('my preview')
+    expect((await store.service('messages').get(short!.message_id)).content_preview).toBe('again')
     // an update without a preview derives it again
     const {
       message_id,
@@ -1462,5 +1464,53 @@ describe('agor’s model on the command line', () => {
 
     expect(await file.service('messages').find({ paginate: false })).toEqual([])
     expect(await file.service('mcp_servers').find({ paginate: false })).toEqual([])
+  })
+})
+
+describe('what the store keeps in step on messages and comments', () => {
+  it('ties a message’s index to its status: queued without one, sent with one', async () => {
+    const s = await session()
+    const queuedWithIndex = await failure(
+      store
+        .service('messages')
+        .create({ ...userMessage(s.session_id, 0), status: 'queued', queue_position: 1 })
+    )
+    expect(queuedWithIndex).toMatchObject({
+      code: 400,
+      message: expect.stringMatching(/queued message has no index/)
+    })
+    const sentWithout = await failure(store.service('messages').create(userMessage(s.session_id, undefined)))
+    expect(sentWithout).toMatchObject({
+      code: 400,
+      message: expect.stringMatching(/sent message needs its index/)
+    })
+    expect(await rowCount('messages', 'session_id = ?', [s.session_id])).toBe(0)
+    // sent once it has its place
+    const queued = await store
+      .service('messages')
+      .create({ ...userMessage(s.session_id, undefined), status: 'queued', queue_position: 1 })
+    await expect(
+      store.service('messages').patch(queued.message_id, { status: 'sent' })
+    ).rejects.toMatchObject({
+      code: 400
+    })
+    const sent = await store.service('messages').patch(queued.message_id, { status: 'sent', index: 0 })
+    expect((await store.service('messages').get(sent.message_id)).index).toBe(0)
+  })
+
+  it('marks a comment edited when its content changes, whatever a write says', async () => {
+    const b = await board()
+    const comment = await store
+      .service('board_comments')
+      .create({ board_id: b.board_id, content: 'first', edited: true })
+    expect((await store.service('board_comments').get(comment.comment_id)).edited).toBe(false)
+    await store.service('board_comments').patch(comment.comment_id, { resolved: true })
+    expect((await store.service('board_comments').get(comment.comment_id)).edited).toBe(false)
+    await store.service('board_comments').patch(comment.comment_id, { content: 'second' })
+    await store.service('board_comments').patch(comment.comment_id, { edited: false })
+    expect(await store.service('board_comments').get(comment.comment_id)).toMatchObject({
+      edited: true,
+      content_preview: 'second'
+    })
   })
 })

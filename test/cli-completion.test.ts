@@ -69,7 +69,17 @@ describe('agor completion', () => {
     expect(status).toEqual([...collections.tasks.statuses!])
     expect(conflict).toEqual(['replace'])
     expect(shells).toEqual(['bash', 'zsh', 'fish'])
-    expect(help).toEqual(['setup', 'migrate', 'status', 'backup', 'sync', 'check', 'export', 'import'])
+    expect(help).toEqual([
+      'setup',
+      'migrate',
+      'status',
+      'backup',
+      'sync',
+      'check',
+      'export',
+      'import',
+      'import-agor'
+    ])
   })
 
   it('completes ids from the last list of their collection, for id arguments and flags that name documents', async () => {

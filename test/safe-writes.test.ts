@@ -178,7 +178,10 @@ const SET_BY_STORE = new Set(['status', 'created_at', 'updated_at'])
 async function validDoc(def: AnyDefinition, i: number): Promise<Record<string, unknown>> {
   const doc: Record<string, unknown> = {}
   for (const [field, schema] of Object.entries(def.schema.shape)) {
-    if (SET_BY_STORE.has(field) || field === def.idField || schema.safeParse(undefined).success) continue
+    // the fields it needs, and those of its unique keys (a message's index: a sent one has one)
+    const keyed = def.uniqueKeys.some((key) => key.includes(field))
+    if (SET_BY_STORE.has(field) || field === def.idField || (schema.safeParse(undefined).success && !keyed))
+      continue
     const relation = def.keyColumns.find((column) => column.name === field)?.relation
     if (relation) {
       doc[field] = await targetId(relation.target(), i)

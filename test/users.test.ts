@@ -829,3 +829,62 @@ describe('agor user', () => {
     for (const row of hashes.rows) expect(String(row.hash)).toMatch(/^\$2[aby]\$10\$/)
   })
 })
+
+describe('what the store adds to a user’s account', () => {
+  it('records the user as the actor of their writes in the change feed', async () => {
+    const created = await http('POST', '/boards', await as(EMAILS.member, PASSWORDS.member), {
+      name: 'by member'
+    })
+    expect(created.status).toBe(201)
+    const [change] = await sql('SELECT actor FROM agor_changes WHERE doc_id = ?', [created.body.board_id])
+    expect(change?.actor).toBe(`user:${ids.member}`)
+  })
+
+  it('takes one address however it is composed: NFC and NFD are the same user', async () => {
+    const composed = 'j\u00fcrgen@example.com'
+    const decomposed = 'ju\u0308rgen@example.com'
+    const made = await store
+      .service('users')
+      .create(withPassword({ email: decomposed }, PASSWORDS.newbie) as never)
+    try {
+      expect(made.email).toBe(composed)
+      await expect(store.service('users').create({ email: composed } as never)).rejects.toMatchObject({
+        code: 409
+      })
+      expect((await login(decomposed, PASSWORDS.newbie)).status).toBe(201)
+      expect((await login(composed.toUpperCase(), PASSWORDS.newbie)).status).toBe(201)
+    } finally {
+      await store.service('users').remove(made.user_id)
+    }
+  })
+
+  it('never matches a password longer than bcrypt reads, even on its first 72 bytes', async () => {
+    expect((await login(EMAILS.viewer, `${PASSWORDS.viewer}${'x'.repeat(80)}`)).status).toBe(401)
+    expect((await login(EMAILS.viewer, PASSWORDS.viewer)).status).toBe(201)
+  })
+
+  it('leaves owners to owners: an admin cannot make, change or remove one', async () => {
+    const admin = await as('admin@example.com', PASSWORDS.admin)
+    const owner = await store.service('users').create({ email: 'owner@example.com', role: 'owner' } as never)
+    try {
+      const seq = await lastSeq()
+      expect((await http('POST', '/users', admin, { email: 'o2@example.com', role: 'owner' })).status).toBe(
+        403
+      )
+      expect((await http('PATCH', `/users/${owner.user_id}`, admin, { name: 'x' })).status).toBe(403)
+      expect((await http('PATCH', `/users/${ids.member}`, admin, { role: 'owner' })).status).toBe(403)
+      expect((await http('DELETE', `/users/${owner.user_id}`, admin)).status).toBe(403)
+      expect(await lastSeq()).toBe(seq)
+      expect((await store.service('users').get(owner.user_id)).role).toBe('owner')
+    } finally {
+      await store.service('users').remove(owner.user_id)
+    }
+  })
+
+  it('refuses the default workspace among the memberships: its role is `role`', async () => {
+    await expect(
+      store.service('users').patch(ids.member!, { workspaces: { default: 'admin' } } as never)
+    ).rejects.toMatchObject({ code: 400 })
+    expect((await store.service('users').get(ids.member!)).workspaces).toEqual({ acme: 'member' })
+  })
+})

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { boards } from './boards.js'
 import { type AnyDefinition, defineCollection, idString, nonBlank, optional } from './collection.js'
 import { messages } from './messages.js'
-import { clip, followPreview, PREVIEW_LENGTH } from './preview.js'
+import { clip, PREVIEW_LENGTH, setPreview } from './preview.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 import { worktrees } from './worktrees.js'
@@ -58,10 +58,10 @@ export const boardComments = defineCollection({
   search: ['content'],
   summary: (c) => c.content_preview ?? clip(c.content),
   beforeWrite: (next, previous) => {
-    followPreview(next, previous)
+    setPreview(next)
     next.resolved ??= false
-    // a comment whose text changed says so, as agor shows it
-    next.edited = (previous !== undefined && next.content !== previous.content) || (next.edited ?? false)
+    // a comment whose text ever changed says so, as agor shows it
+    next.edited = previous !== undefined && (previous.edited === true || next.content !== previous.content)
     next.reactions ??= []
   }
 })

@@ -1,6 +1,7 @@
+import { BadRequest } from '@feathersjs/errors'
 import { z } from 'zod'
 import { type AnyDefinition, defineCollection, idString, isoTimestamp, optional } from './collection.js'
-import { followPreview, PREVIEW_LENGTH, previewOf } from './preview.js'
+import { PREVIEW_LENGTH, previewOf, setPreview } from './preview.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 
@@ -35,5 +36,12 @@ export const messages = defineCollection({
   unique: [['session_id', 'index']],
   integers: ['index'],
   summary: (m) => `${m.role}: ${m.content_preview ?? previewOf(m.content)}`,
-  beforeWrite: (next, previous) => followPreview(next, previous)
+  beforeWrite: (next) => {
+    setPreview(next)
+    // a queued message waits for its place in the conversation; a sent one has it
+    if (next.status === 'queued' && next.index != null)
+      throw new BadRequest('A queued message has no index yet: give it when the message is sent')
+    if (next.status === 'sent' && next.index == null)
+      throw new BadRequest('A sent message needs its index in the session')
+  }
 })

@@ -33,19 +33,7 @@ export function previewOf(content: unknown): string {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-interface Previewed {
-  content: unknown
-  content_preview?: string | null
-}
-
-/**
- * Sets `next`'s preview from its content when the write gives none, or changes the content but
- * leaves the stored preview as it was.
- */
-export function followPreview(next: Previewed, previous: Previewed | undefined): void {
-  const stale =
-    previous !== undefined &&
-    next.content_preview === previous.content_preview &&
-    JSON.stringify(next.content) !== JSON.stringify(previous.content)
-  if (next.content_preview == null || stale) next.content_preview = previewOf(next.content)
+/** Sets a document's preview from its content: the store's to keep, as timestamps are. */
+export function setPreview(doc: { content: unknown; content_preview?: string | null }): void {
+  doc.content_preview = previewOf(doc.content)
 }

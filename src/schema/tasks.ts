@@ -20,10 +20,13 @@ export const tasks = defineCollection({
     message_range: optional(
       z.strictObject({
         start: optional(z.number().int().nonnegative()),
-        end: optional(z.number().int().nonnegative())
+        end: optional(z.number().int().nonnegative()),
+        start_timestamp: optional(isoTimestamp()),
+        end_timestamp: optional(isoTimestamp())
       })
     ),
-    git_state: optional(gitState()),
+    // where the task began and ended, and the commit it made
+    git_state: optional(gitState().extend({ commit_message: optional(z.string()) })),
     tool_use_count: optional(z.number().int().nonnegative()),
     duration_ms: optional(z.number().nonnegative()),
     report: optional(z.string()),

@@ -7,7 +7,6 @@
 import { type Application, feathers, type HookContext } from '@feathersjs/feathers'
 import { methodsOf } from '../protocol.js'
 import { type CollectionName, type Collections, collectionNames } from '../schema/index.js'
-import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import type { Collection } from '../store/collection.js'
 import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
@@ -18,7 +17,7 @@ import { clientSafeErrors } from './errors.js'
 import { eventsFromFeed, type FeedTail, writeMethods } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
 import { type GenealogyRoute, type LineageRoute, lineageRoutes, SessionService } from './sessions.js'
-import { keepPasswords } from './users.js'
+import { keepPasswords, UserService } from './users.js'
 
 /** Page sizes of every service: 50 unless `$limit` says otherwise, never more than 500. */
 export const PAGINATE = { default: 50, max: 500 }
@@ -26,6 +25,7 @@ export const PAGINATE = { default: 50, max: 500 }
 /** Collections whose services have methods of their own; every other one gets a DocumentService. */
 interface CustomServices {
   sessions: SessionService
+  users: UserService
 }
 
 /** The service of each collection, by name. */
@@ -61,7 +61,7 @@ const noEvent = (context: HookContext) => {
 function serviceOf(database: Database, name: CollectionName): DocumentService {
   const collection: Collection = database.collection(name)
   const options = { collection, workspaces: database.workspaces, paginate: PAGINATE, multi: true }
-  if (name === 'users') return new DocumentService({ ...options, workspace: DEFAULT_WORKSPACE })
+  if (name === 'users') return new UserService({ ...options, collection: database.collections.users })
   if (name !== 'sessions') return new DocumentService(options)
   return new SessionService({ ...options, collection: database.collections.sessions })
 }

@@ -1,7 +1,8 @@
 /**
  * Who makes a write, over what, from where: what the change feed (the audit log) records of every
  * write of the services (see store/feed-triggers.ts). The actor is the API key's name when the
- * call was authenticated with one (`AGOR_API_KEY=ci:…` → `ci`), otherwise what called: `cli`,
+ * call was authenticated with one (`AGOR_API_KEY=ci:…` → `ci`), `user:<user id>` when a user
+ * logged in to make it, otherwise what called: `cli`,
  * `library` (code in the process), `anonymous` (a client of a daemon without authentication).
  * A daemon's client that says it is the CLI (the CLIENT_HEADER) is recorded as the CLI: a label,
  * never a permission, so an API key's name still wins.
@@ -16,7 +17,7 @@ export interface CallerParams extends Params {
   remoteAddress?: string
   /** The API key the call was authenticated with (its name), by the apiKey strategy. */
   apiKey?: { name?: string }
-  authentication?: { strategy?: string; payload?: { apiKeyName?: unknown } }
+  authentication?: { strategy?: string; payload?: { apiKeyName?: unknown; userId?: unknown } }
   change?: ChangeContext
 }
 
@@ -28,6 +29,8 @@ function providerOf(params: CallerParams): string | undefined {
 function actorOf(params: CallerParams, provider: string | undefined): string {
   const name = params.apiKey?.name ?? params.authentication?.payload?.apiKeyName
   if (typeof name === 'string' && name) return name
+  const userId = params.authentication?.payload?.userId
+  if (typeof userId === 'string') return `user:${userId}`
   if (!provider) return 'library'
   return provider === CLI_PROVIDER ? 'cli' : 'anonymous'
 }

@@ -9,7 +9,10 @@
  * listener, 1.3 s with one).
  */
 import type { Application, HookContext, RealTimeConnection } from '@feathersjs/feathers'
+import type { users as UsersCollection } from '../schema/users.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
+import type { Collection } from '../store/collection.js'
+import type { Database } from '../store/database.js'
 import { isPlainObject } from '../store/plain-json.js'
 import type { Workspaces } from '../store/workspaces.js'
 import { askedWorkspace, callWorkspace, type KeyHolder, type ScopeParams, workspaceKey } from './scope.js'
@@ -48,14 +51,41 @@ async function liveKeys(
  */
 function sees(connection: RealTimeConnection, workspace: string | undefined): boolean {
   const own: unknown = connection[KEY_WORKSPACE]
-  const user: unknown = connection[USER]
-  if (isPlainObject(user)) {
-    // a user's: the workspace its handshake names (or the default one), if the user belongs to it
-    const scope = askedWorkspace(connection.headers) ?? DEFAULT_WORKSPACE
-    return scope === workspace && roleIn(user, scope) !== undefined
-  }
+  // a user's: the workspace its handshake names (or the default one); whether the user (still)
+  // belongs to it is asked when the event goes out (see liveUsers)
+  if (typeof connection[USER] === 'string')
+    return (askedWorkspace(connection.headers) ?? DEFAULT_WORKSPACE) === workspace
   const scope = typeof own === 'string' ? own : askedWorkspace(connection.headers)
   return scope === undefined || scope === workspace
+}
+
+/**
+ * The users of `connections` as they are now, by id: asked for every event that such a connection
+ * could receive, so that a removed user hears nothing more, and one whose roles changed hears what
+ * the new ones allow.
+ */
+async function liveUsers(
+  users: Collection<typeof UsersCollection>,
+  connections: readonly RealTimeConnection[]
+): Promise<Map<string, Record<string, unknown>>> {
+  const ids = [
+    ...new Set(connections.map((c) => c[USER]).filter((id): id is string => typeof id === 'string'))
+  ]
+  if (ids.length === 0) return new Map()
+  const found = await users.find({ query: { user_id: { $in: ids }, $limit: ids.length } })
+  return new Map(found.map((user) => [String(user.user_id), user]))
+}
+
+/** Whether a user's connection may receive an event of `workspace`, the user being as `users` has it now. */
+function userSees(
+  connection: RealTimeConnection,
+  users: ReadonlyMap<string, Record<string, unknown>>,
+  workspace: string | undefined
+): boolean {
+  const id: unknown = connection[USER]
+  if (typeof id !== 'string') return true
+  const user = users.get(id)
+  return user !== undefined && workspace !== undefined && roleIn(user, workspace) !== undefined
 }
 
 /** The workspace of the document an event is about: its change's, or the call's that wrote it. */
@@ -79,7 +109,8 @@ function receives(event: unknown, connection: RealTimeConnection): boolean {
   return (event === 'feed') === (connection.feed === true)
 }
 
-export function configureChannels(app: Application, workspaces: Workspaces | undefined): void {
+export function configureChannels(app: Application, database: Database | undefined): void {
+  const workspaces = database?.workspaces
   const authentication = workspaces !== undefined
   if (!authentication) {
     app.on('connection', (connection: RealTimeConnection) => app.channel(EVERYONE).join(connection))
@@ -89,8 +120,7 @@ export function configureChannels(app: Application, workspaces: Workspaces | und
       const key = workspaceKey(result)
       connection[KEY_WORKSPACE] = key?.workspace
       connection[KEY_DIGEST] = key?.digest
-      // the user's roles as they were at login: a user whose roles change logs in again
-      connection[USER] = result.user
+      connection[USER] = isPlainObject(result.user) ? result.user.user_id : undefined
       app.channel(EVERYONE).join(connection)
     })
     app.on('logout', (...[, { connection }]: LoginEvent) => {
@@ -104,12 +134,14 @@ export function configureChannels(app: Application, workspaces: Workspaces | und
     const channel = app
       .channel(EVERYONE)
       .filter((connection) => receives(context.event, connection) && sees(connection, workspace))
-    if (!workspaces) return channel.send(data)
+    if (!database || !workspaces) return channel.send(data)
     const sent = published.then(async () => {
       const live = await liveKeys(workspaces, channel.connections)
+      const users = await liveUsers(database.collection('users'), channel.connections)
       const keyOf = (connection: RealTimeConnection): unknown => connection[KEY_DIGEST]
       return channel
         .filter((connection) => typeof keyOf(connection) !== 'string' || live.has(String(keyOf(connection))))
+        .filter((connection) => userSees(connection, users, workspace))
         .send(data)
     })
     published = sent.catch(() => undefined)

@@ -7,6 +7,7 @@
 import { LocalStrategy } from '@feathersjs/authentication-local'
 import { BadRequest, NotAuthenticated, NotFound } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
+import { keptEmail } from '../schema/users.js'
 import type { Database } from '../store/database.js'
 import { passwordMatches } from './passwords.js'
 
@@ -30,13 +31,11 @@ export class PasswordStrategy extends LocalStrategy {
     this.#database = database
   }
 
-  /** The user with this email (as users keep it: trimmed, lower case); none: no login. */
+  /** The user with this email (as users keep it: keptEmail); none: no login. */
   override async findEntity(email: string, _params: Params): Promise<User> {
     const users = this.#database.collection('users')
     const found =
-      typeof email === 'string'
-        ? await users.find({ query: { email: email.trim().toLowerCase(), $limit: 1 } })
-        : []
+      typeof email === 'string' ? await users.find({ query: { email: keptEmail(email), $limit: 1 } }) : []
     // compared all the same without a user, so that the time taken does not tell who has an account
     const user = found[0]
     if (!user) {

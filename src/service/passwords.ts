@@ -34,6 +34,8 @@ export function hashPassword(password: string): Promise<string> {
 
 /** Whether `password` matches `hash` (none: compared all the same, and false). */
 export async function passwordMatches(password: string, hash: string | undefined): Promise<boolean> {
+  // bcrypt would compare the first 72 bytes only: a longer password is no password set here
+  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) hash = undefined
   noUserHash ??= bcrypt.hash('no user has this password', COST)
   const matches = await bcrypt.compare(password, hash ?? (await noUserHash))
   return matches && hash !== undefined

@@ -133,7 +133,9 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   // AGOR_API_KEY or not
   const guarded = (await store.database.workspaces.hasKeys()) || (await store.database.credentials.any())
   const localKey = !store.auth && guarded ? randomBytes(32).toString('hex') : undefined
-  const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`] } : undefined)
+  // tokens outlive the daemon when AGOR_AUTH_SECRET signs them, with or without AGOR_API_KEY
+  const secret = setting('AGOR_AUTH_SECRET')
+  const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`], secret } : undefined)
   assertHostAllowed(host, auth !== undefined)
   served.add(store)
   const [{ attachTransports }, { FeedTail, feedInterval, feedRetention }] = await Promise.all([

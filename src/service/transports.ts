@@ -165,7 +165,7 @@ export function attachTransports(
       )
     })
   )
-  served.configure((a) => configureChannels(a, auth === undefined ? undefined : database.workspaces))
+  served.configure((a) => configureChannels(a, auth === undefined ? undefined : database))
   served.hooks({ around: { all: [inFlight.hook] } })
 
   const { getServiceOptions } = feathersModule

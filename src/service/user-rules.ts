@@ -64,7 +64,13 @@ export async function userRules(context: HookContext): Promise<void> {
 
 /** A user's write to the users service: a manager's, or one's own profile. */
 async function usersWrite(context: HookContext, user: User): Promise<void> {
-  if (MANAGING_ROLES.has(String(user.role ?? ''))) return
+  const role = String(user.role ?? '')
+  if (role === 'owner') return
+  if (MANAGING_ROLES.has(role)) {
+    // an admin manages everyone but the owners: making, changing or removing one is an owner's
+    if (await touchesOwner(context)) throw new Forbidden('Only an owner manages owners')
+    return
+  }
   const own =
     context.method === 'patch' &&
     context.id !== null &&
@@ -72,4 +78,16 @@ async function usersWrite(context: HookContext, user: User): Promise<void> {
   const managed =
     isPlainObject(context.data) && MANAGED_FIELDS.some((field) => Object.hasOwn(context.data, field))
   if (!own || managed) throw new Forbidden('Only an owner or admin manages users and their roles')
+}
+
+/** Whether a write to users makes an owner, or changes or removes one. */
+async function touchesOwner(context: HookContext): Promise<boolean> {
+  const items: unknown[] = Array.isArray(context.data) ? context.data : [context.data]
+  if (items.some((item) => isPlainObject(item) && item.role === 'owner')) return true
+  if (context.method === 'create') return false
+  const targets: unknown[] =
+    context.id === null
+      ? await context.self.find({ query: context.params.query ?? {}, paginate: false })
+      : [await context.self.get(context.id, { query: {} })]
+  return targets.some((target) => isPlainObject(target) && target.role === 'owner')
 }

@@ -7,32 +7,22 @@
  * kept, users' bcrypt password hashes included. A document whose id the store holds already is
  * left as it is, so a second run changes nothing.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BadRequest, NotFound } from '@feathersjs/errors'
+import { BadRequest, FeathersError, NotFound } from '@feathersjs/errors'
 import Libsql from 'libsql'
-import { ValidationError } from '../errors.js'
-import type { AnyDefinition } from '../schema/collection.js'
 import { type CollectionName, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { CREDENTIALS_TABLE } from '../schema/users.js'
 import { sha256 } from '../sha256.js'
+import { type AgorProblem, dangling, duplicates, existing, invalid, taken } from './agor-checks.js'
 import { AGOR_TABLES, type AgorTable } from './agor-rows.js'
 import type { AgorRow } from './agor-values.js'
 import type { Database } from './database.js'
 import { importDocuments } from './import.js'
 import type { Document } from './row.js'
 import { EXPORT_FORMAT, MANIFEST, type Manifest } from './transfer-files.js'
-import { validateDocument } from './validate.js'
-
-/** What a row of agor's database cannot be here: where, and why. */
-export interface AgorProblem {
-  table: string
-  id: string
-  field: string
-  message: string
-}
 
 /** What an import did (or, dry, would do) per agor table. */
 export interface AgorTableReport {
@@ -46,6 +36,8 @@ export interface AgorTableReport {
   /** agor's columns and `data` keys that no field keeps, with the number of rows that had them. */
   leftOut: Record<string, number>
 }
+
+export type { AgorProblem } from './agor-checks.js'
 
 export interface AgorImportReport {
   dryRun: boolean
@@ -61,8 +53,11 @@ const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
 interface Planned {
   spec: AgorTable
   rows: number
+  /** The rows that could be read, as documents. */
   docs: Document[]
   leftOut: Record<string, number>
+  /** Rows that could not be read at all. */
+  unreadable: AgorProblem[]
 }
 
 /**
@@ -78,8 +73,10 @@ export async function importAgor(
 ): Promise<AgorImportReport> {
   const { tables, passwords } = readAgor(path)
   const planned = AGOR_TABLES.map((spec) => plan(spec, tables.get(spec.table) ?? []))
-  const problems = planned.flatMap(({ spec, docs }) => docs.flatMap((doc) => invalid(spec, doc)))
+  const problems = planned.flatMap(({ unreadable }) => unreadable)
+  problems.push(...planned.flatMap(({ spec, docs }) => docs.flatMap((doc) => invalid(spec, doc))))
   problems.push(...duplicates(planned), ...(await dangling(database, planned)))
+  problems.push(...(await taken(database, planned)))
   if (problems.length > 0) {
     throw new BadRequest(
       `The agor database does not fit: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was written`,
@@ -111,12 +108,17 @@ const idOf = (p: Planned, doc: Document) => String(doc[collections[p.spec.collec
 /** agor's tables, read whole, and its users' password hashes; a file of another kind is refused. */
 function readAgor(path: string): { tables: Map<string, AgorRow[]>; passwords: Map<string, string> } {
   if (!existsSync(path)) throw new NotFound(`There is no agor database at ${path}`)
-  let db: InstanceType<typeof Libsql>
+  if (statSync(path).isDirectory()) throw new BadRequest(`${path} is a folder, not agor's database file`)
   try {
-    db = new Libsql(path, { readonly: true, fileMustExist: true })
+    return readTables(path)
   } catch (error) {
-    throw new BadRequest(`${path} cannot be read as a database: ${(error as Error).message}`)
+    if (error instanceof FeathersError) throw error
+    throw new BadRequest(`${path} cannot be read as agor's database: ${(error as Error).message}`)
   }
+}
+
+function readTables(path: string): { tables: Map<string, AgorRow[]>; passwords: Map<string, string> } {
+  const db = new Libsql(path, { readonly: true, fileMustExist: true })
   try {
     const present = new Set(
       (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
@@ -147,18 +149,23 @@ function readAgor(path: string): { tables: Map<string, AgorRow[]>; passwords: Ma
 /** A table's rows as documents, with what they left out counted. */
 function plan(spec: AgorTable, rows: readonly AgorRow[]): Planned {
   const leftOut: Record<string, number> = {}
-  const docs = rows.map((row) => {
+  const unreadable: AgorProblem[] = []
+  const docs: Document[] = []
+  for (const row of rows) {
     const mapped = spec.map(row)
     for (const key of mapped.leftOut) leftOut[key] = (leftOut[key] ?? 0) + 1
     if (spec.table === 'session_mcp_servers') mapped.doc.link_id = linkId(mapped.doc)
-    return mapped.doc
-  })
+    const id = String(mapped.doc[collections[spec.collection].idField] ?? '(none)')
+    for (const { field, message } of mapped.unreadable ?? [])
+      unreadable.push({ table: spec.table, id, field, message })
+    if (!mapped.unreadable) docs.push(mapped.doc)
+  }
   if (spec.table === 'users') {
     // the password is kept (apart from the document), an unreadable one is reported
     const unreadable = rows.filter((row) => typeof row.password !== 'string' || !BCRYPT.test(row.password))
     if (unreadable.length > 0) leftOut['password (not a bcrypt hash)'] = unreadable.length
   }
-  return { spec, rows: rows.length, docs, leftOut }
+  return { spec, rows: rows.length, docs, leftOut, unreadable }
 }
 
 /**
@@ -171,93 +178,6 @@ function linkId(doc: Document): string {
     .digest('hex')
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
-}
-
-/** What the collection's schema says of a document. */
-function invalid(spec: AgorTable, doc: Document): AgorProblem[] {
-  const def: AnyDefinition = collections[spec.collection]
-  try {
-    validateDocument(def, doc)
-    return []
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error
-    const { issues } = error.data as { issues: { path: (string | number)[]; message: string }[] }
-    return issues.map((issue) => ({
-      table: spec.table,
-      id: String(doc[def.idField] ?? '(none)'),
-      field: issue.path.join('.') || '(row)',
-      message: issue.message
-    }))
-  }
-}
-
-/** Rows that share an id or a unique key (agor enforces some of those only in its code). */
-function duplicates(planned: readonly Planned[]): AgorProblem[] {
-  const problems: AgorProblem[] = []
-  for (const { spec, docs } of planned) {
-    const def: AnyDefinition = collections[spec.collection]
-    for (const key of [[def.idField], ...def.uniqueKeys]) {
-      const seen = new Map<string, string>()
-      for (const doc of docs) {
-        const values = key.map((field) => doc[field])
-        if (values.some((value) => value === null || value === undefined)) continue
-        const tuple = JSON.stringify(values)
-        const first = seen.get(tuple)
-        const id = String(doc[def.idField])
-        if (first === undefined) seen.set(tuple, id)
-        else
-          problems.push({
-            table: spec.table,
-            id,
-            field: key.join(', '),
-            message: `${tuple} is also ${def.singular} ${first}'s`
-          })
-      }
-    }
-  }
-  return problems
-}
-
-/** References to documents that are neither in the file nor in the store. */
-async function dangling(database: Database, planned: readonly Planned[]): Promise<AgorProblem[]> {
-  const ids = new Map<string, Set<unknown>>()
-  for (const { spec, docs } of planned) {
-    const def = collections[spec.collection]
-    ids.set(def.name, new Set(docs.map((doc) => doc[def.idField])))
-  }
-  const problems: AgorProblem[] = []
-  for (const { spec, docs } of planned) {
-    const def: AnyDefinition = collections[spec.collection]
-    for (const key of def.keyColumns) {
-      const target = key.relation?.target()
-      if (!target) continue
-      const known = ids.get(target.name) ?? new Set()
-      const missing = docs.filter((doc) => doc[key.name] != null && !known.has(doc[key.name]))
-      if (missing.length === 0) continue
-      const found = await existing(
-        database,
-        target,
-        missing.map((doc) => doc[key.name])
-      )
-      for (const doc of missing.filter((d) => !found.has(d[key.name])))
-        problems.push({
-          table: spec.table,
-          id: String(doc[def.idField]),
-          field: key.name,
-          message: `no ${target.singular} ${String(doc[key.name])} exists`
-        })
-    }
-  }
-  return problems
-}
-
-/** Which of `values` are ids of `def`'s documents in the store. */
-async function existing(database: Database, def: AnyDefinition, values: unknown[]): Promise<Set<unknown>> {
-  const { rows } = await database.connection.execute({
-    sql: `SELECT ${quoteIdent(def.idField)} AS id FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(def.idField)} IN (SELECT value FROM json_each(?))`,
-    args: [JSON.stringify([...new Set(values)])]
-  })
-  return new Set(rows.map((row) => row.id))
 }
 
 /** The ids among the planned documents that the store holds already. */

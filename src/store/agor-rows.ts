@@ -5,14 +5,16 @@
  * own (see agor-values.ts).
  */
 import type { CollectionName } from '../schema/index.js'
+import { keptEmail } from '../schema/users.js'
 import {
   type AgorRow,
   bool,
-  dataOf,
   derived,
   documentOf,
   iso,
+  jsonOf,
   type Mapped,
+  others,
   same,
   times
 } from './agor-values.js'
@@ -38,7 +40,8 @@ export const AGOR_TABLES: readonly AgorTable[] = [
         {
           user_id: row.user_id,
           ...times(row),
-          email: row.email,
+          // as users keep them: agor kept them as typed, and logins compare them so
+          email: typeof row.email === 'string' ? keptEmail(row.email) : row.email,
           name: row.name,
           emoji: row.emoji,
           role: row.role,
@@ -64,11 +67,9 @@ export const AGOR_TABLES: readonly AgorTable[] = [
       documentOf(
         row,
         { board_id: row.board_id, ...times(row), created_by: row.created_by, name: row.name, slug: row.slug },
-        // `sessions` is a list agor's first board was seeded with and nothing reads
         {
           ...same('description', 'color', 'icon', 'background_color', 'custom_context'),
-          objects: 'annotations',
-          sessions: derived
+          objects: 'annotations'
         }
       )
   },
@@ -192,17 +193,28 @@ export const AGOR_TABLES: readonly AgorTable[] = [
             if (typeof value === 'string') doc.report = value
             else doc.report_file = value
           },
-          message_range: (value, doc) => {
-            if (!isPlainObject(value)) return
-            doc.message_range = { start: value.start_index, end: value.end_index }
-          },
-          git_state: (value, doc) => {
-            if (!isPlainObject(value)) return
-            doc.git_state = {
-              ref: value.ref_at_start,
-              base_sha: value.sha_at_start,
-              current_sha: value.sha_at_end
+          message_range: (value, doc, leftOut) => {
+            if (!isPlainObject(value)) {
+              doc.message_range = value
+              return
             }
+            const { start_index, end_index, start_timestamp, end_timestamp } = value
+            doc.message_range = { start: start_index, end: end_index, start_timestamp, end_timestamp }
+            others(value, ['start_index', 'end_index', 'start_timestamp', 'end_timestamp'], leftOut)
+          },
+          git_state: (value, doc, leftOut) => {
+            if (!isPlainObject(value)) {
+              doc.git_state = value
+              return
+            }
+            const { ref_at_start, sha_at_start, sha_at_end, commit_message } = value
+            doc.git_state = {
+              ref: ref_at_start,
+              base_sha: sha_at_start,
+              current_sha: sha_at_end,
+              commit_message
+            }
+            others(value, ['ref_at_start', 'sha_at_start', 'sha_at_end', 'commit_message'], leftOut)
           }
         }
       )
@@ -216,7 +228,8 @@ export const AGOR_TABLES: readonly AgorTable[] = [
         row,
         {
           message_id: row.message_id,
-          status: queued ? 'queued' : 'sent',
+          // agor's status is 'queued' or nothing; anything else is kept, to be refused
+          status: row.status === null || row.status === undefined ? 'sent' : row.status,
           ...times(row, row.created_at),
           session_id: row.session_id,
           task_id: row.task_id,
@@ -315,7 +328,8 @@ export const AGOR_TABLES: readonly AgorTable[] = [
           parent_comment_id: row.parent_comment_id,
           resolved: bool(row.resolved),
           edited: bool(row.edited),
-          reactions: dataOf(row, 'reactions').reactions ?? []
+          reactions:
+            row.reactions === null ? [] : (jsonOf(row, 'reactions') ?? { value: row.reactions }).value
         },
         same('position', 'mentions')
       )

@@ -9,33 +9,58 @@ import type { Document } from './row.js'
 /** A row of an agor table, as the driver reads it (`data` still JSON text). */
 export type AgorRow = Record<string, unknown>
 
-/** What a row becomes: a document, and the `data` keys and columns it had that no field keeps. */
+/**
+ * What a row becomes: a document, the `data` keys (nested ones by their path) and columns it had
+ * that no field keeps, and what of it cannot be read at all (a `data` that is no JSON object).
+ */
 export interface Mapped {
   doc: Document
   leftOut: string[]
+  unreadable?: { field: string; message: string }[]
 }
 
-export const iso = (ms: unknown): string | null =>
-  typeof ms === 'number' || typeof ms === 'bigint' ? new Date(Number(ms)).toISOString() : null
+/** Maps one `data` key of agor's onto the document; reports the keys inside it that it does not keep. */
+export type KeyMap = (value: unknown, doc: Document, leftOut: (key: string) => void) => void
+
+/**
+ * Milliseconds as an ISO timestamp; null stays null. Anything else (text, a time no Date can
+ * hold) is kept as it is, for the schema to refuse by its field.
+ */
+export function iso(ms: unknown): unknown {
+  if (typeof ms !== 'number' && typeof ms !== 'bigint') return ms ?? null
+  const date = new Date(Number(ms))
+  return Number.isNaN(date.getTime()) ? ms : date.toISOString()
+}
 export const bool = (value: unknown): boolean | null =>
   value === null || value === undefined ? null : Boolean(Number(value))
 
-/** The row's `data` column, parsed (a column that is no JSON object is kept as it is, to be refused). */
-export function dataOf(row: AgorRow, column = 'data'): Record<string, unknown> {
+/** A JSON column of the row, parsed; undefined when it holds no JSON (or none). */
+export function jsonOf(row: AgorRow, column: string): { value: unknown } | undefined {
   const text = row[column]
-  if (typeof text !== 'string') return {}
+  if (typeof text !== 'string') return undefined
   try {
-    const parsed: unknown = JSON.parse(text)
-    return isPlainObject(parsed) ? parsed : { [column]: parsed }
+    return { value: JSON.parse(text) }
   } catch {
-    return { [column]: text }
+    return undefined
   }
 }
 
 /** The timestamps every document has: agor leaves updated_at empty until a row changes. */
 export function times(row: AgorRow, updated: unknown = row.updated_at): Document {
   const created = iso(row.created_at)
-  return { created_at: created, updated_at: iso(updated) ?? created }
+  return {
+    created_at: created,
+    updated_at: updated === null || updated === undefined ? created : iso(updated)
+  }
+}
+
+/** The keys of `value` that are not `kept`, reported by their path below `key`. */
+export function others(
+  value: Record<string, unknown>,
+  kept: readonly string[],
+  leftOut: (key: string) => void
+): void {
+  for (const key of Object.keys(value)) if (!kept.includes(key)) leftOut(key)
 }
 
 /**
@@ -46,17 +71,19 @@ export function times(row: AgorRow, updated: unknown = row.updated_at): Document
 export function documentOf(
   row: AgorRow,
   columns: Document,
-  keys: Record<string, string | ((value: unknown, doc: Document) => void)>,
+  keys: Record<string, string | KeyMap>,
   dropped: readonly string[] = []
 ): Mapped {
   const doc: Document = { ...columns }
-  const data = dataOf(row)
+  const parsed = jsonOf(row, 'data')
   const leftOut = dropped.filter((column) => row[column] !== null && row[column] !== undefined)
-  for (const [key, value] of Object.entries(data)) {
+  if (!parsed || !isPlainObject(parsed.value))
+    return { doc, leftOut, unreadable: [{ field: 'data', message: 'is not a JSON object' }] }
+  for (const [key, value] of Object.entries(parsed.value)) {
     const to = keys[key]
     if (to === undefined) leftOut.push(`data.${key}`)
     else if (typeof to === 'string') doc[to] = value
-    else to(value, doc)
+    else to(value, doc, (inner) => leftOut.push(`data.${key}.${inner}`))
   }
   for (const key of Object.keys(doc)) if (doc[key] === undefined) delete doc[key]
   return { doc, leftOut }
