@@ -1001,6 +1001,16 @@ describe('a file that does not fit', () => {
         db.prepare('UPDATE sessions SET data = ? WHERE session_id = ?').run('{"title": "cut off', id)
         return { table: 'sessions', ids: [id], field: 'data' }
       }
+    },
+    {
+      what: 'a repo whose data holds a __proto__ key deep down',
+      apply: (db) => {
+        const id = String(one(db, 'SELECT repo_id FROM repos LIMIT 1').repo_id)
+        db.prepare(
+          `UPDATE repos SET data = json_set(data, '$.environment_config', json('{"__proto__":{"p":1}}')) WHERE repo_id = ?`
+        ).run(id)
+        return { table: 'repos', ids: [id], field: '(row)', mentions: '__proto__' }
+      }
     }
   ]
 
@@ -1070,6 +1080,30 @@ describe('a file that does not fit', () => {
     const wire = JSON.parse(asJson.stderr) as Refusal
     expect(wire.code).toBe(400)
     for (const problem of expected) expect.soft(matching(wire.data.problems, problem)).toHaveLength(1)
+  })
+
+  it('reports keys named like members of every object as left out, and keeps the rest', async () => {
+    const file = makeFixture(SMALL)
+    editAgor(file.path, (db) =>
+      db.exec(
+        `UPDATE sessions SET data = json_set(data, '$.constructor', 1, '$.toString', 'x', '$.git_state.dirty', json('true'))`
+      )
+    )
+    const own = await openStore({ url: tempDbUrl(), auth: false })
+    try {
+      const report = await importAgor(own.database, file.path)
+      const sessions = report.tables.find((t) => t.table === 'sessions')
+      expect(sessions?.imported).toBe(file.counts.sessions)
+      expect(sessions?.leftOut).toMatchObject({
+        'data.constructor': file.counts.sessions,
+        'data.toString': file.counts.sessions,
+        'data.git_state.dirty': expect.any(Number)
+      })
+      const stored = await own.service('sessions').find({ query: { $limit: 1 } })
+      expect(Object.hasOwn(stored.data[0]!, 'constructor')).toBe(false)
+    } finally {
+      await own.close()
+    }
   })
 
   it('is refused as no agor database when tables are missing, naming them', async () => {

@@ -888,3 +888,36 @@ describe('what the store adds to a user’s account', () => {
     expect((await store.service('users').get(ids.member!)).workspaces).toEqual({ acme: 'member' })
   })
 })
+
+describe('a key of the default workspace', () => {
+  it('reads no user through the change feed, and hears no user event', async () => {
+    const { key } = await store.database.workspaces.createKey('default', 'default-ci')
+    const headers = { 'x-api-key': key }
+    const socket = io(server.url, { transports: ['websocket'], auth: { apiKey: key } })
+    sockets.push(socket)
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve())
+      socket.once('connect_error', reject)
+    })
+    const heard: string[] = []
+    socket.on('users patched', () => heard.push('users'))
+    socket.on('boards created', () => heard.push('boards'))
+    socket.on('changes created', (change: { collection: string }) =>
+      heard.push(`change ${change.collection}`)
+    )
+    await store.service('users').patch(ids.viewer!, { name: 'Vee' })
+    // a board after it: once its events arrive, the user's would have
+    await store.service('boards').create({ name: 'sentinel for the key' })
+    await waitFor(() => heard.includes('boards') && heard.includes('change boards'), 'the sentinel board')
+    expect(heard).not.toContain('users')
+    expect(heard).not.toContain('change users')
+    const changes = await http('GET', '/changes?collection=users', headers)
+    expect(changes.status).toBe(200)
+    expect(changes.body).toEqual([])
+    const all = await http('GET', '/changes?$limit=1000', headers)
+    expect(all.body.some((change: { collection: string }) => change.collection === 'users')).toBe(false)
+    // an administrative key reads them
+    const admin = await http('GET', '/changes?collection=users', ADMIN)
+    expect(admin.body.length).toBeGreaterThan(0)
+  })
+})

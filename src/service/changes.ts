@@ -12,7 +12,7 @@ import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/
 import { isPlainObject } from '../store/plain-json.js'
 import { queryCount } from '../store/query-walk.js'
 import type { Workspaces } from '../store/workspaces.js'
-import { callScope, type ScopeParams } from './scope.js'
+import { callScope, type ScopeParams, workspaceKey } from './scope.js'
 
 /** Changes per find unless `$limit` says otherwise. */
 export const DEFAULT_CHANGES = 100
@@ -77,6 +77,9 @@ export function changeQuery(query: Record<string, unknown> = {}): ChangeQuery {
   return result
 }
 
+/** The changes a caller may not read: users', to a workspace's key (accounts are the database's). */
+const hidden = (params: ScopeParams) => (workspaceKey(params) ? { without: 'users' } : {})
+
 export class ChangesService {
   // (Feathers calls service methods on a wrapper object: no #private members here)
   readonly feed: Feed
@@ -93,14 +96,20 @@ export class ChangesService {
    */
   async find(params: ScopeParams = {}): Promise<Change[]> {
     const query = changeQuery(params.query)
-    return this.feed.read({ ...query, workspace: await this.scope(params) })
+    return this.feed.read({ ...query, workspace: await this.scope(params), ...hidden(params) })
   }
 
   /** One change by its seq. */
   async get(seq: unknown, params: ScopeParams = {}): Promise<Change> {
     const n = seqOf(seq, 'A change id')
     const workspace = await this.scope(params)
-    const [change] = await this.feed.read({ after: Math.max(0, n - 1), limit: 1, order: 'asc', workspace })
+    const [change] = await this.feed.read({
+      after: Math.max(0, n - 1),
+      limit: 1,
+      order: 'asc',
+      workspace,
+      ...hidden(params)
+    })
     if (!change || change.seq !== n) throw new NotFound(`No change has seq ${n}`)
     return change
   }

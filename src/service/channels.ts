@@ -88,6 +88,12 @@ function userSees(
   return user !== undefined && workspace !== undefined && roleIn(user, workspace) !== undefined
 }
 
+/** Whether a change (or a list of them) of the feed is about users. */
+function aboutUsers(data: unknown): boolean {
+  const changes: unknown[] = Array.isArray(data) ? data : [data]
+  return changes.some((change) => isPlainObject(change) && change.collection === 'users')
+}
+
 /** The workspace of the document an event is about: its change's, or the call's that wrote it. */
 function eventWorkspace(context: HookContext): string | undefined {
   try {
@@ -131,9 +137,12 @@ export function configureChannels(app: Application, database: Database | undefin
   let published: Promise<unknown> = Promise.resolve()
   app.publish((data, context) => {
     const workspace = eventWorkspace(context)
+    // the accounts are the database's: a workspace's key hears nothing of users
+    const ofUsers = context.path === 'users' || aboutUsers(data)
     const channel = app
       .channel(EVERYONE)
       .filter((connection) => receives(context.event, connection) && sees(connection, workspace))
+      .filter((connection) => !ofUsers || typeof connection[KEY_WORKSPACE] !== 'string')
     if (!database || !workspaces) return channel.send(data)
     const sent = published.then(async () => {
       const live = await liveKeys(workspaces, channel.connections)

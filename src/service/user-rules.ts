@@ -87,7 +87,14 @@ async function touchesOwner(context: HookContext): Promise<boolean> {
   if (context.method === 'create') return false
   const targets: unknown[] =
     context.id === null
-      ? await context.self.find({ query: context.params.query ?? {}, paginate: false })
+      ? await context.self.find({ query: conditionsOf(context.params.query), paginate: false })
       : [await context.self.get(context.id, { query: {} })]
   return targets.some((target) => isPlainObject(target) && target.role === 'owner')
+}
+
+/** A multi write's query as a find takes it: its conditions, without the opt-in to match all. */
+function conditionsOf(query: unknown): Record<string, unknown> {
+  if (!isPlainObject(query)) return {}
+  const { $all: _all, ...conditions } = query
+  return conditions
 }

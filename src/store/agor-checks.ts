@@ -4,6 +4,7 @@
  * file nor in the store, a unique key a document of the store holds. Each is named by its table,
  * its row's id and its field.
  */
+import { BadRequest } from '@feathersjs/errors'
 import { ValidationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
@@ -11,6 +12,7 @@ import { quoteIdent } from '../schema/sql.js'
 import { DEFAULT_WORKSPACE, IN_WORKSPACE } from '../schema/workspaces.js'
 import type { AgorTable } from './agor-rows.js'
 import type { Database } from './database.js'
+import { assertPlainJson } from './plain-json.js'
 import type { Document } from './row.js'
 import { validateDocument } from './validate.js'
 
@@ -32,9 +34,20 @@ export interface PlannedTable {
 export function invalid(spec: AgorTable, doc: Document): AgorProblem[] {
   const def: AnyDefinition = collections[spec.collection]
   try {
+    // what the store's import refuses of any document (a `__proto__` key, too deep a nesting)
+    assertPlainJson(doc, def.singular)
     validateDocument(def, doc)
     return []
   } catch (error) {
+    if (error instanceof BadRequest && !(error instanceof ValidationError))
+      return [
+        {
+          table: spec.table,
+          id: String(doc[def.idField] ?? '(none)'),
+          field: '(row)',
+          message: error.message
+        }
+      ]
     if (!(error instanceof ValidationError)) throw error
     const { issues } = error.data as { issues: { path: (string | number)[]; message: string }[] }
     return issues.map((issue) => ({

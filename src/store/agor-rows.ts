@@ -15,6 +15,7 @@ import {
   jsonOf,
   type Mapped,
   others,
+  picked,
   same,
   times
 } from './agor-values.js'
@@ -147,7 +148,6 @@ export const AGOR_TABLES: readonly AgorTable[] = [
             'sdk_session_id',
             'title',
             'description',
-            'git_state',
             'message_count',
             'permission_config',
             'model_config',
@@ -161,10 +161,21 @@ export const AGOR_TABLES: readonly AgorTable[] = [
           // the task list, the children and the genealogy's links are the tasks' session_id, the
           // children's parent and the session's own columns here
           tasks: derived,
-          genealogy: (value, doc) => {
-            if (!isPlainObject(value)) return
-            const { children: _c, parent_session_id: _p, forked_from_session_id: _f, ...points } = value
-            if (Object.keys(points).length > 0) doc.genealogy = points
+          git_state: picked('git_state', ['ref', 'base_sha', 'current_sha']),
+          genealogy: (value, doc, leftOut) => {
+            if (!isPlainObject(value)) {
+              doc.genealogy = value
+              return
+            }
+            const points = [
+              'fork_point_task_id',
+              'fork_point_message_index',
+              'spawn_point_task_id',
+              'spawn_point_message_index'
+            ]
+            const kept = Object.fromEntries(Object.entries(value).filter(([key]) => points.includes(key)))
+            others(value, [...points, 'children', 'parent_session_id', 'forked_from_session_id'], leftOut)
+            if (Object.keys(kept).length > 0) doc.genealogy = kept
           }
         }
       )

@@ -80,7 +80,8 @@ export function documentOf(
   if (!parsed || !isPlainObject(parsed.value))
     return { doc, leftOut, unreadable: [{ field: 'data', message: 'is not a JSON object' }] }
   for (const [key, value] of Object.entries(parsed.value)) {
-    const to = keys[key]
+    // agor's key, never a member every object inherits (`constructor`, `__proto__`)
+    const to = Object.hasOwn(keys, key) ? keys[key] : undefined
     if (to === undefined) leftOut.push(`data.${key}`)
     else if (typeof to === 'string') doc[to] = value
     else to(value, doc, (inner) => leftOut.push(`data.${key}.${inner}`))
@@ -93,3 +94,18 @@ export function documentOf(
 export const same = (...names: string[]) => Object.fromEntries(names.map((name) => [name, name]))
 /** A key agor keeps that this store derives (a session's task list, its children). */
 export const derived = () => {}
+
+/**
+ * The keys of an object of agor's that a field here has, under `field`; the others are reported.
+ * A value that is no object is kept as it is, for the schema to refuse.
+ */
+export function picked(field: string, keys: readonly string[]): KeyMap {
+  return (value, doc, leftOut) => {
+    if (!isPlainObject(value)) {
+      doc[field] = value
+      return
+    }
+    doc[field] = Object.fromEntries(Object.entries(value).filter(([key]) => keys.includes(key)))
+    others(value, keys, leftOut)
+  }
+}

@@ -42,6 +42,8 @@ export interface ChangeQuery {
   /** Changes before this seq (descending reads). */
   before?: number
   collection?: string
+  /** Leaves out the changes of this collection (a workspace's key reads no user's). */
+  without?: string
   /** A document's id, or a prefix of it (4+ hex digits). */
   id?: string
   actor?: string
@@ -123,6 +125,7 @@ export class Feed {
     const plain: [InValue | undefined, string][] = [
       [query.before, 'seq < ?'],
       [query.collection, 'collection = ?'],
+      [query.without, 'collection <> ?'],
       [query.actor, 'actor = ?'],
       [query.since, 'at >= ?'],
       [query.workspace, 'workspace = ?']
