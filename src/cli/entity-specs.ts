@@ -77,6 +77,21 @@ const EXTRAS: { [N in CollectionName]?: EntityExtras } = {
       list: `agor board list --where "name~Release"`
     }
   },
+  messages: {
+    columns: async (docs, backend) => [
+      ...((await relationColumns(collections.messages)?.(docs, backend)) ?? []),
+      {
+        title: 'INDEX',
+        value: (doc) => (doc.index === null || doc.index === undefined ? '' : String(doc.index))
+      },
+      { title: 'ROLE', value: (doc) => String(doc.role ?? '') }
+    ],
+    examples: {
+      create: `agor message create --session 0199b73d --data '{"index":0,"type":"user","role":"user","content":"Fix the login bug"}'`,
+      update: `agor message update 0199c2e0 --status sent --data '{"index":12}'`,
+      list: `agor message list --session 0199b73d --sort index --limit 100`
+    }
+  },
   users: {
     flags: [
       { flags: '--email <email>', field: 'email', description: 'the email address (required on create)' },
