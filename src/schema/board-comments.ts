@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { boards } from './boards.js'
 import { type AnyDefinition, defineCollection, idString, nonBlank, optional } from './collection.js'
 import { messages } from './messages.js'
-import { clip, PREVIEW_LENGTH, setPreview } from './preview.js'
+import { commentPreview, followPreview } from './preview.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 import { worktrees } from './worktrees.js'
@@ -21,8 +21,9 @@ export const boardComments = defineCollection({
   authored: true,
   fields: () => ({
     board_id: idString(),
-    content: nonBlank(),
-    content_preview: optional(z.string().max(PREVIEW_LENGTH)),
+    // agor keeps comments with no text (a reaction, a pin on the board)
+    content: z.string(),
+    content_preview: optional(z.string()),
     session_id: optional(idString()),
     task_id: optional(idString()),
     message_id: optional(idString()),
@@ -56,12 +57,12 @@ export const boardComments = defineCollection({
   },
   indexes: ['resolved'],
   search: ['content'],
-  summary: (c) => c.content_preview ?? clip(c.content),
+  summary: (c) => c.content_preview ?? commentPreview(c.content),
   beforeWrite: (next, previous) => {
-    setPreview(next)
+    followPreview(next, previous, commentPreview)
     next.resolved ??= false
-    // a comment whose text ever changed says so, as agor shows it
-    next.edited = previous !== undefined && (previous.edited === true || next.content !== previous.content)
+    // a comment whose text changed says so, as agor shows it
+    next.edited = (previous !== undefined && next.content !== previous.content) || (next.edited ?? false)
     next.reactions ??= []
   }
 })

@@ -1,7 +1,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import { z } from 'zod'
 import { type AnyDefinition, defineCollection, idString, isoTimestamp, optional } from './collection.js'
-import { PREVIEW_LENGTH, previewOf, setPreview } from './preview.js'
+import { followPreview, previewOf } from './preview.js'
 import { sessions } from './sessions.js'
 import { tasks } from './tasks.js'
 
@@ -21,7 +21,7 @@ export const messages = defineCollection({
     type: z.enum(['user', 'assistant', 'system', 'file-history-snapshot', 'permission_request']),
     role: z.enum(['user', 'assistant', 'system']),
     timestamp: optional(isoTimestamp()),
-    content_preview: optional(z.string().max(PREVIEW_LENGTH)),
+    content_preview: optional(z.string()),
     // text, a list of content blocks, or a permission request: the agent's, kept as given
     content: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]),
     tool_uses: optional(z.array(z.unknown())),
@@ -36,8 +36,8 @@ export const messages = defineCollection({
   unique: [['session_id', 'index']],
   integers: ['index'],
   summary: (m) => `${m.role}: ${m.content_preview ?? previewOf(m.content)}`,
-  beforeWrite: (next) => {
-    setPreview(next)
+  beforeWrite: (next, previous) => {
+    followPreview(next, previous)
     // a queued message waits for its place in the conversation; a sent one has it
     if (next.status === 'queued' && next.index != null)
       throw new BadRequest('A queued message has no index yet: give it when the message is sent')

@@ -33,7 +33,30 @@ export function previewOf(content: unknown): string {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/** Sets a document's preview from its content: the store's to keep, as timestamps are. */
-export function setPreview(doc: { content: unknown; content_preview?: string | null }): void {
-  doc.content_preview = previewOf(doc.content)
+/** A board comment's preview, as agor makes it: its first 200 characters and `...` when it is longer. */
+export function commentPreview(content: unknown): string {
+  const text = typeof content === 'string' ? content : ''
+  return text.length > PREVIEW_LENGTH ? `${clip(text)}...` : text
+}
+
+interface Previewed {
+  content: unknown
+  content_preview?: string | null
+}
+
+/**
+ * Sets `next`'s preview from its content (with `make`) when the write gives none, or changes the
+ * content and leaves the stored preview as it was; a preview the write gives is kept, as agor
+ * keeps it (its own previews of tool results and permission requests are not the text's).
+ */
+export function followPreview(
+  next: Previewed,
+  previous: Previewed | undefined,
+  make: (content: unknown) => string = previewOf
+): void {
+  const stale =
+    previous !== undefined &&
+    next.content_preview === previous.content_preview &&
+    JSON.stringify(next.content) !== JSON.stringify(previous.content)
+  if (next.content_preview == null || stale) next.content_preview = make(next.content)
 }
