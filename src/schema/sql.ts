@@ -37,3 +37,15 @@ function jsonPath(path: readonly (string | number)[]): string {
   }
   return text
 }
+
+/**
+ * The condition that `columns` hold together one of the tuples bound as a JSON list of lists
+ * (`[["…", 3], …]`, one parameter): how a unique key of several columns is looked up.
+ *
+ * @example
+ * columnsInJsonTuples(['session_id', 'index']) // ("session_id", "index") IN (SELECT json_extract(value, '$[0]'), … FROM json_each(?))
+ */
+export function columnsInJsonTuples(columns: readonly string[]): string {
+  const parts = columns.map((_, i) => `json_extract(value, '$[${i}]')`)
+  return `(${columns.map(quoteIdent).join(', ')}) IN (SELECT ${parts.join(', ')} FROM json_each(?))`
+}

@@ -8,7 +8,7 @@ import { BadRequest } from '@feathersjs/errors'
 import { ValidationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections } from '../schema/index.js'
-import { quoteIdent } from '../schema/sql.js'
+import { columnsInJsonTuples, quoteIdent } from '../schema/sql.js'
 import { DEFAULT_WORKSPACE, IN_WORKSPACE } from '../schema/workspaces.js'
 import type { AgorTable } from './agor-rows.js'
 import type { Database } from './database.js'
@@ -143,10 +143,8 @@ export async function taken(database: Database, planned: readonly PlannedTable[]
     for (const key of def.uniqueKeys) {
       const held = docs.filter((doc) => key.every((field) => doc[field] != null))
       if (held.length === 0) continue
-      const columns = key.map(quoteIdent)
-      const parts = key.map((_, i) => `json_extract(value, '$[${i}]')`)
       const { rows } = await database.connection.execute({
-        sql: `SELECT ${quoteIdent(def.idField)} AS id, json_array(${columns.join(', ')}) AS tuple FROM ${quoteIdent(def.name)} WHERE (${columns.join(', ')}) IN (SELECT ${parts.join(', ')} FROM json_each(?)) AND ${IN_WORKSPACE}`,
+        sql: `SELECT ${quoteIdent(def.idField)} AS id, json_array(${key.map(quoteIdent).join(', ')}) AS tuple FROM ${quoteIdent(def.name)} WHERE ${columnsInJsonTuples(key)} AND ${IN_WORKSPACE}`,
         args: [JSON.stringify(held.map((doc) => key.map((field) => doc[field]))), DEFAULT_WORKSPACE]
       })
       const holders = new Map(rows.map((row) => [String(row.tuple), String(row.id)]))

@@ -7,7 +7,7 @@ import type { Executor } from '../db/connection.js'
 import { driverCode } from '../db/driver-errors.js'
 import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
-import { quoteIdent } from '../schema/sql.js'
+import { columnsInJsonTuples, quoteIdent } from '../schema/sql.js'
 import { IN_WORKSPACE, WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import type { Document } from './row.js'
 import { STALE_WRITE } from './write-views.js'
@@ -115,10 +115,8 @@ async function duplicateValues(
     if (seen.has(key)) return tuple
     seen.add(key)
   }
-  const columns = fields.map(quoteIdent)
-  const parts = fields.map((_, i) => `json_extract(value, '$[${i}]')`)
   const { rows } = await db.execute({
-    sql: `SELECT ${columns.join(', ')} FROM ${quoteIdent(def.name)} WHERE (${columns.join(', ')}) IN (SELECT ${parts.join(', ')} FROM json_each(?)) AND ${IN_WORKSPACE} LIMIT 1`,
+    sql: `SELECT ${fields.map(quoteIdent).join(', ')} FROM ${quoteIdent(def.name)} WHERE ${columnsInJsonTuples(fields)} AND ${IN_WORKSPACE} LIMIT 1`,
     args: [JSON.stringify(tuples), workspace]
   })
   const row = rows[0]
