@@ -15,7 +15,6 @@ import Libsql from 'libsql'
 import { type CollectionName, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { CREDENTIALS_TABLE } from '../schema/users.js'
-import { sha256 } from '../sha256.js'
 import { type AgorProblem, dangling, duplicates, existing, invalid, taken } from './agor-checks.js'
 import { AGOR_TABLES, type AgorTable } from './agor-rows.js'
 import type { AgorRow } from './agor-values.js'
@@ -154,7 +153,6 @@ function plan(spec: AgorTable, rows: readonly AgorRow[]): Planned {
   for (const row of rows) {
     const mapped = spec.map(row)
     for (const key of mapped.leftOut) leftOut[key] = (leftOut[key] ?? 0) + 1
-    if (spec.table === 'session_mcp_servers') mapped.doc.link_id = linkId(mapped.doc)
     const id = String(mapped.doc[collections[spec.collection].idField] ?? '(none)')
     for (const { field, message } of mapped.unreadable ?? [])
       unreadable.push({ table: spec.table, id, field, message })
@@ -166,18 +164,6 @@ function plan(spec: AgorTable, rows: readonly AgorRow[]): Planned {
     if (unreadable.length > 0) leftOut['password (not a bcrypt hash)'] = unreadable.length
   }
   return { spec, rows: rows.length, docs, leftOut, unreadable }
-}
-
-/**
- * The id of an agor link of a session to an MCP server, which has none there: made from the pair,
- * so that every run gives the same one (a UUID of version 8, RFC 9562's for ids made so).
- */
-function linkId(doc: Document): string {
-  const hex = sha256()
-    .update(`${String(doc.session_id)}\n${String(doc.mcp_server_id)}`)
-    .digest('hex')
-  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
 
 /** The ids among the planned documents that the store holds already. */

@@ -6,6 +6,7 @@
  */
 import type { CollectionName } from '../schema/index.js'
 import { keptEmail } from '../schema/users.js'
+import { sha256 } from '../sha256.js'
 import {
   type AgorRow,
   bool,
@@ -293,9 +294,9 @@ export const AGOR_TABLES: readonly AgorTable[] = [
   {
     table: 'session_mcp_servers',
     collection: 'session_mcp_servers',
-    // agor's links have no id: the importer gives each one made from the pair (see agor-import.ts)
     map: (row) => ({
       doc: {
+        link_id: linkId(row.session_id, row.mcp_server_id),
         ...times({ created_at: row.added_at, updated_at: null }),
         session_id: row.session_id,
         mcp_server_id: row.mcp_server_id,
@@ -346,3 +347,15 @@ export const AGOR_TABLES: readonly AgorTable[] = [
       )
   }
 ]
+
+/**
+ * The id of an agor link of a session to an MCP server, which has none there: made from the pair,
+ * so that every run gives the same one (a UUID of version 8, RFC 9562's for ids made so).
+ */
+function linkId(sessionId: unknown, mcpServerId: unknown): string {
+  const hex = sha256()
+    .update(`${String(sessionId)}\n${String(mcpServerId)}`)
+    .digest('hex')
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
