@@ -3,6 +3,7 @@
  * opening a store does not load it; only serving with authentication does (auth.ts).
  */
 
+import { setting } from '../env.js'
 import { sha256 } from '../sha256.js'
 
 /** The shortest API key accepted: a guessable key is no protection. */
@@ -22,13 +23,18 @@ export interface AuthOptions {
  * The authentication settings from the environment: AGOR_API_KEY (one key, or several separated by
  * commas) and AGOR_AUTH_SECRET. Undefined when no key is set: authentication is off.
  */
+/** AGOR_AUTH_SECRET, which signs access tokens (unset or blank: a random secret per process). */
+export function authSecret(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return setting('AGOR_AUTH_SECRET', env)
+}
+
 export function authFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions | undefined {
   const keys = (env.AGOR_API_KEY ?? '')
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean)
   if (keys.length === 0) return undefined
-  return { apiKeys: keys, secret: env.AGOR_AUTH_SECRET || undefined }
+  return { apiKeys: keys, secret: authSecret(env) }
 }
 
 const NAMED = /^([A-Za-z0-9][A-Za-z0-9_.@-]{0,63}):(.+)$/

@@ -8,6 +8,7 @@ import { type Server, STATUS_CODES } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { BadRequest, FeathersError } from '@feathersjs/errors'
 import { setting } from '../env.js'
+import { authSecret } from './auth-options.js'
 import { corsOrigins } from './cors.js'
 import type { Store } from './store.js'
 import type { ServedApp } from './transports.js'
@@ -134,8 +135,7 @@ export async function createServer(store: Store, options: ServerOptions = {}): P
   const guarded = (await store.database.workspaces.hasKeys()) || (await store.database.credentials.any())
   const localKey = !store.auth && guarded ? randomBytes(32).toString('hex') : undefined
   // tokens outlive the daemon when AGOR_AUTH_SECRET signs them, with or without AGOR_API_KEY
-  const secret = setting('AGOR_AUTH_SECRET')
-  const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`], secret } : undefined)
+  const auth = store.auth ?? (localKey ? { apiKeys: [`cli:${localKey}`], secret: authSecret() } : undefined)
   assertHostAllowed(host, auth !== undefined)
   served.add(store)
   const [{ attachTransports }, { FeedTail, feedInterval, feedRetention }] = await Promise.all([
