@@ -138,7 +138,8 @@ function removeOtherVersions(size: number, keep: string): void {
   }
 }
 
-async function buildFile(path: string, made: DatasetIds, seed: number): Promise<void> {
+/** A new database file at `path` (what was there is removed), in WAL mode, with every migration. */
+export async function migratedFile(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
   const client = createClient({ url: `file:${path}`, concurrency: 1 })
   try {
@@ -147,6 +148,10 @@ async function buildFile(path: string, made: DatasetIds, seed: number): Promise<
   } finally {
     client.close()
   }
+}
+
+async function buildFile(path: string, made: DatasetIds, seed: number): Promise<void> {
+  await migratedFile(path)
   const db = new Database(path)
   try {
     // Only the build skips fsync; the scenarios open the file with the store's own settings.

@@ -18,11 +18,9 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createClient } from '@libsql/client'
 import Database from 'libsql'
 import { UUID } from 'uuidv7'
 import type { InValue } from '../../src/db/connection.js'
-import { migrate } from '../../src/db/migrate.js'
 import { statementOf } from '../../src/db/native.js'
 import type { AnyDefinition } from '../../src/schema/collection.js'
 import { messages } from '../../src/schema/messages.js'
@@ -35,7 +33,7 @@ import { TableStatements } from '../../src/store/statements.js'
 import { validateDocument } from '../../src/store/validate.js'
 import { runChild } from './child.js'
 import { DAY_MS, END_MS, randomBelow, SPAN_MS, seededRandom } from './dataset-ids.js'
-import { CACHE_DIR } from './datasets.js'
+import { CACHE_DIR, migratedFile } from './datasets.js'
 
 /** Messages of every session: pages of 100 at $skip 0-900. */
 export const PER_SESSION = 1000
@@ -348,14 +346,7 @@ class BulkWriter {
 }
 
 async function buildFile(path: string, sessionCount: number, seed: number): Promise<MessagesSamples> {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
-  const client = createClient({ url: `file:${path}`, concurrency: 1 })
-  try {
-    await client.execute('PRAGMA journal_mode = WAL')
-    await migrate(client)
-  } finally {
-    client.close()
-  }
+  await migratedFile(path)
   const random = seededRandom(seed ^ 0x3e55a9e5)
   // sessions begin at random over the 90 days before END_MS and talk for about 9 hours: a few at a time
   const starts = Array.from(
