@@ -40,6 +40,9 @@ export function methodsOf(name: CollectionName): string[] {
   return [...DOCUMENT_METHODS, ...(extra[name] ?? [])]
 }
 
+/** The methods that only read (every other one may write). */
+export const READ_METHODS: ReadonlySet<string> = new Set(['find', 'get', 'shortIds', 'genealogy'])
+
 /** Every method of any collection's service: what a socket may call at all. */
 export const ALL_METHODS: ReadonlySet<string> = new Set([
   ...DOCUMENT_METHODS,

@@ -15,6 +15,7 @@
 import { Gone } from '@feathersjs/errors'
 import type { Application, HookContext, NextFunction } from '@feathersjs/feathers'
 import { log } from '../log.js'
+import { READ_METHODS } from '../protocol.js'
 import { isCollectionName } from '../schema/index.js'
 import type { Database } from '../store/database.js'
 import { type Change, Feed, MAX_CHANGES } from '../store/feed.js'
@@ -211,11 +212,9 @@ function eventContext(path: string, event: string, result: unknown, workspace: s
   return { path, event, result, params: { workspace } }
 }
 
-const READS = new Set(['find', 'get', 'shortIds'])
-
 /** The methods of `methods` that may write: the ones eventsFromFeed is for. */
 export function writeMethods(methods: readonly string[]): string[] {
-  return methods.filter((method) => !READS.has(method))
+  return methods.filter((method) => !READ_METHODS.has(method))
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { Forbidden, NotFound } from '@feathersjs/errors'
 import type { HookContext } from '@feathersjs/feathers'
-import { WORKSPACE_HEADER } from '../protocol.js'
+import { READ_METHODS, WORKSPACE_HEADER } from '../protocol.js'
 import { AUTHOR_FIELD } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { MANAGING_ROLES } from '../schema/users.js'
@@ -21,7 +21,6 @@ import { askedWorkspace, workspaceKey } from './scope.js'
 
 type User = Record<string, unknown>
 
-const READS = new Set(['find', 'get', 'shortIds', 'genealogy'])
 /** What only a manager of users may change in a user's document. */
 const MANAGED_FIELDS = ['role', 'workspaces', 'email']
 
@@ -52,7 +51,7 @@ export async function userRules(context: HookContext): Promise<void> {
   if (!role) throw new NotFound(`No workspace is called '${workspace}'`)
   // the workspace the call works in is the one checked here, named for everything downstream
   params.headers = { ...params.headers, [WORKSPACE_HEADER]: workspace }
-  if (READS.has(context.method)) return
+  if (READ_METHODS.has(context.method)) return
   if (context.path === 'users') return usersWrite(context, user)
   if (role === 'viewer') throw new Forbidden('A viewer cannot change documents')
   if (context.method === 'create' && isCollectionName(context.path) && collections[context.path].authored) {
