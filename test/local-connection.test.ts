@@ -1,7 +1,7 @@
 // The local connection (src/db/local.ts over src/db/native.ts) answers as @libsql/client does: the
 // same statements through both, each on a database file of its own, give the same rows, counts and
 // error codes.
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, statSync } from 'node:fs'
 import { type Client, createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveDatabaseConfig } from '../src/db/config.js'
@@ -157,6 +157,44 @@ describe('closing a local database', () => {
       expect((await alone.execute('SELECT count(*) AS n FROM kept')).rows[0]?.n).toBe(200)
     } finally {
       alone.close()
+    }
+  })
+
+  it('empties the write-ahead log, so the next process to open the file has none to read', async () => {
+    const path = tempDbUrl().slice('file:'.length)
+    const connection = await LocalConnection.open(resolveDatabaseConfig({ url: `file:${path}` }))
+    await connection.execute('CREATE TABLE kept (id INTEGER PRIMARY KEY, name TEXT)')
+    await connection.execute({ sql: 'INSERT INTO kept (name) VALUES (?)', args: ['a'] })
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0)
+    connection.close()
+    expect(statSync(`${path}-wal`).size).toBe(0)
+    const again = await LocalConnection.open(resolveDatabaseConfig({ url: `file:${path}` }))
+    try {
+      expect((await again.execute('SELECT name FROM kept')).rows.map((r) => r.name)).toEqual(['a'])
+    } finally {
+      again.close()
+    }
+  })
+
+  it('does not wait for another connection that is reading, nor take from it what it reads', async () => {
+    const path = tempDbUrl().slice('file:'.length)
+    // a busy timeout far past the test's own: a close that waited for the reader would time out
+    const config = resolveDatabaseConfig({ url: `file:${path}`, busyTimeout: 600_000 })
+    const writer = await LocalConnection.open(config)
+    await writer.execute('CREATE TABLE kept (id INTEGER PRIMARY KEY, name TEXT)')
+    await writer.execute({ sql: 'INSERT INTO kept (name) VALUES (?)', args: ['a'] })
+    const reader = createClient({ url: `file:${path}` })
+    try {
+      const reading = await reader.transaction('read')
+      expect((await reading.execute('SELECT count(*) AS n FROM kept')).rows[0]?.n).toBe(1)
+      await writer.execute({ sql: 'INSERT INTO kept (name) VALUES (?)', args: ['b'] })
+      writer.close()
+      // the reader's snapshot is still whole, and the write it did not see is kept for the others
+      expect((await reading.execute('SELECT count(*) AS n FROM kept')).rows[0]?.n).toBe(1)
+      await reading.commit()
+      expect((await reader.execute('SELECT count(*) AS n FROM kept')).rows[0]?.n).toBe(2)
+    } finally {
+      reader.close()
     }
   })
 })

@@ -150,11 +150,14 @@ export class LocalConnection implements Connection {
     this.#closed = true
     // The driver closes for good only once its statements are collected, so SQLite's own
     // checkpoint at the last close does not come: without this the file alone would lack every
-    // write since the last automatic checkpoint (a `cp agor.db` after the daemon stopped). PASSIVE
-    // copies what no reader still needs and never waits.
+    // write since the last automatic checkpoint (a `cp agor.db` after the daemon stopped), and the
+    // next process to open it would read the whole WAL again (a CLI command, every time). With no
+    // busy timeout, TRUNCATE never waits: it copies what no reader still needs, and empties the
+    // WAL when no other connection is using it.
     if (this.config.mode === 'file' && !this.readOnly) {
       try {
-        this.#native.run('PRAGMA wal_checkpoint(PASSIVE)')
+        this.#native.run('PRAGMA busy_timeout = 0')
+        this.#native.run('PRAGMA wal_checkpoint(TRUNCATE)')
       } catch {
         // a checkpoint that cannot run now comes at the next open's first commit
       }
