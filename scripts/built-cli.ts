@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { Plugin } from 'esbuild'
 import { deferredPackages } from './deferred-packages.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -42,11 +43,28 @@ export function cliNeedsBuild(): boolean {
 
 /**
  * Packages the bundle leaves to Node's own loading: those only commands that serve, replicate or
- * reach a remote server load (the heavy part of the install), and the Feathers packages, which
- * share @feathersjs/errors with each other: one copy of it, or its errors are not instanceof
- * FeathersError.
+ * reach a remote server load (the heavy part of the install), and @feathersjs/client, a bundle of
+ * its own that only commands through a daemon load.
  */
-const EXTERNAL = ['@feathersjs/*', '@libsql/client', 'libsql', 'socket.io-client', 'qs', 'cli-progress']
+const EXTERNAL = ['@feathersjs/client', '@libsql/client', 'socket.io-client', 'qs', 'cli-progress']
+
+/**
+ * The Feathers packages go into the bundle whole (found, read and compiled one by one by Node,
+ * they cost every command about 5 ms), and all of them: they share @feathersjs/errors, and an error
+ * made by a second copy of it is not instanceof FeathersError (koa's error handler would answer it
+ * with a 500). What they import from outside Feathers (koa, socket.io, jsonwebtoken, …) stays
+ * outside: only `agor serve` loads it.
+ */
+const feathersDependenciesOutside: Plugin = {
+  name: 'feathers-dependencies-outside',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^[^./]/ }, (args) =>
+      /[\\/]node_modules[\\/]@feathersjs[\\/]/.test(args.importer) && !args.path.startsWith('@feathersjs/')
+        ? { path: args.path, external: true }
+        : undefined
+    )
+  }
+}
 
 /**
  * Bundles dist/cli/run.js (tsc's output) and what it imports into dist/cli/agor.cjs, which
@@ -73,8 +91,10 @@ export async function bundleCli(): Promise<void> {
     // module loader of its own to import with
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
+    minifyWhitespace: true,
     plugins: [
       deferredPackages(dist, ROOT),
+      feathersDependenciesOutside,
       {
         name: 'own-import-meta-url',
         setup(plugin) {

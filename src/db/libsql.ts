@@ -13,7 +13,10 @@ function loadLibsql(): typeof LibsqlDatabase {
   const report = Object.getOwnPropertyDescriptor(process, 'report')
   if (report?.configurable) Object.defineProperty(process, 'report', { value: undefined, configurable: true })
   try {
-    const loaded: typeof LibsqlDatabase = createRequire(import.meta.url)('libsql')
+    // the CLI's bundle (CommonJS) has `require`, and esbuild bundles what it names: libsql's own
+    // files are then compiled with the bundle's code cache instead of found and read one by one
+    const loaded: typeof LibsqlDatabase =
+      typeof require === 'function' ? require('libsql') : createRequire(import.meta.url)('libsql')
     return loaded
   } finally {
     if (report?.configurable) Object.defineProperty(process, 'report', report)
