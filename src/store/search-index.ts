@@ -211,14 +211,23 @@ export interface Matches {
 /** Makes the {@link Matches} of a search text in a workspace. */
 export type SearchMatches = (text: unknown, workspace: string) => Matches
 
-/** The matches of searches in a collection; undefined when it declares no `search` fields. */
+/**
+ * The matches of searches in a collection; undefined when it declares no `search` fields. Their SQL
+ * is made at the first search: the index's name takes a digest, and node:crypto costs every command
+ * that never searches about 2 ms to load.
+ */
 export function searchMatches(def: AnyDefinition): SearchMatches | undefined {
-  const index = searchIndex(def)
-  if (!index) return undefined
-  const { fts, rows } = index
+  if (def.search.length === 0) return undefined
+  let sql: Omit<Matches, 'args'> | undefined
+  return (text, workspace) => {
+    sql ??= matchesSql(def, searchIndex(def)!)
+    return { ...sql, args: [matchExpression(text), workspace] }
+  }
+}
+
+function matchesSql(def: AnyDefinition, { fts, rows }: SearchIndex): Omit<Matches, 'args'> {
   const from = `FROM ${fts} JOIN ${rows} AS r ON r.id = ${fts}.rowid WHERE ${fts} MATCH ? AND r.workspace = ?`
-  const ids = `SELECT r.doc_id ${from}`
   const ranked = `SELECT r.doc_id AS ${SEARCH_ID}, ${fts}.rank AS ${SEARCH_RANK} ${from}`
   const join = ` JOIN (${ranked}) AS agor_search ON agor_search.${SEARCH_ID} = ${quoteIdent(def.name)}.${quoteIdent(def.idField)}`
-  return (text, workspace) => ({ ids, join, args: [matchExpression(text), workspace] })
+  return { ids: `SELECT r.doc_id ${from}`, join }
 }
