@@ -88,13 +88,14 @@ export interface Column {
   value(doc: Doc): string
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+/** Text of one column per character: printable ASCII, and the ellipsis oneLine cuts with. */
+const NARROW = /^[\x20-\x7e…]*$/
 
 /** How many terminal columns text takes: colour codes none, wide characters two. */
 function columnsOf(text: string): number {
   const plain = stripColors(text)
   // string-width builds its emoji pattern anew on every call: a list's cells are mostly ASCII
-  return PRINTABLE_ASCII.test(plain) ? plain.length : stringWidth(plain)
+  return NARROW.test(plain) ? plain.length : stringWidth(plain)
 }
 
 /**
