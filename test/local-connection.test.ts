@@ -67,6 +67,10 @@ describe('the local connection', () => {
       ['SELEKT 1'],
       ['INSERT INTO t (id, big) VALUES (?, ?)', [100, 2n ** 62n]],
       ['SELECT big FROM t WHERE id = 100'],
+      // past 2^53 as a number: an integer the double would round (one row of several), or a real
+      ['SELECT id, big FROM t ORDER BY id'],
+      ['SELECT -9007199254740993 AS low'],
+      ['SELECT 1e20 AS real, -1e300 AS low, 9007199254740991 AS edge'],
       ['PRAGMA foreign_keys'],
       ["SELECT json_extract('{\"a\":[1,2]}', '$.a') AS a, typeof(1.0) AS t"]
     ]
