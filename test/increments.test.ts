@@ -95,11 +95,18 @@ describe('$inc', () => {
     await expect(
       sessions.patch(session.session_id, { $inc: { 'custom_context.word.deeper': 1 } })
     ).rejects.toMatchObject({ code: 400 })
+    // a whole number past 2^53 is rounded: refused, as a sum past the largest double would be
     await expect(
       sessions.patch(session.session_id, { $inc: { 'custom_context.big': Number.MAX_VALUE } })
+    ).rejects.toMatchObject({ code: 400 })
+    await expect(
+      sessions.patch(session.session_id, { $inc: { 'custom_context.half': 0.5 } })
     ).resolves.toBeDefined()
     await expect(
-      sessions.patch(session.session_id, { $inc: { 'custom_context.big': Number.MAX_VALUE } })
+      sessions.patch(session.session_id, { $inc: { 'custom_context.half': Number.MAX_VALUE } })
+    ).resolves.toBeDefined()
+    await expect(
+      sessions.patch(session.session_id, { $inc: { 'custom_context.half': Number.MAX_VALUE } })
     ).rejects.toMatchObject({ code: 400 })
     // neither update nor create takes $inc
     await expect(

@@ -3,6 +3,7 @@
  * `--data '<json>'`, `--data @file.json` or `--data @-` (standard input). Flags win over --data.
  */
 import { readFileSync } from 'node:fs'
+import { assertExactIntegers } from '../json-integers.js'
 import type { CollectionName } from '../schema/index.js'
 import { mergePatch } from '../store/merge.js'
 import { isPlainObject } from '../store/plain-json.js'
@@ -58,11 +59,14 @@ export function readData(value: string): unknown {
       )
     }
   }
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch (error) {
     throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`)
   }
+  assertExactIntegers(text, source)
+  return parsed
 }
 
 function setPath(doc: Doc, path: string, value: unknown): void {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander'
 import { isTextKey, KEY_RULE } from '../ids.js'
+import { assertExactIntegers } from '../json-integers.js'
 import type { Doc } from './backend.js'
 import { Context } from './context.js'
 import { UsageError } from './errors.js'
@@ -38,13 +39,16 @@ function keyArgument(key: string): string {
 /** The value of `agor kv set`: JSON, or the text as it is with --string. */
 function parsedValue(text: string, asString: boolean | undefined): unknown {
   if (asString) return text
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch {
     throw new UsageError(`The value must be JSON (a string is quoted: '"dark"'), or use --string`, {
       brief: true
     })
   }
+  assertExactIntegers(text, 'the value')
+  return parsed
 }
 
 /** A LIKE pattern of keys that begin with `prefix`: its own `%`, `_` and `\` taken literally. */

@@ -3,7 +3,9 @@
  * query string: the service gives them their fields' types (`tool_use_count>5` compares numbers,
  * `title=null` means no title).
  */
+
 import { InvalidArgumentError } from 'commander'
+import { inexactIntegerError, isInexactInteger } from '../json-integers.js'
 import type { Query } from '../store/query-walk.js'
 import { UsageError } from './errors.js'
 
@@ -76,6 +78,7 @@ export function parseIncrements(values: readonly string[]): Record<string, numbe
     if (!match)
       throw new UsageError(`Invalid --inc '${value}': expected field=number, such as tool_use_count=1`)
     assertNoProtoKey(match[1]!, `--inc '${value}'`)
+    if (isInexactInteger(match[2]!)) throw inexactIntegerError(`--inc '${value}'`, match[2]!)
     const by = Number(match[2])
     if (!Number.isFinite(by)) throw new UsageError(`Invalid --inc '${value}': the number is too large`)
     increments[match[1]!] = (increments[match[1]!] ?? 0) + by

@@ -112,6 +112,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   // the database layer's warnings in the CLI's voice: every warning starts with `warning:`
   const warnings = createOutput({ json, color: argv.includes('--no-color') ? false : undefined })
   log.warn = (message) => warnings.err(`${warnings.errColor.yellow('warning:')} ${message}`)
+  // an unexpected error is reported as the command's own failure: its stack only when asked
+  log.error = (message, error) =>
+    warnings.err(
+      `${warnings.errColor.red('error:')} ${message} ${process.env.AGOR_DEBUG && error instanceof Error ? error.stack : String(error)}`
+    )
   const program = buildProgram(json)
   if (argv[2] === COMPLETE) {
     // the completion scripts' question, answered from the command tree before commander parses it

@@ -7,6 +7,12 @@ import type { HookContext } from '@feathersjs/feathers'
 import { PayloadTooLarge } from '../errors.js'
 import { log } from '../log.js'
 
+/**
+ * What the drivers say of a row with an integer past 2^53 (src/db/native.ts says what
+ * @libsql/client says): they refuse to round it, and the client is told why.
+ */
+const UNSAFE_INTEGER_READ = 'cannot be safely represented'
+
 /** The error to send to a client for `error`. */
 export function toClientError(error: unknown, where: string): FeathersError {
   if (error instanceof FeathersError) return error
@@ -17,6 +23,10 @@ export function toClientError(error: unknown, where: string): FeathersError {
   // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR) carry no status: a body that does not decompress
   if (String((error as { code?: unknown })?.code).startsWith('Z_'))
     return new BadRequest('The request body does not match its Content-Encoding')
+  if (error instanceof RangeError && error.message.includes(UNSAFE_INTEGER_READ))
+    return new GeneralError(
+      'The database holds an integer past 2^53, which a JSON number cannot hold exactly (another program wrote it)'
+    )
   log.error(`unexpected error in ${where}:`, error)
   return new GeneralError('Internal server error')
 }

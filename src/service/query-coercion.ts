@@ -4,6 +4,7 @@
  * Socket clients send typed JSON; their values pass through unchanged.
  */
 import { BadRequest } from '@feathersjs/errors'
+import { inexactIntegerError, isInexactInteger } from '../json-integers.js'
 import { TEXT_PROVIDERS } from '../protocol.js'
 import { LooseValue } from '../store/operators.js'
 import { isPlainObject } from '../store/plain-json.js'
@@ -19,8 +20,15 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 function looseValue(value: string): LooseValue | undefined {
   if (value === 'true' || value === 'false') return new LooseValue(value === 'true', value)
   if (value === 'null') return new LooseValue(null, value)
-  if (JSON_NUMBER.test(value) && Number.isFinite(Number(value))) return new LooseValue(Number(value), value)
+  if (JSON_NUMBER.test(value) && Number.isFinite(Number(value)))
+    return new LooseValue(exactNumber(value), value)
   return undefined
+}
+
+/** The number of query-string text; a 400 for an integer past 2^53 (it would compare rounded). */
+function exactNumber(value: string): number {
+  if (isInexactInteger(value)) throw inexactIntegerError('The query', value)
+  return Number(value)
 }
 
 function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
@@ -31,7 +39,7 @@ function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
     case 'number':
       if (!NUMBER.test(value))
         throw new BadRequest(`'${field.name}' is a number, got ${JSON.stringify(value)}`)
-      return Number(value)
+      return exactNumber(value)
     case 'boolean':
       if (value === 'true' || value === '1') return true
       if (value === 'false' || value === '0') return false

@@ -11,6 +11,7 @@ import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import feathersModule, { type Application } from '@feathersjs/feathers'
 import { bodyParser, type Application as KoaApplication, koa, type Middleware, rest } from '@feathersjs/koa'
 import socketio from '@feathersjs/socketio'
+import { assertExactIntegers } from '../json-integers.js'
 import { ALL_METHODS, WORKSPACE_HEADER } from '../protocol.js'
 import { collectionNames } from '../schema/index.js'
 import type { Database } from '../store/database.js'
@@ -66,6 +67,17 @@ function healthCheck(database: Database): Middleware {
       ...(problems.length ? { problems } : {})
     }
   }
+}
+
+/**
+ * Koa middleware, after the body parser (with the text it parsed): a JSON body with an integer
+ * past 2^53 is refused, as JSON.parse rounded it (see json-integers.ts).
+ */
+const exactBodyIntegers: Middleware = async (ctx, next) => {
+  const text: unknown = Reflect.get(ctx.request, 'rawBody')
+  if (typeof text === 'string' && ctx.request.is('json', '+json'))
+    assertExactIntegers(text, 'The request body')
+  await next()
 }
 
 /** Koa middleware: the client's address, which the change feed records of a REST call. */
@@ -143,8 +155,14 @@ export function attachTransports(
   served.use(remoteAddress)
   served.use(strictQuery)
   served.use(
-    bodyParser({ jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES, textLimit: BODY_LIMIT_BYTES })
+    bodyParser({
+      jsonLimit: BODY_LIMIT_BYTES,
+      formLimit: BODY_LIMIT_BYTES,
+      textLimit: BODY_LIMIT_BYTES,
+      includeUnparsed: true
+    })
   )
+  served.use(exactBodyIntegers)
   served.configure(rest())
   served.configure(
     socketio({ maxHttpBufferSize: BODY_LIMIT_BYTES, ...socketCors(corsOrigins) }, (io) => {

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs'
 import { BadRequest, Conflict } from '@feathersjs/errors'
 import type { Executor, Statement } from '../db/connection.js'
 import { StoredIdError, UniqueViolationError } from '../errors.js'
+import { assertExactIntegers } from '../json-integers.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { CollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -270,6 +271,7 @@ async function importFile(
     } catch {
       throw new BadRequest(`${where} line ${line}: not valid JSON`)
     }
+    assertExactIntegers(text, `${where} line ${line}`)
     if (!isPlainObject(doc))
       throw new BadRequest(`${where} line ${line}: a ${def.singular} must be a JSON object`)
     try {

@@ -102,6 +102,11 @@ export function applyIncrements(doc: Document, increments: readonly Increment[])
       throw new BadRequest(`$inc of '${name}': the stored value is not a number`)
     const result = current + by
     if (!Number.isFinite(result)) throw new BadRequest(`$inc of '${name}' leaves no finite number`)
+    // whole numbers past 2^53 are rounded: the sum would not be the stored value plus `by`
+    if (Number.isInteger(current) && Number.isInteger(by) && !Number.isSafeInteger(result))
+      throw new BadRequest(
+        `$inc of '${name}' leaves an integer past 2^53, which a JSON number cannot hold exactly`
+      )
     parent[last] = result
   }
   return doc

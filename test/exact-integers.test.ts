@@ -1,0 +1,185 @@
+// Integers past 2^53 are never rounded without a word: text that carries one (a REST body or
+// query, the CLI's --data, --inc and values, an import file) is refused with a 400 and writes
+// nothing; a row that holds one (written by another program) is refused on reading with a message
+// that says why; an increment that would pass 2^53 is refused.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Libsql from 'libsql'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inexactIntegerIn, isInexactInteger } from '../src/json-integers.js'
+import { log } from '../src/log.js'
+import { agor, json, openFile, tempDb } from './cli-helpers.js'
+import { openTempStore, tempDir } from './helpers.js'
+import { type Served, serve } from './transport-helpers.js'
+
+const BIG = '9007199254740993'
+
+describe('finding inexact integers in JSON text', () => {
+  it('finds integer literals past 2^53 outside strings, and nothing else', () => {
+    expect(inexactIntegerIn(`{"n":${BIG}}`)).toBe(BIG)
+    expect(inexactIntegerIn(`[1, [2, {"a": -${BIG}}]]`)).toBe(`-${BIG}`)
+    expect(inexactIntegerIn('{"n":9007199254740991,"m":-9007199254740991}')).toBeUndefined()
+    expect(inexactIntegerIn(`{"id":"${BIG}","q":"say \\"${BIG}\\" twice"}`)).toBeUndefined()
+    expect(inexactIntegerIn(`{"${BIG}":1}`)).toBeUndefined()
+    // a fraction or an exponent says what the number is
+    expect(inexactIntegerIn('{"a":1e20,"b":12345678901234567.5,"c":1.2345678901234567e30}')).toBeUndefined()
+    expect(inexactIntegerIn(`{"a":"\\\\","b":${BIG}}`)).toBe(BIG)
+    expect(isInexactInteger('9007199254740992')).toBe(true)
+    expect(isInexactInteger('12345678901234567890')).toBe(true)
+    expect(isInexactInteger('1e300')).toBe(false)
+  })
+})
+
+describe('over REST', () => {
+  let served: Served
+  const unexpected: unknown[] = []
+  const report = log.error
+
+  beforeAll(async () => {
+    served = await serve()
+    log.error = (_, error) => unexpected.push(error)
+  })
+  afterAll(async () => {
+    log.error = report
+    await served.close()
+  })
+
+  const count = async () => (await served.store.service('sessions').find({ query: { $limit: 0 } })).total
+
+  it('refuses a body with an inexact integer, writing nothing, and takes it as a string', async () => {
+    const before = await count()
+    const refused = await served.http('POST', '/sessions', `{"agent":"a","custom_context":{"n":${BIG}}}`)
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain(BIG)
+    expect(await count()).toBe(before)
+    const session = await served.http(
+      'POST',
+      '/sessions',
+      `{"agent":"a","custom_context":{"n":"${BIG}","f":1e20}}`
+    )
+    expect(session.status).toBe(201)
+    const stored = await served.store.service('sessions').get(session.body.session_id)
+    expect(stored.custom_context).toEqual({ n: BIG, f: 1e20 })
+    const patched = await served.http(
+      'PATCH',
+      `/sessions/${session.body.session_id}`,
+      `{"title":"t","x":[${BIG}]}`
+    )
+    expect(patched.status).toBe(400)
+    expect((await served.store.service('sessions').get(session.body.session_id)).title).toBeUndefined()
+  })
+
+  it('refuses a query that compares with an inexact integer', async () => {
+    const refused = await served.http('GET', `/sessions?custom_context.n=${BIG}`)
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain(BIG)
+    expect((await served.http('GET', '/sessions?custom_context.n=9007199254740991')).status).toBe(200)
+  })
+
+  it('refuses to read a row that another program gave an inexact integer, and says why', async () => {
+    const sessions = served.store.service('sessions')
+    const session = await sessions.create({ agent: 'a' })
+    const message = await served.store
+      .service('messages')
+      .create({ session_id: session.session_id, index: 1, type: 'user', role: 'user', content: 'x' })
+    await served.store.database.connection.execute({
+      sql: 'UPDATE messages SET "index" = ? WHERE message_id = ?',
+      args: [2n ** 53n + 1n, message.message_id]
+    })
+    const got = await served.http('GET', `/messages/${message.message_id}`)
+    expect(got.status).toBe(500)
+    expect(got.body.message).toContain('2^53')
+    expect(got.text).not.toMatch(/at .*\.js|SELECT/)
+    expect((await served.http('GET', '/messages')).body.message).toContain('2^53')
+    expect(unexpected).toEqual([])
+  })
+})
+
+describe('increments', () => {
+  it('refuses an increment that leaves a whole number past 2^53, and keeps the stored one', async () => {
+    const store = await openTempStore()
+    try {
+      const sessions = store.service('sessions')
+      const session = await sessions.create({
+        agent: 'a',
+        custom_context: { n: Number.MAX_SAFE_INTEGER - 1 }
+      })
+      await sessions.patch(session.session_id, { $inc: { 'custom_context.n': 1 } } as never)
+      await expect(
+        sessions.patch(session.session_id, { $inc: { 'custom_context.n': 2 } } as never)
+      ).rejects.toMatchObject({ code: 400 })
+      expect((await sessions.get(session.session_id)).custom_context).toEqual({ n: Number.MAX_SAFE_INTEGER })
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('the CLI', () => {
+  it('refuses --data, --inc and key-value values with an inexact integer, writing nothing', async () => {
+    const { path, db } = tempDb()
+    const created = await agor([
+      'session',
+      'create',
+      '--agent',
+      'a',
+      '--data',
+      `{"custom_context":{"n":${BIG}}}`,
+      ...db
+    ])
+    expect(created.code).toBe(1)
+    expect(created.stderr).toContain(BIG)
+    const file = join(tempDir(), 'doc.json')
+    writeFileSync(file, `{"agent":"a","list":[${BIG}]}`)
+    expect((await agor(['session', 'create', '--data', `@${file}`, ...db])).code).toBe(1)
+    const store = await openFile(path)
+    expect((await store.service('sessions').find({ query: { $limit: 0 } })).total).toBe(0)
+    const session = json<{ session_id: string }>(
+      await agor(['session', 'create', '--agent', 'a', '--json', ...db])
+    )
+    const inc = await agor([
+      'session',
+      'update',
+      session.session_id,
+      '--inc',
+      `custom_context.n=${BIG}`,
+      ...db
+    ])
+    expect(inc.code).toBe(1)
+    expect(inc.stderr).toContain(BIG)
+    expect((await store.service('sessions').get(session.session_id)).custom_context).toBeUndefined()
+    expect((await agor(['kv', 'set', 'k', BIG, ...db])).code).toBe(1)
+    expect((await agor(['kv', 'get', 'k', ...db])).code).toBe(3)
+  })
+
+  it('says why it cannot read a row with an inexact integer, without a stack', async () => {
+    const { path, db } = tempDb()
+    const session = json<{ session_id: string }>(
+      await agor(['session', 'create', '--agent', 'a', '--json', ...db])
+    )
+    const message = json<{ message_id: string }>(
+      await agor([
+        'message',
+        'create',
+        '--session',
+        session.session_id,
+        '--data',
+        '{"index":1,"type":"user","role":"user","content":"x"}',
+        '--json',
+        ...db
+      ])
+    )
+    const other = new Libsql(path)
+    other.prepare('UPDATE messages SET "index" = 9007199254740993').run()
+    other.close()
+    const shown = await agor(['message', 'show', message.message_id, ...db])
+    expect(shown.code).toBe(1)
+    expect(shown.stderr).toContain('2^53')
+    expect(shown.stderr).not.toMatch(/\n\s+at /)
+    const listed = await agor(['message', 'list', '--session', session.session_id, ...db], {
+      env: { AGOR_DEBUG: '1' }
+    })
+    expect(listed.code).toBe(1)
+    expect(listed.stderr).toContain('2^53')
+  })
+})
