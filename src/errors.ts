@@ -196,3 +196,26 @@ export class PayloadTooLarge extends FeathersError {
     super(message, 'PayloadTooLarge', 413, 'payload-too-large', data)
   }
 }
+
+/**
+ * A stored value the store cannot show, which another program wrote: the RangeErrors of reading
+ * it, by what they say, and what the client is told instead. The drivers refuse an integer past
+ * 2^53 rather than round it (src/db/native.ts says what @libsql/client says); a timestamp past
+ * the range of dates has no ISO form.
+ */
+const UNSHOWABLE: readonly [said: string, explained: string][] = [
+  [
+    'cannot be safely represented',
+    'The database holds an integer past 2^53, which a JSON number cannot hold exactly (another program wrote it)'
+  ],
+  [
+    'Invalid time value',
+    'The database holds a timestamp outside the range of dates (another program wrote it)'
+  ]
+]
+
+/** What a client is told of a stored value the store cannot show; undefined for other errors. */
+export function unshowableValue(error: unknown): string | undefined {
+  if (!(error instanceof RangeError)) return undefined
+  return UNSHOWABLE.find(([said]) => error.message.includes(said))?.[1]
+}

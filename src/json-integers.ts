@@ -3,17 +3,25 @@
  * word (`9007199254740993` reads as 9007199254740992), so a 64-bit id sent by a client in another
  * language would be stored as a different number. The places that read numbers from text (REST
  * bodies and query strings, the CLI's --data, --inc and key-value values, import files) refuse
- * such literals instead; a number with a fraction or an exponent (`1e20`, `2.5`) is what it says.
+ * such literals instead. A literal that comes back as it was sent is kept: the store writes every
+ * number as JSON.stringify does (`1e20` as `100000000000000000000`), and what it writes it must
+ * take back; so is one whose value a double holds exactly (`1000000000000000000000`, which comes
+ * back as `1e+21`). A number with an exponent or a fraction is what it says.
  */
 import { BadRequest } from '@feathersjs/errors'
 
-const INTEGER = /^-?\d+$/
+/** An integer literal, a trailing `.` or `.000` allowed (a query string's `5.` is 5). */
+const INTEGER = /^(-?\d+)(?:\.0*)?$/
 /** Sixteen digits in a row: the least an inexact integer takes, and rare in most JSON. */
 const LONG_RUN = /\d{16}/
 
 /** Whether a number literal is an integer that a double holds only rounded. */
 export function isInexactInteger(literal: string): boolean {
-  return literal.length > 15 && INTEGER.test(literal) && !Number.isSafeInteger(Number(literal))
+  const digits = literal.length > 15 ? INTEGER.exec(literal)?.[1] : undefined
+  if (digits === undefined) return false
+  const value = Number(digits)
+  if (Number.isSafeInteger(value) || String(value) === digits) return false
+  return !Number.isFinite(value) || BigInt(value) !== BigInt(digits)
 }
 
 /** The first number of JSON text (outside its strings) that is an inexact integer, if any. */

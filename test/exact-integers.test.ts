@@ -10,7 +10,7 @@ import { inexactIntegerIn, isInexactInteger } from '../src/json-integers.js'
 import { log } from '../src/log.js'
 import { agor, json, openFile, tempDb } from './cli-helpers.js'
 import { openTempStore, tempDir } from './helpers.js'
-import { type Served, serve } from './transport-helpers.js'
+import { record, type Served, serve, waitFor } from './transport-helpers.js'
 
 const BIG = '9007199254740993'
 
@@ -24,9 +24,23 @@ describe('finding inexact integers in JSON text', () => {
     // a fraction or an exponent says what the number is
     expect(inexactIntegerIn('{"a":1e20,"b":12345678901234567.5,"c":1.2345678901234567e30}')).toBeUndefined()
     expect(inexactIntegerIn(`{"a":"\\\\","b":${BIG}}`)).toBe(BIG)
-    expect(isInexactInteger('9007199254740992')).toBe(true)
     expect(isInexactInteger('12345678901234567890')).toBe(true)
     expect(isInexactInteger('1e300')).toBe(false)
+    expect(isInexactInteger(`${BIG}.`)).toBe(true)
+  })
+
+  it('takes back every number the store writes, and integers a double holds exactly', () => {
+    // 2^53 itself, JSON.stringify's forms of 1e20 and 1.2345678901234568e20, and 10^21 written out
+    for (const exact of [
+      '9007199254740992',
+      '-9007199254740992',
+      '100000000000000000000',
+      '123456789012345680000',
+      '1000000000000000000000'
+    ])
+      expect(isInexactInteger(exact), exact).toBe(false)
+    for (const value of [1e20, 1.5e16, 2 ** 60, -(2 ** 70), 1.2345678901234568e20])
+      expect(inexactIntegerIn(JSON.stringify({ value })), String(value)).toBeUndefined()
   })
 })
 
@@ -69,8 +83,45 @@ describe('over REST', () => {
     expect((await served.store.service('sessions').get(session.body.session_id)).title).toBeUndefined()
   })
 
+  it('refuses a body that any of the JSON types names, and takes back what it wrote', async () => {
+    const before = await count()
+    for (const type of [
+      'application/csp-report',
+      'application/vnd.api+json',
+      'application/json; charset=utf-8'
+    ]) {
+      const refused = await served.http('POST', '/sessions', `{"agent":"a","n":${BIG}}`, {
+        'content-type': type
+      })
+      expect(refused.status, type).toBe(400)
+    }
+    expect(await count()).toBe(before)
+    const created = await served.http(
+      'POST',
+      '/sessions',
+      '{"agent":"a","custom_context":{"n":1e20,"m":1.2345678901234568e20}}'
+    )
+    expect(created.status).toBe(201)
+    const read = await served.http('GET', `/sessions/${created.body.session_id}`)
+    const back = await served.http('PUT', `/sessions/${created.body.session_id}`, read.text)
+    expect(back.status).toBe(200)
+    expect((await served.store.service('sessions').get(created.body.session_id)).custom_context).toEqual({
+      n: 1e20,
+      m: 1.2345678901234568e20
+    })
+  })
+
+  it('matches digits past 2^53 in a free-form field as the text they are stored as', async () => {
+    const session = await served.store.service('sessions').create({ agent: 'a', custom_context: { s: BIG } })
+    const found = await served.http('GET', `/sessions?custom_context.s=${BIG}`)
+    expect(found.status).toBe(200)
+    expect(found.body.data.map((d: { session_id: string }) => d.session_id)).toEqual([session.session_id])
+    expect((await served.http('GET', `/tasks?tool_use_count=${BIG}.`)).status).toBe(400)
+    expect((await served.http('GET', `/sessions?created_at[$lt]=${BIG}`)).status).toBe(400)
+  })
+
   it('refuses a query that compares with an inexact integer', async () => {
-    const refused = await served.http('GET', `/sessions?custom_context.n=${BIG}`)
+    const refused = await served.http('GET', `/sessions?custom_context.n[$gt]=1&message_count=${BIG}`)
     expect(refused.status).toBe(400)
     expect(refused.body.message).toContain(BIG)
     expect((await served.http('GET', '/sessions?custom_context.n=9007199254740991')).status).toBe(200)
@@ -92,6 +143,42 @@ describe('over REST', () => {
     expect(got.text).not.toMatch(/at .*\.js|SELECT/)
     expect((await served.http('GET', '/messages')).body.message).toContain('2^53')
     expect(unexpected).toEqual([])
+  })
+
+  it('sends the events after a change whose document it cannot show, and says it skipped that one', async () => {
+    const warnings: string[] = []
+    const warn = log.warn
+    log.warn = (message) => warnings.push(message)
+    try {
+      const client = await served.client()
+      const events = record(client.app.service('sessions'))
+      const broken = await served.http('POST', '/sessions', { agent: 'a' })
+      await waitFor(() => events.length === 1, 'the first event')
+      // another program moves its timestamp past the range of dates: the trigger records a change
+      await served.store.database.connection.execute({
+        sql: 'UPDATE sessions SET updated_at = ? WHERE session_id = ?',
+        args: [8_700_000_000_000_000, broken.body.session_id]
+      })
+      const after = await served.http('POST', '/sessions', { agent: 'after' })
+      expect(after.status, after.text).toBe(201)
+      await waitFor(
+        () => events.some((e) => e.data.session_id === after.body.session_id),
+        `the next event (${warnings.join('; ')})`
+      )
+      expect(
+        warnings.some((w) => w.includes('left out') && w.includes('range of dates')),
+        warnings.join('; ')
+      ).toBe(true)
+      const got = await served.http('GET', `/sessions/${broken.body.session_id}`)
+      expect(got.status).toBe(500)
+      expect(got.body.message).toContain('range of dates')
+      await served.store.database.connection.execute({
+        sql: 'DELETE FROM sessions WHERE session_id = ?',
+        args: [broken.body.session_id]
+      })
+    } finally {
+      log.warn = warn
+    }
   })
 })
 
@@ -149,6 +236,7 @@ describe('the CLI', () => {
     expect(inc.stderr).toContain(BIG)
     expect((await store.service('sessions').get(session.session_id)).custom_context).toBeUndefined()
     expect((await agor(['kv', 'set', 'k', BIG, ...db])).code).toBe(1)
+    expect((await agor(['kv', 'set', 'k', '1', '--version', BIG, ...db])).code).toBe(2)
     expect((await agor(['kv', 'get', 'k', ...db])).code).toBe(3)
   })
 
@@ -181,5 +269,35 @@ describe('the CLI', () => {
     })
     expect(listed.code).toBe(1)
     expect(listed.stderr).toContain('2^53')
+  })
+})
+
+describe('export and import', () => {
+  it('takes back every number it exported', async () => {
+    const { path, db } = tempDb()
+    const created = json<{ session_id: string }>(
+      await agor([
+        'session',
+        'create',
+        '--agent',
+        'a',
+        '--data',
+        '{"custom_context":{"n":1e20,"m":-1.5e16}}',
+        '--json',
+        ...db
+      ])
+    )
+    const out = join(tempDir(), 'dump')
+    expect((await agor(['db', 'export', '--out', out, ...db])).code).toBe(0)
+    const target = tempDb()
+    const imported = await agor(['db', 'import', out, ...target.db])
+    expect(imported.stderr).toBe('')
+    expect(imported.code).toBe(0)
+    const store = await openFile(target.path)
+    expect((await store.service('sessions').get(created.session_id)).custom_context).toEqual({
+      n: 1e20,
+      m: -1.5e16
+    })
+    expect(path).not.toBe(target.path)
   })
 })

@@ -84,7 +84,8 @@ interface SetOptions {
 function setData(text: string, options: SetOptions): Doc {
   const data: Doc = { value: parsedValue(text, options.string) }
   if (options.ifVersion !== undefined) {
-    if (!/^\d+$/.test(options.ifVersion)) throw new UsageError('--version takes a whole number, 0 or more')
+    if (!/^\d+$/.test(options.ifVersion) || !Number.isSafeInteger(Number(options.ifVersion)))
+      throw new UsageError('--version takes a whole number, 0 or more, below 2^53')
     data.version = Number(options.ifVersion)
   }
   if (options.expiresIn !== undefined && options.expiresAt !== undefined)

@@ -4,14 +4,8 @@
  */
 import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
 import type { HookContext } from '@feathersjs/feathers'
-import { PayloadTooLarge } from '../errors.js'
+import { PayloadTooLarge, unshowableValue } from '../errors.js'
 import { log } from '../log.js'
-
-/**
- * What the drivers say of a row with an integer past 2^53 (src/db/native.ts says what
- * @libsql/client says): they refuse to round it, and the client is told why.
- */
-const UNSAFE_INTEGER_READ = 'cannot be safely represented'
 
 /** The error to send to a client for `error`. */
 export function toClientError(error: unknown, where: string): FeathersError {
@@ -23,10 +17,8 @@ export function toClientError(error: unknown, where: string): FeathersError {
   // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR) carry no status: a body that does not decompress
   if (String((error as { code?: unknown })?.code).startsWith('Z_'))
     return new BadRequest('The request body does not match its Content-Encoding')
-  if (error instanceof RangeError && error.message.includes(UNSAFE_INTEGER_READ))
-    return new GeneralError(
-      'The database holds an integer past 2^53, which a JSON number cannot hold exactly (another program wrote it)'
-    )
+  const unshowable = unshowableValue(error)
+  if (unshowable) return new GeneralError(unshowable)
   log.error(`unexpected error in ${where}:`, error)
   return new GeneralError('Internal server error')
 }

@@ -20,8 +20,9 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 function looseValue(value: string): LooseValue | undefined {
   if (value === 'true' || value === 'false') return new LooseValue(value === 'true', value)
   if (value === 'null') return new LooseValue(null, value)
-  if (JSON_NUMBER.test(value) && Number.isFinite(Number(value)))
-    return new LooseValue(exactNumber(value), value)
+  // digits past 2^53 match the text only: such numbers are stored as strings (README, Security)
+  if (JSON_NUMBER.test(value) && Number.isFinite(Number(value)) && !isInexactInteger(value))
+    return new LooseValue(Number(value), value)
   return undefined
 }
 
@@ -45,7 +46,7 @@ function coerceValue(field: Field, value: unknown, fromRest: boolean): unknown {
       if (value === 'false' || value === '0') return false
       throw new BadRequest(`'${field.name}' is true or false, got ${JSON.stringify(value)}`)
     case 'timestamp':
-      return /^\d+$/.test(value) ? Number(value) : value
+      return /^\d+$/.test(value) ? exactNumber(value) : value
     default:
       return value
   }

@@ -70,12 +70,14 @@ function healthCheck(database: Database): Middleware {
 }
 
 /**
- * Koa middleware, after the body parser (with the text it parsed): a JSON body with an integer
- * past 2^53 is refused, as JSON.parse rounded it (see json-integers.ts).
+ * Koa middleware, after the body parser (with the text it parsed): a body it read as JSON (an
+ * object or a list, whichever of its JSON types the request named) with an integer past 2^53 is
+ * refused, as JSON.parse rounded it (see json-integers.ts). A form's values are text.
  */
 const exactBodyIntegers: Middleware = async (ctx, next) => {
   const text: unknown = Reflect.get(ctx.request, 'rawBody')
-  if (typeof text === 'string' && ctx.request.is('json', '+json'))
+  const body: unknown = Reflect.get(ctx.request, 'body')
+  if (typeof text === 'string' && typeof body === 'object' && !ctx.request.is('urlencoded'))
     assertExactIntegers(text, 'The request body')
   await next()
 }

@@ -6,8 +6,9 @@
  */
 import { BadRequest, Gone } from '@feathersjs/errors'
 import type { Connection, InValue, Row } from '../db/connection.js'
-import { AmbiguousIdError, MAX_CANDIDATES } from '../errors.js'
+import { AmbiguousIdError, MAX_CANDIDATES, unshowableValue } from '../errors.js'
 import { type IdPrefix, parseDocumentId, shortIdsAmong } from '../ids.js'
+import { log } from '../log.js'
 import { CHANGES_TABLE, FEED_STATE_TABLE } from '../schema/changes.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { FeedDocuments } from './feed-documents.js'
@@ -54,6 +55,9 @@ export interface ChangeQuery {
   limit: number
   order: 'asc' | 'desc'
 }
+
+/** The changes left out (see Feed#changesOf), each said once. */
+const leftOut = new Set<number>()
 
 /** Most changes one read returns. */
 export const MAX_CHANGES = 1000
@@ -149,8 +153,34 @@ export class Feed {
       sql: `SELECT ${COLUMNS} FROM ${CHANGES_TABLE} WHERE ${where.join(' AND ')} ORDER BY seq ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
       args: [...args, query.limit]
     })
-    const docs = await this.#documents.of(rows)
-    return rows.map((row) => changeOf(row, docs))
+    return this.#changesOf(rows)
+  }
+
+  /**
+   * The changes of `rows`. One whose document the store cannot show (a value another program
+   * wrote: see unshowableValue) is left out, and said once: a reader stopped by it would never see
+   * the changes after it (the daemon's events, a connect() client catching up).
+   */
+  async #changesOf(rows: Row[]): Promise<Change[]> {
+    try {
+      const docs = await this.#documents.of(rows)
+      return rows.map((row) => changeOf(row, docs))
+    } catch (error) {
+      if (!unshowableValue(error)) throw error
+    }
+    const changes: Change[] = []
+    for (const row of rows) {
+      try {
+        changes.push(changeOf(row, await this.#documents.of([row])))
+      } catch (error) {
+        const unshowable = unshowableValue(error)
+        if (!unshowable) throw error
+        if (!leftOut.has(Number(row.seq)))
+          log.warn(`change ${row.seq} is left out of the feed: ${unshowable}`)
+        leftOut.add(Number(row.seq))
+      }
+    }
+    return changes
   }
 
   /**
