@@ -107,18 +107,27 @@ function read(cached: Cached, args: ReturnType<typeof bind>, single: boolean | u
   return values ? [values] : []
 }
 
-/** Whether a row holds a number past 2^53 (in either direction), which a double may have rounded. */
-function hasUnsafeNumber(values: unknown[]): boolean {
-  for (const value of values)
-    if (typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER))
-      return true
-  return false
+/**
+ * Converts the engine's values of a row in place, as results hold them (see fromSql). Unless the
+ * statement reads integers `exact`ly, stops with false at a number past 2^53 (in either
+ * direction), which may be an integer the double rounded: the caller reads the row again exactly.
+ */
+function convertRow(values: unknown[], exact: boolean): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (typeof value === 'number') {
+      if (!exact && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER)) return false
+    } else if (typeof value === 'bigint' || (typeof value === 'object' && value !== null)) {
+      values[i] = fromSql(value)
+    }
+  }
+  return true
 }
 
-/** The engine's values of a row as results hold them, converted in place. */
-function fromSqlRow(values: unknown[]): Value[] {
-  for (let i = 0; i < values.length; i++) values[i] = fromSql(values[i])
-  return values as Value[]
+/** Converts every row (see convertRow); false at the first that must be read again exactly. */
+function convertRows(rows: unknown[][], exact: boolean): boolean {
+  for (const values of rows) if (!convertRow(values, exact)) return false
+  return true
 }
 
 function toRow(cached: Cached, values: readonly Value[]): Row {
@@ -197,9 +206,11 @@ export class NativeDatabase {
         const args = bind(statement.args)
         let rows = read(cached, args, statement.single)
         // a number past 2^53 may be an integer the double rounded: the rows again, exactly
-        if (!cached.exact && rows.some(hasUnsafeNumber))
+        if (!convertRows(rows, cached.exact)) {
           rows = read(this.#exactTwin(statement.sql), args, statement.single)
-        return new ReadResult(cached, rows.map(fromSqlRow))
+          convertRows(rows, true)
+        }
+        return new ReadResult(cached, rows as Value[][])
       }
       const info = cached.statement.run(bind(statement.args))
       return { columns: [], rows: [], rowsAffected: info.changes }
