@@ -29,9 +29,17 @@ export interface RowMapper {
   fromValues(values: ArrayLike<InValue>): Document
 }
 
+let lastParsedIso = ''
+let lastParsedMs = Number.NaN
+
 /** Converts an API timestamp to the stored milliseconds. */
 export function toMillis(iso: string): number {
-  return Date.parse(iso)
+  // the documents of one write share their timestamps (an array create of 1,000: one parse)
+  if (iso !== lastParsedIso) {
+    lastParsedMs = Date.parse(iso)
+    lastParsedIso = iso
+  }
+  return lastParsedMs
 }
 
 let lastMs = Number.NaN
