@@ -15,12 +15,11 @@ import {
   iso,
   jsonOf,
   type Mapped,
-  others,
   picked,
+  reshaped,
   same,
   times
 } from './agor-values.js'
-import { isPlainObject } from './plain-json.js'
 
 /** One agor table: the collection its rows go to, and how. */
 export interface AgorTable {
@@ -163,21 +162,16 @@ export const AGOR_TABLES: readonly AgorTable[] = [
           // children's parent and the session's own columns here
           tasks: derived,
           git_state: picked('git_state', ['ref', 'base_sha', 'current_sha']),
-          genealogy: (value, doc, leftOut) => {
-            if (!isPlainObject(value)) {
-              doc.genealogy = value
-              return
-            }
-            const points = [
+          genealogy: reshaped(
+            'genealogy',
+            same(
               'fork_point_task_id',
               'fork_point_message_index',
               'spawn_point_task_id',
               'spawn_point_message_index'
-            ]
-            const kept = Object.fromEntries(Object.entries(value).filter(([key]) => points.includes(key)))
-            others(value, [...points, 'children', 'parent_session_id', 'forked_from_session_id'], leftOut)
-            if (Object.keys(kept).length > 0) doc.genealogy = kept
-          }
+            ),
+            { derived: ['children', 'parent_session_id', 'forked_from_session_id'], dropEmpty: true }
+          )
         }
       )
   },
@@ -205,29 +199,18 @@ export const AGOR_TABLES: readonly AgorTable[] = [
             if (typeof value === 'string') doc.report = value
             else doc.report_file = value
           },
-          message_range: (value, doc, leftOut) => {
-            if (!isPlainObject(value)) {
-              doc.message_range = value
-              return
-            }
-            const { start_index, end_index, start_timestamp, end_timestamp } = value
-            doc.message_range = { start: start_index, end: end_index, start_timestamp, end_timestamp }
-            others(value, ['start_index', 'end_index', 'start_timestamp', 'end_timestamp'], leftOut)
-          },
-          git_state: (value, doc, leftOut) => {
-            if (!isPlainObject(value)) {
-              doc.git_state = value
-              return
-            }
-            const { ref_at_start, sha_at_start, sha_at_end, commit_message } = value
-            doc.git_state = {
-              ref: ref_at_start,
-              base_sha: sha_at_start,
-              current_sha: sha_at_end,
-              commit_message
-            }
-            others(value, ['ref_at_start', 'sha_at_start', 'sha_at_end', 'commit_message'], leftOut)
-          }
+          message_range: reshaped('message_range', {
+            start_index: 'start',
+            end_index: 'end',
+            start_timestamp: 'start_timestamp',
+            end_timestamp: 'end_timestamp'
+          }),
+          git_state: reshaped('git_state', {
+            ref_at_start: 'ref',
+            sha_at_start: 'base_sha',
+            sha_at_end: 'current_sha',
+            commit_message: 'commit_message'
+          })
         }
       )
   },

@@ -96,16 +96,28 @@ export const same = (...names: string[]) => Object.fromEntries(names.map((name) 
 export const derived = () => {}
 
 /**
- * The keys of an object of agor's that a field here has, under `field`; the others are reported.
- * A value that is no object is kept as it is, for the schema to refuse.
+ * An object of agor's whose keys a field here has under names of its own (`names`: agor's key →
+ * ours), under `field`; the others are reported, but for `derived` ones (links this store keeps in
+ * columns). A value that is no object is kept as it is, for the schema to refuse. `dropEmpty`: an
+ * object with none of the keys sets no field.
  */
-export function picked(field: string, keys: readonly string[]): KeyMap {
+export function reshaped(
+  field: string,
+  names: Readonly<Record<string, string>>,
+  options: { derived?: readonly string[]; dropEmpty?: boolean } = {}
+): KeyMap {
+  const known = [...Object.keys(names), ...(options.derived ?? [])]
   return (value, doc, leftOut) => {
     if (!isPlainObject(value)) {
       doc[field] = value
       return
     }
-    doc[field] = Object.fromEntries(Object.entries(value).filter(([key]) => keys.includes(key)))
-    others(value, keys, leftOut)
+    const kept: Document = {}
+    for (const [key, inner] of Object.entries(value)) if (Object.hasOwn(names, key)) kept[names[key]!] = inner
+    others(value, known, leftOut)
+    if (!options.dropEmpty || Object.keys(kept).length > 0) doc[field] = kept
   }
 }
+
+/** The keys of an object of agor's that a field here has, under `field` (see reshaped). */
+export const picked = (field: string, keys: readonly string[]): KeyMap => reshaped(field, same(...keys))
