@@ -3,7 +3,6 @@
  * query string: the service gives them their fields' types (`tool_use_count>5` compares numbers,
  * `title=null` means no title).
  */
-
 import { InvalidArgumentError } from 'commander'
 import { inexactIntegerError, isInexactInteger } from '../json-integers.js'
 import type { Query } from '../store/query-walk.js'

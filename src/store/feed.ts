@@ -175,9 +175,10 @@ export class Feed {
       } catch (error) {
         const unshowable = unshowableValue(error)
         if (!unshowable) throw error
-        if (!leftOut.has(Number(row.seq)))
-          log.warn(`change ${row.seq} is left out of the feed: ${unshowable}`)
-        leftOut.add(Number(row.seq))
+        const seq = Number(row.seq)
+        if (leftOut.has(seq)) continue
+        leftOut.add(seq)
+        log.warn(`change ${seq} is left out of the feed: ${unshowable}`)
       }
     }
     return changes
