@@ -30,6 +30,7 @@ export function validateDocument(
   stored?: Document,
   allowUnknownKeys = false
 ): void {
+  if (passesFieldByField(def.schema, doc)) return
   const result = def.schema.safeParse(doc)
   if (result.success) return
   const issues: ValidationIssue[] = []
@@ -46,6 +47,46 @@ export function validateDocument(
     }
   }
   if (issues.length) throw new ValidationError(def.singular, issues)
+}
+
+/** A strict object schema's fields, and those a document must have (they refuse undefined). */
+interface StrictFields {
+  shape: Record<string, z.ZodType>
+  required: readonly string[]
+}
+
+const strictFields = new WeakMap<z.ZodObject, StrictFields | null>()
+
+function strictFieldsOf(schema: z.ZodObject): StrictFields | null {
+  let fields = strictFields.get(schema)
+  if (fields === undefined) {
+    const { catchall, checks } = schema._zod.def
+    // only a plain strict object is the sum of its fields: no checks of the whole, no extra keys
+    const plain = catchall instanceof z.ZodNever && !checks?.length
+    const shape = schema.shape as Record<string, z.ZodType>
+    fields = plain
+      ? { shape, required: Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success) }
+      : null
+    strictFields.set(schema, fields)
+  }
+  return fields
+}
+
+/**
+ * Whether `schema` accepts `doc`, judged on the fields `doc` has: each passes its own schema, no
+ * required one is missing and no key is unknown, which is when the strict object accepts it. A
+ * document's few fields cost less than the dozens of optional ones its schema lists, which the
+ * object's parse visits one by one. False also when it cannot tell: the whole parse decides then.
+ */
+function passesFieldByField(schema: z.ZodObject, doc: Document): boolean {
+  const fields = strictFieldsOf(schema)
+  if (!fields) return false
+  for (const key of fields.required) if (!Object.hasOwn(doc, key)) return false
+  for (const key of Object.keys(doc)) {
+    const field = Object.hasOwn(fields.shape, key) ? fields.shape[key] : undefined
+    if (!field?.safeParse(doc[key]).success) return false
+  }
+  return true
 }
 
 /**
