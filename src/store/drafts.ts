@@ -7,7 +7,7 @@ import { BadRequest } from '@feathersjs/errors'
 import type { Connection } from '../db/connection.js'
 import { isCanonicalV7, newId, parseTextKey } from '../ids.js'
 import { type AnyDefinition, AUTHOR_FIELD } from '../schema/collection.js'
-import { isPlainObject, plainJsonCopy } from './plain-json.js'
+import { isPlainObject, ownValue, plainJsonCopy } from './plain-json.js'
 import { type Document, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
@@ -44,7 +44,7 @@ export class Drafts {
   #created(item: unknown, now: string, index: number | undefined): Document {
     const input = this.input(item)
     const { idField, statuses } = this.#def
-    const givenId = input[idField]
+    const givenId = ownValue(input, idField)
     if (this.#def.key === 'text') {
       // a text key is the caller's to choose: there is none to make
       if (givenId === undefined) throw new BadRequest(`${idField} is required${at(index)}`)
@@ -57,7 +57,7 @@ export class Drafts {
       input[idField] = givenId ?? newId()
     }
     // a status left out is the default; a null one is refused by validation, as on patch
-    if (statuses && input.status === undefined) input.status = statuses[0]
+    if (statuses && ownValue(input, 'status') === undefined) input.status = statuses[0]
     input.created_at = now
     input.updated_at = now
     return input

@@ -7,7 +7,7 @@ import type { Connection } from '../db/connection.js'
 import { MissingReferenceError } from '../errors.js'
 import { isCanonicalId } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
-import { isPlainObject } from './plain-json.js'
+import { isPlainObject, ownValue } from './plain-json.js'
 import type { QueryFields } from './query-fields.js'
 import { mapConditions, type Query } from './query-walk.js'
 import { Resolver } from './resolver.js'
@@ -41,12 +41,12 @@ export class References {
   async inData(docs: Document[]): Promise<void> {
     for (const key of this.#def.keyColumns) {
       if (!key.relation) continue
-      const values = docs.map((d) => d[key.name]).filter(isPrefix)
+      const values = docs.map((d) => ownValue(d, key.name)).filter(isPrefix)
       if (values.length === 0) continue
       const target = key.relation.target()
       const resolved = await this.#resolver(target).resolveIds(values)
       for (const doc of docs) {
-        const value = doc[key.name]
+        const value = ownValue(doc, key.name)
         if (!isPrefix(value)) continue
         const id = resolved.get(value)
         if (id === undefined) throw new MissingReferenceError(key.name, target.singular, value)

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
-import { assertPlainJson, isPlainObject } from './plain-json.js'
+import { assertPlainJson, isPlainObject, ownValue } from './plain-json.js'
 import type { Document } from './row.js'
 
 function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
@@ -127,7 +127,7 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
 export function assertTimestamps(def: AnyDefinition, data: Document): void {
   const issues: ValidationIssue[] = []
   for (const key of ['created_at', 'updated_at']) {
-    if (data[key] == null) continue
+    if (ownValue(data, key) == null) continue
     const result = def.schema.shape[key]?.safeParse(data[key])
     if (result && !result.success) {
       for (const issue of result.error.issues)
