@@ -51,6 +51,12 @@ export function toIso(ms: number): string {
   if (ms !== lastMs) {
     lastIso = new Date(ms).toISOString()
     lastMs = ms
+    // the timestamp a write makes is converted back for its row: that parse is known already
+    // (for whole milliseconds, which the text keeps exactly)
+    if (Number.isInteger(ms)) {
+      lastParsedIso = lastIso
+      lastParsedMs = ms
+    }
   }
   return lastIso
 }
