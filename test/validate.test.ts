@@ -66,6 +66,26 @@ describe('validation', () => {
     expect(paths).toEqual(['agent', 'colour', 'message_count'])
   })
 
+  it('looks again at what a collection changed after the document passed', () => {
+    const changes: [string, (doc: Record<string, unknown>) => void][] = [
+      ['a field set to a wrong type', (doc) => (doc.title = 5)],
+      ['a nested object changed in place', (doc) => ((doc.git_state as Record<string, unknown>).extra = 1)],
+      ['a required field dropped', (doc) => delete doc.agent],
+      ['an unknown key added', (doc) => (doc.colour = 'red')]
+    ]
+    for (const [what, change] of changes) {
+      const doc = session()
+      expect(verdict(sessions, doc), what).toBe('ok')
+      const passed = { ...doc }
+      change(doc)
+      expect(() => validateDocument(sessions, doc, undefined, { passed }), what).toThrow(ValidationError)
+    }
+    const doc = session()
+    const passed = { ...doc }
+    doc.title = 'a title the adjustment set'
+    expect(() => validateDocument(sessions, doc, undefined, { passed })).not.toThrow()
+  })
+
   it('accepts an unknown key only where the stored document has it', () => {
     const stored = session({ git_state: { ref: 'main', newer: 1 } })
     expect(verdict(sessions, session({ git_state: { ref: 'dev', newer: 2 } }), stored)).toBe('ok')

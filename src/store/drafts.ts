@@ -101,8 +101,9 @@ export class Drafts {
     validateDocument(this.#def, next, stored)
     const { beforeWrite } = this.#def
     if (!beforeWrite) return
+    const passed = { ...next }
     beforeWrite(next, stored, now)
-    validateDocument(this.#def, next, stored)
+    validateDocument(this.#def, next, stored, { passed })
   }
 
   /**

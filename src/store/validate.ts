@@ -19,6 +19,16 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   return current
 }
 
+export interface ValidationOptions {
+  /** Accept unknown keys everywhere (imports of documents a newer version wrote). */
+  allowUnknownKeys?: boolean
+  /**
+   * A shallow copy of `doc` as it was when it passed, before a collection adjusted it: its fields
+   * that still hold the same text, number, boolean or null need no second look.
+   */
+  passed?: Document
+}
+
 /**
  * Throws a {@link ValidationError} listing every issue of `doc`. Unknown keys are accepted where
  * `stored` has them at the same place, and everywhere when `allowUnknownKeys` is set (imports of
@@ -28,9 +38,10 @@ export function validateDocument(
   def: AnyDefinition,
   doc: Document,
   stored?: Document,
-  allowUnknownKeys = false
+  options: ValidationOptions = {}
 ): void {
-  if (passesFieldByField(def.schema, doc)) return
+  const { allowUnknownKeys = false } = options
+  if (passesFieldByField(def.schema, doc, options.passed)) return
   const result = def.schema.safeParse(doc)
   if (result.success) return
   const issues: ValidationIssue[] = []
@@ -77,14 +88,19 @@ function strictFieldsOf(schema: z.ZodObject): StrictFields | null {
  * required one is missing and no key is unknown, which is when the strict object accepts it. A
  * document's few fields cost less than the dozens of optional ones its schema lists, which the
  * object's parse visits one by one. False also when it cannot tell: the whole parse decides then.
+ * Fields that kept their primitive value since `doc` passed as `passed` are not looked at again.
  */
-function passesFieldByField(schema: z.ZodObject, doc: Document): boolean {
+function passesFieldByField(schema: z.ZodObject, doc: Document, passed?: Document): boolean {
   const fields = strictFieldsOf(schema)
   if (!fields) return false
   for (const key of fields.required) if (!Object.hasOwn(doc, key)) return false
   for (const key of Object.keys(doc)) {
+    const value = doc[key]
+    // an object may have changed inside: only a primitive is known by its identity
+    const kept = typeof value !== 'object' || value === null
+    if (kept && passed && Object.hasOwn(passed, key) && passed[key] === value) continue
     const field = Object.hasOwn(fields.shape, key) ? fields.shape[key] : undefined
-    if (!field?.safeParse(doc[key]).success) return false
+    if (!field?.safeParse(value).success) return false
   }
   return true
 }
@@ -95,7 +111,7 @@ function passesFieldByField(schema: z.ZodObject, doc: Document): boolean {
  */
 export function validateStoredDocument(def: AnyDefinition, doc: Document): void {
   assertPlainJson(doc, def.singular)
-  validateDocument(def, doc, undefined, true)
+  validateDocument(def, doc, undefined, { allowUnknownKeys: true })
 }
 
 /**
