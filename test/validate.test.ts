@@ -80,7 +80,7 @@ describe('validation', () => {
       change(doc)
       expect(() => validateDocument(sessions, doc, undefined, { passed }), what).toThrow(ValidationError)
     }
-    const doc = session()
+    const doc: Record<string, unknown> = session()
     const passed = { ...doc }
     doc.title = 'a title the adjustment set'
     expect(() => validateDocument(sessions, doc, undefined, { passed })).not.toThrow()

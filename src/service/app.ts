@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js'
 import { Feed } from '../store/feed.js'
 import { DocumentService } from './adapter.js'
 import { CHANGES_METHODS, ChangesService } from './changes.js'
-import { directReads } from './direct-reads.js'
+import { directCalls } from './direct-calls.js'
 import { clientSafeErrors } from './errors.js'
 import { eventsFromFeed, type FeedTail, writeMethods } from './feed-tail.js'
 import type { InFlight } from './in-flight.js'
@@ -92,9 +92,11 @@ export function createApp(database: Database): App {
   for (const path of ['sessions/:id/fork', 'sessions/:id/spawn', 'sessions/:id/genealogy'] as const) {
     app.service(path).hooks({ after: { all: [noEvent] } })
   }
-  directReads(
+  // the writes of users run their passwords hook: those always go through the chain
+  directCalls(
     app,
-    collectionNames.map((name) => untyped.service(name))
+    collectionNames.map((name) => untyped.service(name)),
+    collectionNames.filter((name) => name !== 'users').map((name) => untyped.service(name))
   )
   return app
 }
