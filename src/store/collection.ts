@@ -23,7 +23,7 @@ import type { QueryFields } from './query-fields.js'
 import { conditionsOf, type Query } from './query-walk.js'
 import { References } from './references.js'
 import { Resolver } from './resolver.js'
-import { type Document, type RowMapper, rowMapper } from './row.js'
+import { type Document, type RowMapper, rowMapper, type Written } from './row.js'
 import { TableStatements } from './statements.js'
 import { Totals } from './totals.js'
 import {
@@ -158,15 +158,14 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async create(data: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     const docs = this.#drafts.created(data)
     await this.#references.inData(docs)
-    this.#drafts.validateNew(docs)
-    const results = (await this.#insert(docs, params.change)).map((doc) => this.#output(doc, params.query))
+    // each document made into its row right after its check, while it is still in the caches
+    const rows = docs.map((doc) => this.#mapper.written(this.#drafts.validNew(doc)))
+    const stored = await this.#insert(rows, docs, params.change)
+    const results = stored.map((doc) => this.#output(doc, params.query))
     return Array.isArray(data) ? results : results[0]!
   }
 
-  /**
-   * Replaces a document. Its id and created_at stay; fields this version does not know, which a
-   * newer version stored, are kept.
-   */
+  /** Replaces a document. Its id and created_at stay, and so do fields only a newer version knows. */
   async update(id: unknown, data: CreateData<Def>, params: CollectionParams = {}): Promise<DocOf<Def>> {
     const input = this.#drafts.input(data)
     await this.#references.inData([input])
@@ -237,8 +236,11 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * document is validated first; fields this version does not know are kept. All or nothing.
    */
   async insertDocuments(docs: readonly Document[], change: ChangeContext = IMPORT): Promise<void> {
-    for (const doc of docs) validateStoredDocument(this.definition, doc)
-    await this.#insert(docs, change)
+    const rows = docs.map((doc) => {
+      validateStoredDocument(this.definition, doc)
+      return this.#mapper.written(doc)
+    })
+    await this.#insert(rows, docs, change)
   }
 
   /** INSERTs of documents as they are (validated: validateStoredDocument), for an import's transaction. */
@@ -314,22 +316,19 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     })
   }
 
-  /** Inserts documents in one atomic write and returns them as stored. */
-  async #insert(docs: readonly Document[], change: ChangeContext = LIBRARY): Promise<Document[]> {
-    if (docs.length === 0) return []
-    const written = docs.map((doc) => this.#mapper.written(doc))
+  /** Inserts new documents' rows (`rows` of `docs`) in one atomic write; returns them as stored. */
+  async #insert(rows: readonly Written[], docs: readonly Document[], change = LIBRARY): Promise<Document[]> {
+    if (rows.length === 0) return []
+    const statements = this.#statements.creates(
+      rows.map((row) => row.values),
+      change
+    )
     try {
-      await this.#db.batch(
-        this.#statements.creates(
-          written.map((w) => w.values),
-          change
-        ),
-        'write'
-      )
+      await this.#db.batch(statements, 'write')
     } catch (error) {
       throw await explainWriteError(error, this.#db, this, docs)
     }
-    return written.map((w) => w.doc)
+    return rows.map((row) => row.doc)
   }
 
   /** Runs a removal with the context its change rows record (the feed's triggers write them). */

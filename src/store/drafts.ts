@@ -63,9 +63,10 @@ export class Drafts {
     return input
   }
 
-  /** Validates new documents (their relation fields resolved already). */
-  validateNew(docs: Document[]): void {
-    for (const doc of docs) this.#validate(doc, undefined, String(doc.created_at))
+  /** `doc`, a new document (its relation fields resolved already), once it is valid. */
+  validNew(doc: Document): Document {
+    this.#validate(doc, undefined, String(doc.created_at))
+    return doc
   }
 
   /** The document an update makes of `stored`: `input` with the id and created_at kept. */

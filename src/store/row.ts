@@ -8,6 +8,12 @@ import { quoteIdent } from '../schema/sql.js'
 
 export type Document = Record<string, unknown>
 
+/** A new document's row, and the document a read of that row returns. */
+export interface Written {
+  values: InValue[]
+  doc: Document
+}
+
 export interface RowMapper {
   /** Column names in table order. */
   columns: readonly string[]
@@ -20,7 +26,7 @@ export interface RowMapper {
    * built without parsing the JSON just written: `doc`'s values must be its own, not shared
    * with anything else (Drafts copies what a write is given).
    */
-  written(doc: Document): { values: InValue[]; doc: Document }
+  written(doc: Document): Written
   fromRow(row: Row): Document
   /**
    * The document of a row given by position, its columns first in `columns` order (a row or its
