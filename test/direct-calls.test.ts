@@ -108,6 +108,18 @@ describe('writes in the process skip an idle hook chain', () => {
     expect(events).toBe(0)
   })
 
+  it('take null params as none, as the chain does', async () => {
+    const sessions = store.service('sessions')
+    const made = await sessions.create({ agent: 'null params' }, null as never)
+    expect(await sessions.get(made.session_id, null as never)).toEqual(made)
+    expect((await sessions.find(null as never)).total).toBeGreaterThan(0)
+    const patched = await sessions.patch(made.session_id, { title: 't' }, null as never)
+    expect((await sessions.update(made.session_id, { agent: 'again' }, null as never)).agent).toBe('again')
+    expect(patched.title).toBe('t')
+    await sessions.remove(made.session_id, null as never)
+    await expect(sessions.get(made.session_id)).rejects.toMatchObject({ code: 404 })
+  })
+
   it('of users still run their own hooks: a password is kept as its hash', async () => {
     const users = store.service('users')
     const user = await users.create({

@@ -75,7 +75,8 @@ export function directCalls(app: object, services: readonly object[], writers: r
         // a transport passes a context and wants it back, with the result
         if (!idle || args[args.length - 1] instanceof hooked.Context || fromProvider(args[at]))
           return hooked.apply(this, args)
-        if (args.length <= at) args[at] = {}
+        // the chain gives the method params when a call gives none, or null
+        args[at] ??= {}
         return hooked.original.apply(this, args)
       }
       Reflect.set(service, name, Object.assign(read, hooked))
@@ -88,7 +89,7 @@ export function directCalls(app: object, services: readonly object[], writers: r
       const write = async function (this: object, ...args: unknown[]) {
         if (!idle || args[args.length - 1] instanceof hooked.Context || fromProvider(args[at]))
           return hooked.apply(this, args)
-        if (args.length <= at) args[at] = {}
+        args[at] ??= {}
         const result = await hooked.original.apply(this, args)
         // the context Feathers' event hook sends with each event
         const context = hooked.createContext({

@@ -76,11 +76,20 @@ function strictFieldsOf(schema: z.ZodObject): StrictFields | null {
     const plain = catchall instanceof z.ZodNever && !checks?.length
     const shape = schema.shape as Record<string, z.ZodType>
     fields = plain
-      ? { shape, required: Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success) }
+      ? { shape, required: Object.keys(shape).filter((key) => !mayBeLeftOut(shape[key]!)) }
       : null
     strictFields.set(schema, fields)
   }
   return fields
+}
+
+/**
+ * Whether a strict object accepts a document without `field`: zod's objects leave out only fields
+ * marked optional, even one that takes undefined (`z.unknown()`) is required otherwise. Those that
+ * are not left out are looked for; a document without one is judged by the whole parse.
+ */
+function mayBeLeftOut(field: z.ZodType): boolean {
+  return field._zod.optin === 'optional' && field.safeParse(undefined).success
 }
 
 /**
