@@ -10,6 +10,7 @@
 import type { Params } from '@feathersjs/feathers'
 import { CLI_PROVIDER, CLIENT_HEADER } from '../protocol.js'
 import { type ChangeContext, LIBRARY } from '../store/feed-triggers.js'
+import { hasAnyOwn } from '../store/plain-json.js'
 
 /** What the transports and authentication put in a call's params that the feed records. */
 export interface CallerParams extends Params {
@@ -35,22 +36,12 @@ function actorOf(params: CallerParams, provider: string | undefined): string {
   return provider === CLI_PROVIDER ? 'cli' : 'anonymous'
 }
 
-/** The keys of params that say who calls, over what and from where. */
+/** The keys of params that say who calls, over what and from where: a library call's have none. */
 const CALLER_KEYS = ['change', 'provider', 'apiKey', 'authentication', 'remoteAddress'] as const
-
-/**
- * Whether `params` has any of CALLER_KEYS. Asked with hasOwn: reading a key an object lacks walks
- * its prototypes, and a library call's params lack them all.
- */
-function hasCallerKeys(params: CallerParams): boolean {
-  for (const key of CALLER_KEYS) if (Object.hasOwn(params, key)) return true
-  return false
-}
 
 /** The context a call's writes record: read when the write is made, after authentication. */
 export function changeContextOf(params: CallerParams): ChangeContext {
-  // a call from code in the process has none of the keys the rest looks for (see hasCallerKeys)
-  if (!hasCallerKeys(params)) return LIBRARY
+  if (!hasAnyOwn(params, CALLER_KEYS)) return LIBRARY
   if (params.change) return params.change
   const provider = providerOf(params)
   return {

@@ -64,6 +64,15 @@ export function directCalls(app: object, services: readonly object[], writers: r
   const busy = () => {
     idle = false
   }
+  /**
+   * Whether a call (its params at `at`) may skip the chain; its params are then made what the chain
+   * makes them when a call gives none, or null. A transport passes a context and wants it back.
+   */
+  const direct = (hooked: Hooked, args: unknown[], at: number): boolean => {
+    if (!idle || args[args.length - 1] instanceof hooked.Context || fromProvider(args[at])) return false
+    args[at] ??= {}
+    return true
+  }
   beforeHooks(app, busy)
   for (const service of services) {
     beforeHooks(service, busy)
@@ -72,12 +81,7 @@ export function directCalls(app: object, services: readonly object[], writers: r
       if (!hooked) continue
       const at = name === 'get' ? 1 : 0
       const read = function (this: unknown, ...args: unknown[]) {
-        // a transport passes a context and wants it back, with the result
-        if (!idle || args[args.length - 1] instanceof hooked.Context || fromProvider(args[at]))
-          return hooked.apply(this, args)
-        // the chain gives the method params when a call gives none, or null
-        args[at] ??= {}
-        return hooked.original.apply(this, args)
+        return direct(hooked, args, at) ? hooked.original.apply(this, args) : hooked.apply(this, args)
       }
       Reflect.set(service, name, Object.assign(read, hooked))
     }
@@ -87,9 +91,7 @@ export function directCalls(app: object, services: readonly object[], writers: r
       const hooked = hookedMethod(service, name)
       if (!hooked) continue
       const write = async function (this: object, ...args: unknown[]) {
-        if (!idle || args[args.length - 1] instanceof hooked.Context || fromProvider(args[at]))
-          return hooked.apply(this, args)
-        args[at] ??= {}
+        if (!direct(hooked, args, at)) return hooked.apply(this, args)
         const result = await hooked.original.apply(this, args)
         // the context Feathers' event hook sends with each event
         const context = hooked.createContext({

@@ -141,3 +141,9 @@ export function isPlainObject(value: unknown): value is Document {
 export function ownValue(doc: Document, key: string): unknown {
   return Object.hasOwn(doc, key) ? doc[key] : undefined
 }
+
+/** Whether `object` has one of `keys` itself (asked with hasOwn, for the reason ownValue gives). */
+export function hasAnyOwn(object: object, keys: readonly string[]): boolean {
+  for (const key of keys) if (Object.hasOwn(object, key)) return true
+  return false
+}

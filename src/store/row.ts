@@ -5,6 +5,7 @@
 import type { InValue, Row } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { hasAnyOwn } from './plain-json.js'
 
 export type Document = Record<string, unknown>
 
@@ -65,11 +66,6 @@ export function toIso(ms: number): string {
     }
   }
   return lastIso
-}
-
-function hasAnyOwn(object: object, keys: readonly string[]): boolean {
-  for (const key of keys) if (Object.hasOwn(object, key)) return true
-  return false
 }
 
 export function rowMapper(def: AnyDefinition): RowMapper {
