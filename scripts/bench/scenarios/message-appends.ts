@@ -18,8 +18,8 @@ import type { Result } from '../report.js'
 import { type Append, type MessagesLimit, openMessagesLimit } from '../sides/messages-limit.js'
 import type { Doc } from '../sides/side.js'
 import { limitResults } from '../targets.js'
-import { type Contender, interleave } from '../timing.js'
-import { DRIVERS, ITEM, logTimes, messagesOf, SIZES, STORE, TARGET } from './messages-item.js'
+import type { Contender } from '../timing.js'
+import { DRIVERS, ITEM, messagesOf, SIZES, STORE, TARGET, timedRounds } from './messages-item.js'
 
 function storedOf(db: InstanceType<typeof Libsql>, id: string): { row: Doc; change: Doc } {
   // libsql adds the statement's duration to the row object: only the columns are compared
@@ -170,14 +170,7 @@ export async function appends(context: Context, datasets: Map<SizeName, Messages
         })
       }
     }
-    context.log(`messages: an append, ${contenders.length} contenders`)
-    const rounds = await interleave(contenders, context.profile.writeTiming)
-    logTimes(
-      context,
-      'appends',
-      contenders.map((c) => c.label),
-      rounds.cpu
-    )
+    const rounds = await timedRounds(context, 'an append', 'appends', contenders, context.profile.writeTiming)
     context.note(
       `messages: appends on a copy of each data set, to its sessions in turn at their next index (${PER_SESSION} on); samples of about ${context.profile.writeTiming.sampleMs} ms; after every sample, untimed, the messages and changes added are deleted and the WAL checkpointed`
     )

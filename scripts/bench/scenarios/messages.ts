@@ -26,9 +26,9 @@ import { type MessagesDataset, messagesDataset } from '../messages-data.js'
 import type { Result } from '../report.js'
 import { type MessagesLimit, openMessagesLimit, PAGE } from '../sides/messages-limit.js'
 import { limitResults } from '../targets.js'
-import { type Contender, interleave } from '../timing.js'
+import type { Contender } from '../timing.js'
 import { appends } from './message-appends.js'
-import { DRIVERS, ITEM, logTimes, messagesOf, SIZES, STORE, TARGET } from './messages-item.js'
+import { DRIVERS, ITEM, messagesOf, SIZES, STORE, TARGET, timedRounds } from './messages-item.js'
 
 /** Queries whose totals the store keeps (src/store/totals.ts), for the note on how often it counted. */
 const TOTALS_KEPT = 256
@@ -158,13 +158,12 @@ async function pages(context: Context, datasets: Map<SizeName, MessagesDataset>)
         })
       }
     }
-    context.log(`messages: a page of ${PAGE}, ${contenders.length} contenders`)
-    const rounds = await interleave(contenders, context.profile.timing)
-    logTimes(
+    const rounds = await timedRounds(
       context,
+      `a page of ${PAGE}`,
       'pages',
-      contenders.map((c) => c.label),
-      rounds.cpu
+      contenders,
+      context.profile.timing
     )
     const costsOf = (op: string, group: { entry: Entry; at: number }[]) =>
       opCosts(
