@@ -104,6 +104,12 @@ export interface IdPrefix {
  * parseIdPrefix('0199B73DB5') // { hex: '0199b73db5', text: '0199b73d-b5', lo: '0199b73d-b5', hi: '0199b73d-b6', full: false }
  */
 export function parseIdPrefix(input: unknown): IdPrefix {
+  // what code passes is mostly a whole id as the store wrote it: nothing to make canonical
+  if (isCanonicalId(input)) {
+    const hex =
+      input.slice(0, 8) + input.slice(9, 13) + input.slice(14, 18) + input.slice(19, 23) + input.slice(24)
+    return { hex, text: input, full: true, lo: input, hi: upperBound(input) }
+  }
   const raw = typeof input === 'number' && Number.isSafeInteger(input) && input >= 0 ? String(input) : input
   if (typeof raw !== 'string') throw new InvalidIdError(input, RULE)
   let digits = 0

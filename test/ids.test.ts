@@ -67,6 +67,21 @@ describe('parseIdPrefix', () => {
     expect(parseIdPrefix('0199b73d-')).toMatchObject({ text: '0199b73d' })
   })
 
+  it('parses a canonical whole id as it parses the same id typed any other way', () => {
+    for (const whole of [
+      id,
+      uuidv7(),
+      '0199b73d-b52e-7ed1-b028-277d6ad08cff',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff'
+    ]) {
+      const parsed = parseIdPrefix(whole)
+      expect(parsed).toEqual(parseIdPrefix(whole.toUpperCase()))
+      expect(parsed).toEqual(parseIdPrefix(hex(whole)))
+      expect(parsed.hex).toBe(hex(whole))
+    }
+    expect(parseIdPrefix(id).hi).toBe('0199b73d-b52e-7ed1-b028-277d6ad08cf')
+  })
+
   it.each([
     ['', 'empty'],
     ['abc', 'too short'],

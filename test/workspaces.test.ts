@@ -169,6 +169,18 @@ describe('documents in workspaces', () => {
     }
   })
 
+  it('find by id and prefix in a workspace whose name must be quoted in SQL, and refuse a NUL in one', async () => {
+    const quoted = sessions("it's; --")
+    const [made] = await quoted.create([{ agent: 'quoted' }])
+    const id = made!.session_id
+    expect((await rowOf(id))?.workspace).toBe("it's; --")
+    expect((await quoted.get(id)).agent).toBe('quoted')
+    expect((await quoted.get(id.slice(0, 13))).session_id).toBe(id)
+    await expect(sessions('one').get(id)).rejects.toThrow(DocumentNotFoundError)
+    await expect(quoted.get(ONE[0]!)).rejects.toThrow(DocumentNotFoundError)
+    expect(() => sessions('a\0b')).toThrow(/NUL/)
+  })
+
   it('resolve prefixes by the primary key, not by an index of the workspace', async () => {
     // EXPLAIN keeps an old read snapshot on its connection: run it on a client of its own
     const client = createClient({ url })

@@ -11,6 +11,12 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
 
+/** Quotes a text as an SQL string literal (SQL text cannot hold a NUL: such a text is refused). */
+export function quoteText(text: string): string {
+  if (text.includes('\0')) throw new Error(`Cannot write ${JSON.stringify(text)} into SQL: it holds a NUL`)
+  return `'${text.replaceAll("'", "''")}'`
+}
+
 /**
  * The expression that reads a field of the `data` JSON column. It uses `->>` rather than
  * json_extract(): the value is the same for one path, and drizzle-kit splits index expressions at

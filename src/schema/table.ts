@@ -18,7 +18,7 @@ import {
   uniqueIndex
 } from 'drizzle-orm/sqlite-core'
 import type { AnyDefinition, Relation } from './collection.js'
-import { jsonExtract } from './sql.js'
+import { jsonExtract, quoteText } from './sql.js'
 import { DEFAULT_WORKSPACE, WORKSPACE_COLUMN } from './workspaces.js'
 
 /**
@@ -61,7 +61,7 @@ export function buildTable(def: AnyDefinition): SQLiteTable {
       index(`${name}_created_at_idx`).on(workspace, ...order)
     ]
     if (statuses) {
-      const allowed = statuses.map((s) => `'${s.replaceAll("'", "''")}'`).join(', ')
+      const allowed = statuses.map(quoteText).join(', ')
       constraints.push(check(`${name}_status_valid`, sql.raw(`"status" IN (${allowed})`)))
       constraints.push(index(`${name}_status_idx`).on(workspace, col('status'), ...order))
     }

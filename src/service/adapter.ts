@@ -121,11 +121,9 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     const { workspaces, workspace: only } = this.options
     if (only !== undefined) return this.collection.inWorkspace(only)
     const workspace = callWorkspace(params)
-    const collection = () => this.collection.inWorkspace(workspace)
     // a get of a known workspace goes on in the same turn
-    return !workspaces || workspaces.known(workspace)
-      ? collection()
-      : workspaces.existing(workspace).then(collection)
+    if (!workspaces || workspaces.known(workspace)) return this.collection.inWorkspace(workspace)
+    return workspaces.existing(workspace).then(() => this.collection.inWorkspace(workspace))
   }
 
   /** Validates filters and operators, then coerces REST strings to the fields' types. */

@@ -6,7 +6,7 @@ import type { Connection, InValue, Result, Row } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { type IdPrefix, parseDocumentId, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
-import { quoteIdent } from '../schema/sql.js'
+import { quoteIdent, quoteText } from '../schema/sql.js'
 import { IN_WORKSPACE } from '../schema/workspaces.js'
 import type { Document, RowMapper } from './row.js'
 
@@ -34,7 +34,10 @@ export class Resolver {
    * the workspace: there it is the way in.
    */
   readonly #inWorkspace: string
-  /** The statements of the commonest lookups, by whole id and by prefix, without a condition. */
+  /**
+   * The statements of the commonest lookups, by whole id and by prefix, without a condition: their
+   * workspace is written in, which spares binding it on every call (a fiftieth of a get by id).
+   */
   readonly #byId: string
   readonly #byPrefix: string
 
@@ -47,8 +50,9 @@ export class Resolver {
     this.#id = quoteIdent(def.idField)
     this.#workspace = workspace
     this.#inWorkspace = def.key === 'text' ? IN_WORKSPACE : `+${IN_WORKSPACE}`
-    this.#byId = this.#select(false)
-    this.#byPrefix = this.#select(true)
+    const own = this.#inWorkspace.replace('?', quoteText(workspace))
+    this.#byId = this.#select(false, own)
+    this.#byPrefix = this.#select(true, own)
   }
 
   /**
@@ -79,10 +83,13 @@ export class Resolver {
     } catch (error) {
       return Promise.reject(error)
     }
-    const ws = this.#workspace
-    const bounds = prefix.full ? [prefix.text, ws] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi, ws]
+    const bounds = prefix.full ? [prefix.text] : [prefix.lo, prefix.hi, prefix.lo, prefix.hi]
     const statement = condition
-      ? { sql: this.#select(!prefix.full, condition), args: [...condition.args, ...bounds], single: true }
+      ? {
+          sql: this.#select(!prefix.full, this.#inWorkspace, condition),
+          args: [...condition.args, ...bounds, this.#workspace],
+          single: true
+        }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
     return this.#db.execute(statement).then((result) => this.#checked(result, prefix, condition))
   }
@@ -112,12 +119,12 @@ export class Resolver {
    * a row read), in one statement that returns one row: the driver of a local file reads one row at
    * half the cost of a list of them.
    */
-  #select(range: boolean, condition?: Condition): string {
+  #select(range: boolean, inWorkspace: string, condition?: Condition): string {
     const select = `SELECT ${this.#mapper.columnList}${condition ? `, (${condition.sql}) AS ${MATCH}` : ''}`
-    if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ? AND ${this.#inWorkspace}`
+    if (!range) return `${select} FROM ${this.#table} WHERE ${this.#id} = ? AND ${inWorkspace}`
     const inRange = `${this.#id} >= ? AND ${this.#id} < ?`
     const matches = `(SELECT count(*) FROM (SELECT 1 FROM ${this.#table} WHERE ${inRange} LIMIT 2)) AS ${MATCHES}`
-    return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} AND ${this.#inWorkspace} LIMIT 1`
+    return `${select}, ${matches} FROM ${this.#table} WHERE ${inRange} AND ${inWorkspace} LIMIT 1`
   }
 
   /**
