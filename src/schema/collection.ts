@@ -13,18 +13,19 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { z } from 'zod'
 import { type IdKind, isCanonicalId, isTextKey } from '../ids.js'
 import { describePath, unwrap } from './fields.js'
+import { refinedString } from './refinements.js'
 import { buildTable } from './table.js'
 import { TAGS_FIELD, tagList } from './tags.js'
 import { isBlank } from './text.js'
 
 /** Text that says something (a blank name names nothing): see isBlank. */
-export const nonBlank = () => z.string().refine((s) => !isBlank(s), 'Must not be empty or blank')
+export const nonBlank = () => refinedString((s) => !isBlank(s), 'Must not be empty or blank')
 
 /** A canonical UUID (short ids in relation fields are resolved before validation). */
-export const idString = () => z.string().refine(isCanonicalId, 'Expected a canonical lowercase UUID')
+export const idString = () => refinedString(isCanonicalId, 'Expected a canonical lowercase UUID')
 
 /** A text key (see parseTextKey in ids.ts). */
-export const keyString = () => z.string().refine(isTextKey, 'Expected a key of 1 to 512 characters')
+export const keyString = () => refinedString(isTextKey, 'Expected a key of 1 to 512 characters')
 
 /** An ISO-8601 timestamp as the API shows it. */
 export const isoTimestamp = () => z.iso.datetime({ offset: true })

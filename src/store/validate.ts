@@ -9,6 +9,7 @@ import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
 import { assertPlainJson, isPlainObject, ownValue } from './plain-json.js'
 import type { Document } from './row.js'
+import { passesFields, strictFieldsOf } from './schema-checks.js'
 
 function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   let current = doc
@@ -60,58 +61,14 @@ export function validateDocument(
   if (issues.length) throw new ValidationError(def.singular, issues)
 }
 
-/** A strict object schema's fields, and those a document must have (they refuse undefined). */
-interface StrictFields {
-  shape: Record<string, z.ZodType>
-  required: readonly string[]
-}
-
-const strictFields = new WeakMap<z.ZodObject, StrictFields | null>()
-
-function strictFieldsOf(schema: z.ZodObject): StrictFields | null {
-  let fields = strictFields.get(schema)
-  if (fields === undefined) {
-    const { catchall, checks } = schema._zod.def
-    // only a plain strict object is the sum of its fields: no checks of the whole, no extra keys
-    const plain = catchall instanceof z.ZodNever && !checks?.length
-    const shape = schema.shape as Record<string, z.ZodType>
-    fields = plain
-      ? { shape, required: Object.keys(shape).filter((key) => !mayBeLeftOut(shape[key]!)) }
-      : null
-    strictFields.set(schema, fields)
-  }
-  return fields
-}
-
 /**
- * Whether a strict object accepts a document without `field`: zod's objects leave out only fields
- * marked optional, even one that takes undefined (`z.unknown()`) is required otherwise. Those that
- * are not left out are looked for; a document without one is judged by the whole parse.
- */
-function mayBeLeftOut(field: z.ZodType): boolean {
-  return field._zod.optin === 'optional' && field.safeParse(undefined).success
-}
-
-/**
- * Whether `schema` accepts `doc`, judged on the fields `doc` has: each passes its own schema, no
- * required one is missing and no key is unknown, which is when the strict object accepts it. A
- * document's few fields cost less than the dozens of optional ones its schema lists, which the
- * object's parse visits one by one. False also when it cannot tell: the whole parse decides then.
- * Fields that kept their primitive value since `doc` passed as `passed` are not looked at again.
+ * Whether `schema` accepts `doc`, judged on the fields `doc` has (see passesFields): a document's
+ * few fields cost less than the dozens of optional ones its schema lists, which the object's parse
+ * visits one by one. False also when it cannot tell: the whole parse decides then.
  */
 function passesFieldByField(schema: z.ZodObject, doc: Document, passed?: Document): boolean {
   const fields = strictFieldsOf(schema)
-  if (!fields) return false
-  for (const key of fields.required) if (!Object.hasOwn(doc, key)) return false
-  for (const key of Object.keys(doc)) {
-    const value = doc[key]
-    // an object may have changed inside: only a primitive is known by its identity
-    const kept = typeof value !== 'object' || value === null
-    if (kept && passed && Object.hasOwn(passed, key) && passed[key] === value) continue
-    const field = Object.hasOwn(fields.shape, key) ? fields.shape[key] : undefined
-    if (!field?.safeParse(value).success) return false
-  }
-  return true
+  return fields !== null && passesFields(fields, doc, passed)
 }
 
 /**
