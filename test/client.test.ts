@@ -4,7 +4,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
-import { PAGE_CACHE_KIB } from '../src/db/local.js'
+import { PAGE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES } from '../src/db/local.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
@@ -123,16 +123,23 @@ describe('the embedded file', () => {
       const results = await Promise.all(
         Array.from({ length: 4 }, () =>
           db.batch(
-            ['PRAGMA busy_timeout', 'PRAGMA foreign_keys', 'PRAGMA synchronous', 'PRAGMA cache_size'],
+            [
+              'PRAGMA busy_timeout',
+              'PRAGMA foreign_keys',
+              'PRAGMA synchronous',
+              'PRAGMA cache_size',
+              'PRAGMA wal_autocheckpoint'
+            ],
             'read'
           )
         )
       )
-      for (const [timeout, fk, synchronous, cache] of results) {
+      for (const [timeout, fk, synchronous, cache, checkpoint] of results) {
         expect(timeout?.rows[0]?.[0]).toBe(4321)
         expect(fk?.rows[0]?.[0]).toBe(1)
         expect(synchronous?.rows[0]?.[0]).toBe(1)
         expect(cache?.rows[0]?.[0]).toBe(-PAGE_CACHE_KIB)
+        expect(checkpoint?.rows[0]?.[0]).toBe(WAL_AUTOCHECKPOINT_PAGES)
       }
     }
     const order: string[] = []

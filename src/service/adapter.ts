@@ -72,6 +72,28 @@ function allFlag(value: unknown): boolean | undefined {
 }
 
 /**
+ * The create of `data` in a collection. Apart from the method that calls it: a closure there would
+ * give the method a context of its own on every call, the create of a known workspace included.
+ */
+function createIn<Def extends AnyDefinition>(
+  data: CreateData<Def> | CreateData<Def>[],
+  params: DocumentParams
+) {
+  return (collection: Collection<Def>) =>
+    collection.create(data, { query: params.query, change: changeContextOf(params) })
+}
+
+/** A create whose query is sanitised first (see DocumentService.create). */
+async function createWithQuery<Def extends AnyDefinition>(
+  service: DocumentService<Def>,
+  query: Promise<Query>,
+  data: CreateData<Def> | CreateData<Def>[],
+  params: DocumentParams
+): Promise<DocOf<Def> | DocOf<Def>[]> {
+  return service._create(data, { ...params, query: await query })
+}
+
+/**
  * A Feathers service for one collection.
  *
  * @example
@@ -158,20 +180,24 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
       : collection.get(id, { query: params.query })
   }
 
-  async _create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
-  async _create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
-  async _create(
+  _create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  _create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
+  _create(
     data: CreateData<Def> | CreateData<Def>[],
     params?: DocumentParams
   ): Promise<DocOf<Def> | DocOf<Def>[]>
-  async _create(
+  _create(
     data: CreateData<Def> | CreateData<Def>[],
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    return (await this.collectionFor(params)).create(data, {
-      query: params.query,
-      change: changeContextOf(params)
-    })
+    try {
+      // a create in a known workspace goes on in the same turn (see get)
+      const collection = this.collectionFor(params)
+      if (collection instanceof Promise) return collection.then(createIn(data, params))
+      return createIn(data, params)(collection)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   async _update(id: NullableId, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {
@@ -233,20 +259,27 @@ export class DocumentService<Def extends AnyDefinition = AnyDefinition> extends 
     }
   }
 
-  async create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
-  async create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
-  async create(
+  create(data: CreateData<Def>, params?: DocumentParams): Promise<DocOf<Def>>
+  create(data: CreateData<Def>[], params?: DocumentParams): Promise<DocOf<Def>[]>
+  create(
     data: CreateData<Def> | CreateData<Def>[],
     params?: DocumentParams
   ): Promise<DocOf<Def> | DocOf<Def>[]>
-  async create(
+  create(
     data: CreateData<Def> | CreateData<Def>[],
     params: DocumentParams = {}
   ): Promise<DocOf<Def> | DocOf<Def>[]> {
-    if (Array.isArray(data) && !this.allowsMulti('create', params)) {
-      throw new MethodNotAllowed('Can not create multiple entries')
+    try {
+      if (Array.isArray(data) && !this.allowsMulti('create', params)) {
+        throw new MethodNotAllowed('Can not create multiple entries')
+      }
+      // without a query, the collection's promise is the create's own (see get)
+      const query = this.sanitizeSingleQuery(params)
+      if (query instanceof Promise) return createWithQuery(this, query, data, params)
+      return this._create(data, { ...params, query })
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return this._create(data, { ...params, query: await this.sanitizeSingleQuery(params) })
   }
 
   async update(id: Id, data: CreateData<Def>, params: DocumentParams = {}): Promise<DocOf<Def>> {

@@ -157,7 +157,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   ): Promise<DocOf<Def> | DocOf<Def>[]>
   async create(data: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     const docs = this.#drafts.created(data)
-    await this.#references.inData(docs)
+    const resolving = this.#references.inData(docs)
+    if (resolving) await resolving
     // each document made into its row right after its check, while it is still in the caches
     const rows = docs.map((doc) => this.#mapper.written(this.#drafts.validNew(doc)))
     const stored = await this.#insert(rows, docs, params.change)

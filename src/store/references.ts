@@ -37,8 +37,17 @@ export class References {
   /**
    * Replaces short ids in the relation fields of documents about to be written by whole ids. A
    * prefix that names nothing is a 400, as a whole id that names nothing is (the foreign key).
+   * Undefined when there is none to replace, the commonest write: nothing to wait for.
    */
-  async inData(docs: Document[]): Promise<void> {
+  inData(docs: Document[]): Promise<void> | undefined {
+    for (const key of this.#def.keyColumns) {
+      if (!key.relation) continue
+      for (const doc of docs) if (isPrefix(ownValue(doc, key.name))) return this.#resolveInData(docs)
+    }
+    return undefined
+  }
+
+  async #resolveInData(docs: Document[]): Promise<void> {
     for (const key of this.#def.keyColumns) {
       if (!key.relation) continue
       const values = docs.map((d) => ownValue(d, key.name)).filter(isPrefix)

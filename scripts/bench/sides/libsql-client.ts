@@ -1,12 +1,13 @@
 /**
  * A peer: `@libsql/client`, the driver a libSQL user reaches for first, on the same file with the
  * store's connection settings (one connection, synchronous=NORMAL, foreign keys on, the same busy
- * timeout), used as its documentation shows: `execute` per statement (it prepares each one anew),
+ * timeout and checkpoint interval), used as its documentation shows: `execute` per statement (it prepares each one anew),
  * `batch` for an array create and for a page with its total, `transaction` for a patch.
  */
 import { createClient, type Row } from '@libsql/client'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../../src/db/local.js'
 import {
   BY_ID,
   BY_RANGE,
@@ -33,7 +34,12 @@ const values = (row: Row) => Array.from(row)
 
 export async function openLibsqlClient(path: string): Promise<Side> {
   const client = createClient({ url: `file:${path}`, timeout: DEFAULT_BUSY_TIMEOUT, concurrency: 1 })
-  for (const pragma of ['foreign_keys = ON', 'synchronous = NORMAL']) await client.execute(`PRAGMA ${pragma}`)
+  for (const pragma of [
+    'foreign_keys = ON',
+    'synchronous = NORMAL',
+    `wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`
+  ])
+    await client.execute(`PRAGMA ${pragma}`)
   return {
     label: '@libsql/client',
     getWhole: async (id) => docOfValues(values((await client.execute({ sql: BY_ID, args: [id] })).rows[0]!)),

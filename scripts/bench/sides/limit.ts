@@ -12,7 +12,7 @@
 import Libsql from 'libsql'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
-import { PAGE_CACHE_KIB } from '../../../src/db/local.js'
+import { PAGE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES } from '../../../src/db/local.js'
 import type { SessionFields } from '../documents.js'
 import { loadBetterSqlite3 } from '../peer-modules.js'
 import {
@@ -70,7 +70,7 @@ export interface LimitSide extends Side {
 
 /**
  * The limit on the database file at `path`, with the store's connection settings (WAL,
- * synchronous=NORMAL, foreign keys on, the same page cache and busy timeout). A `readonly` one only
+ * synchronous=NORMAL, foreign keys on, the same page cache, checkpoint interval and busy timeout). A `readonly` one only
  * reads.
  */
 export function openLimit(
@@ -84,6 +84,7 @@ export function openLimit(
   db.exec('PRAGMA foreign_keys = ON')
   db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
   if (!readonly) db.exec('PRAGMA synchronous = NORMAL')
+  if (!readonly) db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
   const statements = new Map<string, SyncStatement>()
   const prepared = (sql: string, raw = true) => {
     let statement = statements.get(sql)

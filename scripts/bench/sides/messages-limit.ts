@@ -11,7 +11,7 @@
 import Libsql from 'libsql'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
-import { PAGE_CACHE_KIB } from '../../../src/db/local.js'
+import { PAGE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES } from '../../../src/db/local.js'
 import type { MessageFields } from '../message-documents.js'
 import { loadBetterSqlite3 } from '../peer-modules.js'
 import type { LimitDriver, SyncDatabase, SyncStatement } from './limit.js'
@@ -90,6 +90,7 @@ export function openMessagesLimit(
   db.exec('PRAGMA foreign_keys = ON')
   db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
   if (!readonly) db.exec('PRAGMA synchronous = NORMAL')
+  if (!readonly) db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
   const page = db.prepare(PAGE_SQL).raw(true)
   const count = db.prepare(COUNT_SQL).raw(true)
   const [begin, commit, rollback] = ['BEGIN', 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql))
