@@ -94,6 +94,20 @@ describe('writes in the process skip an idle hook chain', () => {
     expect(contextOf(6).params).toEqual({ query: { agent: 'c' } })
   })
 
+  it('write alike without listeners, and send events to a listener from the write after it is added', async () => {
+    const tasks = store.service('tasks')
+    const session = await store.service('sessions').create({ agent: 'quiet' })
+    const unheard = await tasks.create({ session_id: session.session_id })
+    expect(await tasks.get(unheard.task_id)).toEqual(unheard)
+    const heard: unknown[] = []
+    tasks.once('created', (doc: unknown) => heard.push(doc))
+    const first = await tasks.create({ session_id: session.session_id })
+    const second = await tasks.create({ session_id: session.session_id })
+    expect(heard).toEqual([first])
+    expect(await tasks.get(second.task_id)).toEqual(second)
+    expect(tasks.listenerCount('created')).toBe(0)
+  })
+
   it('fail as the chain does, with nothing stored and no event', async () => {
     const sessions = store.service('sessions')
     let events = 0
