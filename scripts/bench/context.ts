@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { OpCosts } from './costs.js'
-import { type Dataset, sessionsDataset } from './datasets.js'
+import { type Dataset, keepInSystemCache, sessionsDataset } from './datasets.js'
 import type { Result } from './report.js'
 import type { TimingOptions } from './timing.js'
 
@@ -73,7 +73,10 @@ export class Context {
   dataset(size: SizeName): Promise<Dataset> {
     let dataset = this.#datasets.get(size)
     if (!dataset) {
-      dataset = sessionsDataset(this.profile.sizes[size], { log: (l) => this.log(l) })
+      dataset = sessionsDataset(this.profile.sizes[size], { log: (l) => this.log(l) }).then((found) => {
+        keepInSystemCache(found.path)
+        return found
+      })
       this.#datasets.set(size, dataset)
     }
     return dataset

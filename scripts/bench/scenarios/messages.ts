@@ -21,6 +21,7 @@ import { TableStatements } from '../../../src/store/statements.js'
 import type { Context, Scenario, SizeName } from '../context.js'
 import { type Entry, opCosts } from '../costs.js'
 import { randomBelow, seededRandom } from '../dataset-ids.js'
+import { keepInSystemCache } from '../datasets.js'
 import { PER_SESSION } from '../message-documents.js'
 import { type MessagesDataset, messagesDataset } from '../messages-data.js'
 import type { Result } from '../report.js'
@@ -208,6 +209,7 @@ export const messages: Scenario = async (context: Context) => {
   const datasets = new Map<SizeName, MessagesDataset>()
   for (const size of SIZES) {
     const dataset = await messagesDataset(context.profile.sizes[size], { log: (line) => context.log(line) })
+    keepInSystemCache(dataset.path)
     datasets.set(size, dataset)
   }
   const described = SIZES.map((size) => {
