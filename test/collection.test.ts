@@ -222,6 +222,34 @@ describe('patch', () => {
     expect((await sessions().find({ query: { agent: 'other' } }))[0]?.status).toBe('idle')
   })
 
+  it('returns what a read returns, the documents of one patch sharing no object', async () => {
+    const marker = `shared-${Date.now()}`
+    const made = await sessions().create([
+      { agent: marker, custom_context: { keep: { a: 1 } } },
+      { agent: marker, git_state: { ref: 'main' } }
+    ])
+    const patch = { git_state: { current_sha: 'c'.repeat(40) }, custom_context: { list: [{ n: -0 }] } }
+    const patched = await sessions().patch(null, patch, {
+      query: { agent: marker, $sort: { created_at: 1 } }
+    })
+    expect(patched).toHaveLength(2)
+    for (const doc of patched) {
+      expect(JSON.stringify(doc)).toBe(JSON.stringify(await sessions().get(doc.session_id)))
+    }
+    const one = await sessions().patch(made[0]!.session_id, { title: 'one', repo: { cwd: '/one' } })
+    expect(JSON.stringify(one)).toBe(JSON.stringify(await sessions().get(one.session_id)))
+    // a change to one document, or to the patch given, reaches no other
+    ;(patched[0]!.custom_context as { list: { n: number }[] }).list[0]!.n = 5
+    ;(patched[0]!.git_state as { current_sha: string }).current_sha = 'changed'
+    patch.custom_context.list.push({ n: 9 })
+    expect(patched[1]!.custom_context).toEqual({ list: [{ n: 0 }] })
+    expect((patched[1]!.git_state as { current_sha: string }).current_sha).toBe('c'.repeat(40))
+    expect((await sessions().get(made[0]!.session_id)).custom_context).toEqual({
+      keep: { a: 1 },
+      list: [{ n: 0 }]
+    })
+  })
+
   it('ignores an id in the data: the id argument names the document', async () => {
     const doc = await sessions().create({ agent: 'x' })
     const other = await sessions().create({ agent: 'other' })

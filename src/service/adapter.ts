@@ -28,8 +28,7 @@ export const MAX_SHORT_IDS = 1000
 
 /**
  * The query key that lets an external multi patch or remove act on every document on purpose:
- * without it, `DELETE /sessions` (an empty id in a script, a dropped condition) would empty the
- * collection.
+ * without it, `DELETE /sessions` (an empty id, a dropped condition) would empty the collection.
  */
 export const ALL = '$all'
 
@@ -71,10 +70,7 @@ function allFlag(value: unknown): boolean | undefined {
   throw new BadRequest('$all must be true or false')
 }
 
-/**
- * The create of `data` in a collection. Apart from the method that calls it: a closure there would
- * give the method a context of its own on every call, the create of a known workspace included.
- */
+/** The create of `data` in a collection; apart, as a closure in _create would cost every call. */
 function createIn<Def extends AnyDefinition>(
   data: CreateData<Def> | CreateData<Def>[],
   params: DocumentParams

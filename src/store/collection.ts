@@ -260,7 +260,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * that `id` names, if it meets the query's conditions; with `id` null, the page of the query.
    */
   async #stored(id: unknown, query: Query | undefined): Promise<Document[]> {
-    if (id !== null) return [this.#mapper.fromRow(await this.#resolver.row(id, await this.#condition(query)))]
+    if (id !== null) {
+      const condition = this.#condition(query)
+      return [await this.#resolver.document(id, condition && (await condition))]
+    }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
     const { rows } = await this.#db.execute(this.#statements.page(find))
     return rows.map((r) => this.#mapper.fromRow(r))

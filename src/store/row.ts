@@ -36,12 +36,23 @@ export interface RowMapper {
   fromValues(values: ArrayLike<InValue>): Document
 }
 
+/**
+ * The last few timestamps made, both ways: a patch converts each of its own (the stored created_at
+ * and updated_at, the new updated_at) between milliseconds and text several times. Only whole
+ * milliseconds and the text toISOString gives for them: a pair always converts back exactly.
+ */
+const RECENT = 4
+const recentMs: number[] = new Array(RECENT).fill(Number.NaN)
+const recentIso: string[] = new Array(RECENT).fill('')
+let recentNext = 0
+
+/** A text given in another form (`…T00:00:00Z`) and its milliseconds: a write's items share it. */
 let lastParsedIso = ''
 let lastParsedMs = Number.NaN
 
 /** Converts an API timestamp to the stored milliseconds. */
 export function toMillis(iso: string): number {
-  // the documents of one write share their timestamps (an array create of 1,000: one parse)
+  for (let i = 0; i < RECENT; i++) if (recentIso[i] === iso) return recentMs[i]!
   if (iso !== lastParsedIso) {
     lastParsedMs = Date.parse(iso)
     lastParsedIso = iso
@@ -49,23 +60,16 @@ export function toMillis(iso: string): number {
   return lastParsedMs
 }
 
-let lastMs = Number.NaN
-let lastIso = ''
-
 /** Converts stored milliseconds to the API timestamp. */
 export function toIso(ms: number): string {
-  // the documents of one write, and rows written together, share their milliseconds
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString()
-    lastMs = ms
-    // the timestamp a write makes is converted back for its row: that parse is known already
-    // (for whole milliseconds, which the text keeps exactly)
-    if (Number.isInteger(ms)) {
-      lastParsedIso = lastIso
-      lastParsedMs = ms
-    }
+  for (let i = 0; i < RECENT; i++) if (recentMs[i] === ms) return recentIso[i]!
+  const iso = new Date(ms).toISOString()
+  if (Number.isInteger(ms)) {
+    recentMs[recentNext] = ms
+    recentIso[recentNext] = iso
+    recentNext = (recentNext + 1) % RECENT
   }
-  return lastIso
+  return iso
 }
 
 export function rowMapper(def: AnyDefinition): RowMapper {

@@ -111,7 +111,8 @@ export class TableStatements {
     context: ChangeContext,
     patch?: Document
   ): ViewUpdate {
-    const values = this.#mapper.toRow(next)
+    // the document returned is `next` as its row will be read, made without parsing that row
+    const { values, doc: written } = this.#mapper.written(next)
     // the columns besides data and updated_at whose value changes (see write-views.ts)
     let set = 0
     for (const { column, bit } of this.#optional) {
@@ -134,7 +135,7 @@ export class TableStatements {
       set === 0
         ? { sql: this.#dataUpdate, args: [...this.#dataPlaces.map((i) => values[i]!), ...extras] }
         : { sql: this.#update, args: [...values, ...extras, set] }
-    return { statement, written: this.#mapper.fromValues(values) }
+    return { statement, written }
   }
 
   /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */
