@@ -250,6 +250,26 @@ describe('patch', () => {
     })
   })
 
+  it('judges the whole document again once another writer changed the row', async () => {
+    const doc = await sessions().create({ agent: 'judge', title: 'a' })
+    // a row this process wrote: the fields a patch leaves alone passed already
+    await sessions().patch(doc.session_id, { title: 'b' })
+    expect((await sessions().patch(doc.session_id, { title: 'c' })).title).toBe('c')
+    await expect(sessions().patch(doc.session_id, { agent: '' })).rejects.toBeInstanceOf(ValidationError)
+    // another program makes the stored agent invalid, leaving updated_at as it was
+    await store.connection.execute({
+      sql: `UPDATE sessions SET data = json_set(data, '$.agent', 5) WHERE session_id = ?`,
+      args: [doc.session_id]
+    })
+    const error = await sessions()
+      .patch(doc.session_id, { title: 'd' })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((error as ValidationError).message).toContain('agent')
+    const row = await stored('sessions', 'session_id', doc.session_id)
+    expect(row!.data).toMatchObject({ agent: 5, title: 'c' })
+  })
+
   it('ignores an id in the data: the id argument names the document', async () => {
     const doc = await sessions().create({ agent: 'x' })
     const other = await sessions().create({ agent: 'other' })

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { newId } from '../src/ids.js'
 import { collections } from '../src/schema/index.js'
 import { refinedString } from '../src/schema/refinements.js'
-import { checkOf } from '../src/store/schema-checks.js'
+import { checkOf, passesFields, strictFieldsOf } from '../src/store/schema-checks.js'
 
 class Point {
   x = 1
@@ -175,6 +175,18 @@ describe('schema checks', () => {
     expect(check(tree)).toBe(true)
     expect(check({ name: 'a', children: [{ name: 'b', children: [{ name: 5 }] }] })).toBe(false)
     expect(node.safeParse(tree).success).toBe(true)
+  })
+
+  it('look again at every field but those a valid document holds, the very same values', () => {
+    const fields = strictFieldsOf(z.strictObject({ name: z.string(), tags: z.array(z.string()).optional() }))!
+    const tags = ['a']
+    const stored = { name: 'x', tags }
+    expect(passesFields(fields, { name: 'y', tags }, undefined, stored)).toBe(true)
+    // a value the valid document does not hold is judged, an equal copy of one included
+    expect(passesFields(fields, { name: 5, tags }, undefined, stored)).toBe(false)
+    expect(passesFields(fields, { name: 'y', tags: [5] }, undefined, { name: 'x', tags: [5] })).toBe(false)
+    expect(passesFields(fields, { name: 'y', other: 1 }, undefined, stored)).toBe(false)
+    expect(passesFields(fields, { tags }, undefined, stored)).toBe(false)
   })
 
   it('judge a timestamp again after a refused one, and a new one on its own', () => {

@@ -67,7 +67,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#compiler = new QueryCompiler(definition, workspace)
     this.#references = new References(db, definition, this.#compiler.fields, this.#resolver, workspace)
     this.#statements = new TableStatements(definition, this.#mapper, workspace)
-    this.#drafts = new Drafts(db, definition, this.#statements)
+    this.#drafts = new Drafts(db, definition, this.#statements, this.#mapper)
     const registered = isCollectionName(definition.name) && collections[definition.name] === definition
     this.#totals = new Totals(quoteIdent(definition.name), registered)
     this.#siblings = new Map([[workspace, this]])
@@ -262,7 +262,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async #stored(id: unknown, query: Query | undefined): Promise<Document[]> {
     if (id !== null) {
       const condition = this.#condition(query)
-      return [await this.#resolver.document(id, condition && (await condition))]
+      return [this.#drafts.stored(await this.#resolver.values(id, condition && (await condition)))]
     }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
     const { rows } = await this.#db.execute(this.#statements.page(find))
@@ -307,15 +307,12 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       const updates = next.map((doc, i) =>
         this.#statements.update(doc, stored[i]!, event, context, patchOf(doc))
       )
-      await this.#db
-        .batch(
-          updates.map((u) => u.statement),
-          'write'
-        )
-        .catch(async (error: unknown) => {
-          // a stale write is tried again from the read; any other is explained
-          throw isStaleWrite(error) ? error : await explainWriteError(error, this.#db, this, next)
-        })
+      const statements = updates.map((u) => u.statement)
+      await this.#db.batch(statements, 'write').catch(async (error: unknown) => {
+        // a stale write is tried again from the read; any other is explained
+        throw isStaleWrite(error) ? error : await explainWriteError(error, this.#db, this, next)
+      })
+      this.#drafts.wrote(updates)
       return updates.map((u) => project(u.written, select, this.idField) as DocOf<Def>)
     })
   }

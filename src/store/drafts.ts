@@ -4,12 +4,13 @@
  * table (plain JSON, the schema, the collection's own adjustments, no ancestor loops).
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { Connection } from '../db/connection.js'
+import type { Connection, InValue, Value } from '../db/connection.js'
 import { isCanonicalV7, newId, parseTextKey } from '../ids.js'
 import { type AnyDefinition, AUTHOR_FIELD } from '../schema/collection.js'
 import { isPlainObject, ownValue, plainJsonCopy } from './plain-json.js'
-import { type Document, toIso, toMillis } from './row.js'
+import { type Document, type RowMapper, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
+import { ValidRows } from './valid-rows.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
 
 /** Where in a create's array an item is, for its messages. */
@@ -19,11 +20,28 @@ export class Drafts {
   readonly #db: Connection
   readonly #def: AnyDefinition
   readonly #statements: TableStatements
+  readonly #mapper: RowMapper
+  readonly #validRows = new ValidRows()
+  /** Stored documents read from a row this process validated and wrote, unchanged since. */
+  readonly #valid = new WeakSet<Document>()
 
-  constructor(db: Connection, def: AnyDefinition, statements: TableStatements) {
+  constructor(db: Connection, def: AnyDefinition, statements: TableStatements, mapper: RowMapper) {
     this.#db = db
     this.#def = def
     this.#statements = statements
+    this.#mapper = mapper
+  }
+
+  /** The stored document of a row's values (see ValidRows: some need no second look). */
+  stored(values: ArrayLike<Value>): Document {
+    const doc = this.#mapper.fromValues(values)
+    if (this.#validRows.has(values)) this.#valid.add(doc)
+    return doc
+  }
+
+  /** Notes the rows of an update or patch once written (see `stored`). */
+  wrote(rows: readonly { values: InValue[] }[]): void {
+    for (const { values } of rows) this.#validRows.wrote(values)
   }
 
   /** A copy of what a write was given, checked to be a plain JSON object with sane timestamps. */
@@ -99,7 +117,10 @@ export class Drafts {
    */
   #validate(next: Document, stored: Document | undefined, now: string): void {
     if (stored && this.#def.authored) keepAuthor(next, stored)
-    validateDocument(this.#def, next, stored)
+    // what a change left as a valid stored document had it is valid still
+    validateDocument(this.#def, next, stored, {
+      unchanged: stored && this.#valid.has(stored) ? stored : undefined
+    })
     const { beforeWrite } = this.#def
     if (!beforeWrite) return
     const passed = { ...next }

@@ -2,7 +2,7 @@
  * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
  * statement, and computes the short ids that people see.
  */
-import type { Connection, InValue, Result, Row } from '../db/connection.js'
+import type { Connection, InValue, Result, Row, Value } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { type IdPrefix, parseDocumentId, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -19,6 +19,9 @@ export interface Condition {
 const MATCH = '__agor_match'
 /** How many documents a prefix names, counted up to two: two mean that it is ambiguous. */
 const MATCHES = '__agor_matches'
+
+/** The first row of a result by position: its values where the driver reads them so. */
+const valuesOf = (result: Result): ArrayLike<Value> => result.values?.[0] ?? result.rows[0]!
 
 export class Resolver {
   readonly #db: Connection
@@ -66,9 +69,12 @@ export class Resolver {
 
   /** The document `input` names: what `row` finds, mapped (from its values where the driver has them). */
   document(input: unknown, condition?: Condition): Promise<Document> {
-    return this.#found(input, condition).then((result) =>
-      this.#mapper.fromValues(result.values?.[0] ?? result.rows[0]!)
-    )
+    return this.#found(input, condition).then((result) => this.#mapper.fromValues(valuesOf(result)))
+  }
+
+  /** The values of the row `input` names, its columns first in the mapper's order (see `row`). */
+  values(input: unknown, condition?: Condition): Promise<ArrayLike<Value>> {
+    return this.#found(input, condition).then(valuesOf)
   }
 
   /**

@@ -67,12 +67,20 @@ function mayBeLeftOut(field: z.ZodType): boolean {
 /**
  * Whether the strict object of `fields` accepts `doc`: no required field missing, no key unknown,
  * each field accepted. Fields that kept their primitive value since `doc` passed as `passed` are
- * not looked at again (an object may have changed inside: only a primitive is known by identity).
+ * not looked at again (an object may have changed inside: only a primitive is known by identity),
+ * nor are those that hold the very value they have in `unchanged`, a valid document whose objects
+ * nothing changes.
  */
-export function passesFields(fields: StrictFields, doc: Record<string, unknown>, passed?: object): boolean {
+export function passesFields(
+  fields: StrictFields,
+  doc: Record<string, unknown>,
+  passed?: object,
+  unchanged?: object
+): boolean {
   for (const key of fields.required) if (!Object.hasOwn(doc, key)) return false
   for (const key of Object.keys(doc)) {
     const value = doc[key]
+    if (unchanged && Object.hasOwn(unchanged, key) && Reflect.get(unchanged, key) === value) continue
     const kept = typeof value !== 'object' || value === null
     if (kept && passed && Object.hasOwn(passed, key) && Reflect.get(passed, key) === value) continue
     const check = Object.hasOwn(fields.checks, key) ? fields.checks[key] : undefined

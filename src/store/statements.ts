@@ -31,10 +31,11 @@ export interface PositionalStatement {
   args: InValue[]
 }
 
-/** An update through the write view, and the document it writes. */
+/** An update through the write view, the document it writes and its row. */
 export interface ViewUpdate {
   statement: Statement
   written: Document
+  values: InValue[]
 }
 
 /** An INSERT of one row of `columns` into `table` (a view, here), with positional parameters. */
@@ -135,7 +136,7 @@ export class TableStatements {
       set === 0
         ? { sql: this.#dataUpdate, args: [...this.#dataPlaces.map((i) => values[i]!), ...extras] }
         : { sql: this.#update, args: [...values, ...extras, set] }
-    return { statement, written }
+    return { statement, written, values }
   }
 
   /** The creates of rows (from RowMapper.toRow) with their changes, ROWS_PER_INSERT at a time. */

@@ -28,6 +28,11 @@ export interface ValidationOptions {
    * that still hold the same text, number, boolean or null need no second look.
    */
   passed?: Document
+  /**
+   * A valid document that `doc` was made from (the stored one, read as this process wrote it): its
+   * fields that `doc` still holds, the very same values, need no second look.
+   */
+  unchanged?: Document
 }
 
 /**
@@ -42,7 +47,7 @@ export function validateDocument(
   options: ValidationOptions = {}
 ): void {
   const { allowUnknownKeys = false } = options
-  if (passesFieldByField(def.schema, doc, options.passed)) return
+  if (passesFieldByField(def.schema, doc, options)) return
   const result = def.schema.safeParse(doc)
   if (result.success) return
   const issues: ValidationIssue[] = []
@@ -66,9 +71,9 @@ export function validateDocument(
  * few fields cost less than the dozens of optional ones its schema lists, which the object's parse
  * visits one by one. False also when it cannot tell: the whole parse decides then.
  */
-function passesFieldByField(schema: z.ZodObject, doc: Document, passed?: Document): boolean {
+function passesFieldByField(schema: z.ZodObject, doc: Document, options: ValidationOptions): boolean {
   const fields = strictFieldsOf(schema)
-  return fields !== null && passesFields(fields, doc, passed)
+  return fields !== null && passesFields(fields, doc, options.passed, options.unchanged)
 }
 
 /**
