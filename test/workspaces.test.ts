@@ -1,6 +1,9 @@
+import { BadRequest } from '@feathersjs/errors'
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AmbiguousIdError, DocumentNotFoundError, MissingReferenceError } from '../src/errors.js'
+import { collections } from '../src/schema/index.js'
+import { Collection } from '../src/store/collection.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl } from './helpers.js'
 
@@ -169,16 +172,26 @@ describe('documents in workspaces', () => {
     }
   })
 
-  it('find by id and prefix in a workspace whose name must be quoted in SQL, and refuse a NUL in one', async () => {
-    const quoted = sessions("it's; --")
-    const [made] = await quoted.create([{ agent: 'quoted' }])
-    const id = made!.session_id
-    expect((await rowOf(id))?.workspace).toBe("it's; --")
-    expect((await quoted.get(id)).agent).toBe('quoted')
-    expect((await quoted.get(id.slice(0, 13))).session_id).toBe(id)
-    await expect(sessions('one').get(id)).rejects.toThrow(DocumentNotFoundError)
-    await expect(quoted.get(ONE[0]!)).rejects.toThrow(DocumentNotFoundError)
-    expect(() => sessions('a\0b')).toThrow(/NUL/)
+  it('refuse a workspace name outside the rule, as the services do', () => {
+    for (const name of ["it's; --", "$' OR 1=1 --", 'a\0b', '', 'Upper', 'x'.repeat(64)]) {
+      expect(() => db.workspace(name)).toThrow(BadRequest)
+    }
+  })
+
+  it('keep a workspace name data in SQL, whatever it holds (quotes, replacement patterns)', async () => {
+    for (const name of ["it's; --", "$' OR 1=1 --", 'a$`', 'a$&']) {
+      // below the name rule: a collection of any workspace, as the layer's own code makes them
+      const quoted = new Collection(db.connection, collections.sessions, name)
+      const [made] = await quoted.create([{ agent: `quoted ${name}` }])
+      const id = made!.session_id
+      expect((await rowOf(id))?.workspace).toBe(name)
+      expect((await quoted.get(id)).agent).toBe(`quoted ${name}`)
+      expect((await quoted.get(id.slice(0, 13))).session_id).toBe(id)
+      await expect(sessions('one').get(id)).rejects.toThrow(DocumentNotFoundError)
+      await expect(quoted.get(ONE[0]!)).rejects.toThrow(DocumentNotFoundError)
+      await expect(quoted.get(ONE[0]!.slice(0, 8))).rejects.toThrow(DocumentNotFoundError)
+    }
+    expect(() => new Collection(db.connection, collections.sessions, 'a\0b')).toThrow(/NUL/)
   })
 
   it('resolve prefixes by the primary key, not by an index of the workspace', async () => {

@@ -16,7 +16,7 @@ import { Credentials } from './credentials.js'
 import { type Genealogy, genealogyOf } from './genealogy.js'
 import { KvCollection } from './kv.js'
 import { prepareSchema } from './schema-sync.js'
-import { Workspaces } from './workspaces.js'
+import { checkName, Workspaces } from './workspaces.js'
 
 export interface OpenOptions extends DatabaseConfig {
   /** Apply pending migrations on open (default true). */
@@ -90,10 +90,11 @@ export class Database {
 
   /**
    * The documents of the workspace `name`, which is not checked to exist (`workspaces.existing`
-   * does). Made at its first use, and kept.
+   * does), but must be a workspace's name (a 400 otherwise). Made at its first use, and kept.
    */
   workspace(name: string = DEFAULT_WORKSPACE): Workspace {
     if (name === DEFAULT_WORKSPACE) return this.#default
+    checkName(name, 'workspace')
     let workspace = this.#open.get(name)
     if (workspace) {
       this.#open.delete(name)

@@ -53,7 +53,8 @@ export class Resolver {
     this.#id = quoteIdent(def.idField)
     this.#workspace = workspace
     this.#inWorkspace = def.key === 'text' ? IN_WORKSPACE : `+${IN_WORKSPACE}`
-    const own = this.#inWorkspace.replace('?', quoteText(workspace))
+    // a function: a replacement text would read `$'` and `$&` in the name as patterns
+    const own = this.#inWorkspace.replace('?', () => quoteText(workspace))
     this.#byId = this.#select(false, own)
     this.#byPrefix = this.#select(true, own)
   }
