@@ -228,7 +228,8 @@ export function isTextKey(value: unknown): value is string {
   return !/\p{Cc}/u.test(value) && !LONE_SURROGATE.test(value)
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+/** Half of a surrogate pair alone: not text UTF-8 can hold. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** How the ids of a collection are made and named: UUIDv7s with short ids, or text keys. */
 export type IdKind = 'uuid' | 'text'

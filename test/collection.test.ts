@@ -75,6 +75,22 @@ describe('create', () => {
     expect(row!.data.custom_context).toEqual({ nested: { list: [1, null, 3], zero: 0 }, tags: ['a'] })
   })
 
+  it('refuses text a column cannot hold (a NUL, a lone surrogate), keeping it exactly in data', async () => {
+    const repos = store.collection('repos')
+    for (const slug of ['org/a\0b', 'org/\ud800x', 'org/x\udc00']) {
+      const error = await repos.create({ slug, name: 'n' }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).message).toContain('slug')
+    }
+    const { rows } = await store.connection.execute("SELECT count(*) AS n FROM repos WHERE slug LIKE 'org/%'")
+    expect(Number(rows[0]!.n)).toBe(0)
+    const repo = await repos.create({ slug: 'org/fine', name: 'a\0b \ud800' })
+    await expect(repos.patch(repo.repo_id, { slug: 'org/a\0c' })).rejects.toBeInstanceOf(ValidationError)
+    const read = await repos.get(repo.repo_id)
+    expect(read.slug).toBe('org/fine')
+    expect(read.name).toBe('a\0b \ud800')
+  })
+
   it('writes an array atomically: one invalid item and nothing is stored', async () => {
     const before = (await sessions().find({ query: { $limit: 0 }, paginate: {} })).total
     const error = await sessions()

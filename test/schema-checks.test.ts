@@ -189,6 +189,18 @@ describe('schema checks', () => {
     expect(passesFields(fields, { tags }, undefined, stored)).toBe(false)
   })
 
+  it('judge a hole in an array as zod does, and undefined in a format never yet given', () => {
+    const list = z.array(z.string())
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const sparse = ['a', , 'c']
+    expect(list.safeParse(sparse).success).toBe(false)
+    expect(checkOf(list)(sparse)).toBe(false)
+    expect(checkOf(z.array(z.string().optional()))(sparse)).toBe(true)
+    const fresh = z.iso.datetime()
+    expect(fresh.safeParse(undefined).success).toBe(false)
+    expect(checkOf(fresh)(undefined)).toBe(false)
+  })
+
   it('judge a timestamp again after a refused one, and a new one on its own', () => {
     const check = checkOf(z.iso.datetime({ offset: true }))
     expect(check('2026-12-01T10:00:00.000Z')).toBe(true)

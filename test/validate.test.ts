@@ -114,7 +114,7 @@ describe('validation', () => {
     const refined = z
       .strictObject({ id: z.string(), low: z.number(), high: z.number() })
       .refine((doc) => doc.low <= doc.high, { message: 'low above high', path: ['low'] })
-    const def = { schema: refined, singular: 'range' } as unknown as AnyDefinition
+    const def = { schema: refined, singular: 'range', keyColumns: [] } as unknown as AnyDefinition
     expect(verdict(def, { id: 'a', low: 1, high: 2 })).toBe('ok')
     expect(verdict(def, { id: 'a', low: 3, high: 2 })).toEqual([
       { path: ['low'], message: 'low above high', code: 'custom' }
@@ -122,12 +122,12 @@ describe('validation', () => {
     // zod leaves out only fields marked optional: one that takes undefined is required all the same
     for (const field of [z.unknown(), z.any(), z.union([z.string(), z.undefined()]), z.string().optional()]) {
       const schema = z.strictObject({ id: z.string(), field })
-      const fieldDef = { schema, singular: 'thing' } as unknown as AnyDefinition
+      const fieldDef = { schema, singular: 'thing', keyColumns: [] } as unknown as AnyDefinition
       expect(verdict(fieldDef, { id: 'a' }) === 'ok').toBe(schema.safeParse({ id: 'a' }).success)
       expect(verdict(fieldDef, { id: 'a', field: 'x' })).toBe('ok')
     }
     const loose = z.looseObject({ id: z.string() })
-    const looseDef = { schema: loose, singular: 'thing' } as unknown as AnyDefinition
+    const looseDef = { schema: loose, singular: 'thing', keyColumns: [] } as unknown as AnyDefinition
     expect(verdict(looseDef, { id: 'a', more: 1 })).toBe('ok')
   })
 })

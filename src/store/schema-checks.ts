@@ -141,7 +141,12 @@ function plainRule(schema: z.core.$ZodType): Check | undefined {
   if (schema instanceof z.ZodArray) {
     if (schema.def.checks?.length) return undefined
     const item = checkOf(schema.def.element)
-    return (v) => Array.isArray(v) && v.every(item)
+    return (v) => {
+      if (!Array.isArray(v)) return false
+      // by index, as zod reads it: a hole is an undefined item (every() would skip it)
+      for (let i = 0; i < v.length; i++) if (!item(v[i])) return false
+      return true
+    }
   }
   return undefined
 }
@@ -160,8 +165,9 @@ function stringRule(schema: z.ZodString): Check | undefined {
  */
 function formatRule(schema: z.ZodStringFormat): Check | undefined {
   if (schema.def.checks?.length) return undefined
-  let accepted: unknown
+  let accepted: string | undefined
   return (v) => {
+    if (typeof v !== 'string') return schema.safeParse(v).success
     if (v === accepted) return true
     if (!schema.safeParse(v).success) return false
     accepted = v

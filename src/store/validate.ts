@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
+import { LONE_SURROGATE } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
 import { assertPlainJson, isPlainObject, ownValue } from './plain-json.js'
@@ -47,6 +48,7 @@ export function validateDocument(
   options: ValidationOptions = {}
 ): void {
   const { allowUnknownKeys = false } = options
+  assertColumnText(def, doc)
   if (passesFieldByField(def.schema, doc, options)) return
   const result = def.schema.safeParse(doc)
   if (result.success) return
@@ -64,6 +66,21 @@ export function validateDocument(
     }
   }
   if (issues.length) throw new ValidationError(def.singular, issues)
+}
+
+/**
+ * Refuses text that a column cannot hold as given: the engine keeps a column's text as UTF-8,
+ * which ends it at a NUL and turns a lone surrogate into U+FFFD, so that the slugs `a\0b` and
+ * `a\0c` would both read back `a`. (In `data`, JSON escapes both.)
+ */
+function assertColumnText(def: AnyDefinition, doc: Document): void {
+  for (const { name } of def.keyColumns) {
+    const value = ownValue(doc, name)
+    if (typeof value === 'string' && (value.includes('\0') || LONE_SURROGATE.test(value))) {
+      const message = 'Must not hold a NUL character or a lone surrogate'
+      throw new ValidationError(def.singular, [{ path: [name], message, code: 'invalid_format' }])
+    }
+  }
 }
 
 /**
