@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { BENCH_DIR } from './peer-modules.js'
 
 const STAMP = `${BENCH_DIR}node_modules/.agor-bench-installed`
@@ -20,6 +21,18 @@ function fingerprint(): string {
   return hash.digest('hex')
 }
 
+/**
+ * npm's environment for the install. better-sqlite3 compiles where its prebuilt binary cannot be
+ * downloaded, and node-gyp then downloads Node's headers unless told where they are: the headers
+ * of the Node that runs this, installed beside it (`/usr/include/node`), serve without a network.
+ */
+function installEnv(): NodeJS.ProcessEnv {
+  const prefix = dirname(dirname(process.execPath))
+  if (process.env.npm_config_nodedir || !existsSync(join(prefix, 'include', 'node', 'node.h')))
+    return process.env
+  return { ...process.env, npm_config_nodedir: prefix }
+}
+
 /** Installs bench/node_modules unless it is there and installed from the current lock. */
 export function installPeers(log: (line: string) => void): void {
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === fingerprint()) return
@@ -28,6 +41,7 @@ export function installPeers(log: (line: string) => void): void {
   // npm's output goes to stderr, with the bench's progress: stdout is for the table
   const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], {
     cwd: BENCH_DIR,
+    env: installEnv(),
     stdio: ['ignore', 2, 2],
     shell: process.platform === 'win32'
   })
