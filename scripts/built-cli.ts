@@ -85,8 +85,9 @@ export async function bundleCli(): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
-    // what every open compares with the database's, computed once here (see store/schema-sync.ts)
-    define: { AGOR_BUILT_TRIGGERS_VERSION: JSON.stringify(triggers.triggersVersion()) },
+    // what every open compares with the database's, computed once here (see store/schema-sync.ts),
+    // and that this is the bundle (see db/libsql.ts)
+    define: { AGOR_BUILT_TRIGGERS_VERSION: JSON.stringify(triggers.triggersVersion()), AGOR_BUNDLED: 'true' },
     // import() of what stays outside (node:readline, …) as require(): code run by vm.Script has no
     // module loader of its own to import with
     supported: { 'dynamic-import': false },
