@@ -6,22 +6,24 @@
  */
 import type { InValue, Value } from '../db/connection.js'
 
-/** Rows remembered, the least recently written dropped first. */
-const MAX_ROWS = 1000
-/** A row whose data is longer is not kept: memory stays bounded at a few megabytes. */
-const MAX_DATA_CHARS = 4096
+/** The data, in characters, of the rows remembered: the least recently written go first. */
+const MAX_CHARS = 4_000_000
+/** A row whose data is longer is not kept. */
+const MAX_DATA_CHARS = 16_384
 
 export class ValidRows {
   readonly #rows = new Map<string, readonly InValue[]>()
+  #chars = 0
 
   /** Notes the row `values` (the id first, data last) as written, after its write committed. */
   wrote(values: readonly InValue[]): void {
     const id = String(values[0])
-    this.#rows.delete(id)
+    this.#forget(id)
     const data = values[values.length - 1]
     if (typeof data !== 'string' || data.length > MAX_DATA_CHARS) return
     this.#rows.set(id, values)
-    if (this.#rows.size > MAX_ROWS) this.#rows.delete(this.#rows.keys().next().value!)
+    this.#chars += data.length
+    while (this.#chars > MAX_CHARS) this.#forget(this.#rows.keys().next().value!)
   }
 
   /** Whether the row read as `values` is, column for column, the one this process wrote last. */
@@ -30,5 +32,12 @@ export class ValidRows {
     if (known === undefined || known.length !== values.length) return false
     for (let i = 0; i < known.length; i++) if (known[i] !== values[i]) return false
     return true
+  }
+
+  #forget(id: string): void {
+    const known = this.#rows.get(id)
+    if (known === undefined) return
+    this.#rows.delete(id)
+    this.#chars -= String(known[known.length - 1]).length
   }
 }
