@@ -172,6 +172,45 @@ describe('create', () => {
   })
 })
 
+describe('timestamps in documents', () => {
+  it("are kept as UTC with milliseconds, so that their order and ranges are the instants'", async () => {
+    const tasks = store.collection('tasks')
+    const session = await sessions().create({ agent: 'clock' })
+    const given = ['2026-01-01T00:30:00+01:00', '2026-01-01T00:00:00Z', '2025-12-31T23:45:00.000Z']
+    const made = await tasks.create(
+      given.map((started_at) => ({ session_id: session.session_id, started_at }))
+    )
+    expect(made.map((t) => t.started_at)).toEqual([
+      '2025-12-31T23:30:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2025-12-31T23:45:00.000Z'
+    ])
+    const row = await stored('tasks', 'task_id', made[0]!.task_id)
+    expect(row!.data.started_at).toBe('2025-12-31T23:30:00.000Z')
+    const query = { session_id: session.session_id, $sort: { started_at: 1 } }
+    const sorted = await tasks.find({ query })
+    expect(sorted.map((t) => t.task_id)).toEqual([made[0]!.task_id, made[2]!.task_id, made[1]!.task_id])
+    const before = await tasks.find({ query: { ...query, started_at: { $lt: '2025-12-31T23:50:00.000Z' } } })
+    expect(before).toHaveLength(2)
+    // a condition's instant in another form means the same instant
+    const sameInstant = await tasks.find({ query: { ...query, started_at: '2026-01-01T00:30:00.000+01:00' } })
+    expect(sameInstant.map((t) => t.task_id)).toEqual([made[0]!.task_id])
+    const after = await tasks.find({ query: { ...query, started_at: { $gt: '2026-01-01T00:40:00+01:00' } } })
+    expect(after.map((t) => t.task_id)).toEqual([made[2]!.task_id, made[1]!.task_id])
+    // nested, on patch, and as the answer and a read give it
+    const patched = await tasks.patch(made[1]!.task_id, {
+      message_range: { start: 0, end: 1, start_timestamp: '2026-01-01T02:00:00.5+02:00' }
+    })
+    expect(patched.message_range).toMatchObject({ start_timestamp: '2026-01-01T00:00:00.500Z' })
+    expect(JSON.stringify(await tasks.get(patched.task_id))).toBe(JSON.stringify(patched))
+    // text no timestamp field takes is refused as before, not made valid
+    for (const started_at of ['2026-01-01T00:00Z', '2026-02-30T00:00:00Z', 'yesterday']) {
+      await expect(tasks.patch(made[1]!.task_id, { started_at })).rejects.toBeInstanceOf(ValidationError)
+    }
+    expect((await tasks.get(made[1]!.task_id)).started_at).toBe('2026-01-01T00:00:00.000Z')
+  })
+})
+
 describe('patch', () => {
   it('merges nested objects, replaces arrays and scalars, stores null', async () => {
     const doc = await sessions().create({

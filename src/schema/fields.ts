@@ -11,6 +11,8 @@ export interface FieldInfo {
   kind: FieldKind
   /** True where keys below are free-form (a record or an unknown value), so any path continues. */
   open: boolean
+  /** True for an ISO timestamp (kept as UTC with milliseconds, see store/timestamps.ts). */
+  instant?: boolean
 }
 
 const ANY: FieldInfo = { kind: 'any', open: true }
@@ -30,6 +32,8 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 
 function infoOf(schema: z.ZodType): FieldInfo {
   const inner = unwrap(schema)
+  if (inner instanceof z.ZodStringFormat && inner.format === 'datetime')
+    return { kind: 'string', open: false, instant: true }
   if (inner instanceof z.ZodString || inner instanceof z.ZodEnum) return { kind: 'string', open: false }
   if (inner instanceof z.ZodNumber) return { kind: 'number', open: false }
   if (inner instanceof z.ZodBoolean) return { kind: 'boolean', open: false }

@@ -10,6 +10,7 @@ import { type AnyDefinition, AUTHOR_FIELD } from '../schema/collection.js'
 import { isPlainObject, ownValue, plainJsonCopy } from './plain-json.js'
 import { type Document, type RowMapper, toIso, toMillis } from './row.js'
 import type { TableStatements } from './statements.js'
+import { canonicalTimestamps } from './timestamps.js'
 import { ValidRows } from './valid-rows.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
 
@@ -116,6 +117,7 @@ export class Drafts {
    * `completed_at`) is refused the same way on create, update and patch, not silently replaced.
    */
   #validate(next: Document, stored: Document | undefined, now: string): void {
+    canonicalTimestamps(this.#def.schema, next)
     if (stored && this.#def.authored) keepAuthor(next, stored)
     // what a change left as a valid stored document had it is valid still
     validateDocument(this.#def, next, stored, {

@@ -9,6 +9,7 @@ import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
 import { toMillis } from './row.js'
 import { tagCondition } from './tag-index.js'
+import { canonicalOf } from './timestamps.js'
 
 /** Most values in one `$in`/`$nin` list. */
 export const MAX_LIST = 1000
@@ -237,7 +238,8 @@ function sqlValue(field: Field, value: unknown): InValue {
     if (typeof value === 'string' && !Number.isNaN(toMillis(value))) return toMillis(value)
     throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
   }
-  if (typeof value === 'string') return value
+  // `…T00:30:00+01:00` is compared as the text such an instant is stored as
+  if (typeof value === 'string') return field.instant ? canonicalOf(value) : value
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new BadRequest(`'${field.name}' needs a finite number`)
     return value

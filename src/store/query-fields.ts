@@ -24,6 +24,8 @@ export interface Field {
   typeSql?: string
   /** For `tags` of a tagged collection: that collection, whose tag index its list operators seek. */
   tagIndex?: AnyDefinition
+  /** An ISO timestamp in `data`, stored as UTC with milliseconds: conditions compare that text. */
+  instant?: boolean
 }
 
 /** Looks up (and remembers) the fields of one collection's queries. */
@@ -75,7 +77,8 @@ export class QueryFields {
       sql: jsonExtract(path),
       kind: info.kind,
       ...(typeSql ? { typeSql } : {}),
-      ...(tagIndex ? { tagIndex } : {})
+      ...(tagIndex ? { tagIndex } : {}),
+      ...(info.instant ? { instant: true } : {})
     }
   }
 }

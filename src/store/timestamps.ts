@@ -1,0 +1,82 @@
+/**
+ * Timestamps inside documents (a task's `started_at`, a message's `timestamp`) are kept as UTC with
+ * milliseconds, the form `created_at` reads in: their text is what `$sort` and `$lt` compare, and
+ * `…T00:30:00+01:00` would sort after `…T00:00:00Z` though it is half an hour earlier.
+ */
+import { z } from 'zod'
+import { unwrap } from '../schema/fields.js'
+import { isPlainObject } from './plain-json.js'
+import type { Document } from './row.js'
+import { type Check, checkOf } from './schema-checks.js'
+
+/** A timestamp field: where it is, and its schema's verdict on a text. */
+interface TimestampField {
+  path: readonly string[]
+  check: Check
+}
+
+/** The store sets these (columns, converted by the row mapper). */
+const COLUMNS = new Set(['created_at', 'updated_at'])
+/** A text that names its offset: Date.parse reads it as an instant, not as a local time. */
+const ABSOLUTE = /(?:Z|[+-]\d\d:?\d\d)$/i
+const fieldsBySchema = new WeakMap<z.ZodObject, readonly TimestampField[]>()
+
+/** The ISO timestamp fields of a document schema, through nested objects (not arrays). */
+function timestampFields(schema: z.ZodObject): readonly TimestampField[] {
+  let fields = fieldsBySchema.get(schema)
+  if (!fields) {
+    fields = collect(schema, [])
+    fieldsBySchema.set(schema, fields)
+  }
+  return fields
+}
+
+function collect(schema: z.ZodObject, path: readonly string[]): TimestampField[] {
+  const found: TimestampField[] = []
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (path.length === 0 && COLUMNS.has(key)) continue
+    const inner = unwrap(field as z.ZodType)
+    if (inner instanceof z.ZodStringFormat && inner.format === 'datetime')
+      found.push({ path: [...path, key], check: checkOf(inner) })
+    else if (inner instanceof z.ZodObject) found.push(...collect(inner, [...path, key]))
+  }
+  return found
+}
+
+/**
+ * Writes each valid timestamp of `doc` in the canonical form (`2025-12-31T23:30:00.000Z`). `doc`
+ * is the write's own; the objects on the way to a timestamp it changes are copied, not changed:
+ * they may be the stored document's. Invalid text is left for validation to refuse.
+ */
+export function canonicalTimestamps(schema: z.ZodObject, doc: Document): void {
+  for (const { path, check } of timestampFields(schema)) {
+    // the objects that hold each key of the path, `doc` first
+    const holders: Document[] = []
+    let value: unknown = doc
+    for (const key of path) {
+      if (!isPlainObject(value) || !Object.hasOwn(value, key)) break
+      holders.push(value)
+      value = value[key]
+    }
+    if (holders.length !== path.length || typeof value !== 'string') continue
+    const canonical = canonicalOf(value)
+    if (canonical === value || !check(value)) continue
+    let target = doc
+    for (let i = 1; i < path.length; i++) {
+      const copy = { ...holders[i]! }
+      target[path[i - 1]!] = copy
+      target = copy
+    }
+    target[path[path.length - 1]!] = canonical
+  }
+}
+
+/** The canonical text of an absolute timestamp, or the text itself when it has none. */
+export function canonicalOf(text: string): string {
+  if (!ABSOLUTE.test(text)) return text
+  const ms = Date.parse(text)
+  if (Number.isNaN(ms)) return text
+  const iso = new Date(ms).toISOString()
+  // a year outside 0000-9999 is written with six digits, which no ISO timestamp field takes
+  return iso.length === 24 ? iso : text
+}
