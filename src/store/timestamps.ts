@@ -19,6 +19,8 @@ interface TimestampField {
 const COLUMNS = new Set(['created_at', 'updated_at'])
 /** A text that names its offset: Date.parse reads it as an instant, not as a local time. */
 const ABSOLUTE = /(?:Z|[+-]\d\d:?\d\d)$/i
+/** The canonical form: a valid text in it is its own conversion (an invalid one, validation's). */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 const fieldsBySchema = new WeakMap<z.ZodObject, readonly TimestampField[]>()
 
 /** The ISO timestamp fields of a document schema, through nested objects (not arrays). */
@@ -73,7 +75,7 @@ export function canonicalTimestamps(schema: z.ZodObject, doc: Document): void {
 
 /** The canonical text of an absolute timestamp, or the text itself when it has none. */
 export function canonicalOf(text: string): string {
-  if (!ABSOLUTE.test(text)) return text
+  if (CANONICAL.test(text) || !ABSOLUTE.test(text)) return text
   const ms = Date.parse(text)
   if (Number.isNaN(ms)) return text
   const iso = new Date(ms).toISOString()
