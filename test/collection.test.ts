@@ -211,6 +211,57 @@ describe('timestamps in documents', () => {
   })
 })
 
+describe('timestamps given in other forms', () => {
+  it('are refused outside the years 0000-9999 in UTC, and never read as another date', async () => {
+    const tasks = store.collection('tasks')
+    const session = await sessions().create({ agent: 'edges' })
+    for (const started_at of ['0000-01-01T00:30:00+01:00', '9999-12-31T23:30:00-12:00']) {
+      const error = await tasks
+        .create({ session_id: session.session_id, started_at })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).message).toContain('started_at')
+    }
+    const march = await tasks.create({ session_id: session.session_id, started_at: '2026-03-02T00:00:00Z' })
+    expect(march.started_at).toBe('2026-03-02T00:00:00.000Z')
+    for (const text of ['2026-02-30T00:00:00Z', '2026-03-01T24:00:00Z']) {
+      expect(await tasks.find({ query: { session_id: session.session_id, started_at: text } })).toEqual([])
+    }
+  })
+
+  it('are made canonical by an import too, and in a column of their own (kv expires_at)', async () => {
+    const tasks = store.collection('tasks')
+    const session = await sessions().create({ agent: 'imported' })
+    const task_id = '0199b73d-b52e-7ed1-b028-277d6ad08cef'
+    const now = '2026-01-01T00:00:00.000Z'
+    await tasks.insertDocuments([
+      {
+        task_id,
+        session_id: session.session_id,
+        status: 'created',
+        created_at: now,
+        updated_at: now,
+        started_at: '2026-01-01T00:40:00.123456-05:00',
+        message_range: { start: 0, start_timestamp: '2026-01-01T00:30:00+14:00' }
+      }
+    ])
+    const read = await tasks.get(task_id)
+    expect(read.started_at).toBe('2026-01-01T05:40:00.123Z')
+    expect(read.message_range).toEqual({ start: 0, start_timestamp: '2025-12-31T10:30:00.000Z' })
+    const kv = store.collection('kv')
+    await expect(
+      kv.update('ts:bad', { value: 1, expires_at: '2099-02-30T00:00:00Z' })
+    ).rejects.toBeInstanceOf(ValidationError)
+    await kv.update('ts:a', { value: 1, expires_at: '2098-12-31T23:30:00.5Z' })
+    await kv.update('ts:b', { value: 2, expires_at: '2098-12-31T23:30:00+01:00' })
+    const keys = async (query: Record<string, unknown>) =>
+      (await kv.find({ query: { key: { $like: 'ts:%' }, ...query } })).map((e) => e.key).sort()
+    expect(await keys({ expires_at: { $gt: '2098-12-31T23:30:00Z' } })).toEqual(['ts:a'])
+    expect(await keys({ expires_at: { $lt: '2099-01-01T00:00:00+01:00' } })).toEqual(['ts:b'])
+    expect(await keys({ expires_at: '2098-12-31T23:30:00+01:00' })).toEqual(['ts:b'])
+  })
+})
+
 describe('patch', () => {
   it('merges nested objects, replaces arrays and scalars, stores null', async () => {
     const doc = await sessions().create({

@@ -1,5 +1,6 @@
 // Two workspaces served by one daemon, driven with each workspace's key over REST and socket.io:
 // nothing of one ever reaches the other, and an administrative key works in the one it names.
+import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AgorClient, connect } from '../src/client.js'
 import { type AgorServer, createServer } from '../src/service/server.js'
@@ -173,6 +174,25 @@ describe('an administrative key', () => {
     const one = await http('POST', '/sessions', as('one'), { agent: 'for one' })
     await waitFor(() => seen.some((e) => e.data.session_id === one.body.session_id), 'one’s event')
     expect(seen.map((e) => e.data.session_id)).not.toContain(two.body.session_id)
+  })
+
+  it('is refused a connection whose auth.workspace is no text', async () => {
+    for (const workspace of [['one'], { name: 'one' }, 1]) {
+      const raw: Socket = io(server.url, {
+        transports: ['websocket'],
+        auth: { workspace },
+        extraHeaders: { 'x-api-key': ADMIN }
+      })
+      try {
+        const refused = await new Promise<Error>((resolve, reject) => {
+          raw.on('connect_error', resolve)
+          raw.on('connect', () => reject(new Error('connected')))
+        })
+        expect(refused.message).toBe('auth.workspace must be a name')
+      } finally {
+        raw.close()
+      }
+    }
   })
 
   it('works in the workspace it names, default otherwise, and reads every workspace’s changes', async () => {

@@ -174,7 +174,9 @@ export function attachTransports(
         const { feathers } = socket as typeof socket & { feathers: Record<string, unknown> }
         Object.assign(feathers, { remoteAddress: socket.handshake.address, feed: auth.feed === true })
         // a browser cannot send headers on a websocket: the workspace may come in `auth` instead
-        if (typeof auth.workspace === 'string') {
+        if (auth.workspace !== undefined) {
+          // a workspace that is no name at all is the client's mistake: it must not go unseen
+          if (typeof auth.workspace !== 'string') return next(new BadRequest('auth.workspace must be a name'))
           const headers = (feathers.headers ?? {}) as Record<string, unknown>
           feathers.headers = { ...headers, [WORKSPACE_HEADER]: auth.workspace }
         }

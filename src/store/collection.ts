@@ -35,7 +35,7 @@ import {
   type PatchData,
   pageLimit
 } from './types.js'
-import { validateStoredDocument } from './validate.js'
+import { storedDocument } from './validate.js'
 import { inTurn, untilFresh } from './write-turns.js'
 
 /**
@@ -237,11 +237,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
    * document is validated first; fields this version does not know are kept. All or nothing.
    */
   async insertDocuments(docs: readonly Document[], change: ChangeContext = IMPORT): Promise<void> {
-    const rows = docs.map((doc) => {
-      validateStoredDocument(this.definition, doc)
-      return this.#mapper.written(doc)
-    })
-    await this.#insert(rows, docs, change)
+    const stored = docs.map((doc) => storedDocument(this.definition, doc))
+    await this.#insert(stored.map(this.#mapper.written), stored, change)
   }
 
   /** INSERTs of documents as they are (validated: validateStoredDocument), for an import's transaction. */

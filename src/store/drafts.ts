@@ -117,7 +117,7 @@ export class Drafts {
    * `completed_at`) is refused the same way on create, update and patch, not silently replaced.
    */
   #validate(next: Document, stored: Document | undefined, now: string): void {
-    canonicalTimestamps(this.#def.schema, next)
+    canonicalTimestamps(this.#def, next)
     if (stored && this.#def.authored) keepAuthor(next, stored)
     // what a change left as a valid stored document had it is valid still
     validateDocument(this.#def, next, stored, {

@@ -29,7 +29,7 @@ import {
   WORKSPACES_DIR,
   withDatabase
 } from './transfer-files.js'
-import { validateStoredDocument } from './validate.js'
+import { storedDocument } from './validate.js'
 import { checkName } from './workspaces.js'
 
 /** What an import does with a document whose id is stored already. */
@@ -274,13 +274,14 @@ async function importFile(
     assertExactIntegers(text, `${where} line ${line}`)
     if (!isPlainObject(doc))
       throw new BadRequest(`${where} line ${line}: a ${def.singular} must be a JSON object`)
+    let stored: Document
     try {
-      validateStoredDocument(def, doc)
+      stored = storedDocument(def, doc)
     } catch (error) {
       throw located(`${where} line ${line}`, error)
     }
-    chunk.push(doc)
-    lines.set(doc, line)
+    chunk.push(stored)
+    lines.set(stored, line)
     if (chunk.length === PAGE) await flush()
   }
   await flush()

@@ -2,6 +2,7 @@
 import { BadRequest } from '@feathersjs/errors'
 import { isPlainObject } from './plain-json.js'
 import type { Query } from './query-walk.js'
+import { canonicalOf } from './timestamps.js'
 
 /** A set's fields: the value, the expiry, and the version a compare-and-set expects. */
 export interface KvInput {
@@ -40,14 +41,12 @@ export function withUtcExpiry<T extends Record<string, unknown>>(doc: T): T {
     : { ...doc, expires_at: utc(doc.expires_at) }
 }
 
-/** An ISO timestamp as UTC (`…Z`), so that expiries compare as text; anything else as it is. */
+/**
+ * An ISO timestamp as UTC (`…Z`), so that expiries compare as text; anything else as it is, for
+ * the schema to refuse (and an instant outside the years 0000-9999, for timestamps.ts to refuse).
+ */
 function utc(value: unknown): unknown {
-  if (typeof value !== 'string') return value
-  const ms = Date.parse(value)
-  // the schema refuses what is not ISO-8601 with an offset: leave it for its message
-  return Number.isNaN(ms) || !/^\d{4}-\d\d-\d\dT.*(Z|[+-]\d\d:\d\d)$/.test(value)
-    ? value
-    : new Date(ms).toISOString()
+  return typeof value === 'string' ? (canonicalOf(value) ?? value) : value
 }
 
 /** `query` (or nothing) with the condition that entries have not expired added to its `$and`. */

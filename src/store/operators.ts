@@ -239,7 +239,7 @@ function sqlValue(field: Field, value: unknown): InValue {
     throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
   }
   // `…T00:30:00+01:00` is compared as the text such an instant is stored as
-  if (typeof value === 'string') return field.instant ? canonicalOf(value) : value
+  if (typeof value === 'string') return field.instant ? (canonicalOf(value) ?? value) : value
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new BadRequest(`'${field.name}' needs a finite number`)
     return value

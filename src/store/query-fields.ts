@@ -43,7 +43,12 @@ export class QueryFields {
     for (const key of def.keyColumns) {
       const relation = key.relation
       const kind = key.type === 'integer' ? 'number' : 'string'
-      this.#columns.set(key.name, { kind, ...(relation ? { references: relation.target } : {}) })
+      const instant = describePath(def.schema, [key.name])?.instant === true
+      this.#columns.set(key.name, {
+        kind,
+        ...(relation ? { references: relation.target } : {}),
+        ...(instant ? { instant } : {})
+      })
     }
   }
 

@@ -4,6 +4,8 @@
  * `…T00:30:00+01:00` would sort after `…T00:00:00Z` though it is half an hour earlier.
  */
 import { z } from 'zod'
+import { ValidationError } from '../errors.js'
+import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
 import { isPlainObject } from './plain-json.js'
 import type { Document } from './row.js'
@@ -17,8 +19,8 @@ interface TimestampField {
 
 /** The store sets these (columns, converted by the row mapper). */
 const COLUMNS = new Set(['created_at', 'updated_at'])
-/** A text that names its offset: Date.parse reads it as an instant, not as a local time. */
-const ABSOLUTE = /(?:Z|[+-]\d\d:?\d\d)$/i
+/** An ISO timestamp with its offset, as the store's timestamp fields take them. */
+const isTimestamp = checkOf(z.iso.datetime({ offset: true }))
 /** The canonical form: a valid text in it is its own conversion (an invalid one, validation's). */
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 const fieldsBySchema = new WeakMap<z.ZodObject, readonly TimestampField[]>()
@@ -48,10 +50,11 @@ function collect(schema: z.ZodObject, path: readonly string[]): TimestampField[]
 /**
  * Writes each valid timestamp of `doc` in the canonical form (`2025-12-31T23:30:00.000Z`). `doc`
  * is the write's own; the objects on the way to a timestamp it changes are copied, not changed:
- * they may be the stored document's. Invalid text is left for validation to refuse.
+ * they may be the stored document's. Invalid text is left for validation to refuse; an instant
+ * whose UTC year is outside 0000-9999, which the form cannot write, is refused here.
  */
-export function canonicalTimestamps(schema: z.ZodObject, doc: Document): void {
-  for (const { path, check } of timestampFields(schema)) {
+export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
+  for (const { path, check } of timestampFields(def.schema)) {
     // the objects that hold each key of the path, `doc` first
     const holders: Document[] = []
     let value: unknown = doc
@@ -60,9 +63,13 @@ export function canonicalTimestamps(schema: z.ZodObject, doc: Document): void {
       holders.push(value)
       value = value[key]
     }
-    if (holders.length !== path.length || typeof value !== 'string') continue
+    if (holders.length !== path.length || typeof value !== 'string' || !check(value)) continue
     const canonical = canonicalOf(value)
-    if (canonical === value || !check(value)) continue
+    if (canonical === value) continue
+    if (canonical === undefined) {
+      const message = 'Must be an instant of the years 0000 to 9999 in UTC'
+      throw new ValidationError(def.singular, [{ path: [...path], message, code: 'invalid_format' }])
+    }
     let target = doc
     for (let i = 1; i < path.length; i++) {
       const copy = { ...holders[i]! }
@@ -73,12 +80,13 @@ export function canonicalTimestamps(schema: z.ZodObject, doc: Document): void {
   }
 }
 
-/** The canonical text of an absolute timestamp, or the text itself when it has none. */
-export function canonicalOf(text: string): string {
-  if (CANONICAL.test(text) || !ABSOLUTE.test(text)) return text
-  const ms = Date.parse(text)
-  if (Number.isNaN(ms)) return text
-  const iso = new Date(ms).toISOString()
-  // a year outside 0000-9999 is written with six digits, which no ISO timestamp field takes
-  return iso.length === 24 ? iso : text
+/**
+ * The canonical text of a valid ISO timestamp with its offset, undefined for one whose UTC year is
+ * outside 0000-9999; any other text as it is (Date.parse would read 30 February as 2 March).
+ */
+export function canonicalOf(text: string): string | undefined {
+  if (CANONICAL.test(text) || !isTimestamp(text)) return text
+  const iso = new Date(Date.parse(text)).toISOString()
+  // a year outside 0000-9999 is written with six digits and a sign
+  return iso.length === 24 ? iso : undefined
 }

@@ -11,6 +11,7 @@ import { unwrap } from '../schema/fields.js'
 import { assertPlainJson, isPlainObject, ownValue } from './plain-json.js'
 import type { Document } from './row.js'
 import { passesFields, strictFieldsOf } from './schema-checks.js'
+import { canonicalTimestamps } from './timestamps.js'
 
 function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   let current = doc
@@ -139,4 +140,12 @@ export function assertTimestamps(def: AnyDefinition, data: Document): void {
     }
   }
   if (issues.length) throw new ValidationError(def.singular, issues)
+}
+
+/** `given` as an import stores it (a copy): its timestamps in the canonical form, validated whole. */
+export function storedDocument(def: AnyDefinition, given: Document): Document {
+  const doc = { ...given }
+  canonicalTimestamps(def, doc)
+  validateStoredDocument(def, doc)
+  return doc
 }
