@@ -9,7 +9,7 @@ import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
 import { toMillis } from './row.js'
 import { tagCondition } from './tag-index.js'
-import { canonicalOf } from './timestamps.js'
+import { canonicalOf, looksLikeInstant } from './timestamps.js'
 
 /** Most values in one `$in`/`$nin` list. */
 export const MAX_LIST = 1000
@@ -239,7 +239,8 @@ function sqlValue(field: Field, value: unknown): InValue {
     throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
   }
   // `…T00:30:00+01:00` is compared as the text such an instant is stored as
-  if (typeof value === 'string') return field.instant ? (canonicalOf(value) ?? value) : value
+  if (typeof value === 'string')
+    return looksLikeInstant(value) && field.instant?.() ? (canonicalOf(value) ?? value) : value
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new BadRequest(`'${field.name}' needs a finite number`)
     return value

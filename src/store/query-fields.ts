@@ -24,8 +24,12 @@ export interface Field {
   typeSql?: string
   /** For `tags` of a tagged collection: that collection, whose tag index its list operators seek. */
   tagIndex?: AnyDefinition
-  /** An ISO timestamp in `data`, stored as UTC with milliseconds: conditions compare that text. */
-  instant?: boolean
+  /**
+   * Whether it is an ISO timestamp, stored as UTC with milliseconds: conditions compare that text.
+   * Asked only of a condition whose text looks like one: a column's answer is the schema's, and
+   * the schema is built (zod loaded) when first asked.
+   */
+  instant?: () => boolean
 }
 
 /** Looks up (and remembers) the fields of one collection's queries. */
@@ -43,11 +47,14 @@ export class QueryFields {
     for (const key of def.keyColumns) {
       const relation = key.relation
       const kind = key.type === 'integer' ? 'number' : 'string'
-      const instant = describePath(def.schema, [key.name])?.instant === true
+      let instant: boolean | undefined
+      const isInstant = () => {
+        instant ??= describePath(def.schema, [key.name])?.instant === true
+        return instant
+      }
       this.#columns.set(key.name, {
         kind,
-        ...(relation ? { references: relation.target } : {}),
-        ...(instant ? { instant } : {})
+        ...(relation ? { references: relation.target } : kind === 'string' ? { instant: isInstant } : {})
       })
     }
   }
@@ -83,7 +90,7 @@ export class QueryFields {
       kind: info.kind,
       ...(typeSql ? { typeSql } : {}),
       ...(tagIndex ? { tagIndex } : {}),
-      ...(info.instant ? { instant: true } : {})
+      ...(info.instant ? { instant: () => true } : {})
     }
   }
 }

@@ -19,8 +19,14 @@ interface TimestampField {
 
 /** The store sets these (columns, converted by the row mapper). */
 const COLUMNS = new Set(['created_at', 'updated_at'])
-/** An ISO timestamp with its offset, as the store's timestamp fields take them. */
-const isTimestamp = checkOf(z.iso.datetime({ offset: true }))
+/** An ISO timestamp with its offset, as the store's timestamp fields take them (zod, when asked). */
+let timestampCheck: Check | undefined
+function isTimestamp(text: string): boolean {
+  timestampCheck ??= checkOf(z.iso.datetime({ offset: true }))
+  return timestampCheck(text)
+}
+/** What an ISO timestamp not in the canonical form looks like: only these need a closer look. */
+const OTHER_FORM = /^\d{4}-\d\d-\d\dT.*(?:Z|[+-]\d\d:?\d\d)$/i
 /** The canonical form: a valid text in it is its own conversion (an invalid one, validation's). */
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 const fieldsBySchema = new WeakMap<z.ZodObject, readonly TimestampField[]>()
@@ -85,8 +91,13 @@ export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
  * outside 0000-9999; any other text as it is (Date.parse would read 30 February as 2 March).
  */
 export function canonicalOf(text: string): string | undefined {
-  if (CANONICAL.test(text) || !isTimestamp(text)) return text
+  if (!looksLikeInstant(text) || !isTimestamp(text)) return text
   const iso = new Date(Date.parse(text)).toISOString()
   // a year outside 0000-9999 is written with six digits and a sign
   return iso.length === 24 ? iso : undefined
+}
+
+/** Whether `text` may be an ISO timestamp in another form than the canonical one (a quick look). */
+export function looksLikeInstant(text: string): boolean {
+  return !CANONICAL.test(text) && OTHER_FORM.test(text)
 }
