@@ -69,7 +69,9 @@ export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
       holders.push(value)
       value = value[key]
     }
-    if (holders.length !== path.length || typeof value !== 'string' || !check(value)) continue
+    if (holders.length !== path.length || typeof value !== 'string') continue
+    // the commonest timestamp is in the canonical form already: a regular expression tells
+    if (!looksLikeInstant(value) || !check(value)) continue
     const canonical = canonicalOf(value)
     if (canonical === value) continue
     if (canonical === undefined) {
