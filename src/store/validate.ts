@@ -75,7 +75,9 @@ export function validateDocument(
  * `a\0c` would both read back `a`. (In `data`, JSON escapes both.)
  */
 function assertColumnText(def: AnyDefinition, doc: Document): void {
-  for (const { name } of def.keyColumns) {
+  for (const { name, relation, type } of def.keyColumns) {
+    // a relation holds an id, whose own rule refuses both
+    if (relation || type !== 'text') continue
     const value = ownValue(doc, name)
     if (typeof value === 'string' && (value.includes('\0') || LONE_SURROGATE.test(value))) {
       const message = 'Must not hold a NUL character or a lone surrogate'
