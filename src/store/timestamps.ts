@@ -72,8 +72,7 @@ export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
     if (holders.length !== path.length || typeof value !== 'string') continue
     // the commonest timestamp is in the canonical form already: a regular expression tells
     if (!looksLikeInstant(value) || !check(value)) continue
-    const canonical = canonicalOf(value)
-    if (canonical === value) continue
+    const canonical = utcText(value)
     if (canonical === undefined) {
       const message = 'Must be an instant of the years 0000 to 9999 in UTC'
       throw new ValidationError(def.singular, [{ path: [...path], message, code: 'invalid_format' }])
@@ -93,8 +92,12 @@ export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
  * outside 0000-9999; any other text as it is (Date.parse would read 30 February as 2 March).
  */
 export function canonicalOf(text: string): string | undefined {
-  if (!looksLikeInstant(text) || !isTimestamp(text)) return text
-  const iso = new Date(Date.parse(text)).toISOString()
+  return looksLikeInstant(text) && isTimestamp(text) ? utcText(text) : text
+}
+
+/** The canonical text of a valid timestamp; undefined outside the years 0000-9999 in UTC. */
+function utcText(valid: string): string | undefined {
+  const iso = new Date(Date.parse(valid)).toISOString()
   // a year outside 0000-9999 is written with six digits and a sign
   return iso.length === 24 ? iso : undefined
 }
