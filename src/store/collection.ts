@@ -241,7 +241,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     await this.#insert(stored.map(this.#mapper.written), stored, change)
   }
 
-  /** INSERTs of documents as they are (validated: validateStoredDocument), for an import's transaction. */
+  /** INSERTs of documents as they are (made by storedDocument), for an import's transaction. */
   insertStatements(docs: readonly Document[]): Statement[] {
     return this.#statements.inserts(docs.map((doc) => this.#mapper.toRow(doc)))
   }

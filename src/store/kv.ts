@@ -6,16 +6,14 @@
  * that a version is only ever written over the one it was computed from, by any process.
  */
 import { Conflict, MethodNotAllowed, NotFound } from '@feathersjs/errors'
-import type { Connection, Statement } from '../db/connection.js'
+import type { Connection } from '../db/connection.js'
 import { parseTextKey } from '../ids.js'
 import { log } from '../log.js'
 import type { DocOf } from '../schema/collection.js'
 import type { kv } from '../schema/kv.js'
 import { Collection } from './collection.js'
-import type { ChangeContext } from './feed-triggers.js'
-import { type KvInput, kvInput, liveQuery, nowIso, withUtcExpiry } from './kv-input.js'
+import { type KvInput, kvInput, liveQuery, nowIso } from './kv-input.js'
 import { conditionsOf } from './query-walk.js'
-import type { Document } from './row.js'
 import type { CollectionParams, CreateData, FindParams, Page, PaginationOptions } from './types.js'
 import { untilWritten } from './write-turns.js'
 
@@ -43,15 +41,6 @@ export class KvCollection extends Collection<Kv> {
   constructor(db: Connection, definition: Kv, workspace?: string) {
     super(db, definition, workspace)
     this.#connection = db
-  }
-
-  /** Imported entries keep their expiry as UTC, as sets write it: expiries compare as text. */
-  override insertStatements(docs: readonly Document[]): Statement[] {
-    return super.insertStatements(docs.map(withUtcExpiry))
-  }
-
-  override insertDocuments(docs: readonly Document[], change?: ChangeContext): Promise<void> {
-    return super.insertDocuments(docs.map(withUtcExpiry), change)
   }
 
   protected override sibling(db: Connection, workspace: string): Collection<Kv> {
