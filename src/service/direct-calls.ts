@@ -94,7 +94,7 @@ export function directCalls(app: object, services: readonly object[], writers: r
         if (!direct(hooked, args, at)) return hooked.apply(this, args)
         const result = await hooked.original.apply(this, args)
         // an event nobody listens to is not seen: its context need not be made
-        if (listenerCountOf(this)(event) === 0) return result
+        if (listenerCount(this, event) === 0) return result
         // the context Feathers' event hook sends with each event
         const context = hooked.createContext({
           self: this,
@@ -114,11 +114,11 @@ export function directCalls(app: object, services: readonly object[], writers: r
   }
 }
 
-/** A service's `listenerCount` (EventEmitter's, mixed in like `emit`). */
-function listenerCountOf(service: object): (event: string) => number {
+/** How many listeners a service has for `event` (EventEmitter's count, mixed in like `emit`). */
+function listenerCount(service: object, event: string): number {
   const count: unknown = Reflect.get(service, 'listenerCount')
   if (typeof count !== 'function') throw new Error('A Feathers service counts its listeners')
-  return (event) => Number(count.call(service, event))
+  return Number(count.call(service, event))
 }
 
 /** A service's `emit` (Feathers mixes EventEmitter's into every service). */
