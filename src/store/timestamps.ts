@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { ValidationError } from '../errors.js'
-import type { AnyDefinition } from '../schema/collection.js'
+import { type AnyDefinition, isoTimestamp } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
 import { isPlainObject } from './plain-json.js'
 import type { Document } from './row.js'
@@ -22,7 +22,7 @@ const COLUMNS = new Set(['created_at', 'updated_at'])
 /** An ISO timestamp with its offset, as the store's timestamp fields take them (zod, when asked). */
 let timestampCheck: Check | undefined
 function isTimestamp(text: string): boolean {
-  timestampCheck ??= checkOf(z.iso.datetime({ offset: true }))
+  timestampCheck ??= checkOf(isoTimestamp())
   return timestampCheck(text)
 }
 /** What an ISO timestamp not in the canonical form looks like: only these need a closer look. */
