@@ -5,7 +5,7 @@
  * references.ts, the shape of written documents in drafts.ts, turns and retries of writes in
  * write-turns.ts. It knows nothing of Feathers transports.
  */
-import type { Connection, Result, Row, Statement } from '../db/connection.js'
+import type { Connection, Result, Statement } from '../db/connection.js'
 import { DocumentNotFoundError, InvalidIdError } from '../errors.js'
 import { parseDocumentId } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
@@ -131,9 +131,12 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const paginate = params.paginate || undefined
     const limit = paginate ? pageLimit(find.limit, paginate) : find.limit
     const page = this.#statements.page(find, limit)
-    const docs = (rows: readonly Row[]) =>
-      rows.map((r) => project(this.#mapper.fromRow(r), find.select, this.idField) as DocOf<Def>)
-    if (!paginate) return docs((await this.#db.execute(page)).rows)
+    // by position where the driver reads rows so: the row objects are never made
+    const docs = (result: Result | undefined): DocOf<Def>[] =>
+      (result?.values ?? result?.rows ?? []).map(
+        (values) => project(this.#mapper.fromValues(values), find.select, this.idField) as DocOf<Def>
+      )
+    if (!paginate) return docs(await this.#db.execute(page))
     const count = this.#totals.statement(find)
     const [rows, total] =
       limit === 0 ? [undefined, await this.#db.execute(count)] : await this.#db.batch([page, count], 'read')
@@ -141,7 +144,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       total: this.#totals.read(find, total?.rows[0]),
       limit: limit ?? 0,
       skip: find.skip,
-      data: docs(rows?.rows ?? [])
+      data: docs(rows)
     }
   }
 
