@@ -131,11 +131,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const paginate = params.paginate || undefined
     const limit = paginate ? pageLimit(find.limit, paginate) : find.limit
     const page = this.#statements.page(find, limit)
-    // by position where the driver reads rows so: the row objects are never made
     const docs = (result: Result | undefined): DocOf<Def>[] =>
-      (result?.values ?? result?.rows ?? []).map(
-        (values) => project(this.#mapper.fromValues(values), find.select, this.idField) as DocOf<Def>
-      )
+      this.#documents(result).map((doc) => project(doc, find.select, this.idField) as DocOf<Def>)
     if (!paginate) return docs(await this.#db.execute(page))
     const count = this.#totals.statement(find)
     const [rows, total] =
@@ -203,17 +200,17 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async remove(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     if (id === null) {
       const find = this.#compiler.compile(await this.#references.inQuery(params.query ?? {}))
-      const { rows } = await this.#remove(this.#statements.removePage(find), params.change)
-      const docs = rows.map((r) => this.#mapper.fromRow(r))
+      const docs = this.#documents(await this.#remove(this.#statements.removePage(find), params.change))
       docs.sort((a, b) => String(a[this.idField]).localeCompare(String(b[this.idField])))
       return docs.map((doc) => this.#output(doc, params.query))
     }
     const condition = await this.#condition(params.query)
     const prefix = parseDocumentId(this.definition.key, id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
-    const { rows } = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
-    if (!rows[0]) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
-    return this.#output(this.#mapper.fromRow(rows[0]), params.query)
+    const result = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
+    const [removed] = this.#documents(result)
+    if (!removed) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
+    return this.#output(removed, params.query)
   }
 
   /** The short id of one document id (see {@link shortIds}). */
@@ -251,8 +248,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
 
   /** The documents of a SELECT that `build` writes around the columns and table (recursive genealogy). */
   async selectDocuments(build: (columns: string, table: string) => Statement): Promise<DocOf<Def>[]> {
-    const { rows } = await this.#db.execute(this.#statements.custom(build))
-    return rows.map((r) => this.#mapper.fromRow(r) as DocOf<Def>)
+    return this.#documents(await this.#db.execute(this.#statements.custom(build))) as DocOf<Def>[]
   }
 
   /**
@@ -265,8 +261,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return [this.#drafts.stored(await this.#resolver.values(id, condition && (await condition)))]
     }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
-    const { rows } = await this.#db.execute(this.#statements.page(find))
-    return rows.map((r) => this.#mapper.fromRow(r))
+    return this.#documents(await this.#db.execute(this.#statements.page(find)))
   }
 
   /** Changes one document, in its turn (see write-turns.ts). */
@@ -336,6 +331,11 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async #remove(statement: Statement, change: ChangeContext = LIBRARY): Promise<Result> {
     const [begin, end] = contextStatements(change)
     return (await this.#db.batch([begin, statement, end], 'write'))[1]!
+  }
+
+  /** A result's documents, made from its rows' values by position where the driver reads them so. */
+  #documents(result: Result | undefined): Document[] {
+    return (result?.values ?? result?.rows ?? []).map((values) => this.#mapper.fromValues(values))
   }
 
   /** The SQL condition of a query given with an id, if it has one (none: no promise to wait for). */

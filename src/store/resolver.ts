@@ -194,7 +194,7 @@ export class Resolver {
       args: [lo, hi, this.#workspace]
     })
     if (rows.length < 2) return undefined
-    const docs = rows.slice(0, MAX_CANDIDATES).map((r) => this.#mapper.fromRow(r))
+    const docs = rows.slice(0, MAX_CANDIDATES).map((r) => this.#mapper.fromValues(r))
     const shortIds = await this.shortIds(docs.map((d) => String(d[this.#def.idField])))
     const candidates = docs.map((doc, i) => ({
       id: String(doc[this.#def.idField]),

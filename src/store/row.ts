@@ -1,8 +1,8 @@
 /**
  * The one mapping between a document (the flat API shape) and its table row. Every write builds
- * its row with `toRow`, every read builds its document with `fromRow`.
+ * its row with `toRow` (or `written`), every read builds its document with `fromValues`.
  */
-import type { InValue, Row } from '../db/connection.js'
+import type { InValue } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { hasAnyOwn } from './plain-json.js'
@@ -28,7 +28,6 @@ export interface RowMapper {
    * with anything else (Drafts copies what a write is given).
    */
   written(doc: Document): Written
-  fromRow(row: Row): Document
   /**
    * The document of a row given by position, its columns first in `columns` order (a row or its
    * values); also what `values` from `toRow` store, which a read of the row will return.
@@ -91,11 +90,6 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     written(doc) {
       const { values, data } = split(doc)
       return { values, doc: Object.assign(headOf(values), data) }
-    },
-    fromRow(row) {
-      const values: InValue[] = new Array(columns.length)
-      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] as InValue
-      return fromValues(values)
     },
     fromValues
   }
