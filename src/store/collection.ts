@@ -170,7 +170,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async update(id: unknown, data: CreateData<Def>, params: CollectionParams = {}): Promise<DocOf<Def>> {
     const input = this.#drafts.input(data)
     await this.#references.inData([input])
-    return this.#modify(id, params, 'updated', input, (stored) => this.#drafts.replaced(stored, input))
+    return this.#modify(id, params, 'updated', undefined, (stored) => this.#drafts.replaced(stored, input))
   }
 
   /**
@@ -269,7 +269,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     id: unknown,
     params: CollectionParams,
     event: 'updated' | 'patched',
-    given: Given,
+    given: Given | undefined,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>> {
     return inTurn(this.#writes, id, this.definition.singular, async () => {
@@ -287,7 +287,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     id: unknown,
     params: CollectionParams,
     event: 'updated' | 'patched',
-    given: Given,
+    given: Given | undefined,
     change: (stored: Document) => Document
   ): Promise<DocOf<Def>[]> {
     const select = this.#compiler.select(params.query?.$select)
@@ -297,11 +297,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       const next = stored.map((doc) => this.#drafts.changed(doc, change))
       await this.#drafts.assertNoCycles(next, stored)
       const context = params.change ?? LIBRARY
-      const patchOf = (doc: Document) =>
-        event === 'updated' ? undefined : typeof given === 'function' ? given(doc) : given
-      const updates = next.map((doc, i) =>
-        this.#statements.update(doc, stored[i]!, event, context, patchOf(doc))
-      )
+      const updates = next.map((doc, i) => {
+        const patch = typeof given === 'function' ? given(doc) : given
+        return this.#statements.update(doc, stored[i]!, event, context, patch)
+      })
       const statements = updates.map((u) => u.statement)
       await this.#db.batch(statements, 'write').catch(async (error: unknown) => {
         // a stale write is tried again from the read; any other is explained

@@ -143,9 +143,20 @@ export function patchPlan(
   fields: QueryFields
 ): { merge: (stored: Document) => Document; recorded: Given } {
   const increments = parseIncrements(inc, fields, changes)
-  if (!increments) return { merge: (stored) => mergePatch(stored, changes), recorded: changes }
+  // methods, not arrows: a runner that keeps function names (tsx) would name each arrow on every patch
+  if (!increments)
+    return {
+      merge(stored) {
+        return mergePatch(stored, changes)
+      },
+      recorded: changes
+    }
   return {
-    merge: (stored) => applyIncrements(mergePatch(stored, changes), increments),
-    recorded: (next) => recordedPatch(changes, increments, next)
+    merge(stored) {
+      return applyIncrements(mergePatch(stored, changes), increments)
+    },
+    recorded(next) {
+      return recordedPatch(changes, increments, next)
+    }
   }
 }

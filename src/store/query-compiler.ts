@@ -66,13 +66,26 @@ export class QueryCompiler {
   /** Compiles the conditions of a query (its filters are checked, not compiled). */
   where(query: Query): Where {
     const conditions = new Conditions(this.#workspace)
+    const { fields } = this
+    // methods, not arrows: a runner that keeps function names (tsx) would name each on every query
     const sql = foldQuery<string>(query, {
-      field: (name, value) => conditions.condition(this.fields.field(name), value),
-      group: (op, parts) =>
-        parts.length === 0 ? (op === '$or' ? '0' : '1') : `(${parts.join(op === '$or' ? ' OR ' : ' AND ')})`,
+      field(name, value) {
+        return conditions.condition(fields.field(name), value)
+      },
+      group(op, parts) {
+        return parts.length === 0
+          ? op === '$or'
+            ? '0'
+            : '1'
+          : `(${parts.join(op === '$or' ? ' OR ' : ' AND ')})`
+      },
       // a condition that is NULL (a missing field) counts as false, so its negation holds
-      not: (part) => `NOT coalesce((${part}), 0)`,
-      object: (parts) => (parts.length ? parts.map(([, part]) => part).join(' AND ') : '1')
+      not(part) {
+        return `NOT coalesce((${part}), 0)`
+      },
+      object(parts) {
+        return parts.length ? parts.map(([, part]) => part).join(' AND ') : '1'
+      }
     })
     if (conditions.args.length > MAX_VALUES)
       throw new BadRequest(`A query may compare with at most ${MAX_VALUES} values`)
