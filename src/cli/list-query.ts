@@ -4,6 +4,7 @@
  * `title=null` means no title).
  */
 import { InvalidArgumentError } from 'commander'
+import { checkIsoTime } from '../iso-time.js'
 import { inexactIntegerError, isInexactInteger } from '../json-integers.js'
 import type { Query } from '../store/query-walk.js'
 import { UsageError } from './errors.js'
@@ -115,17 +116,6 @@ export function parseCount(value: string): number {
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/i
-
-/**
- * True when the date and hour of an ISO_TIME match exist: Date.parse reads 2025-02-30 as March 2nd
- * and 24:00 as the next day's midnight, where a person most likely mistyped.
- */
-function onTheCalendar(match: RegExpExecArray): boolean {
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  return month >= 1 && month <= 12 && day >= 1 && day <= days && Number(match[4] ?? 0) <= 23
-}
 
 /**
  * A point in time for --since and --until, as an ISO string: a time relative to `now` (`30m`,
@@ -144,12 +134,12 @@ export function parseTime(flag: string, value: string, now = Date.now()): string
     if (Number.isNaN(at.getTime())) throw new UsageError(`Invalid ${flag} '${value}': too long ago`)
     return at.toISOString()
   }
-  const iso = ISO_TIME.exec(text)
-  if (iso && !onTheCalendar(iso)) {
+  const iso = checkIsoTime(text)
+  if (iso === 'calendar') {
     throw new UsageError(`Invalid ${flag} '${value}': there is no such day or hour in the calendar`)
   }
   // a date alone is local midnight, like a time without a zone (Date.parse would take it as UTC)
-  const ms = iso ? Date.parse(text.length === 10 ? `${text}T00:00` : text) : Number.NaN
+  const ms = iso === 'ok' ? Date.parse(text.length === 10 ? `${text}T00:00` : text) : Number.NaN
   if (Number.isNaN(ms)) {
     throw new UsageError(
       `Invalid ${flag} '${value}': expected a time ago (30s, 30m, 2h, 7d, 2w) or an ISO date or time (2025-11-22, 2025-11-22T10:00)`

@@ -4,15 +4,21 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { InValue } from '../db/connection.js'
+import { LONE_SURROGATE } from '../ids.js'
+import { isoMillis } from '../iso-time.js'
 import { quoteIdent } from '../schema/sql.js'
 import { isPlainObject } from './plain-json.js'
 import type { Field } from './query-fields.js'
-import { toMillis } from './row.js'
 import { tagCondition } from './tag-index.js'
-import { canonicalOf, looksLikeInstant } from './timestamps.js'
+import { instantText } from './timestamps.js'
 
 /** Most values in one `$in`/`$nin` list. */
 export const MAX_LIST = 1000
+/**
+ * The longest `$like` pattern, in characters: SQLite refuses patterns past 50,000 bytes, which
+ * 10,000 characters never reach (three bytes each at most, escapes included).
+ */
+export const MAX_PATTERN = 10_000
 
 /**
  * A value from a query string (REST, the CLI) on a free-form JSON field that reads as a JSON
@@ -95,6 +101,9 @@ const pattern =
   (op: '$like' | '$notlike' | '$ilike'): Compile =>
   (c, field, value) => {
     if (typeof value !== 'string') throw new BadRequest(`${op} on '${field.name}' needs a string pattern`)
+    if (value.length > MAX_PATTERN)
+      throw new BadRequest(`${op} on '${field.name}' takes a pattern of at most ${MAX_PATTERN} characters`)
+    assertText(field, value)
     const text = field.kind === 'timestamp' ? isoText(field.sql) : field.sql
     c.args.push(op === '$ilike' ? value : likeToGlob(value))
     const sql = typed(field, value, op === '$ilike' ? `${text} LIKE ? ESCAPE '\\'` : `${text} GLOB ?`)
@@ -144,6 +153,7 @@ const membership =
       if (items.some((item) => typeof item !== 'string' || item === ''))
         throw new BadRequest(`${op} on '${field.name}' needs tags (non-empty strings)`)
       const tags = [...new Set(items as string[])]
+      for (const tag of tags) assertText(field, tag)
       if (any) c.args.push(c.workspace, ...tags)
       else for (const tag of tags) c.args.push(c.workspace, tag)
       return tagCondition(field.tagIndex, quoteIdent(field.tagIndex.idField), tags.length, any)
@@ -235,18 +245,41 @@ function listOf(field: Field, op: string, value: unknown): unknown[] {
 function sqlValue(field: Field, value: unknown): InValue {
   if (field.kind === 'timestamp') {
     if (typeof value === 'number' && Number.isFinite(value)) return value
-    if (typeof value === 'string' && !Number.isNaN(toMillis(value))) return toMillis(value)
-    throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
+    const ms = typeof value === 'string' ? isoMillis(value) : undefined
+    if (ms === undefined) throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
+    return ms
   }
-  // `…T00:30:00+01:00` is compared as the text such an instant is stored as
-  if (typeof value === 'string')
-    return looksLikeInstant(value) && field.instant?.() ? (canonicalOf(value) ?? value) : value
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new BadRequest(`'${field.name}' needs a finite number`)
-    return value
+  if (typeof value === 'string') {
+    assertText(field, value)
+    if (!field.instant?.()) return value
+    // `…T00:30:00+01:00` is compared as the text such an instant is stored as
+    const text = instantText(value)
+    if (text === undefined) throw new BadRequest(`'${field.name}' needs an ISO timestamp with its offset`)
+    return text
   }
+  if (typeof value === 'number') return sqlNumber(field, value)
   if (typeof value === 'boolean') return value ? 1 : 0
   throw new BadRequest(`Query value of '${field.name}' must be a string, number, boolean or null`)
+}
+
+/**
+ * A condition's number. The store writes an integer past 2^53 as JSON.stringify does (2^60 as
+ * `1152921504606847000`), and SQLite reads that text as the 64-bit integer it spells, not as the
+ * double's exact value: such a condition binds the same integer, so that it matches what it reads.
+ */
+function sqlNumber(field: Field, value: number): InValue {
+  if (!Number.isFinite(value)) throw new BadRequest(`'${field.name}' needs a finite number`)
+  if (Number.isSafeInteger(value) || !Number.isInteger(value) || Math.abs(value) >= 2 ** 63) return value
+  return BigInt(String(value))
+}
+
+/**
+ * Refuses text with a lone surrogate: the engine binds it as UTF-8, which replaces it with U+FFFD,
+ * so the condition would match documents holding that character instead.
+ */
+function assertText(field: Field, value: string): void {
+  if (LONE_SURROGATE.test(value))
+    throw new BadRequest(`A condition on '${field.name}' must not hold a lone surrogate`)
 }
 
 /**

@@ -88,11 +88,13 @@ export function canonicalTimestamps(def: AnyDefinition, doc: Document): void {
 }
 
 /**
- * The canonical text of a valid ISO timestamp with its offset, undefined for one whose UTC year is
- * outside 0000-9999; any other text as it is (Date.parse would read 30 February as 2 March).
+ * The canonical text of an ISO timestamp with its offset, as timestamp fields store it (a
+ * condition on one compares that text); undefined for text that is none, or whose UTC year is
+ * outside 0000-9999 (Date.parse alone would read 30 February as 2 March).
  */
-export function canonicalOf(text: string): string | undefined {
-  return looksLikeInstant(text) && isTimestamp(text) ? utcText(text) : text
+export function instantText(text: string): string | undefined {
+  if (!isTimestamp(text)) return undefined
+  return CANONICAL.test(text) ? text : utcText(text)
 }
 
 /** The canonical text of a valid timestamp; undefined outside the years 0000-9999 in UTC. */
@@ -103,6 +105,6 @@ function utcText(valid: string): string | undefined {
 }
 
 /** Whether `text` may be an ISO timestamp in another form than the canonical one (a quick look). */
-export function looksLikeInstant(text: string): boolean {
+function looksLikeInstant(text: string): boolean {
   return !CANONICAL.test(text) && OTHER_FORM.test(text)
 }
