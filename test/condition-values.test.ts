@@ -1,5 +1,6 @@
 import { BadRequest } from '@feathersjs/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { changeQuery } from '../src/service/changes.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { MAX_PATTERN } from '../src/store/operators.js'
 import { tempDbUrl } from './helpers.js'
@@ -130,6 +131,12 @@ describe('condition values', () => {
     expect(await found({ $gte: new Date(at).toISOString().slice(0, 10) })).toEqual([doc.session_id])
     expect(await found({ $lte: at })).toEqual([doc.session_id])
     expect(await found({ $lt: '2024-02-29T12:00:00+01:00' })).toEqual([])
+    // and so does the change feed's `at`
+    expect(changeQuery({ at: { $gte: '2026-11-30T23:00:00+01:00' } }).since).toBe(
+      Date.parse('2026-11-30T22:00:00Z')
+    )
+    for (const text of ['2026-11-31T00:00:00Z', 'Dec 1 2026'])
+      expect(() => changeQuery({ at: { $gte: text } })).toThrow(/'at' needs an ISO time or milliseconds/)
   })
 
   it(`a $like pattern is at most ${MAX_PATTERN.toLocaleString('en')} characters, never a 500`, async () => {

@@ -7,6 +7,7 @@
  * await app.service('changes').find({ query: { seq: { $gt: 1041 }, collection: 'tasks', $limit: 100 } })
  */
 import { BadRequest, NotFound } from '@feathersjs/errors'
+import { isoMillis } from '../iso-time.js'
 import { collectionNamed, unknownCollection } from '../schema/index.js'
 import { type Change, type ChangeQuery, type Feed, MAX_CHANGES } from '../store/feed.js'
 import { isPlainObject } from '../store/plain-json.js'
@@ -33,8 +34,9 @@ function text(value: unknown, what: string): string {
 }
 
 function timeOf(value: unknown): number {
-  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN
-  if (!Number.isFinite(ms)) throw new BadRequest("'at' needs an ISO time or milliseconds")
+  // an ISO time the calendar has: Date.parse alone reads 2026-11-31 as December 1st
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? isoMillis(value) : undefined
+  if (ms === undefined || !Number.isFinite(ms)) throw new BadRequest("'at' needs an ISO time or milliseconds")
   return ms
 }
 
