@@ -412,6 +412,18 @@ describe('patch', () => {
     const rerun = await tasks.patch(task.task_id, { status: 'running' })
     expect(rerun.completed_at).toBeNull()
   })
+
+  it('keeps a completed_at that a write gives a task that has not finished, on create as on patch', async () => {
+    const session = await sessions().create({ agent: 'x' })
+    const tasks = store.collection('tasks')
+    const completed_at = '2026-01-01T00:00:00.000Z'
+    const created = await tasks.create({ session_id: session.session_id, status: 'created', completed_at })
+    expect(created.completed_at).toBe(completed_at)
+    expect((await stored('tasks', 'task_id', created.task_id))?.data.completed_at).toBe(completed_at)
+    const running = await tasks.create({ session_id: session.session_id, status: 'running' })
+    const patched = await tasks.patch(running.task_id, { completed_at })
+    expect((await stored('tasks', 'task_id', patched.task_id))?.data.completed_at).toBe(completed_at)
+  })
 })
 
 describe('update', () => {

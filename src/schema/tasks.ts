@@ -43,14 +43,14 @@ export const tasks = defineCollection({
   summary: (t) => firstLine(t.description ?? t.full_prompt ?? ''),
   // completed_at records when the task finished: set when the status becomes completed or failed
   // (unless the write gives it), kept while it stays finished (an update that leaves it out, or a
-  // patch to null, does not erase it), cleared when the task is running again.
+  // patch to null, does not erase it), cleared when the task is running again. A write that gives
+  // it to a task that has not finished (a create, an import of agor's rows) keeps it: it is data.
   beforeWrite: (next, previous) => {
     const finished = FINISHED.has(next.status)
     const wasFinished = previous !== undefined && FINISHED.has(previous.status)
     if (finished && next.completed_at == null)
       next.completed_at = (wasFinished ? previous.completed_at : undefined) ?? next.updated_at
-    if (!finished && next.completed_at != null && (wasFinished || previous === undefined))
-      next.completed_at = null
+    if (!finished && next.completed_at != null && wasFinished) next.completed_at = null
   }
 })
 
