@@ -118,6 +118,71 @@ describe('$inc', () => {
     expect(await tasks().get(task.task_id)).toEqual(task)
   })
 
+  it('raises a missing free-form field named like an Object.prototype member from 0', async () => {
+    const sessions = db.collection('sessions')
+    const names = [
+      'constructor',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      '__defineGetter__',
+      'toString',
+      'valueOf'
+    ]
+    const session = await sessions.create({ agent: 'counter', custom_context: { kept: true } })
+    const inc = Object.fromEntries(names.map((name) => [`custom_context.${name}`, 2]))
+    await sessions.patch(session.session_id, { $inc: inc })
+    await sessions.patch(session.session_id, { $inc: { 'custom_context.constructor': 1 } })
+    // missing objects on the way are made, whatever their name
+    await sessions.patch(session.session_id, { $inc: { 'custom_context.toLocaleString.count': 5 } })
+    const expected = {
+      kept: true,
+      ...Object.fromEntries(names.map((name) => [name, 2])),
+      constructor: 3,
+      toLocaleString: { count: 5 }
+    }
+    const { rows } = await db.connection.execute({
+      sql: `SELECT json_extract(data, '$.custom_context') AS c FROM sessions WHERE session_id = ?`,
+      args: [session.session_id]
+    })
+    expect(JSON.parse(String(rows[0]!.c))).toEqual(expected)
+    expect((await sessions.get(session.session_id)).custom_context).toEqual(expected)
+    const changes = await db.connection.execute({
+      sql: `SELECT patch FROM agor_changes WHERE doc_id = ? AND event = 'patched' ORDER BY seq`,
+      args: [session.session_id]
+    })
+    expect(changes.rows.map((row) => JSON.parse(String(row.patch)))).toEqual([
+      { custom_context: Object.fromEntries(names.map((name) => [name, 2])) },
+      { custom_context: { constructor: 3 } },
+      { custom_context: { toLocaleString: { count: 5 } } }
+    ])
+    await expect(
+      sessions.patch(session.session_id, { $inc: { 'custom_context.__proto__': 1 } })
+    ).rejects.toMatchObject({ code: 400 })
+  })
+
+  it('a patch sets and merges fields named like Object.prototype members as plain data', async () => {
+    const sessions = db.collection('sessions')
+    const session = await sessions.create({ agent: 'merge' })
+    await sessions.patch(session.session_id, {
+      custom_context: { constructor: { a: 1 }, toString: 'text', hasOwnProperty: null }
+    })
+    await sessions.patch(session.session_id, {
+      custom_context: { constructor: { b: 2 }, valueOf: { c: 3 } }
+    })
+    const expected = {
+      constructor: { a: 1, b: 2 },
+      toString: 'text',
+      hasOwnProperty: null,
+      valueOf: { c: 3 }
+    }
+    const { rows } = await db.connection.execute({
+      sql: `SELECT json_extract(data, '$.custom_context') AS c FROM sessions WHERE session_id = ?`,
+      args: [session.session_id]
+    })
+    expect(JSON.parse(String(rows[0]!.c))).toEqual(expected)
+    expect((await sessions.get(session.session_id)).custom_context).toEqual(expected)
+  })
+
   it('loses no increment among concurrent patches of one process', async () => {
     const task = await newTask(db)
     await Promise.all(

@@ -6,7 +6,7 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import { mergePatch } from './merge.js'
-import { isPlainObject } from './plain-json.js'
+import { isPlainObject, ownValue } from './plain-json.js'
 import type { QueryFields } from './query-fields.js'
 import type { Document } from './row.js'
 
@@ -84,20 +84,22 @@ const isPrefix = (a: readonly string[], b: readonly string[]) =>
 
 /**
  * `doc` with each increment applied (a missing or null field counts as 0; missing objects on the
- * way are made). `doc` is a fresh copy (mergePatch's result): it is changed in place.
+ * way are made). `doc` is a fresh copy (mergePatch's result): it is changed in place. Keys are
+ * read as own keys only: a free-form field named `constructor` or `toString` is data, and one a
+ * document lacks is missing, not Object.prototype's member.
  */
 export function applyIncrements(doc: Document, increments: readonly Increment[]): Document {
   for (const { name, path, by } of increments) {
     let parent: Document = doc
     for (const segment of path.slice(0, -1)) {
-      const next = parent[segment]
+      const next = ownValue(parent, segment)
       if (next === undefined || next === null) parent[segment] = {}
       else if (!isPlainObject(next)) throw new BadRequest(`$inc of '${name}': '${segment}' is not an object`)
       else parent[segment] = { ...next }
       parent = parent[segment] as Document
     }
     const last = path[path.length - 1]!
-    const current = parent[last] ?? 0
+    const current = ownValue(parent, last) ?? 0
     if (typeof current !== 'number')
       throw new BadRequest(`$inc of '${name}': the stored value is not a number`)
     const result = current + by
@@ -122,13 +124,13 @@ export function recordedPatch(changes: Document, increments: readonly Increment[
     let source: unknown = next
     let target: Document = patch
     for (const segment of path.slice(0, -1)) {
-      source = (source as Document)[segment]
-      const existing = target[segment]
+      source = ownValue(source as Document, segment)
+      const existing = ownValue(target, segment)
       target[segment] = isPlainObject(existing) ? existing : {}
       target = target[segment] as Document
     }
     const last = path[path.length - 1]!
-    target[last] = (source as Document)[last]
+    target[last] = ownValue(source as Document, last)
   }
   return patch
 }

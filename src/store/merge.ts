@@ -2,7 +2,7 @@
  * Patch semantics: nested plain objects merge recursively, arrays and scalars replace, null is
  * stored as null, and undefined leaves a field alone.
  */
-import { isPlainObject, plainJsonCopy } from './plain-json.js'
+import { isPlainObject, ownValue, plainJsonCopy } from './plain-json.js'
 import type { Document } from './row.js'
 
 /**
@@ -15,7 +15,8 @@ export function mergePatch(target: Document, patch: Document): Document {
   for (const key of Object.keys(patch)) {
     const value = patch[key]
     if (value === undefined) continue
-    const current = result[key]
+    // own keys only: a field the document lacks is missing even where Object.prototype has a member
+    const current = ownValue(result, key)
     if (isPlainObject(value) && isPlainObject(current)) result[key] = mergePatch(current, value)
     else result[key] = typeof value === 'object' && value !== null ? plainJsonCopy(value, 'patch') : value
   }
