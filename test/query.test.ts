@@ -256,6 +256,54 @@ describe('filters', () => {
   })
 })
 
+describe('$select through lists and free-form keys', () => {
+  const sessions = () => store.collection('sessions')
+  const select = async (id: string, $select: string[]) => {
+    const [found] = await sessions().find({ query: { session_id: id, $select }, paginate: false })
+    const got = await sessions().get(id, { query: { $select } })
+    expect(got).toEqual(found)
+    return found
+  }
+
+  it('a path through a list item keeps the list whole, with nothing made up', async () => {
+    const { session_id: id } = await sessions().create({
+      agent: 'select',
+      custom_context: { y: { w: [1, { v: 2 }], other: 'x' }, tags: ['a', 'b'] }
+    })
+    expect(await select(id, ['custom_context.y.w.1.v'])).toEqual({
+      session_id: id,
+      custom_context: { y: { w: [1, { v: 2 }] } }
+    })
+    expect(await select(id, ['custom_context.y.w.0', 'custom_context.y.other'])).toEqual({
+      session_id: id,
+      custom_context: { y: { w: [1, { v: 2 }], other: 'x' } }
+    })
+    // an item or a field the document lacks adds nothing, not even the list around it
+    for (const path of ['custom_context.y.w.2', 'custom_context.y.w.0.v', 'custom_context.y.w.1.u'])
+      expect(await select(id, [path]), path).toEqual({ session_id: id })
+    await sessions().remove(id)
+  })
+
+  it('Object.prototype members and a list length are no fields of a document', async () => {
+    const { session_id: id } = await sessions().create({
+      agent: 'select',
+      custom_context: { w: [1, 2], constructor: 'mine' }
+    })
+    for (const path of [
+      'custom_context.w.length',
+      'custom_context.toString',
+      'custom_context.hasOwnProperty',
+      'custom_context.w.0.toFixed'
+    ])
+      expect(await select(id, [path]), path).toEqual({ session_id: id })
+    expect(await select(id, ['custom_context.constructor'])).toEqual({
+      session_id: id,
+      custom_context: { constructor: 'mine' }
+    })
+    await sessions().remove(id)
+  })
+})
+
 describe('refused queries', () => {
   const bad = (query: Record<string, unknown>) => expect(tasks().find({ query })).rejects.toThrow(BadRequest)
 

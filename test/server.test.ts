@@ -166,6 +166,17 @@ describe('REST', () => {
       task_id: expect.any(String),
       tool_use_count: 5
     })
+    // a path through a list item keeps the list whole: no item is reported as null
+    const listed = (
+      await http('POST', '/sessions', { agent: 'select', custom_context: { y: { w: [1, { v: 2 }] } } })
+    ).body
+    const selected = await http(
+      'GET',
+      `/sessions?session_id=${listed.session_id}&$select[]=custom_context.y.w.1.v`
+    )
+    expect(selected.body.data).toEqual([
+      { session_id: listed.session_id, custom_context: { y: { w: [1, { v: 2 }] } } }
+    ])
     const repo = (await http('POST', '/sessions', { agent: 'coerce', repo: { managed_worktree: true } })).body
     const bools = await http('GET', '/sessions?agent=coerce&repo.managed_worktree=true')
     expect(bools.body.data.map((s: { session_id: string }) => s.session_id)).toEqual([repo.session_id])

@@ -7,31 +7,50 @@ import type { Document } from './row.js'
 
 /**
  * Keeps only the selected fields of a document (and its id). Nested paths keep the enclosing
- * objects: selecting `git_state.ref` yields `{ git_state: { ref } }`.
+ * objects: selecting `git_state.ref` yields `{ git_state: { ref } }`. A path through a list item
+ * keeps that list whole (`w.1.v` yields `{ w: [1, { v: 2 }] }`): JSON has no list with gaps, and
+ * filling them with null would report values the document does not hold.
  */
 export function project(doc: Document, select: readonly Field[] | undefined, idField: string): Document {
   if (!select) return doc
   const result: Document = { [idField]: doc[idField] }
   for (const field of select) {
-    // the values along the path; a field the document lacks leaves no empty parents behind
-    const values: unknown[] = []
-    let source: unknown = doc
-    for (const segment of field.path) {
-      if (source === null || typeof source !== 'object') break
-      source = (source as Record<string | number, unknown>)[segment]
-      if (source === undefined) break
-      values.push(source)
-    }
-    if (values.length < field.path.length) continue
+    const kept = keptPath(doc, field.path)
+    if (!kept) continue
     let target: Document = result
-    field.path.forEach((segment, i) => {
-      if (i === field.path.length - 1) {
-        target[segment] = values[i]
+    let source: Document = doc
+    kept.forEach((segment, i) => {
+      const value = source[segment]
+      if (i === kept.length - 1) {
+        target[segment] = value
         return
       }
-      if (!isPlainObject(target[segment])) target[segment] = Array.isArray(values[i]) ? [] : {}
+      if (!isPlainObject(target[segment])) target[segment] = {}
       target = target[segment] as Document
+      source = value as Document
     })
   }
   return result
+}
+
+/**
+ * The part of `path` that a projection copies: up to the field itself, or up to the first list on
+ * the way. Undefined when the document lacks the field (a missing nested field adds no empty
+ * object). Keys are own keys only: `custom_context.constructor` is not Object.prototype's, and
+ * `length` is no item of a list.
+ */
+function keptPath(doc: Document, path: readonly (string | number)[]): string[] | undefined {
+  let kept: string[] | undefined
+  let source: unknown = doc
+  for (const [i, segment] of path.entries()) {
+    if (Array.isArray(source)) {
+      if (typeof segment !== 'number' || segment >= source.length) return undefined
+      kept ??= path.slice(0, i).map(String)
+      source = source[segment]
+    } else if (isPlainObject(source) && Object.hasOwn(source, segment)) {
+      source = source[segment]
+    } else return undefined
+    if (source === undefined) return undefined
+  }
+  return kept ?? path.map(String)
 }
