@@ -1,5 +1,6 @@
 import { BadRequest } from '@feathersjs/errors'
 import { createClient } from '@libsql/client'
+import Libsql from 'libsql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AmbiguousIdError, DocumentNotFoundError, MissingReferenceError } from '../src/errors.js'
 import { collections } from '../src/schema/index.js'
@@ -140,6 +141,39 @@ describe('documents in workspaces', () => {
         ['0199b73d-0000-7000-8000-0000000000aa', 'two']
       ])
     )
+  })
+
+  it('never show a `workspace` key that another tool wrote into data, nor write it back', async () => {
+    const defaults = db.collection('sessions')
+    const made = await defaults.create({ agent: 'foreign', title: 'before' })
+    const tool = new Libsql(url.slice('file:'.length), { timeout: 5000 })
+    try {
+      tool
+        .prepare(
+          `UPDATE sessions SET data = json_set(data, '$.workspace', 'acme', '$.newer', 1) WHERE session_id = ?`
+        )
+        .run(made.session_id)
+    } finally {
+      tool.close()
+    }
+    const fields = (doc: Record<string, unknown>) => [doc.workspace, doc.newer, doc.title]
+    expect(fields(await defaults.get(made.session_id))).toEqual([undefined, 1, 'before'])
+    const [found] = await defaults.find({ query: { agent: 'foreign' }, paginate: false })
+    expect(fields(found!)).toEqual([undefined, 1, 'before'])
+    const patched = await defaults.patch(made.session_id, { title: 'after' })
+    expect(fields(patched)).toEqual([undefined, 1, 'after'])
+    const row = await rowOf(made.session_id)
+    expect(row?.workspace).toBe('default')
+    expect(JSON.parse(String(row?.data))).toEqual({ agent: 'foreign', title: 'after', newer: 1 })
+    // an import of a document that names a workspace writes it into the importing one, as data never
+    const imported = { ...made, session_id: shared(200), workspace: 'acme' }
+    await defaults.insertDocuments([imported])
+    expect((await rowOf(shared(200)))?.workspace).toBe('default')
+    expect(JSON.parse(String((await rowOf(shared(200)))?.data))).toEqual({
+      agent: 'foreign',
+      title: 'before'
+    })
+    expect(Object.hasOwn(await defaults.get(shared(200)), 'workspace')).toBe(false)
   })
 
   it('count the whole of a workspace right, alone in its table or not', async () => {

@@ -5,6 +5,7 @@
 import type { InValue } from '../db/connection.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { hasAnyOwn } from './plain-json.js'
 
 export type Document = Record<string, unknown>
@@ -75,8 +76,10 @@ export function rowMapper(def: AnyDefinition): RowMapper {
   const keyNames = def.keyColumns.map((k) => k.name)
   const head = [def.idField, ...(def.statuses ? ['status'] : []), 'created_at', 'updated_at']
   const columns = [...head, ...keyNames, 'data']
-  const inColumns = new Set(columns)
-  const skipped = [...columns, '__proto__']
+  // names that data never brings in as fields: the columns, and the workspace (a column the
+  // statements set, never a field of the document), whichever tool wrote them into data
+  const notFields = new Set([...columns, WORKSPACE_COLUMN])
+  const skipped = [...notFields, '__proto__']
   // where each column's value goes in a row: a null-prototype map, so that no key is inherited
   const columnAt: Record<string, number> = Object.create(null)
   for (const [i, name] of columns.entries()) columnAt[name] = i
@@ -106,7 +109,9 @@ export function rowMapper(def: AnyDefinition): RowMapper {
       const value = doc[key]
       const at = columnAt[key]
       if (at === undefined) {
-        if (value !== undefined) data[key] = value
+        // a `workspace` a document brings (an import of another tool's) is not where it goes: the
+        // statement sets the row's workspace, and data that kept it would only hide it
+        if (value !== undefined && key !== WORKSPACE_COLUMN) data[key] = value
       } else if (at !== dataAt) {
         values[at] = (value as InValue | undefined) ?? null
       }
@@ -137,10 +142,11 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     const doc = headOf(values)
     const data = JSON.parse(String(values[columns.length - 1])) as Document
     if (!hasAnyOwn(data, skipped)) return Object.assign(doc, data)
-    // a column's name in data (not written by this version) must not shadow the column, and a
-    // `__proto__` key (another tool's: the store refuses them) would set the prototype
+    // a column's name in data (not written by this version) must not shadow the column nor
+    // show the workspace, and a `__proto__` key (another tool's: the store refuses them) would
+    // set the prototype
     for (const key of Object.keys(data)) {
-      if (!inColumns.has(key) && key !== '__proto__') doc[key] = data[key]
+      if (!notFields.has(key) && key !== '__proto__') doc[key] = data[key]
     }
     return doc
   }
