@@ -20,7 +20,12 @@ export {
 } from './client.js'
 export { backupDatabase, type CheckReport, checkDatabase } from './db/admin.js'
 export type { DatabaseConfig, DatabaseMode, ResolvedDatabaseConfig } from './db/config.js'
-export { DEFAULT_DB_URL, DEFAULT_SYNC_INTERVAL, resolveDatabaseConfig } from './db/config.js'
+export {
+  DatabaseUrlError,
+  DEFAULT_DB_URL,
+  DEFAULT_SYNC_INTERVAL,
+  resolveDatabaseConfig
+} from './db/config.js'
 export type { SyncResult } from './db/connection.js'
 export { type Rebootstrap, rebootstrapReplica } from './db/rebootstrap.js'
 export * from './errors.js'

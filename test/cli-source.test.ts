@@ -1,7 +1,8 @@
 // Where the data comes from, as given (--url, AGOR_URL, --db, AGOR_DB_URL): judged before anything
 // is opened. A daemon's URL must be one; an empty variable counts as unset; a memory database,
-// which would vanish with the command, is refused by every command but serve.
-import { copyFileSync, mkdirSync } from 'node:fs'
+// which would vanish with the command, is refused by every command but serve; a file: URL is a
+// path alone (a query would become part of a new file's name).
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { agor, type CliResult, json, startDaemon, tempDb } from './cli-helpers.js'
@@ -119,5 +120,47 @@ describe('a memory database', () => {
     ).toMatchObject({
       name: 'kept'
     })
+  })
+})
+
+describe('a file: URL with a query or fragment', () => {
+  const problem =
+    "a file: URL takes no query or fragment (no parameter is read from it): give the file's path alone"
+
+  it('is a usage error (exit 2) of every command, serve included, that names where it came from and creates nothing', async () => {
+    const { path, db } = tempDb()
+    const daemon = await startDaemon(db)
+    const dir = join(path, '..')
+    const before = readdirSync(dir).sort()
+    const url = `file:${path}?mode=rw`
+    const fresh = `file:${join(dir, 'new', 'd.db')}#x`
+    // a second daemon on the served file, and one that would make a new file
+    for (const given of [url, fresh]) {
+      const refused = await startDaemon(['--db', given]).catch((error: Error) => error)
+      expect(refused).toBeInstanceOf(Error)
+      expect((refused as Error).message).toContain('agor serve exited with 2 before listening')
+      expect((refused as Error).message).toContain(`error: Invalid --db '`)
+    }
+    const results = await Promise.all([
+      agor(['--db', url, 'session', 'list']),
+      agor(['--db', url, 'session', 'create', '--agent', 'a']),
+      agor(['--db', url, 'db', 'status']),
+      agor(['--db', url, 'db', 'export', '--out', join(tempDir(), 'dump')]),
+      agor(['--db', url, 'workspace', 'list']),
+      agor(['--db', fresh, 'serve', '--port', '0']),
+      agor(['session', 'list'], { env: { AGOR_DB_URL: url } }),
+      agor(['serve', '--port', '0'], { env: { AGOR_DB_URL: url } }),
+      agor(['db', 'setup', '--path', url])
+    ])
+    const shown = `'file:${path}'`
+    for (const result of results.slice(0, 5)) expectUsage(result, `Invalid --db ${shown}: ${problem}`)
+    expectUsage(results[5]!, `Invalid --db 'file:${join(dir, 'new', 'd.db')}#x': ${problem}`)
+    expectUsage(results[6]!, `Invalid AGOR_DB_URL ${shown}: ${problem}`)
+    expectUsage(results[7]!, `Invalid AGOR_DB_URL ${shown}: ${problem}`)
+    expectUsage(results[8]!, `Invalid --path ${shown}: ${problem}`)
+    expect(readdirSync(dir).sort()).toEqual(before)
+    // the served file is untouched, and still served
+    expect(json(await agor([...db, 'session', 'list', '--json'])).total).toBe(0)
+    expect(daemon.process.exitCode).toBeNull()
   })
 })

@@ -1,10 +1,11 @@
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
+import { DatabaseUrlError, DEFAULT_BUSY_TIMEOUT, localPath, resolveDatabaseConfig } from '../src/db/config.js'
 import { PAGE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES } from '../src/db/local.js'
+import { openStore } from '../src/service/store.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { tempDbUrl, tempDir } from './helpers.js'
 
@@ -53,6 +54,54 @@ describe('resolveDatabaseConfig', () => {
       resolveDatabaseConfig({ url: '/tmp/r.db' }, { AGOR_DB_SYNC_URL: 'http://127.0.0.1:8080' }).mode
     ).toBe('replica')
     expect(localPath('relative.db')).toBe(join(process.cwd(), 'relative.db'))
+  })
+
+  it('takes a file: URL as its path alone: a query, a fragment or another host is refused', () => {
+    const noQuery =
+      "a file: URL takes no query or fragment (no parameter is read from it): give the file's path alone"
+    const refused: [string, string][] = [
+      ['file:/tmp/x/d.db?mode=rw', `Invalid url 'file:/tmp/x/d.db': ${noQuery}`],
+      ['file:///tmp/x/d.db?', `Invalid url 'file:///tmp/x/d.db': ${noQuery}`],
+      ['file:d.db#main', `Invalid url 'file:d.db#main': ${noQuery}`],
+      ['FILE:/tmp/d.db?cache=shared', `Invalid url 'FILE:/tmp/d.db': ${noQuery}`],
+      ['file::memory:?cache=shared', `Invalid url 'file::memory:': ${noQuery}`],
+      [
+        'file://server/tmp/d.db',
+        "Invalid url 'file://server/tmp/d.db': a file: URL names a file of this machine, not of 'server': file:/absolute/path, file:///absolute/path or file:relative/path"
+      ]
+    ]
+    for (const [url, message] of refused) {
+      expect(() => resolveDatabaseConfig({ url }, {}), url).toThrow(message)
+      expect(() => resolveDatabaseConfig({ url }, {}), url).toThrow(DatabaseUrlError)
+      // a replica's local file takes the same rule
+      expect(() => resolveDatabaseConfig({ url, syncUrl: 'http://127.0.0.1:8080' }, {}), url).toThrow(
+        DatabaseUrlError
+      )
+    }
+    expect(() => resolveDatabaseConfig({}, { AGOR_DB_URL: 'file:/tmp/x/d.db?mode=rw' })).toThrow(
+      `Invalid AGOR_DB_URL 'file:/tmp/x/d.db': ${noQuery}`
+    )
+    expect(resolveDatabaseConfig({ url: 'file://localhost/tmp/d.db' }, {}).path).toBe('/tmp/d.db')
+    expect(resolveDatabaseConfig({ url: 'file:///tmp/d.db' }, {}).path).toBe('/tmp/d.db')
+    expect(resolveDatabaseConfig({ url: 'FILE:/tmp/d.db' }, {}).path).toBe('/tmp/d.db')
+    expect(resolveDatabaseConfig({ url: 'FILE::memory:' }, {}).mode).toBe('memory')
+    // a plain path is a path: a file's name may hold any character
+    expect(localPath('/tmp/what?.db')).toBe('/tmp/what?.db')
+  })
+
+  it('openStore refuses a file: URL with a query, from its options or AGOR_DB_URL, and creates nothing', async () => {
+    const dir = tempDir()
+    const url = `file:${join(dir, 'd.db')}?mode=rw`
+    await expect(openStore({ url })).rejects.toThrow(DatabaseUrlError)
+    const { AGOR_DB_URL } = process.env
+    process.env.AGOR_DB_URL = url
+    try {
+      await expect(openStore()).rejects.toThrow(/^Invalid AGOR_DB_URL '/)
+    } finally {
+      if (AGOR_DB_URL === undefined) delete process.env.AGOR_DB_URL
+      else process.env.AGOR_DB_URL = AGOR_DB_URL
+    }
+    expect(readdirSync(dir)).toEqual([])
   })
 
   it('gives a remote server 30 s per request unless AGOR_DB_TIMEOUT says otherwise', () => {

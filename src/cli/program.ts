@@ -15,6 +15,7 @@ import { kvArgv, registerKv } from './kv.js'
 import { refuseEmptyValues } from './option-values.js'
 import { createOutput } from './output.js'
 import { registerServe } from './serve.js'
+import { asSourceUsage } from './source.js'
 import { registerWorkspaces } from './workspaces.js'
 
 function version(): string {
@@ -132,8 +133,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync(kvArgv(argv))
     return Number(process.exitCode ?? EXIT.ok)
-  } catch (error) {
-    if (error instanceof CommanderError) return commanderExitCode(error)
+  } catch (caught) {
+    if (caught instanceof CommanderError) return commanderExitCode(caught)
+    const error = asSourceUsage(caught)
     const output = createOutput({ json, color: Context.of(active).options.color })
     const code = reportError(error, output)
     if (code === EXIT.usage && !json) {

@@ -2,7 +2,7 @@
  * Which daemon or database a command names: --url (or AGOR_URL when --db is not given) a daemon,
  * else --db (or AGOR_DB_URL, or the default file). Both are judged before anything is opened.
  */
-import { type ResolvedDatabaseConfig, redact, resolveDatabaseConfig } from '../db/config.js'
+import { DatabaseUrlError, type ResolvedDatabaseConfig, redact, resolveDatabaseConfig } from '../db/config.js'
 import { setting } from '../env.js'
 import { UsageError } from './errors.js'
 
@@ -55,11 +55,27 @@ export function daemonUrl(options: SourceOptions): string | undefined {
 }
 
 /**
+ * A database URL that names no database as meant (a `file:` URL with a query), refused by the
+ * library wherever the CLI hands it over, as the usage error of the flag (`--db` unless told) or
+ * variable that gave it; any other error as it is.
+ */
+export function asSourceUsage(error: unknown, flag = '--db'): unknown {
+  if (!(error instanceof DatabaseUrlError)) return error
+  const named = error.source === 'url' ? flag : error.source
+  return new UsageError(`Invalid ${named} '${error.shown}': ${error.problem}`, { brief: true })
+}
+
+/**
  * The database the options name. A memory database is refused: it would live as long as the
  * command, and everything written to it would be lost with it (`agor serve` alone may serve one).
  */
 export function databaseConfig(db: string | undefined, flag = '--db'): ResolvedDatabaseConfig {
-  const config = resolveDatabaseConfig({ url: db })
+  let config: ResolvedDatabaseConfig
+  try {
+    config = resolveDatabaseConfig({ url: db })
+  } catch (error) {
+    throw asSourceUsage(error, flag)
+  }
   if (config.mode === 'memory') {
     const named = db !== undefined ? `${flag} ${db}` : `AGOR_DB_URL=${setting('AGOR_DB_URL')}`
     throw new UsageError(

@@ -58,17 +58,35 @@ export interface ResolvedDatabaseConfig {
 
 const REMOTE = /^(libsql|https?|wss?):\/\//i
 
+/**
+ * A database URL that names no database this store would open as meant: refused before anything
+ * is opened, so that a slip never makes a new file somewhere else. `source` is where it was given:
+ * `url` (openStore's option, the CLI's --db) or `AGOR_DB_URL`.
+ */
+export class DatabaseUrlError extends Error {
+  override name = 'DatabaseUrlError'
+
+  constructor(
+    readonly source: 'url' | 'AGOR_DB_URL',
+    readonly shown: string,
+    readonly problem: string
+  ) {
+    super(`Invalid ${source} '${shown}': ${problem}`)
+  }
+}
+
 /** Applies environment variables and defaults, and normalises local paths. */
 export function resolveDatabaseConfig(
   config: DatabaseConfig = {},
   env: NodeJS.ProcessEnv = process.env
 ): ResolvedDatabaseConfig {
+  const source = config.url !== undefined ? 'url' : 'AGOR_DB_URL'
   const url = config.url ?? setting('AGOR_DB_URL', env) ?? DEFAULT_DB_URL
   const authToken = config.authToken ?? setting('AGOR_DB_AUTH_TOKEN', env)
   const syncUrl = config.syncUrl ?? setting('AGOR_DB_SYNC_URL', env)
   const interval = config.syncInterval ?? seconds(env.AGOR_DB_SYNC_INTERVAL, 'AGOR_DB_SYNC_INTERVAL')
   const busyTimeout = config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT
-  if (url === ':memory:' || url === 'file::memory:') {
+  if (url === ':memory:' || /^file::memory:$/i.test(url)) {
     if (syncUrl) throw new Error('An embedded replica needs a local file, not :memory:')
     return { mode: 'memory', url: ':memory:', busyTimeout }
   }
@@ -78,7 +96,7 @@ export function resolveDatabaseConfig(
     if (syncUrl) throw new Error(`An embedded replica needs a local file URL, got ${redact(url)}`)
     return { mode: 'remote', url, authToken, busyTimeout, requestTimeout }
   }
-  const path = localPath(url)
+  const path = localPathOf(url, source)
   if (!syncUrl) return { mode: 'file', url: `file:${path}`, path, authToken, busyTimeout }
   return {
     mode: 'replica',
@@ -126,9 +144,41 @@ function seconds(value: string | undefined, name: string): number | undefined {
   return n
 }
 
-/** The absolute path of a `file:` URL or a plain path, with `~` expanded. */
+/**
+ * The absolute path of a `file:` URL or a plain path, with `~` expanded. A plain path is taken as
+ * it is. A `file:` URL is its path alone: no query or fragment (SQLite's `?mode=rw` would become
+ * part of the file's name, a new file that no daemon claim or lookup knows as this database's) and
+ * no host but `localhost` (`file://db/x` is not `./db/x`); either is a DatabaseUrlError.
+ */
 export function localPath(url: string): string {
-  let path = url.startsWith('file://') ? url.slice('file://'.length) : url.replace(/^file:/, '')
+  return localPathOf(url, 'url')
+}
+
+function localPathOf(url: string, source: DatabaseUrlError['source']): string {
+  let path = url
+  const scheme = /^file:/i.exec(url)
+  if (scheme) {
+    path = url.slice(scheme[0].length)
+    if (/[?#]/.test(path)) {
+      throw new DatabaseUrlError(
+        source,
+        redact(url),
+        "a file: URL takes no query or fragment (no parameter is read from it): give the file's path alone"
+      )
+    }
+    if (path.startsWith('//')) {
+      const end = path.indexOf('/', 2)
+      const host = path.slice(2, end === -1 ? path.length : end)
+      if (host !== '' && host.toLowerCase() !== 'localhost') {
+        throw new DatabaseUrlError(
+          source,
+          redact(url),
+          `a file: URL names a file of this machine, not of '${host}': file:/absolute/path, file:///absolute/path or file:relative/path`
+        )
+      }
+      path = end === -1 ? '/' : path.slice(end)
+    }
+  }
   if (path === '~' || path.startsWith('~/')) path = homedir() + path.slice(1)
   return resolve(path)
 }
