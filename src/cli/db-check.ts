@@ -1,6 +1,7 @@
 /**
  * `agor db check`: a report on the database, never a stack trace: SQLite's integrity check, the
- * foreign keys and the migrations, and for a damaged file what is wrong and what to do.
+ * foreign keys and the migrations, the store's derived objects, ancestor loops, and for a damaged
+ * file what is wrong and what to do.
  */
 import type { Command } from 'commander'
 import type { ResolvedDatabaseConfig } from '../db/config.js'
@@ -118,6 +119,7 @@ export function registerDbCheck(db: Command): void {
         const { checkDatabase } = await import('../db/admin.js')
         const config = await configOf(context)
         const { checkDocuments } = await import('../store/check-documents.js')
+        const { ancestorLoops, loopAdvice } = await import('../store/ancestor-loops.js')
         // a replica reads its local copy; what it knows of its primary comes as problems
         const check = async (d: Connection, asked = true): Promise<Report> => {
           const database = await checkDatabase(d)
@@ -133,7 +135,10 @@ export function registerDbCheck(db: Command): void {
           const derived = current
             ? ((await attempt('indexes', unchecked, () => derivedProblems(d))) ?? [])
             : []
-          const problems = [...primaryProblems, ...derived]
+          const loops = current
+            ? ((await attempt('ancestor loops', unchecked, () => ancestorLoops(d))) ?? [])
+            : []
+          const problems = [...primaryProblems, ...derived, ...loops]
           const valid = Object.values(documents ?? {}).every((check) => check.invalid === 0)
           return {
             ...database,
@@ -169,6 +174,7 @@ export function registerDbCheck(db: Command): void {
         // the store's triggers and the indexes it derives are made again from the documents
         if (result.problems.some((p) => DERIVED.test(p)))
           todo.push('make the triggers and indexes again: agor db migrate')
+        todo.push(...loopAdvice(result.problems))
         if (context.output.json) {
           const { migrations } = result
           return printJson(context.output, {

@@ -67,7 +67,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#compiler = new QueryCompiler(definition, workspace)
     this.#references = new References(db, definition, this.#compiler.fields, this.#resolver, workspace)
     this.#statements = new TableStatements(definition, this.#mapper, workspace)
-    this.#drafts = new Drafts(db, definition, this.#statements, this.#mapper)
+    this.#drafts = new Drafts(definition, this.#mapper)
     const registered = isCollectionName(definition.name) && collections[definition.name] === definition
     this.#totals = new Totals(quoteIdent(definition.name), registered)
     this.#siblings = new Map([[workspace, this]])
@@ -295,7 +295,6 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       const stored = await this.#stored(id, params.query)
       if (stored.length === 0) return []
       const next = stored.map((doc) => this.#drafts.changed(doc, change))
-      await this.#drafts.assertNoCycles(next, stored)
       const context = params.change ?? LIBRARY
       const updates = next.map((doc, i) => {
         const patch = typeof given === 'function' ? given(doc) : given

@@ -1,6 +1,7 @@
 /**
  * Explains a write that the database refused. SQLite reports which constraint failed but not for
- * which value, so the documents of the write are checked to name the culprit.
+ * which value, so the documents of the write are checked to name the culprit. A trigger's refusal
+ * of an ancestor loop is explained in its words too (ancestor-loops.ts).
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Executor } from '../db/connection.js'
@@ -9,6 +10,7 @@ import { MissingReferenceError, UniqueViolationError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { columnsInJsonTuples, quoteIdent } from '../schema/sql.js'
 import { IN_WORKSPACE, WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { explainLoop, refusedLoop } from './ancestor-loops.js'
 import type { Document } from './row.js'
 import { STALE_WRITE } from './write-views.js'
 
@@ -48,6 +50,8 @@ export async function explainWriteError(
   const code = driverCode(error)
   if (!code?.startsWith('SQLITE_CONSTRAINT')) return error
   const message = String((error as Error).message)
+  const loop = refusedLoop(message, def)
+  if (loop) return explainLoop(db, def, workspace, loop, docs)
   if (/UNIQUE|PRIMARY KEY/.test(message) || code.endsWith('UNIQUE') || code.endsWith('PRIMARYKEY')) {
     // a unique key within a workspace is reported as `t.workspace, t.key`: the key is the culprit
     const fields = [...message.matchAll(FAILED_COLUMNS)]

@@ -1,15 +1,16 @@
 /**
  * Documents about to be written: what a create, update or patch turns its input into, with ids,
  * statuses and timestamps the store sets, and the checks every write passes before it reaches the
- * table (plain JSON, the schema, the collection's own adjustments, no ancestor loops).
+ * table (plain JSON, the schema, the collection's own adjustments). What must hold against every
+ * write committed before this one (unique keys, references, no ancestor loops) is judged inside
+ * the write, by the database's constraints and triggers, and explained by constraints.ts.
  */
 import { BadRequest } from '@feathersjs/errors'
-import type { Connection, InValue, Value } from '../db/connection.js'
+import type { InValue, Value } from '../db/connection.js'
 import { isCanonicalV7, newId, parseTextKey } from '../ids.js'
 import { type AnyDefinition, AUTHOR_FIELD } from '../schema/collection.js'
 import { isPlainObject, ownValue, plainJsonCopy } from './plain-json.js'
 import { type Document, type RowMapper, toIso, toMillis } from './row.js'
-import type { TableStatements } from './statements.js'
 import { canonicalTimestamps } from './timestamps.js'
 import { ValidRows } from './valid-rows.js'
 import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate.js'
@@ -18,18 +19,14 @@ import { assertTimestamps, carryUnknownKeys, validateDocument } from './validate
 const at = (index: number | undefined) => (index === undefined ? '' : ` (item ${index})`)
 
 export class Drafts {
-  readonly #db: Connection
   readonly #def: AnyDefinition
-  readonly #statements: TableStatements
   readonly #mapper: RowMapper
   readonly #validRows = new ValidRows()
   /** Stored documents read from a row this process validated and wrote, unchanged since. */
   readonly #valid = new WeakSet<Document>()
 
-  constructor(db: Connection, def: AnyDefinition, statements: TableStatements, mapper: RowMapper) {
-    this.#db = db
+  constructor(def: AnyDefinition, mapper: RowMapper) {
     this.#def = def
-    this.#statements = statements
     this.#mapper = mapper
   }
 
@@ -128,31 +125,6 @@ export class Drafts {
     const passed = { ...next }
     beforeWrite(next, stored, now)
     validateDocument(this.#def, next, stored, { passed })
-  }
-
-  /**
-   * Refuses writes that would make a document its own ancestor through a relation to its own
-   * collection (a session's parent_session_id): genealogy walks those links. One query per new
-   * value, only when such a link changes. Checked before the write, not inside it: two concurrent
-   * writes could still close a loop, and the genealogy queries stop on loops.
-   */
-  async assertNoCycles(next: readonly Document[], stored: readonly Document[]): Promise<void> {
-    for (const key of this.#def.keyColumns) {
-      if (key.relation?.target() !== this.#def) continue
-      const byTarget = new Map<string, string[]>()
-      next.forEach((doc, i) => {
-        const target = doc[key.name]
-        if (typeof target !== 'string' || target === stored[i]![key.name]) return
-        const ids = byTarget.get(target) ?? []
-        ids.push(String(doc[this.#def.idField]))
-        byTarget.set(target, ids)
-      })
-      for (const [target, ids] of byTarget) {
-        const { rows } = await this.#db.execute(this.#statements.reachesAncestor(key.name, target, ids))
-        if (rows.length > 0)
-          throw new BadRequest(`${key.name} ${target} would make a ${this.#def.singular} its own ancestor`)
-      }
-    }
   }
 }
 

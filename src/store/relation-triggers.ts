@@ -11,13 +11,15 @@
  * is a write of the child, and every write moves `updated_at` forward: clients that keep the
  * newest version by `updated_at` would otherwise drop the cleared link. SQLite's ON DELETE SET
  * NULL changes the column alone, so a trigger clears it first, with the timestamp; the foreign
- * key then finds nothing left to do. Derived from the registry and kept in step with it by
+ * key then finds nothing left to do. Nor can a foreign key refuse a loop of a relation to its own
+ * collection (ancestor-loops.ts). Derived from the registry and kept in step with it by
  * syncStoreTriggers, with the feed's triggers.
  */
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
+import { ancestorLoopTriggers } from './ancestor-loops.js'
 import { NOW_MS } from './write-views.js'
 
 /** SQLite's own words for a foreign key that names nothing (constraints.ts explains it). */
@@ -73,10 +75,13 @@ END`
   })
 }
 
-/** The triggers of every relation of the registry: set-null's, and one workspace's. */
+/** The triggers of every relation of the registry: set-null's, one workspace's, no loops. */
 export function relationTriggers(): { name: string; sql: string }[] {
-  return collectionNames.flatMap((name) => [
-    ...setNullTriggers(collections[name]),
-    ...sameWorkspaceTriggers(collections[name])
-  ])
+  return [
+    ...collectionNames.flatMap((name) => [
+      ...setNullTriggers(collections[name]),
+      ...sameWorkspaceTriggers(collections[name])
+    ]),
+    ...ancestorLoopTriggers()
+  ]
 }

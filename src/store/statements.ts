@@ -150,19 +150,6 @@ export class TableStatements {
     return this.#chunked(this.#table, [WORKSPACE_COLUMN], rows, [this.#workspace])
   }
 
-  /**
-   * Whether following `column` upwards from `target` reaches one of `ids`: a write that sets it
-   * would make a document its own ancestor.
-   */
-  reachesAncestor(column: string, target: string, ids: readonly string[]): Statement {
-    const link = quoteIdent(column)
-    return {
-      sql: `WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT t.${link} FROM ${this.#table} t JOIN up ON t.${this.#id} = up.id WHERE t.${link} IS NOT NULL)
-        SELECT 1 FROM up WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1`,
-      args: [target, JSON.stringify(ids)]
-    }
-  }
-
   /** A SELECT that `build` writes around the column list and table name (genealogy). */
   custom(build: (columns: string, table: string) => Statement): Statement {
     return build(this.#mapper.columnList, this.#table)
