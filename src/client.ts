@@ -14,6 +14,7 @@ import type {
   TransportConnection
 } from '@feathersjs/feathers'
 import { FeedFollower } from './feed-follower.js'
+import { LONE_SURROGATE } from './ids.js'
 import { API_KEY_HEADER, methodsOf, WORKSPACE_HEADER } from './protocol.js'
 import type { AnyDefinition, DocOf } from './schema/collection.js'
 import { type CollectionName, type Collections, collectionNames, type sessions } from './schema/index.js'
@@ -106,19 +107,26 @@ export interface ConnectOptions {
 /**
  * A query value that is undefined (`{ session_id: maybeId }`, `{ $search: text }` with nothing in
  * it) would vanish on the wire, and a multi patch or remove would act on more than was meant: the
- * store refuses it in the process, and the client refuses it before sending.
+ * store refuses it in the process, and the client refuses it before sending. So is text with a
+ * lone surrogate, which a query string would carry as another character (U+FFFD, or the
+ * character of a neighbouring pair), matching other documents: the store refuses it on every
+ * other way in.
  */
-function refuseUndefinedConditions(context: HookContext): void {
-  const find = (value: unknown, path: string): string | undefined => {
-    if (value === undefined) return path
-    if (Array.isArray(value)) return value.map((v, i) => find(v, `${path}[${i}]`)).find(Boolean)
+function refuseUnsendableConditions(context: HookContext): void {
+  const find = (value: unknown, path: string, bad: (v: unknown) => boolean): string | undefined => {
+    if (bad(value)) return path
+    if (Array.isArray(value)) return value.map((v, i) => find(v, `${path}[${i}]`, bad)).find(Boolean)
     if (value === null || typeof value !== 'object') return undefined
     return Object.entries(value)
-      .map(([key, v]) => find(v, path ? `${path}.${key}` : key))
+      .map(([key, v]) => find(v, path ? `${path}.${key}` : key, bad))
       .find(Boolean)
   }
-  const undefinedAt = context.params.query ? find(context.params.query, '') : undefined
+  const { query } = context.params
+  if (!query) return
+  const undefinedAt = find(query, '', (v) => v === undefined)
   if (undefinedAt) throw new client.errors.BadRequest(`Query value of '${undefinedAt}' is undefined`)
+  const halfAt = find(query, '', (v) => typeof v === 'string' && LONE_SURROGATE.test(v))
+  if (halfAt) throw new client.errors.BadRequest(`Query value of '${halfAt}' must not hold a lone surrogate`)
 }
 
 /**
@@ -137,7 +145,7 @@ export function connect(url: string, options: ConnectOptions = {}): AgorClient {
     ...(options.workspace ? { [WORKSPACE_HEADER]: options.workspace } : {})
   }
   const app = feathers<ClientServices>()
-  app.hooks({ before: { all: [refuseUndefinedConditions] } })
+  app.hooks({ before: { all: [refuseUnsendableConditions] } })
   if (transport === 'rest') {
     const connection = rest(url).fetch(fetch, { headers })
     app.configure(connection)

@@ -36,6 +36,7 @@ describe('condition values', () => {
       await expect(sessions().find({ query })).rejects.toThrow(/must not hold a lone surrogate/)
       await expect(sessions().remove(null, { query })).rejects.toBeInstanceOf(BadRequest)
     }
+    await expect(sessions().find({ query: { $search: 'draft \ud83d' } })).rejects.toThrow(/lone surrogate/)
     const left = await sessions().find({ query: { agent: 'surrogates' } })
     expect(idsOf(left)).toEqual(idsOf([cut, replaced]))
     // documents keep both, as written
@@ -76,6 +77,19 @@ describe('condition values', () => {
     const task = await tasks().create({ session_id: session.session_id, duration_ms: big })
     const byDuration = await tasks().find({ query: { duration_ms: big } })
     expect(byDuration.map((t) => t.task_id)).toEqual([task.task_id])
+    // a page with its total too (the total is kept by the condition's values), twice
+    for (let round = 0; round < 2; round++) {
+      const page = await sessions().find({
+        query: { agent: 'big', 'custom_context.n': { $gte: big } },
+        paginate: { default: 10, max: 50 }
+      })
+      expect([page.total, idsOf(page.data)]).toEqual([3, idsOf([doc!, other!, huge])])
+    }
+    const text = await sessions().find({
+      query: { agent: 'big', 'custom_context.n': '1152921504606847000' },
+      paginate: { default: 10, max: 50 }
+    })
+    expect(text.total).toBe(0)
   })
 
   it('a timestamp field of a document takes an ISO timestamp with its offset, and nothing else', async () => {
@@ -103,6 +117,11 @@ describe('condition values', () => {
     expect(
       (await tasks().find({ query: query({ $lt: '2026-01-01T00:00:00Z' }) })).map((t) => t.task_id)
     ).toEqual([task.task_id])
+    // nor a number or a boolean, which would be compared with the text
+    for (const value of [Date.now(), true, 0]) {
+      await expect(tasks().find({ query: query({ $gt: value }) })).rejects.toThrow(/needs an ISO timestamp/)
+      await expect(tasks().find({ query: query({ $in: [value] }) })).rejects.toBeInstanceOf(BadRequest)
+    }
     // a pattern is no timestamp: it matches the stored text
     expect((await tasks().find({ query: query({ $like: '2025-12-31T23:%' }) })).length).toBe(1)
     // a key's expires_at, a column of its own
@@ -148,6 +167,9 @@ describe('condition values', () => {
       const tooLong = { agent: 'patterns', title: { [op]: `${longest}*` } }
       await expect(sessions().find({ query: tooLong })).rejects.toThrow(/at most 10000 characters/)
     }
+    // characters, not UTF-16 units: an emoji counts once, and four bytes still fit
+    const emoji = { agent: 'patterns', title: { $like: '\u{1F600}'.repeat(MAX_PATTERN) } }
+    expect(await sessions().find({ query: emoji })).toEqual([])
     // escapes triple a character's bytes: the longest pattern of them still runs
     const escaped = { agent: 'patterns', title: { $like: '*?['.repeat(MAX_PATTERN / 3) } }
     expect(await sessions().find({ query: escaped })).toEqual([])

@@ -296,6 +296,23 @@ describe('tags over REST and socket.io', () => {
     expect(all.some((d) => d.agent === 'b')).toBe(true)
   })
 
+  it('connect() refuses a lone surrogate in a query before sending it: REST would carry another character', async () => {
+    const rat = await served.store.service('sessions').create({ agent: 'half', title: 'draft \u{1F400}' })
+    const half = await served.store.service('sessions').create({ agent: 'half', title: 'draft \ud83d' })
+    for (const transport of ['rest', 'socketio'] as const) {
+      const sessions = (await served.client(transport)).app.service('sessions')
+      const calls = [
+        () => sessions.find({ query: { agent: 'half', title: 'draft \ud83d' } }),
+        () => sessions.remove(null, { query: { agent: 'half', title: { $ne: 'draft \ud83d' } } }),
+        () => sessions.remove(null, { query: { agent: 'half', $search: 'draft \ud83d' } })
+      ]
+      for (const call of calls)
+        await expect(call(), transport).rejects.toMatchObject({ code: 400, message: /lone surrogate/ })
+    }
+    const left = await served.store.service('sessions').find({ query: { agent: 'half' }, paginate: false })
+    expect(ids(left)).toEqual(ids([rat, half]))
+  })
+
   it('takes them from a socket.io client', async () => {
     const client = await served.client('socketio')
     const found = await client.app

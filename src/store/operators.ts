@@ -16,7 +16,7 @@ import { instantText } from './timestamps.js'
 export const MAX_LIST = 1000
 /**
  * The longest `$like` pattern, in characters: SQLite refuses patterns past 50,000 bytes, which
- * 10,000 characters never reach (three bytes each at most, escapes included).
+ * 10,000 characters never reach (four bytes each at most, an escape three).
  */
 export const MAX_PATTERN = 10_000
 
@@ -101,7 +101,8 @@ const pattern =
   (op: '$like' | '$notlike' | '$ilike'): Compile =>
   (c, field, value) => {
     if (typeof value !== 'string') throw new BadRequest(`${op} on '${field.name}' needs a string pattern`)
-    if (value.length > MAX_PATTERN)
+    // characters, not UTF-16 units: an emoji counts once
+    if (value.length > MAX_PATTERN && [...value].length > MAX_PATTERN)
       throw new BadRequest(`${op} on '${field.name}' takes a pattern of at most ${MAX_PATTERN} characters`)
     assertText(field, value)
     const text = field.kind === 'timestamp' ? isoText(field.sql) : field.sql
@@ -249,6 +250,8 @@ function sqlValue(field: Field, value: unknown): InValue {
     if (ms === undefined) throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
     return ms
   }
+  if (typeof value !== 'string' && field.instant?.())
+    throw new BadRequest(`'${field.name}' needs an ISO timestamp with its offset`)
   if (typeof value === 'string') {
     assertText(field, value)
     if (!field.instant?.()) return value

@@ -5,6 +5,7 @@
  * FTS5 string, so `AND`, `NEAR`, `-`, `(` and `:` are words to look for, nothing more.
  */
 import { BadRequest } from '@feathersjs/errors'
+import { LONE_SURROGATE } from '../ids.js'
 
 /** The longest search text, in characters. */
 export const MAX_SEARCH_LENGTH = 1000
@@ -54,6 +55,8 @@ export function matchExpression(value: unknown): string {
   if (typeof value !== 'string') throw new BadRequest('$search must be a string')
   if (value.length > MAX_SEARCH_LENGTH)
     throw new BadRequest(`$search may be at most ${MAX_SEARCH_LENGTH} characters long`)
+  // the engine would bind it as U+FFFD (see operators.ts): a condition on other text
+  if (LONE_SURROGATE.test(value)) throw new BadRequest('$search must not hold a lone surrogate')
   const terms = termsOf(value)
   if (terms.length === 0) throw new BadRequest('$search needs at least one word to look for')
   return terms.map((term) => `${ftsString(term.text)}${term.prefix ? ' *' : ''}`).join(' AND ')

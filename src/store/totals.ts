@@ -70,5 +70,9 @@ export class Totals {
 }
 
 function keyOf(where: Where): string {
-  return `${where.sql}\u0000${JSON.stringify(where.args satisfies InValue[])}`
+  return `${where.sql}\u0000${JSON.stringify(where.args satisfies InValue[], bigintAsObject)}`
 }
+
+/** A condition's integer past 2^53 (a BigInt, see operators.ts) in the key: no text arg reads the same. */
+const bigintAsObject = (_key: string, value: unknown) =>
+  typeof value === 'bigint' ? { bigint: String(value) } : value
