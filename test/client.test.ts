@@ -85,8 +85,13 @@ describe('resolveDatabaseConfig', () => {
     expect(resolveDatabaseConfig({ url: 'file:///tmp/d.db' }, {}).path).toBe('/tmp/d.db')
     expect(resolveDatabaseConfig({ url: 'FILE:/tmp/d.db' }, {}).path).toBe('/tmp/d.db')
     expect(resolveDatabaseConfig({ url: 'FILE::memory:' }, {}).mode).toBe('memory')
-    // a plain path is a path: a file's name may hold any character
+    // a plain path is a path: a file's name may hold any character, but no blank at either end
     expect(localPath('/tmp/what?.db')).toBe('/tmp/what?.db')
+    for (const url of [' file:/tmp/x/d.db?mode=rw', '/tmp/x/d.db\n', 'file:/tmp/d.db '])
+      expect(() => resolveDatabaseConfig({ url }, {}), url).toThrow(/begins or ends with a blank/)
+    expect(() => resolveDatabaseConfig({}, { AGOR_DB_URL: '/tmp/d.db\n' })).toThrow(
+      /Invalid AGOR_DB_URL .*begins or ends with a blank/
+    )
   })
 
   it('openStore refuses a file: URL with a query, from its options or AGOR_DB_URL, and creates nothing', async () => {

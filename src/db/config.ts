@@ -155,6 +155,13 @@ export function localPath(url: string): string {
 }
 
 function localPathOf(url: string, source: DatabaseUrlError['source']): string {
+  // a blank at either end is a slip of a copy or a quote (`AGOR_DB_URL=$'x.db\n'`), never a name
+  if (url.trim() !== url)
+    throw new DatabaseUrlError(
+      source,
+      redact(url.trim()),
+      'it begins or ends with a blank: give the path alone'
+    )
   let path = url
   const scheme = /^file:/i.exec(url)
   if (scheme) {
