@@ -109,9 +109,7 @@ export function rowMapper(def: AnyDefinition): RowMapper {
       const value = doc[key]
       const at = columnAt[key]
       if (at === undefined) {
-        // a `workspace` a document brings (an import of another tool's) is not where it goes: the
-        // statement sets the row's workspace, and data that kept it would only hide it
-        if (value !== undefined && key !== WORKSPACE_COLUMN) data[key] = value
+        if (value !== undefined) data[key] = value
       } else if (at !== dataAt) {
         values[at] = (value as InValue | undefined) ?? null
       }

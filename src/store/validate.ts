@@ -8,6 +8,7 @@ import { ValidationError, type ValidationIssue } from '../errors.js'
 import { LONE_SURROGATE } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { unwrap } from '../schema/fields.js'
+import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
 import { assertPlainJson, isPlainObject, ownValue } from './plain-json.js'
 import type { Document } from './row.js'
 import { passesFields, strictFieldsOf } from './schema-checks.js'
@@ -144,9 +145,13 @@ export function assertTimestamps(def: AnyDefinition, data: Document): void {
   if (issues.length) throw new ValidationError(def.singular, issues)
 }
 
-/** `given` as an import stores it (a copy): its timestamps in the canonical form, validated whole. */
+/**
+ * `given` as an import stores it (a copy): its timestamps in the canonical form, validated whole.
+ * A `workspace` it brings (another tool's) is left out: the import's statement sets the row's, and
+ * data that kept it would only hide it (the row mapper never reads it back as a field).
+ */
 export function storedDocument(def: AnyDefinition, given: Document): Document {
-  const doc = { ...given }
+  const { [WORKSPACE_COLUMN]: _workspace, ...doc } = given
   canonicalTimestamps(def, doc)
   validateStoredDocument(def, doc)
   return doc
