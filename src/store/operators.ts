@@ -250,16 +250,14 @@ function sqlValue(field: Field, value: unknown): InValue {
     if (ms === undefined) throw new BadRequest(`'${field.name}' needs an ISO timestamp or milliseconds`)
     return ms
   }
-  if (typeof value !== 'string' && field.instant?.())
-    throw new BadRequest(`'${field.name}' needs an ISO timestamp with its offset`)
-  if (typeof value === 'string') {
-    assertText(field, value)
-    if (!field.instant?.()) return value
+  if (typeof value === 'string') assertText(field, value)
+  if (field.instant?.()) {
     // `…T00:30:00+01:00` is compared as the text such an instant is stored as
-    const text = instantText(value)
+    const text = typeof value === 'string' ? instantText(value) : undefined
     if (text === undefined) throw new BadRequest(`'${field.name}' needs an ISO timestamp with its offset`)
     return text
   }
+  if (typeof value === 'string') return value
   if (typeof value === 'number') return sqlNumber(field, value)
   if (typeof value === 'boolean') return value ? 1 : 0
   throw new BadRequest(`Query value of '${field.name}' must be a string, number, boolean or null`)

@@ -26,8 +26,7 @@ export interface Field {
   tagIndex?: AnyDefinition
   /**
    * Whether it is an ISO timestamp, stored as UTC with milliseconds: conditions compare that text.
-   * Asked only of a condition whose text looks like one: a column's answer is the schema's, and
-   * the schema is built (zod loaded) when first asked.
+   * A column's answer is the schema's, built (zod loaded) when a condition on it first asks.
    */
   instant?: () => boolean
 }
