@@ -118,6 +118,15 @@ describe('$inc', () => {
     expect(await tasks().get(task.task_id)).toEqual(task)
   })
 
+  /** A session's custom_context as its row holds it. */
+  const storedContext = async (id: string) => {
+    const { rows } = await db.connection.execute({
+      sql: `SELECT json_extract(data, '$.custom_context') AS c FROM sessions WHERE session_id = ?`,
+      args: [id]
+    })
+    return JSON.parse(String(rows[0]!.c))
+  }
+
   it('raises a missing free-form field named like an Object.prototype member from 0', async () => {
     const sessions = db.collection('sessions')
     const names = [
@@ -140,11 +149,7 @@ describe('$inc', () => {
       constructor: 3,
       toLocaleString: { count: 5 }
     }
-    const { rows } = await db.connection.execute({
-      sql: `SELECT json_extract(data, '$.custom_context') AS c FROM sessions WHERE session_id = ?`,
-      args: [session.session_id]
-    })
-    expect(JSON.parse(String(rows[0]!.c))).toEqual(expected)
+    expect(await storedContext(session.session_id)).toEqual(expected)
     expect((await sessions.get(session.session_id)).custom_context).toEqual(expected)
     const changes = await db.connection.execute({
       sql: `SELECT patch FROM agor_changes WHERE doc_id = ? AND event = 'patched' ORDER BY seq`,
@@ -175,11 +180,7 @@ describe('$inc', () => {
       hasOwnProperty: null,
       valueOf: { c: 3 }
     }
-    const { rows } = await db.connection.execute({
-      sql: `SELECT json_extract(data, '$.custom_context') AS c FROM sessions WHERE session_id = ?`,
-      args: [session.session_id]
-    })
-    expect(JSON.parse(String(rows[0]!.c))).toEqual(expected)
+    expect(await storedContext(session.session_id)).toEqual(expected)
     expect((await sessions.get(session.session_id)).custom_context).toEqual(expected)
   })
 
