@@ -60,10 +60,36 @@ export function toMillis(iso: string): number {
   return lastParsedMs
 }
 
+const MS_PER_DAY = 86_400_000
+/** The first millisecond whose ISO text has more than four digits of year (10000-01-01). */
+const YEAR_10000 = 253_402_300_800_000
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'))
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'))
+/** The day of the last timestamp written out: its first millisecond, and its text up to the `T`. */
+let dayStart = Number.NaN
+let dayText = ''
+
+/**
+ * The text toISOString gives for `ms`, written from the day's text and the time of day: a page's
+ * rows mostly share a day, and Date's toISOString costs ten times as much (0.45 µs).
+ */
+function isoText(ms: number): string {
+  let ofDay = ms - dayStart
+  if (!(ofDay >= 0 && ofDay < MS_PER_DAY && Number.isInteger(ofDay))) {
+    if (!(Number.isInteger(ms) && ms >= 0 && ms < YEAR_10000)) return new Date(ms).toISOString()
+    dayStart = ms - (ms % MS_PER_DAY)
+    dayText = new Date(dayStart).toISOString().slice(0, 11)
+    ofDay = ms - dayStart
+  }
+  const seconds = Math.floor(ofDay / 1000)
+  const minutes = Math.floor(seconds / 60)
+  return `${dayText}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[ofDay % 1000]}Z`
+}
+
 /** Converts stored milliseconds to the API timestamp. */
 export function toIso(ms: number): string {
   for (let i = 0; i < RECENT; i++) if (recentMs[i] === ms) return recentIso[i]!
-  const iso = new Date(ms).toISOString()
+  const iso = isoText(ms)
   if (Number.isInteger(ms)) {
     recentMs[recentNext] = ms
     recentIso[recentNext] = iso
