@@ -16,13 +16,14 @@ export type SizeName = '10k' | '100k' | '1m'
 export interface Profile {
   mode: 'quick' | 'full'
   sizes: Record<SizeName, number>
+  /** For most operations: samples of a few milliseconds, and of ten operations at least. */
   timing: TimingOptions
   /** For slow operations (a full scan, a page with its count): one operation per sample. */
   slowTiming: TimingOptions
   /**
-   * For writes: samples long enough to hold several of the WAL checkpoints their writes cause (one
-   * per 1,000 pages written), so that each side pays its own share; the WAL is checkpointed between
-   * samples (see sides/limit.ts).
+   * For writes: samples of many writes (tens of milliseconds), each starting with an empty WAL: it
+   * is checkpointed between samples, untimed, for every side alike (see sides/limit.ts), so that
+   * no side's sample pays for the pages another wrote.
    */
   writeTiming: TimingOptions
   /** Documents created one by one in the memory scenario (the issue: 200k). */
@@ -33,7 +34,7 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
   full: {
     mode: 'full',
     sizes: { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 },
-    timing: { rounds: 101, sampleMs: 5, warmupMs: 300 },
+    timing: { rounds: 101, sampleMs: 5, warmupMs: 300, minOps: 10 },
     slowTiming: { rounds: 31, sampleMs: 1, warmupMs: 300 },
     writeTiming: { rounds: 61, sampleMs: 40, warmupMs: 300 },
     memoryCreates: 200_000
@@ -41,9 +42,9 @@ export const PROFILES: Record<Profile['mode'], Profile> = {
   quick: {
     mode: 'quick',
     sizes: { '10k': 2_000, '100k': 20_000, '1m': 200_000 },
-    timing: { rounds: 61, sampleMs: 3, warmupMs: 150 },
+    timing: { rounds: 61, sampleMs: 3, warmupMs: 150, minOps: 10 },
     slowTiming: { rounds: 15, sampleMs: 1, warmupMs: 150 },
-    writeTiming: { rounds: 21, sampleMs: 20, warmupMs: 150 },
+    writeTiming: { rounds: 41, sampleMs: 20, warmupMs: 150 },
     memoryCreates: 20_000
   }
 }

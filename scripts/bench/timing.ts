@@ -30,6 +30,12 @@ export interface TimingOptions {
   sampleMs: number
   /** Warm-up time per contender before the rounds (ms). */
   warmupMs: number
+  /**
+   * The fewest operations a sample times (default 1). The first operation of a sample finds the
+   * caches as the other contenders left them; a sample of a few slow operations (a page of 100
+   * messages, 1 ms) would weigh that first one as much as the contender's own cost.
+   */
+  minOps?: number
 }
 
 /** Per contender, per round: the mean time of one operation in that round's sample (ms). */
@@ -106,7 +112,7 @@ async function calibrate(
   }
   const perOp = (performance.now() - started) / ops
   await contender.afterSample?.()
-  return Math.max(1, Math.round(options.sampleMs / perOp))
+  return Math.max(options.minOps ?? 1, Math.round(options.sampleMs / perOp))
 }
 
 /**

@@ -175,8 +175,8 @@ export function openLimit(
       prepared('DELETE FROM "sessions" WHERE rowid > ?', false).run(lastRow)
       prepared('DELETE FROM "agor_changes" WHERE seq > ?', false).run(lastSeq)
       // The WAL is copied back into the file here, between samples, rather than by whichever
-      // side's commit happens to cross the 1,000-page mark inside a sample: the same pages are
-      // written either way, but at random they made one side's sample pay for both.
+      // side's commit happens to cross the autocheckpoint's mark inside a sample: the same pages
+      // are written either way, but at random they made one side's sample pay for both.
       prepared('PRAGMA wal_checkpoint(TRUNCATE)', false).get()
     },
     close() {
