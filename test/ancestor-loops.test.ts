@@ -1,6 +1,7 @@
 // No session its own ancestor, whatever writes the link: a patch, an update, a create (one or
 // several), an import, a statement of another tool. And a loop that a database from before these
 // checks holds is reported by `agor db check`, stays writable, and can be broken.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ANCESTOR_LOOP } from '../src/store/ancestor-loops.js'
@@ -39,6 +40,31 @@ async function chain(column: Column): Promise<[string, string, string]> {
   const b = await sessions().create({ agent: 'x', title: 'b', [column]: a.session_id })
   const c = await sessions().create({ agent: 'x', title: 'c', [column]: b.session_id })
   return [a.session_id, b.session_id, c.session_id]
+}
+
+/** a ← b through `column` written to `db`, and its export with the links turned around. */
+async function turnedAround(db: Database, column: Column, b: 'under a' | 'in a loop') {
+  const a = await db.collection('sessions').create({ agent: 'x', title: 'a' })
+  const bId = (await db.collection('sessions').create({ agent: 'x', title: 'b', [column]: a.session_id }))
+    .session_id
+  const dir = join(tempDir(), 'export')
+  await exportDocuments(db, dir)
+  const file = join(dir, 'sessions.jsonl')
+  const docs = readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+  const [lineA, lineB] = [a.session_id, bId].map((id) => docs.findIndex((doc) => doc.session_id === id))
+  // a's line comes first: written first, it puts a under b while b is still under a
+  expect(0 <= lineA! && lineA! < lineB!).toBe(true)
+  docs[lineA!][column] = bId
+  docs[lineB!][column] = b === 'in a loop' ? a.session_id : null
+  writeFileSync(file, `${docs.map((doc) => JSON.stringify(doc)).join('\n')}\n`)
+  const links = async () =>
+    Promise.all(
+      [a.session_id, bId].map(async (id) => (await db.collection('sessions').get(id))[column] ?? null)
+    )
+  return { dir, a: a.session_id, b: bId, links }
 }
 
 describe.each(COLUMNS)('a write that would close a loop through %s', (column) => {
@@ -169,7 +195,7 @@ describe('loops held from before the triggers', () => {
         code: 400,
         message: expect.stringMatching(
           new RegExp(
-            `^sessions\\.jsonl: forked_from_session_id (${a}|${b}) would make a session its own ancestor$`
+            `^sessions\\.jsonl: session (${a}: forked_from_session_id ${b}|${b}: forked_from_session_id ${a}) would make a session its own ancestor$`
           )
         )
       })
@@ -178,6 +204,48 @@ describe('loops held from before the triggers', () => {
       copy.close()
     }
   })
+})
+
+describe('an import that replaces documents', () => {
+  it.each(COLUMNS)(
+    'may pass through a loop through %s on its way to links that hold none',
+    async (column) => {
+      const db = await openDatabase({ url: tempDbUrl('replaced.db') })
+      const { dir, a, b, links } = await turnedAround(db, column, 'under a')
+      try {
+        await expect(importDocuments(db, dir, { onConflict: 'replace' })).resolves.toMatchObject({
+          replaced: { sessions: 2 }
+        })
+        expect(await links()).toEqual([b, null])
+        // the triggers are back: a write closing a loop is refused again
+        await expect(db.collection('sessions').patch(b, { [column]: a })).rejects.toMatchObject(
+          refusal(column, a)
+        )
+      } finally {
+        db.close()
+      }
+    }
+  )
+
+  it.each(COLUMNS)(
+    'is refused when its links through %s end in a loop, and writes nothing',
+    async (column) => {
+      const db = await openDatabase({ url: tempDbUrl('replaced.db') })
+      const { dir, a, b, links } = await turnedAround(db, column, 'in a loop')
+      try {
+        await expect(importDocuments(db, dir, { onConflict: 'replace' })).rejects.toMatchObject({
+          code: 400,
+          message: `sessions.jsonl: session ${a}: ${column} ${b} would make a session its own ancestor`
+        })
+        expect(await links()).toEqual([null, a])
+        await expect(db.collection('sessions').patch(b, { [column]: b })).rejects.toMatchObject(
+          refusal(column, b)
+        )
+      } finally {
+        db.close()
+      }
+    }
+  )
 })
 
 describe('on a libSQL server', () => {
@@ -208,5 +276,15 @@ describe('on a libSQL server', () => {
     ).rejects.toThrow(ANCESTOR_LOOP)
     expect((await onServer.get(a.session_id)).parent_session_id ?? null).toBeNull()
     expect((await onServer.get(b.session_id)).parent_session_id).toBe(a.session_id)
+  })
+
+  it('lets an import replacing documents pass through a loop, and refuses a loop after it', async () => {
+    const remote = await sqld.open()
+    const { dir, a, b, links } = await turnedAround(remote.database, 'parent_session_id', 'under a')
+    await importDocuments(remote.database, dir, { onConflict: 'replace' })
+    expect(await links()).toEqual([b, null])
+    await expect(remote.service('sessions').patch(b, { parent_session_id: a })).rejects.toMatchObject(
+      refusal('parent_session_id', a)
+    )
   })
 })

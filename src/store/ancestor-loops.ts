@@ -9,11 +9,12 @@
  * the trigger sees every write committed before its own, and no other can commit between its look
  * and the write. A look before the write, by a read of its own, cannot promise that: two processes
  * that put A under B and B under A at once would both pass it. An insert is checked too: a document
- * may name itself as its parent, a create of several may link them in a ring, and an import writes
- * documents before those they point at (its foreign keys wait for the commit).
+ * may name itself as its parent, and a create of several may link them in a ring.
  *
- * A RAISE says constant words only: explainLoop names the link that closes the loop, and
- * `agor db check` finds loops that a database written before these triggers may hold.
+ * An import judges the links it leaves, not those it passes through: it holds the write lock for
+ * its whole transaction, sets the triggers aside, and looks for loops once its documents are in
+ * (loopTriggersAside). A RAISE says constant words only: explainLoop names the link that closes
+ * the loop, and `agor db check` finds loops that a database written before these triggers may hold.
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Executor } from '../db/connection.js'
@@ -175,6 +176,37 @@ export async function ancestorLoops(db: Executor): Promise<string[]> {
     problems.push(`${loopWords(def, column, ids.length)} (${named})`)
   }
   return problems
+}
+
+/** Documents on loops through one link of a collection. */
+export interface Loops {
+  def: AnyDefinition
+  column: string
+  /** The ids of the documents on them. */
+  ids: string[]
+}
+
+/**
+ * Sets the loop triggers aside for the rest of `tx`'s transaction, for a bulk write whose
+ * documents may pass through a loop on the way to links that hold none (an import replacing
+ * documents, whose file may move A under B before it moves B from under A). Returns what puts
+ * them back before the commit: it gives the loops made meanwhile, those not there before.
+ */
+export async function loopTriggersAside(tx: Executor): Promise<() => Promise<Loops[]>> {
+  const before = new Map<SelfRelation, Set<string>>()
+  for (const relation of selfRelations())
+    before.set(relation, new Set(await looped(tx, relation.def, relation.column)))
+  const triggers = ancestorLoopTriggers()
+  for (const { name } of triggers) await tx.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`)
+  return async () => {
+    for (const { sql } of triggers) await tx.execute(sql)
+    const made: Loops[] = []
+    for (const [{ def, column }, had] of before) {
+      const ids = (await looped(tx, def, column)).filter((id) => !had.has(id))
+      if (ids.length > 0) made.push({ def, column, ids })
+    }
+    return made
+  }
 }
 
 /** What breaks the loops that `problems` (of ancestorLoops, among others) report. */

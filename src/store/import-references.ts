@@ -1,12 +1,15 @@
 /**
  * The references of an import, checked once everything is in: a reference the import leaves
- * dangling fails it, naming the document and the missing id.
+ * dangling fails it, naming the document and the missing id, and so does a loop it leaves (a
+ * document its own ancestor), naming a document on it.
  */
+import { BadRequest } from '@feathersjs/errors'
 import type { Executor } from '../db/connection.js'
 import { MissingReferenceError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collections, isCollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
+import type { Loops } from './ancestor-loops.js'
 import { located } from './transfer-files.js'
 
 export interface Violation {
@@ -48,5 +51,24 @@ export async function assertReferences(tx: Executor, before: Violation[]): Promi
   throw located(
     `${def.name}.jsonl: ${def.singular} ${String(row?.id)}`,
     new MissingReferenceError(column || 'a reference', target, row?.ref ?? null)
+  )
+}
+
+/**
+ * Fails an import that left documents on loops (`made`, from loopTriggersAside), naming the first
+ * of them, in id order, and its link.
+ */
+export async function assertNoLoops(tx: Executor, made: readonly Loops[]): Promise<void> {
+  const [loops] = made
+  if (!loops) return
+  const { def, column } = loops
+  const id = loops.ids[0]!
+  const { rows } = await tx.execute({
+    sql: `SELECT ${quoteIdent(column)} AS link FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(def.idField)} = ?`,
+    args: [id]
+  })
+  throw located(
+    `${def.name}.jsonl: ${def.singular} ${id}`,
+    new BadRequest(`${column} ${String(rows[0]?.link)} would make a ${def.singular} its own ancestor`)
   )
 }

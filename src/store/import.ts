@@ -13,12 +13,13 @@ import type { AnyDefinition } from '../schema/collection.js'
 import type { CollectionName } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
 import { DEFAULT_WORKSPACE, IN_WORKSPACE, WORKSPACE_COLUMN, WORKSPACES_TABLE } from '../schema/workspaces.js'
+import { loopTriggersAside } from './ancestor-loops.js'
 import type { Collection } from './collection.js'
 import { explainWriteError } from './constraints.js'
 import type { Database, OpenOptions } from './database.js'
 import { type ExportFolder, type ImportFile, readExportFolder, workspaceFolders } from './export-folder.js'
 import { contextStatements, IMPORT } from './feed-triggers.js'
-import { assertReferences, foreignKeyViolations } from './import-references.js'
+import { assertNoLoops, assertReferences, foreignKeyViolations } from './import-references.js'
 import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
 import {
@@ -148,6 +149,9 @@ async function importParts(
     const [begin, end] = contextStatements(IMPORT)
     await tx.execute(begin)
     const known = await foreignKeyViolations(tx)
+    // links are checked for loops once everything is in too: a file that replaces documents
+    // may pass through a loop on its way to links that hold none
+    const loopsMade = await loopTriggersAside(tx)
     for (const { workspace } of parts) {
       await tx.execute({
         sql: `INSERT OR IGNORE INTO ${WORKSPACES_TABLE} (name, created_at) VALUES (?, ?)`,
@@ -173,6 +177,7 @@ async function importParts(
     }
     await options.alongside?.(tx)
     await assertReferences(tx, known)
+    await assertNoLoops(tx, await loopsMade())
     await tx.execute(end)
   })
   return result
