@@ -1,7 +1,7 @@
 // No session its own ancestor, whatever writes the link: a patch, an update, a create (one or
 // several), an import, a statement of another tool. And a loop that a database from before these
 // checks holds is reported by `agor db check`, stays writable, and can be broken.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ANCESTOR_LOOP } from '../src/store/ancestor-loops.js'
@@ -246,6 +246,81 @@ describe('an import that replaces documents', () => {
       }
     }
   )
+})
+
+describe('an import into a database holding a loop from before', () => {
+  const parent = 'parent_session_id'
+  let db: Database
+  let dir: string
+  let ids: string[]
+  beforeAll(async () => {
+    db = await openDatabase({ url: tempDbUrl('old-loops.db') })
+    ids = []
+    for (const title of ['a', 'b', 'c', 'd'])
+      ids.push((await db.collection('sessions').create({ agent: 'x', title })).session_id)
+    const [a, b, c, d] = ids
+    // two loops, a ↔ b and c ↔ d, as a version before the triggers could leave them
+    const set = (id: string | undefined, link: string | undefined) => ({
+      sql: 'UPDATE sessions SET parent_session_id = ? WHERE session_id = ?',
+      args: [link!, id!]
+    })
+    await db.connection.batch(
+      [`DROP TRIGGER agor_no_loop_sessions_${parent}_update`, set(a, b), set(b, a), set(c, d), set(d, c)],
+      'write'
+    )
+    await syncStoreTriggers(db.connection)
+    dir = join(tempDir(), 'export')
+    await exportDocuments(db, dir)
+  })
+  afterAll(() => db.close())
+
+  /** The export with the links of `changed` set as given, and only the lines of `only` if given. */
+  function exported(changed: Record<string, string | null>, only?: string[]): string {
+    const docs = readFileSync(join(dir, 'sessions.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((doc) => !only || only.includes(doc.session_id))
+    for (const doc of docs) if (Object.hasOwn(changed, doc.session_id)) doc[parent] = changed[doc.session_id]
+    const to = join(tempDir(), 'edited')
+    mkdirSync(to, { recursive: true })
+    writeFileSync(join(to, 'sessions.jsonl'), `${docs.map((doc) => JSON.stringify(doc)).join('\n')}\n`)
+    return to
+  }
+  const links = () => Promise.all(ids.map(async (id) => (await db.collection('sessions').get(id))[parent]))
+
+  it('may leave those loops as they were', async () => {
+    await expect(importDocuments(db, dir, { onConflict: 'replace' })).resolves.toMatchObject({
+      replaced: { sessions: 4 }
+    })
+    const [a, b, c, d] = ids
+    expect(await links()).toEqual([b, a, d, c])
+  })
+
+  it('is refused when it relinks them into other loops, naming a document it wrote', async () => {
+    const [a, b, c, d] = ids as [string, string, string, string]
+    const loops = [{ [a]: a }, { [a]: c, [c]: a, [b]: d, [d]: b }]
+    for (const changed of loops) {
+      const first = Object.keys(changed).sort()[0]!
+      await expect(importDocuments(db, exported(changed), { onConflict: 'replace' })).rejects.toMatchObject({
+        code: 400,
+        message: `sessions.jsonl: session ${first}: ${parent} ${changed[first]} would make a session its own ancestor`
+      })
+      expect(await links()).toEqual([b, a, d, c])
+    }
+  })
+
+  it('names a document of its file, not one only stored on the loop it makes', async () => {
+    const [a, b, c, d] = ids as [string, string, string, string]
+    // d under nothing, c under d: then a file of d alone, under c, closes c ↔ d again
+    await importDocuments(db, exported({ [d]: null }, [d]), { onConflict: 'replace' })
+    await expect(
+      importDocuments(db, exported({ [d]: c }, [d]), { onConflict: 'replace' })
+    ).rejects.toMatchObject({
+      message: `sessions.jsonl: session ${d}: ${parent} ${c} would make a session its own ancestor`
+    })
+    expect(await links()).toEqual([b, a, d, null])
+  })
 })
 
 describe('on a libSQL server', () => {

@@ -18,6 +18,7 @@
  */
 import { BadRequest } from '@feathersjs/errors'
 import type { Executor } from '../db/connection.js'
+import { CHANGES_TABLE } from '../schema/changes.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { collectionNames, collections } from '../schema/index.js'
 import { quoteIdent } from '../schema/sql.js'
@@ -182,7 +183,7 @@ export async function ancestorLoops(db: Executor): Promise<string[]> {
 export interface Loops {
   def: AnyDefinition
   column: string
-  /** The ids of the documents on them. */
+  /** The ids of the documents on them, those a bulk write wrote first, in the order it wrote them. */
   ids: string[]
 }
 
@@ -190,23 +191,60 @@ export interface Loops {
  * Sets the loop triggers aside for the rest of `tx`'s transaction, for a bulk write whose
  * documents may pass through a loop on the way to links that hold none (an import replacing
  * documents, whose file may move A under B before it moves B from under A). Returns what puts
- * them back before the commit: it gives the loops made meanwhile, those not there before.
+ * them back before the commit: it gives the loops made meanwhile. A loop of an older version,
+ * each of its links as it was, is not one of them (as the triggers let a write leave a link as it
+ * was); a loop with any other link is, whoever was on a loop before.
  */
 export async function loopTriggersAside(tx: Executor): Promise<() => Promise<Loops[]>> {
-  const before = new Map<SelfRelation, Set<string>>()
+  const before = new Map<SelfRelation, Map<string, unknown>>()
   for (const relation of selfRelations())
-    before.set(relation, new Set(await looped(tx, relation.def, relation.column)))
+    before.set(relation, await linksOf(tx, relation, await looped(tx, relation.def, relation.column)))
+  const { rows } = await tx.execute(`SELECT coalesce(max(seq), 0) AS seq FROM ${CHANGES_TABLE}`)
+  const since = Number(rows[0]?.seq ?? 0)
   const triggers = ancestorLoopTriggers()
   for (const { name } of triggers) await tx.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`)
   return async () => {
     for (const { sql } of triggers) await tx.execute(sql)
     const made: Loops[] = []
-    for (const [{ def, column }, had] of before) {
-      const ids = (await looped(tx, def, column)).filter((id) => !had.has(id))
-      if (ids.length > 0) made.push({ def, column, ids })
+    for (const [relation, had] of before) {
+      const ids = await looped(tx, relation.def, relation.column)
+      const links = await linksOf(tx, relation, ids)
+      const fresh = ids.filter((id) => !had.has(id) || had.get(id) !== links.get(id))
+      if (fresh.length > 0)
+        made.push({ ...relation, ids: await writtenFirst(tx, relation.def, fresh, since) })
     }
     return made
   }
+}
+
+/** The links through `column` of the documents `ids`, by id. */
+async function linksOf(
+  tx: Executor,
+  { def, column }: SelfRelation,
+  ids: string[]
+): Promise<Map<string, unknown>> {
+  if (ids.length === 0) return new Map()
+  const id = quoteIdent(def.idField)
+  const { rows } = await tx.execute({
+    sql: `SELECT ${id} AS id, ${quoteIdent(column)} AS link FROM ${quoteIdent(def.name)} WHERE ${id} IN (SELECT value FROM json_each(?))`,
+    args: [JSON.stringify(ids)]
+  })
+  return new Map(rows.map((row) => [String(row.id), row.link]))
+}
+
+/** `ids`, those whose changes came after change `since` first, in the order of their first such change. */
+async function writtenFirst(
+  tx: Executor,
+  def: AnyDefinition,
+  ids: string[],
+  since: number
+): Promise<string[]> {
+  const { rows } = await tx.execute({
+    sql: `SELECT doc_id FROM ${CHANGES_TABLE} WHERE seq > ? AND collection = ? AND doc_id IN (SELECT value FROM json_each(?)) GROUP BY doc_id ORDER BY min(seq)`,
+    args: [since, def.name, JSON.stringify(ids)]
+  })
+  const written = rows.map((row) => String(row.doc_id))
+  return [...written, ...ids.filter((id) => !written.includes(id))]
 }
 
 /** What breaks the loops that `problems` (of ancestorLoops, among others) report. */

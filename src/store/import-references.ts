@@ -56,7 +56,7 @@ export async function assertReferences(tx: Executor, before: Violation[]): Promi
 
 /**
  * Fails an import that left documents on loops (`made`, from loopTriggersAside), naming the first
- * of them, in id order, and its link.
+ * of them that it wrote, and its link.
  */
 export async function assertNoLoops(tx: Executor, made: readonly Loops[]): Promise<void> {
   const [loops] = made
