@@ -197,11 +197,14 @@ export class PayloadTooLarge extends FeathersError {
   }
 }
 
+/** What the RangeError of reading a stored timestamp that is not a number says (src/store/row.ts). */
+export const NOT_MILLISECONDS = 'Stored timestamp is not a number of milliseconds'
+
 /**
  * A stored value the store cannot show, which another program wrote: the RangeErrors of reading
  * it, by what they say, and what the client is told instead. The drivers refuse an integer past
  * 2^53 rather than round it (src/db/native.ts says what @libsql/client says); a timestamp past
- * the range of dates has no ISO form.
+ * the range of dates has no ISO form, nor has one stored as text (src/store/row.ts).
  */
 const UNSHOWABLE: readonly [said: string, explained: string][] = [
   [
@@ -211,6 +214,10 @@ const UNSHOWABLE: readonly [said: string, explained: string][] = [
   [
     'Invalid time value',
     'The database holds a timestamp outside the range of dates (another program wrote it)'
+  ],
+  [
+    NOT_MILLISECONDS,
+    'The database holds a timestamp that is not a number of milliseconds (another program wrote it)'
   ]
 ]
 

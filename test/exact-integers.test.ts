@@ -180,6 +180,51 @@ describe('over REST', () => {
       log.warn = warn
     }
   })
+
+  it('patches a row whose timestamps another program stored with a fraction of a millisecond', async () => {
+    const created = await served.http('POST', '/sessions', { agent: 'a' })
+    const id = created.body.session_id
+    const { connection } = served.store.database
+    await connection.execute({
+      sql: 'UPDATE sessions SET created_at = created_at + 0.5, updated_at = updated_at + 0.5 WHERE session_id = ?',
+      args: [id]
+    })
+    const read = await served.http('GET', `/sessions/${id}`)
+    expect(read.body.created_at).toBe(created.body.created_at)
+    const patched = await served.http('PATCH', `/sessions/${id}`, { title: 'mended' })
+    expect(patched.status, patched.text).toBe(200)
+    const { rows } = await connection.execute({
+      sql: "SELECT updated_at, typeof(updated_at) AS type, data ->> '$.title' AS title FROM sessions WHERE session_id = ?",
+      args: [id]
+    })
+    expect(rows[0]).toMatchObject({ type: 'integer', title: 'mended' })
+    expect(Number(rows[0]!.updated_at)).toBeGreaterThan(Date.parse(created.body.updated_at))
+  })
+
+  it('refuses to read a timestamp that another program stored as text, and says why', async () => {
+    const created = await served.http('POST', '/sessions', { agent: 'a' })
+    const id = created.body.session_id
+    for (const text of ['', 'yesterday']) {
+      await served.store.database.connection.execute({
+        sql: 'UPDATE sessions SET updated_at = ? WHERE session_id = ?',
+        args: [text, id]
+      })
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['PATCH', { title: 'x' }]
+      ] as const) {
+        const got = await served.http(method, `/sessions/${id}`, body)
+        expect(got.status, `${method} with ${JSON.stringify(text)}`).toBe(500)
+        expect(got.body.message).toBe(
+          'The database holds a timestamp that is not a number of milliseconds (another program wrote it)'
+        )
+      }
+    }
+    await served.store.database.connection.execute({
+      sql: 'DELETE FROM sessions WHERE session_id = ?',
+      args: [id]
+    })
+  })
 })
 
 describe('increments', () => {

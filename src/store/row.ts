@@ -3,6 +3,7 @@
  * its row with `toRow` (or `written`), every read builds its document with `fromValues`.
  */
 import type { InValue } from '../db/connection.js'
+import { NOT_MILLISECONDS } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import { quoteIdent } from '../schema/sql.js'
 import { WORKSPACE_COLUMN } from '../schema/workspaces.js'
@@ -106,6 +107,15 @@ function isoText(ms: number): string {
   return `${dayText}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[ofDay % 1000]}Z`
 }
 
+/**
+ * The milliseconds of a stored timestamp. Text (another program's: the column's affinity keeps
+ * only what does not read as a number) has none: Number would make '' 1970 and NULL too.
+ */
+function millisOf(value: InValue | undefined): number {
+  if (typeof value !== 'number') throw new RangeError(NOT_MILLISECONDS)
+  return value
+}
+
 /** Converts stored milliseconds to the API timestamp. */
 export function toIso(ms: number): string {
   for (let i = 0; i < RECENT; i++) if (recentMs[i] === ms) return recentIso[i]!
@@ -174,8 +184,8 @@ export function rowMapper(def: AnyDefinition): RowMapper {
     let i = 0
     const doc: Document = { [def.idField]: values[i++] }
     if (def.statuses) doc.status = values[i++]
-    const created = Number(values[i++])
-    const updated = Number(values[i++])
+    const created = millisOf(values[i++])
+    const updated = millisOf(values[i++])
     doc.created_at = toIso(created)
     doc.updated_at = updated === created ? doc.created_at : toIso(updated)
     for (const name of keyNames) doc[name] = values[i++] ?? null

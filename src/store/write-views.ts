@@ -98,6 +98,12 @@ export function optionalColumns(def: AnyDefinition): { column: string; bit: numb
 }
 
 /**
+ * A timestamp column as a read gives it, in whole milliseconds: another tool may have stored a
+ * fraction of one (or text), which the read cuts off, and the write that read it must still find it.
+ */
+const asRead = (column: string) => `CAST(${quoteIdent(column)} AS INTEGER)`
+
+/**
  * An update's trigger, on the view of updates of `data` alone (most writes: `lean`), or on that of
  * updates which may set other columns too, each only if its bit is in `agor_set`: an index over a
  * column that no UPDATE sets costs nothing, and a lean write binds no value it does not write.
@@ -118,7 +124,7 @@ function updateTrigger(def: AnyDefinition, lean: boolean): string {
   const target = lean ? dataUpdateView(def) : updateView(def)
   return `CREATE TRIGGER ${quoteIdent(`${target}_row`)} INSTEAD OF INSERT ON ${quoteIdent(target)} BEGIN
 ${changeRow(def, 'NEW."agor_event"', true)}
-UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND "updated_at" = NEW."agor_stored_at" AND "created_at" = NEW."created_at";
+UPDATE ${table} SET "data" = NEW."data", "updated_at" = NEW."updated_at" WHERE ${where} AND ${asRead('updated_at')} = NEW."agor_stored_at" AND ${asRead('created_at')} = NEW."created_at";
 SELECT RAISE(ABORT, '${STALE_WRITE}') WHERE changes() = 0;
 ${[...others, UPDATE_DONE].join('\n')}
 END`
