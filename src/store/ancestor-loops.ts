@@ -243,8 +243,8 @@ async function writtenFirst(
     sql: `SELECT doc_id FROM ${CHANGES_TABLE} WHERE seq > ? AND collection = ? AND doc_id IN (SELECT value FROM json_each(?)) GROUP BY doc_id ORDER BY min(seq)`,
     args: [since, def.name, JSON.stringify(ids)]
   })
-  const written = rows.map((row) => String(row.doc_id))
-  return [...written, ...ids.filter((id) => !written.includes(id))]
+  const written = new Set(rows.map((row) => String(row.doc_id)))
+  return [...written, ...ids.filter((id) => !written.has(id))]
 }
 
 /** What breaks the loops that `problems` (of ancestorLoops, among others) report. */
