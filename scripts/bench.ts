@@ -58,7 +58,7 @@ for (const size of (['10k', '100k', '1m'] as const).filter((s) => sizes.has(s)))
 const results: Result[] = []
 const notes: string[] = []
 const costs = new Map<string, OpCosts>()
-let failed = false
+const failed: string[] = []
 for (const item of items) {
   const itemStarted = performance.now()
   try {
@@ -74,7 +74,7 @@ for (const item of items) {
       else costs.set(measured.op, measured)
     }
   } catch (error) {
-    failed = true
+    failed.push(`${item} (${ITEMS[item]!.name})`)
     log(`item ${item} (${ITEMS[item]!.name}) failed: ${(error as Error).message}`)
   }
   log(`item ${item} (${ITEMS[item]!.name}) took ${((performance.now() - itemStarted) / 1000).toFixed(0)} s`)
@@ -119,6 +119,6 @@ if (ordered.length > 0) {
 console.log(machineMarkdown())
 const missed = results.filter((r) => met(r) === false).length
 console.log(
-  `\n${profile.mode} run: ${results.length} results, ${missed} missed, ${seconds.toFixed(0)} s; wrote ${outFile} and ${charts.length} charts in ${chartsDir}`
+  `\n${profile.mode} run: ${results.length} results, ${missed} missed, ${failed.length ? `items that failed: ${failed.join(', ')}, ` : ''}${seconds.toFixed(0)} s; wrote ${outFile} and ${charts.length} charts in ${chartsDir}`
 )
-if (failed) process.exitCode = 1
+if (failed.length > 0) process.exitCode = 1
