@@ -185,6 +185,8 @@ export interface Loops {
   column: string
   /** The ids of the documents on them, those a bulk write wrote first, in the order it wrote them. */
   ids: string[]
+  /** Their links through `column`, by id. */
+  links: Map<string, unknown>
 }
 
 /**
@@ -211,7 +213,7 @@ export async function loopTriggersAside(tx: Executor): Promise<() => Promise<Loo
       const links = await linksOf(tx, relation, ids)
       const fresh = ids.filter((id) => !had.has(id) || had.get(id) !== links.get(id))
       if (fresh.length > 0)
-        made.push({ ...relation, ids: await writtenFirst(tx, relation.def, fresh, since) })
+        made.push({ ...relation, ids: await writtenFirst(tx, relation.def, fresh, since), links })
     }
     return made
   }

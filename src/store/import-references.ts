@@ -58,17 +58,13 @@ export async function assertReferences(tx: Executor, before: Violation[]): Promi
  * Fails an import that left documents on loops (`made`, from loopTriggersAside), naming the first
  * of them that it wrote, and its link.
  */
-export async function assertNoLoops(tx: Executor, made: readonly Loops[]): Promise<void> {
+export function assertNoLoops(made: readonly Loops[]): void {
   const [loops] = made
   if (!loops) return
   const { def, column } = loops
   const id = loops.ids[0]!
-  const { rows } = await tx.execute({
-    sql: `SELECT ${quoteIdent(column)} AS link FROM ${quoteIdent(def.name)} WHERE ${quoteIdent(def.idField)} = ?`,
-    args: [id]
-  })
   throw located(
     `${def.name}.jsonl: ${def.singular} ${id}`,
-    new BadRequest(`${column} ${String(rows[0]?.link)} would make a ${def.singular} its own ancestor`)
+    new BadRequest(`${column} ${String(loops.links.get(id))} would make a ${def.singular} its own ancestor`)
   )
 }

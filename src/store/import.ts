@@ -177,7 +177,7 @@ async function importParts(
     }
     await options.alongside?.(tx)
     await assertReferences(tx, known)
-    await assertNoLoops(tx, await loopsMade())
+    assertNoLoops(await loopsMade())
     await tx.execute(end)
   })
   return result
