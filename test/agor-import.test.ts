@@ -850,6 +850,9 @@ describe('a second run', () => {
       expect(first.tables.every((t) => t.skipped === 0 && t.imported === t.rows)).toBe(true)
       // a document changed here since stays as it is
       await own.service('sessions').patch(fixture.ids.v4Session, { title: 'renamed here' })
+      // and is found by its new title: the search index takes it in (an import would do it too)
+      const found = await own.service('sessions').find({ query: { $search: 'renamed here' } })
+      expect(found.data.map((d) => d.session_id)).toEqual([fixture.ids.v4Session])
       const before = await checksums(own)
       expect(before.agor_changes).toMatch(/^\d+ rows/)
 

@@ -58,6 +58,10 @@ describe('derived indexes damaged by another tool', () => {
     const { path, db } = tempDb()
     await agor(['session', 'create', '--agent', 'a', '--title', 'alpha login', ...db])
     await agor(['session', 'create', '--agent', 'a', '--title', 'beta deploy', ...db])
+    // a search indexes the queued documents, so that the index holds them
+    expect(
+      json<{ total: number }>(await agor(['session', 'list', '--search', 'alpha', '--json', ...db])).total
+    ).toBe(1)
     const raw = new Libsql(path)
     const fts = raw
       .prepare(

@@ -31,7 +31,8 @@ describe('search over a server', () => {
         code: 400
       })
     }
-    // a write through the replica goes to the primary, whose triggers index it; the replica sees it
+    // a write through the replica goes to the primary, whose triggers queue it; a search on the
+    // replica finds the queue in its copy and has the primary index it and answer
     const written = await replica.service('sessions').create({ agent: 'b', title: 'pelican' })
     await replica.sync()
     for (const store of [remote, replica]) {

@@ -74,10 +74,18 @@ try {
     ['array create of 1,000', (s) => s.sessions.create(pool)],
     ['patch', (s, i) => s.sessions.patch(at(s, i), { git_state: { current_sha: `${i}`.padStart(40, '0') } })],
     [
+      'patch of the title (searched)',
+      (s, i) => s.sessions.patch(at(s, i), { title: `Session ${i} renamed` })
+    ],
+    [
       'page of 50 with its total',
       (s) => s.sessions.find({ query: { $sort: { created_at: -1 }, $limit: 50 } })
     ],
-    ['indexed find, sorted', (s) => s.sessions.find({ query: { agent: 'codex', $sort: { created_at: -1 } } })]
+    [
+      'indexed find, sorted',
+      (s) => s.sessions.find({ query: { agent: 'codex', $sort: { created_at: -1 } } })
+    ],
+    ['search, a page of 50', (s) => s.sessions.find({ query: { $search: 'renamed', $limit: 50 } })]
   ]
   const options = { rounds: Number(values.rounds), sampleMs: 100, warmupMs: 500 }
   console.log(`\n| operation | ${ref} (µs) | this (µs) | this / ${ref} |\n| --- | ---: | ---: | ---: |`)

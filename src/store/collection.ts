@@ -24,6 +24,7 @@ import { conditionsOf, type Query } from './query-walk.js'
 import { References } from './references.js'
 import { Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper, type Written } from './row.js'
+import { SearchUpkeep } from './search-upkeep.js'
 import { TableStatements } from './statements.js'
 import { Totals } from './totals.js'
 import {
@@ -53,6 +54,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #statements: TableStatements
   readonly #drafts: Drafts
   readonly #totals: Totals
+  readonly #search: SearchUpkeep
   readonly #writes = new KeyedQueue()
   /** This collection in every workspace it was asked for, shared by all of them. */
   #siblings: Map<string, Collection<Def>>
@@ -70,6 +72,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#drafts = new Drafts(definition, this.#mapper)
     const registered = isCollectionName(definition.name) && collections[definition.name] === definition
     this.#totals = new Totals(quoteIdent(definition.name), registered)
+    this.#search = new SearchUpkeep(db, definition)
     this.#siblings = new Map([[workspace, this]])
   }
 
@@ -133,10 +136,10 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const page = this.#statements.page(find, limit)
     const docs = (result: Result | undefined): DocOf<Def>[] =>
       this.#documents(result).map((doc) => project(doc, find.select, this.idField) as DocOf<Def>)
-    if (!paginate) return docs(await this.#db.execute(page))
+    if (!paginate) return docs((await this.#search.read(find, [page]))[0])
     const count = this.#totals.statement(find)
-    const [rows, total] =
-      limit === 0 ? [undefined, await this.#db.execute(count)] : await this.#db.batch([page, count], 'read')
+    const results = await this.#search.read(find, limit === 0 ? [count] : [page, count])
+    const [rows, total] = limit === 0 ? [undefined, results[0]] : results
     return {
       total: this.#totals.read(find, total?.rows[0]),
       limit: limit ?? 0,
@@ -200,14 +203,14 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   async remove(id: unknown, params: CollectionParams = {}): Promise<DocOf<Def> | DocOf<Def>[]> {
     if (id === null) {
       const find = this.#compiler.compile(await this.#references.inQuery(params.query ?? {}))
-      const docs = this.#documents(await this.#remove(this.#statements.removePage(find), params.change))
+      const docs = this.#documents(await this.#remove(this.#statements.removePage(find), params.change, find))
       docs.sort((a, b) => String(a[this.idField]).localeCompare(String(b[this.idField])))
       return docs.map((doc) => this.#output(doc, params.query))
     }
     const condition = await this.#condition(params.query)
     const prefix = parseDocumentId(this.definition.key, id)
     const fullId = prefix.full ? prefix.text : String((await this.#resolver.row(id, condition))[this.idField])
-    const result = await this.#remove(this.#statements.removeOne(fullId, condition), params.change)
+    const result = await this.#remove(this.#statements.removeOne(fullId, condition), params.change, condition)
     const [removed] = this.#documents(result)
     if (!removed) throw new DocumentNotFoundError(this.definition.singular, prefix.text)
     return this.#output(removed, params.query)
@@ -261,7 +264,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return [this.#drafts.stored(await this.#resolver.values(id, condition && (await condition)))]
     }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
-    return this.#documents(await this.#db.execute(this.#statements.page(find)))
+    return this.#documents((await this.#search.read(find, [this.#statements.page(find)]))[0])
   }
 
   /** Changes one document, in its turn (see write-turns.ts). */
@@ -300,8 +303,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
         const patch = typeof given === 'function' ? given(doc) : given
         return this.#statements.update(doc, stored[i]!, event, context, patch)
       })
-      const statements = updates.map((u) => u.statement)
-      await this.#db.batch(statements, 'write').catch(async (error: unknown) => {
+      const batch = [...updates.map((u) => u.statement), ...this.#search.afterWrite(updates.length)]
+      await this.#db.batch(batch, 'write').catch(async (error: unknown) => {
         // a stale write is tried again from the read; any other is explained
         throw isStaleWrite(error) ? error : await explainWriteError(error, this.#db, this, next)
       })
@@ -318,17 +321,19 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       change
     )
     try {
-      await this.#db.batch(statements, 'write')
+      await this.#db.batch([...statements, ...this.#search.afterWrite(rows.length)], 'write')
     } catch (error) {
       throw await explainWriteError(error, this.#db, this, docs)
     }
     return rows.map((row) => row.doc)
   }
 
-  /** Runs a removal with the context its change rows record (the feed's triggers write them). */
-  async #remove(statement: Statement, change: ChangeContext = LIBRARY): Promise<Result> {
+  /** Runs a removal by `where` with the context its change rows record (the feed's triggers write them). */
+  async #remove(statement: Statement, change = LIBRARY, where?: Where): Promise<Result> {
     const [begin, end] = contextStatements(change)
-    return (await this.#db.batch([begin, statement, end], 'write'))[1]!
+    const before = this.#search.beforeWrite(where)
+    const batch = [begin, ...before, statement, ...this.#search.afterWrite(1), end]
+    return (await this.#db.batch(batch, 'write'))[1 + before.length]!
   }
 
   /** A result's documents, made from its rows' values by position where the driver reads them so. */
@@ -336,10 +341,11 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return (result?.values ?? result?.rows ?? []).map((values) => this.#mapper.fromValues(values))
   }
 
-  /** The SQL condition of a query given with an id, if it has one (none: no promise to wait for). */
+  /** The SQL condition of a query given with an id, if any (none: no promise to wait for), its search caught up. */
   #condition(query: Query | undefined): Promise<Where> | undefined {
     const conditions = conditionsOf(query)
-    return conditions && this.#references.inQuery(conditions).then((q) => this.#compiler.where(q))
+    const where = (q: Query) => this.#search.ready(this.#compiler.where(q))
+    return conditions && this.#references.inQuery(conditions).then(where)
   }
 
   #output(doc: Document, query: Query | undefined): DocOf<Def> {

@@ -32,18 +32,21 @@ export async function derivedProblems(db: Connection): Promise<string[]> {
     const table = quoteIdent(def.name)
     const index = searchIndex(def)
     if (index) {
-      if (!present.has(index.names.fts) || !present.has(index.names.rows)) {
+      if (!Object.values(index.names).every((made) => present.has(made))) {
         problems.push(`the search index of ${name} is missing`)
       } else {
-        // its table of rows and the FTS5 table itself must each hold one entry per document
-        const [rowsHeld, textHeld, stored] = await Promise.all([
-          count(db, `SELECT count(*) FROM ${index.rows}`),
+        // its table of rows must hold one entry per document not queued for it (a queued one
+        // may have one yet, or none), and the FTS5 table one per entry of its table of rows
+        const notQueued = (id: string) => `${id} NOT IN (SELECT doc_id FROM ${index.queue})`
+        const [rowsHeld, textHeld, allRows, stored] = await Promise.all([
+          count(db, `SELECT count(*) FROM ${index.rows} WHERE ${notQueued('doc_id')}`),
           count(db, `SELECT count(*) FROM ${index.fts}`),
-          count(db, `SELECT count(*) FROM ${table}`)
+          count(db, `SELECT count(*) FROM ${index.rows}`),
+          count(db, `SELECT count(*) FROM ${table} WHERE ${notQueued(quoteIdent(def.idField))}`)
         ])
-        if (rowsHeld !== stored || textHeld !== stored)
+        if (rowsHeld !== stored || textHeld !== allRows)
           problems.push(
-            `the search index of ${name} holds ${Math.min(rowsHeld, textHeld)} of ${stored} documents`
+            `the search index of ${name} holds ${rowsHeld - Math.max(0, allRows - textHeld)} of ${stored} documents`
           )
       }
     }

@@ -22,6 +22,7 @@ import { contextStatements, IMPORT } from './feed-triggers.js'
 import { assertNoLoops, assertReferences, foreignKeyViolations } from './import-references.js'
 import { isPlainObject } from './plain-json.js'
 import { type Document, type RowMapper, rowMapper } from './row.js'
+import { searchIndexes } from './search-index.js'
 import {
   located,
   type Manifest,
@@ -178,6 +179,8 @@ async function importParts(
     await options.alongside?.(tx)
     await assertReferences(tx, known)
     assertNoLoops(await loopsMade())
+    // the search index takes the imported text in now, a segment for all of it
+    for (const index of searchIndexes()) for (const sql of index.catchUp) await tx.execute(sql)
     await tx.execute(end)
   })
   return result

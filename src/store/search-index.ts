@@ -1,10 +1,15 @@
 /**
  * The full-text search index of each collection that declares `search` fields: derived data, made
  * when a database opens (with the write views and triggers, see feed-triggers.ts), never by a
- * migration. Per collection, a contentless FTS5 table (one column per field) and a table of its
- * rows (`id INTEGER PRIMARY KEY` → doc_id, workspace): the collection table's own rowid is not
- * used, as VACUUM may renumber it. Triggers on the collection table keep both in step with every
- * write, in the writing statement.
+ * migration. Per collection, a contentless FTS5 table (one column per field), a table of its rows
+ * (`id INTEGER PRIMARY KEY` → doc_id, workspace; the collection table's own rowid is not used, as
+ * VACUUM may renumber it) and a queue of the documents whose text the index does not hold yet.
+ *
+ * Writes do not index text: FTS5 writes a segment of its index with every transaction that adds
+ * any, which cost a one-document write more than all its other work. Triggers on the collection
+ * table put the id of every document whose searched text, id or workspace a write changed in the
+ * queue, in the writing statement, whoever writes; the index catches up on the whole queue in one
+ * transaction (search-upkeep.ts): before a search reads it, and with every few hundred writes.
  *
  * The tables are named with a digest of their definition: a version whose search differs makes
  * new ones, filled from the rows, and drops the old. Deletes use `contentless_delete=1` (SQLite
@@ -35,12 +40,18 @@ export interface SearchIndex {
   fts: string
   /** The table of its rows (`id` → `doc_id`, `workspace`), quoted. */
   rows: string
+  /** The ids of the documents whose text the index does not hold yet (`doc_id`), quoted. */
+  queue: string
   /** Unquoted names, for sqlite_master. */
-  names: { fts: string; rows: string }
+  names: { fts: string; rows: string; queue: string }
   /** The statements that make both tables, empty. */
   create: string[]
   /** The statements that fill new tables from the collection's rows. */
   fill: string[]
+  /** A query whose one value is 1 when the queue holds a document, else 0. */
+  pending: string
+  /** The statements that index the queue's documents as they are now, and empty it. */
+  catchUp: string[]
 }
 
 /** The SQL that reads searched field `name` of the row `row` (`NEW`, `OLD`, `t`). */
@@ -59,6 +70,11 @@ export function searchIndex(def: AnyDefinition): SearchIndex | undefined {
   return index
 }
 
+/** The search indexes of the registry's collections. */
+export function searchIndexes(): SearchIndex[] {
+  return collectionNames.flatMap((name) => searchIndex(collections[name]) ?? [])
+}
+
 function build(def: AnyDefinition): SearchIndex {
   const columns = def.search.map(quoteIdent).join(', ')
   const digest = sha256()
@@ -73,49 +89,53 @@ function build(def: AnyDefinition): SearchIndex {
     )
     .digest('hex')
     .slice(0, 8)
-  const names = { fts: `${PREFIX}${def.name}_${digest}`, rows: `${PREFIX}${def.name}_${digest}_rows` }
-  const [fts, rows] = [quoteIdent(names.fts), quoteIdent(names.rows)]
+  const base = `${PREFIX}${def.name}_${digest}`
+  const names = { fts: base, rows: `${base}_rows`, queue: `${base}_queue` }
+  const [fts, rows, queue] = [quoteIdent(names.fts), quoteIdent(names.rows), quoteIdent(names.queue)]
   const table = quoteIdent(def.name)
   const id = quoteIdent(def.idField)
   const workspace = quoteIdent(WORKSPACE_COLUMN)
   const values = def.search.map((f) => fieldOf(def, 't', f)).join(', ')
+  // CROSS JOIN keeps the queue the outer loop: the planner, knowing no sizes, would scan the others
+  const queued = `FROM ${queue} AS q CROSS JOIN ${rows} AS r ON r.doc_id = q.doc_id`
   return {
     fts,
     rows,
+    queue,
     names,
     create: [
       `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, content='', contentless_delete=1, tokenize='${TOKENIZE}')`,
       `CREATE TABLE ${rows} (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, workspace TEXT NOT NULL)`,
-      `CREATE INDEX ${quoteIdent(`${names.rows}_doc`)} ON ${rows} (doc_id)`
+      `CREATE INDEX ${quoteIdent(`${names.rows}_doc`)} ON ${rows} (doc_id)`,
+      `CREATE TABLE ${queue} (doc_id TEXT PRIMARY KEY) WITHOUT ROWID`
     ],
     fill: [
       `INSERT INTO ${rows} (doc_id, workspace) SELECT ${id}, ${workspace} FROM ${table}`,
       `INSERT INTO ${fts} (rowid, ${columns}) SELECT r.id, ${values} FROM ${rows} AS r JOIN ${table} AS t ON t.${id} = r.doc_id`
+    ],
+    pending: `SELECT EXISTS (SELECT 1 FROM ${queue})`,
+    // the entries of every queued id go (a document may have been replaced, moved or removed),
+    // then the queued documents that are still stored are indexed as they are now
+    catchUp: [
+      `DELETE FROM ${fts} WHERE rowid IN (SELECT r.id ${queued})`,
+      `DELETE FROM ${rows} WHERE doc_id IN (SELECT doc_id FROM ${queue})`,
+      `INSERT INTO ${rows} (doc_id, workspace) SELECT t.${id}, t.${workspace} FROM ${queue} AS q CROSS JOIN ${table} AS t ON t.${id} = q.doc_id`,
+      `INSERT INTO ${fts} (rowid, ${columns}) SELECT r.id, ${values} ${queued} CROSS JOIN ${table} AS t ON t.${id} = q.doc_id`,
+      `DELETE FROM ${queue}`
     ]
   }
 }
 
-/** The statements of a trigger's body that take the index entries of `ids` (SQL) away. */
-function forget(index: SearchIndex, ids: string): string[] {
-  return [
-    `DELETE FROM ${index.fts} WHERE rowid IN (SELECT id FROM ${index.rows} WHERE doc_id IN (${ids}));`,
-    `DELETE FROM ${index.rows} WHERE doc_id IN (${ids});`
-  ]
-}
-
-/** The statements of a trigger's body that index the row NEW. */
-function remember(def: AnyDefinition, index: SearchIndex): string[] {
-  const values = def.search.map((f) => fieldOf(def, 'NEW', f)).join(', ')
-  return [
-    `INSERT INTO ${index.rows} (doc_id, workspace) VALUES (NEW.${quoteIdent(def.idField)}, NEW.${quoteIdent(WORKSPACE_COLUMN)});`,
-    `INSERT INTO ${index.fts} (rowid, ${def.search.map(quoteIdent).join(', ')}) VALUES (last_insert_rowid(), ${values});`
-  ]
+/** The statement of a trigger's body that queues the documents `ids` (SQL values) for the index. */
+function enqueue(index: SearchIndex, ...ids: string[]): string {
+  return `INSERT OR IGNORE INTO ${index.queue} (doc_id) VALUES ${ids.map((id) => `(${id})`).join(', ')};`
 }
 
 /**
- * The triggers of one collection's index. An insert first forgets entries of its id (a row that
- * another tool's OR REPLACE took away without firing the delete trigger); an update re-indexes
- * the row only when it changes a searched field, its id or its workspace.
+ * The triggers of one collection's index: every insert and delete queues its document, an update
+ * only when it changes a searched field, the id or the workspace (both ids, when the id changes).
+ * An insert that another tool's OR REPLACE made without firing the delete trigger is caught up
+ * like any other: the catch-up forgets every entry of a queued id first.
  */
 function indexTriggers(def: AnyDefinition, index: SearchIndex): { name: string; sql: string }[] {
   const table = quoteIdent(def.name)
@@ -128,22 +148,19 @@ function indexTriggers(def: AnyDefinition, index: SearchIndex): { name: string; 
     `OLD.${workspace} IS NOT NEW.${workspace}`,
     ...def.search.map((f) => `${fieldOf(def, 'OLD', f)} IS NOT ${fieldOf(def, 'NEW', f)}`)
   ].join(' OR ')
-  const make = (op: string, event: string, body: string[], when = '') => {
+  const make = (op: string, event: string, body: string, when = '') => {
     const name = `${PREFIX}${def.name}_${op}`
-    return {
-      name,
-      sql: `CREATE TRIGGER ${quoteIdent(name)} ${event} ON ${table}${when} BEGIN\n${body.join('\n')}\nEND`
-    }
+    return { name, sql: `CREATE TRIGGER ${quoteIdent(name)} ${event} ON ${table}${when} BEGIN\n${body}\nEND` }
   }
   return [
-    make('insert', 'AFTER INSERT', [...forget(index, `NEW.${id}`), ...remember(def, index)]),
+    make('insert', 'AFTER INSERT', enqueue(index, `NEW.${id}`)),
     make(
       'update',
       `AFTER UPDATE OF ${watched}`,
-      [...forget(index, `OLD.${id}, NEW.${id}`), ...remember(def, index)],
+      enqueue(index, `OLD.${id}`, `NEW.${id}`),
       ` WHEN ${changed}`
     ),
-    make('delete', 'AFTER DELETE', forget(index, `OLD.${id}`))
+    make('delete', 'AFTER DELETE', enqueue(index, `OLD.${id}`))
   ]
 }
 
@@ -174,22 +191,21 @@ export async function searchTableStatements(connection: Connection, remake = fal
     const index = searchIndex(collections[name])
     return index ? [{ index, triggers: indexTriggers(collections[name], index) }] : []
   })
-  const keep = new Set(wanted.flatMap(({ index }) => [index.names.fts, index.names.rows]))
-  // an FTS5 table is dropped with its shadow tables; a rows table is one whose name says so
+  const keep = new Set(wanted.flatMap(({ index }) => Object.values(index.names)))
+  // an FTS5 table is dropped with its shadow tables; a rows or queue table is one whose name says so
   const stale = tables.filter((r) => {
     const name = String(r.name)
     if (keep.has(name)) return false
-    return String(r.sql).startsWith('CREATE VIRTUAL TABLE') || name.endsWith('_rows')
+    return String(r.sql).startsWith('CREATE VIRTUAL TABLE') || /_(rows|queue)$/.test(name)
   })
   const statements = stale.map((r) => `DROP TABLE IF EXISTS ${quoteIdent(String(r.name))}`)
   for (const { index, triggers } of wanted) {
     const intact =
-      existing.has(index.names.fts) &&
-      existing.has(index.names.rows) &&
+      Object.values(index.names).every((name) => existing.has(name)) &&
       triggers.every(({ name, sql }) => existing.get(name) === sql)
     if (intact && !remake) continue
     // the DROPs also take away what another process may have made since the read
-    statements.push(`DROP TABLE IF EXISTS ${index.fts}`, `DROP TABLE IF EXISTS ${index.rows}`)
+    statements.push(...[index.fts, index.rows, index.queue].map((table) => `DROP TABLE IF EXISTS ${table}`))
     statements.push(...index.create, ...index.fill)
   }
   return statements

@@ -5,7 +5,8 @@
  * INSERT per document, or one multi-row INSERT; a patch: read, then the write guarded by the
  * updated_at read). It does the same work as the store: every write records its change, through
  * the store's write views, which write a row and its change in one statement (the fastest way to
- * write both). It runs on `libsql` (the engine the store uses for local files) or on better-sqlite3;
+ * write both), and catches the search index up as often as the store does (every CATCH_UP_EVERY
+ * documents written, in the transaction of the write that reaches it). It runs on `libsql` (the engine the store uses for local files) or on better-sqlite3;
  * a comparison takes the faster.
  */
 
@@ -13,6 +14,9 @@ import Libsql from 'libsql'
 import { uuidv7 } from 'uuidv7'
 import { DEFAULT_BUSY_TIMEOUT } from '../../../src/db/config.js'
 import { PAGE_CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES } from '../../../src/db/local.js'
+import { collections } from '../../../src/schema/index.js'
+import { searchIndex } from '../../../src/store/search-index.js'
+import { CATCH_UP_EVERY } from '../../../src/store/search-upkeep.js'
 import type { SessionFields } from '../documents.js'
 import { loadBetterSqlite3 } from '../peer-modules.js'
 import {
@@ -105,6 +109,26 @@ export function openLimit(
       throw error
     }
   }
+  // the search index's catch-up, as the store's writes carry it
+  const catchUp = searchIndex(collections.sessions)?.catchUp ?? []
+  let written = 0
+  const due = (count: number): boolean => {
+    written += count
+    if (written < CATCH_UP_EVERY) return false
+    written = 0
+    return true
+  }
+  const catchingUp = () => {
+    for (const sql of catchUp) prepared(sql, false).run()
+  }
+  /** A write of `count` documents: alone, or with the catch-up in one transaction when it is due. */
+  const write = (count: number, statement: () => unknown) => {
+    if (!due(count)) return void statement()
+    atomically('BEGIN IMMEDIATE', () => {
+      statement()
+      catchingUp()
+    })
+  }
   // the rows a writable file starts with: writes add rows after them, which discard() removes
   const lastRow = readonly
     ? 0
@@ -125,7 +149,7 @@ export function openLimit(
     create(fields) {
       const id = uuidv7()
       const now = Date.now()
-      prepared(CREATE_ONE, false).run([...newRow(id, now, fields), ...LIBRARY])
+      write(1, () => prepared(CREATE_ONE, false).run([...newRow(id, now, fields), ...LIBRARY]))
       return newDoc(id, now, fields)
     },
     createMany(pool: readonly SessionFields[]): Doc[] {
@@ -133,11 +157,12 @@ export function openLimit(
       const ids = pool.map(() => uuidv7())
       if (arrayMode === 'multi') {
         const args = pool.flatMap((fields, k) => [...newRow(ids[k]!, now, fields), ...LIBRARY])
-        prepared(createMany(pool.length), false).run(args)
+        write(pool.length, () => prepared(createMany(pool.length), false).run(args))
       } else {
         const insert = prepared(CREATE_ONE, false)
         atomically('BEGIN IMMEDIATE', () => {
           for (const [k, fields] of pool.entries()) insert.run([...newRow(ids[k]!, now, fields), ...LIBRARY])
+          if (due(pool.length)) catchingUp()
         })
       }
       return pool.map((fields, k) => newDoc(ids[k]!, now, fields))
@@ -156,14 +181,8 @@ export function openLimit(
       ]
       const values = rewritten(row, updated, JSON.stringify(data))
       const patch = JSON.stringify({ git_state: { current_sha: sha } })
-      prepared(UPDATE_ONE, false).run([
-        ...values,
-        ...LIBRARY,
-        'patched',
-        patch,
-        JSON.stringify(undo),
-        storedAt
-      ])
+      const args = [...values, ...LIBRARY, 'patched', patch, JSON.stringify(undo), storedAt]
+      write(1, () => prepared(UPDATE_ONE, false).run(args))
       return docOf(values, data)
     },
     page: (): Page =>
@@ -174,6 +193,9 @@ export function openLimit(
     discard() {
       prepared('DELETE FROM "sessions" WHERE rowid > ?', false).run(lastRow)
       prepared('DELETE FROM "agor_changes" WHERE seq > ?', false).run(lastSeq)
+      // and the deleted rows' ids the search index's queue took, so that every sample starts on
+      // an empty queue, as the first did
+      catchingUp()
       // The WAL is copied back into the file here, between samples, rather than by whichever
       // side's commit happens to cross the autocheckpoint's mark inside a sample: the same pages
       // are written either way, but at random they made one side's sample pay for both.

@@ -1,0 +1,68 @@
+/**
+ * Keeps a collection's search index caught up with its queue (see search-index.ts): a search
+ * reads the index in a snapshot where the queue is empty, and a write that searches catches it up
+ * in its own transaction, so neither ever sees text older than the documents beside it. Writes
+ * catch up every CATCH_UP_EVERY documents, so that the queue stays short and its text is indexed
+ * a few hundred documents at a time: one FTS5 segment for them all, not one each.
+ */
+import type { Connection, Result, Statement } from '../db/connection.js'
+import type { AnyDefinition } from '../schema/collection.js'
+import type { Where } from './query-compiler.js'
+import { type SearchIndex, searchIndex } from './search-index.js'
+
+/** Documents a process writes to a collection between two catch-ups that its writes carry. */
+export const CATCH_UP_EVERY = 256
+
+export class SearchUpkeep {
+  readonly #db: Connection
+  readonly #index: SearchIndex | undefined
+  #written = 0
+
+  constructor(db: Connection, def: AnyDefinition) {
+    this.#db = db
+    this.#index = searchIndex(def)
+  }
+
+  /**
+   * The statements to run after a write of `count` documents, in its transaction: the catch-up
+   * once CATCH_UP_EVERY documents were written since the last, otherwise none.
+   */
+  afterWrite(count: number): Statement[] {
+    if (!this.#index) return []
+    this.#written += count
+    if (this.#written < CATCH_UP_EVERY) return []
+    this.#written = 0
+    return this.#index.catchUp
+  }
+
+  /** The statements to run first in a write whose conditions are `where`: the catch-up if it searches. */
+  beforeWrite(where: Where | undefined): Statement[] {
+    return where?.search && this.#index ? this.#index.catchUp : []
+  }
+
+  /**
+   * Runs reads of `where` in one snapshot. When it searches, the snapshot must have an empty
+   * queue: if it did not, the reads run again in a write transaction that catches up first. (A
+   * replica that cannot write, its primary unreachable, searches its copy's index as it is.)
+   */
+  async read(where: Where, statements: Statement[]): Promise<Result[]> {
+    const index = where.search && this.#index
+    if (!index) {
+      if (statements.length === 1) return [await this.#db.execute(statements[0]!)]
+      return this.#db.batch(statements, 'read')
+    }
+    const [pending, ...results] = await this.#db.batch([index.pending, ...statements], 'read')
+    if (!Number(pending!.rows[0]?.[0]) || this.#db.readOnly) return results
+    return (await this.#db.batch([...index.catchUp, ...statements], 'write')).slice(index.catchUp.length)
+  }
+
+  /**
+   * Catches up now if `where` searches and the queue holds a document, for a search that another
+   * module reads (a condition on one id); returns `where`. That read is not in the same snapshot:
+   * text another process writes in between may not be indexed for it yet.
+   */
+  async ready(where: Where): Promise<Where> {
+    if (where.search) await this.read(where, [])
+    return where
+  }
+}

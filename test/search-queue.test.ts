@@ -1,0 +1,133 @@
+// The search index's queue: writes queue the documents whose text changed, in the writing
+// statement, whoever writes; a search reads the index only once it holds the queue's documents;
+// writes catch it up every CATCH_UP_EVERY documents, and imports in their transaction.
+import Libsql from 'libsql'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { collections } from '../src/schema/index.js'
+import { type Database, openDatabase } from '../src/store/database.js'
+import { derivedProblems } from '../src/store/derived-check.js'
+import { exportDatabase } from '../src/store/export.js'
+import { importDatabase } from '../src/store/import.js'
+import { searchIndex } from '../src/store/search-index.js'
+import { CATCH_UP_EVERY } from '../src/store/search-upkeep.js'
+import { tempDbUrl, tempDir } from './helpers.js'
+
+type Doc = Record<string, unknown>
+const index = searchIndex(collections.sessions)!
+const ids = (docs: readonly Doc[]) => docs.map((d) => String(d.session_id)).sort()
+
+let url: string
+let db: Database
+beforeEach(async () => {
+  url = tempDbUrl()
+  db = await openDatabase({ url })
+})
+afterEach(() => db.close())
+
+/** The ids the queue holds and the ids the index's table of rows holds. */
+async function held(): Promise<{ queued: string[]; indexed: string[] }> {
+  const read = async (sql: string) =>
+    (await db.connection.execute(sql)).rows.map((r) => String(r.doc_id)).sort()
+  return {
+    queued: await read(`SELECT doc_id FROM ${index.queue}`),
+    indexed: await read(`SELECT doc_id FROM ${index.rows}`)
+  }
+}
+
+const search = async (text: string, more: Doc = {}) =>
+  ids((await db.collection('sessions').find({ query: { $search: text, ...more } })) as Doc[])
+
+describe('the search queue', () => {
+  it('takes a written document, and a search indexes it before it reads', async () => {
+    const sessions = db.collection('sessions')
+    const doc = await sessions.create({ agent: 'a', title: 'wombat burrow' })
+    expect(await held()).toEqual({ queued: [doc.session_id], indexed: [] })
+    expect(await search('wombat')).toEqual([doc.session_id])
+    expect(await held()).toEqual({ queued: [], indexed: [doc.session_id] })
+    // a write that changes no searched field queues nothing
+    await sessions.patch(doc.session_id, { status: 'running' })
+    expect((await held()).queued).toEqual([])
+    await sessions.patch(doc.session_id, { title: 'platypus' })
+    expect((await held()).queued).toEqual([doc.session_id])
+    expect(await search('wombat')).toEqual([])
+    expect(await search('platypus')).toEqual([doc.session_id])
+    await sessions.remove(doc.session_id)
+    expect(await search('platypus')).toEqual([])
+    expect(await held()).toEqual({ queued: [], indexed: [] })
+  })
+
+  it("finds another process's writes, made in plain SQL, at the next search", async () => {
+    const sessions = db.collection('sessions')
+    const [kept, renamed, removed] = await sessions.create([
+      { agent: 'a', title: 'heron one' },
+      { agent: 'a', title: 'heron two' },
+      { agent: 'a', title: 'heron three' }
+    ])
+    expect(await search('heron')).toEqual(ids([kept!, renamed!, removed!]))
+    const other = new Libsql(url.slice('file:'.length))
+    other
+      .prepare(`UPDATE sessions SET data = json_set(data, '$.title', 'egret') WHERE session_id = ?`)
+      .run(renamed!.session_id)
+    other.prepare('DELETE FROM sessions WHERE session_id = ?').run(removed!.session_id)
+    other.close()
+    expect(await search('heron')).toEqual([kept!.session_id])
+    expect(await search('egret')).toEqual([renamed!.session_id])
+    expect(await held()).toEqual({ queued: [], indexed: ids([kept!, renamed!]) })
+  })
+
+  it('is caught up by a multi write that searches, in its own transaction', async () => {
+    const sessions = db.collection('sessions')
+    const [a, b] = await sessions.create([
+      { agent: 'a', title: 'ibis' },
+      { agent: 'a', title: 'ibis' }
+    ])
+    expect(await search('ibis')).toEqual(ids([a!, b!]))
+    // b's text changes after the index last caught up: a removal by its old word must miss it
+    await sessions.patch(b!.session_id, { title: 'stork' })
+    const removed = await sessions.remove(null, { query: { $search: 'ibis' } })
+    expect(ids(removed)).toEqual([a!.session_id])
+    const patched = await sessions.patch(null, { description: 'found' }, { query: { $search: 'stork' } })
+    expect(ids(patched)).toEqual([b!.session_id])
+    expect(ids(await sessions.find({ query: {} }))).toEqual([b!.session_id])
+  })
+
+  it(`is caught up by the write that reaches ${CATCH_UP_EVERY} documents, with them all`, async () => {
+    const sessions = db.collection('sessions')
+    const first = await sessions.create(
+      Array.from({ length: CATCH_UP_EVERY - 1 }, (_, i) => ({ agent: 'a', title: `gull ${i}` }))
+    )
+    expect((await held()).queued).toHaveLength(CATCH_UP_EVERY - 1)
+    const last = await sessions.create({ agent: 'a', title: 'gull last' })
+    const after = await held()
+    expect(after.queued).toEqual([])
+    expect(after.indexed).toEqual(ids([...first, last]))
+    const text = await db.connection.execute(`SELECT count(*) AS n FROM ${index.fts}`)
+    expect(Number(text.rows[0]!.n)).toBe(CATCH_UP_EVERY)
+  })
+
+  it('counts as indexed for db check while queued, and an import leaves it empty', async () => {
+    const sessions = db.collection('sessions')
+    await sessions.create([
+      { agent: 'a', title: 'tern' },
+      { agent: 'a', title: 'tern two' }
+    ])
+    expect((await held()).queued).toHaveLength(2)
+    expect(await derivedProblems(db.connection)).toEqual([])
+    const dir = tempDir()
+    await exportDatabase({ url }, dir)
+    const copy = tempDbUrl()
+    await importDatabase({ url: copy }, dir)
+    const target = await openDatabase({ url: copy })
+    try {
+      const queued = await target.connection.execute(`SELECT count(*) AS n FROM ${index.queue}`)
+      expect(Number(queued.rows[0]!.n)).toBe(0)
+      const rows = await target.connection.execute(`SELECT count(*) AS n FROM ${index.rows}`)
+      expect(Number(rows.rows[0]!.n)).toBe(2)
+      const found = await target.collection('sessions').find({ query: { $search: 'tern' } })
+      expect(found).toHaveLength(2)
+      expect(await derivedProblems(target.connection)).toEqual([])
+    } finally {
+      target.close()
+    }
+  })
+})
