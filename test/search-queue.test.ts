@@ -105,6 +105,20 @@ describe('the search queue', () => {
     expect(Number(text.rows[0]!.n)).toBe(CATCH_UP_EVERY)
   })
 
+  it('counts the writes of every workspace, which share the queue', async () => {
+    const half = CATCH_UP_EVERY / 2
+    const docs = (n: number) => Array.from({ length: n }, (_, i) => ({ agent: 'a', title: `skua ${i}` }))
+    await db.collection('sessions').create(docs(half))
+    await db
+      .workspace('queue-other')
+      .collection('sessions')
+      .create(docs(half - 1))
+    expect((await held()).queued).toHaveLength(CATCH_UP_EVERY - 1)
+    await db.workspace('queue-other').collection('sessions').create(docs(1))
+    expect(await held()).toMatchObject({ queued: [] })
+    expect((await held()).indexed).toHaveLength(CATCH_UP_EVERY)
+  })
+
   it('counts as indexed for db check while queued, and an import leaves it empty', async () => {
     const sessions = db.collection('sessions')
     await sessions.create([

@@ -24,7 +24,7 @@ import { conditionsOf, type Query } from './query-walk.js'
 import { References } from './references.js'
 import { Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper, type Written } from './row.js'
-import { SearchUpkeep } from './search-upkeep.js'
+import { type SearchUpkeep, searchUpkeep } from './search-upkeep.js'
 import { TableStatements } from './statements.js'
 import { Totals } from './totals.js'
 import {
@@ -72,7 +72,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#drafts = new Drafts(definition, this.#mapper)
     const registered = isCollectionName(definition.name) && collections[definition.name] === definition
     this.#totals = new Totals(quoteIdent(definition.name), registered)
-    this.#search = new SearchUpkeep(db, definition)
+    this.#search = searchUpkeep(db, definition)
     this.#siblings = new Map([[workspace, this]])
   }
 

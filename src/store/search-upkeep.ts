@@ -13,6 +13,17 @@ import { type SearchIndex, searchIndex } from './search-index.js'
 /** Documents a process writes to a collection between two catch-ups that its writes carry. */
 export const CATCH_UP_EVERY = 256
 
+const kept = new WeakMap<Connection, Map<AnyDefinition, SearchUpkeep>>()
+
+/** The upkeep of a collection's index on a connection: one for all its workspaces, which share the queue. */
+export function searchUpkeep(db: Connection, def: AnyDefinition): SearchUpkeep {
+  const byDefinition = kept.get(db) ?? new Map<AnyDefinition, SearchUpkeep>()
+  kept.set(db, byDefinition)
+  const upkeep = byDefinition.get(def) ?? new SearchUpkeep(db, def)
+  byDefinition.set(def, upkeep)
+  return upkeep
+}
+
 export class SearchUpkeep {
   readonly #db: Connection
   readonly #index: SearchIndex | undefined
