@@ -103,6 +103,34 @@ describe('a replica daemon whose primary stalls', () => {
   })
 })
 
+describe('a search on a replica daemon whose primary stalls', () => {
+  it('answers from the local copy, its index as it last caught up, within AGOR_DB_TIMEOUT', async () => {
+    const indexed = await request(daemon.url, 'POST', '/sessions', { agent: 'a', title: 'osprey one' })
+    expect((await request(daemon.url, 'GET', '/sessions?$search=osprey')).body.total).toBe(1)
+    // queued on the primary, and in the replica's copy once it syncs the write
+    const queued = await request(daemon.url, 'POST', '/sessions', { agent: 'a', title: 'osprey two' })
+    expect(queued.status).toBe(201)
+    await sqld.server.stall()
+    try {
+      for (let round = 0; round < 2; round++) {
+        const started = Date.now()
+        const found = await request(daemon.url, 'GET', '/sessions?$search=osprey')
+        expect(found.status, found.text).toBe(200)
+        expect(found.body.data.map((d: { session_id: string }) => d.session_id)).toEqual([
+          indexed.body.session_id
+        ])
+        expect(Date.now() - started).toBeLessThan((TIMEOUT_S + 2) * 1000)
+      }
+    } finally {
+      sqld.server.resume()
+    }
+    await eventually(async () => {
+      const found = await request(daemon.url, 'GET', '/sessions?$search=osprey')
+      if (found.body.total !== 2) throw new Error(found.text)
+    }, 'a search that finds both once the primary answers')
+  })
+})
+
 describe('writes of one document while the primary stalls', () => {
   it('each fail within AGOR_DB_TIMEOUT of being asked for, not one timeout after another', async () => {
     const created = await request(daemon.url, 'POST', '/sessions', { agent: 'patched during a stall' })

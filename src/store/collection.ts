@@ -136,12 +136,12 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const page = this.#statements.page(find, limit)
     const docs = (result: Result | undefined): DocOf<Def>[] =>
       this.#documents(result).map((doc) => project(doc, find.select, this.idField) as DocOf<Def>)
-    if (!paginate) return docs((await this.#search.read(find, [page]))[0])
+    if (!paginate) return docs((await this.#search.read(find, [page], true)).results[0])
     const count = this.#totals.statement(find)
-    const results = await this.#search.read(find, limit === 0 ? [count] : [page, count])
+    const { results, stale } = await this.#search.read(find, limit === 0 ? [count] : [page, count], true)
     const [rows, total] = limit === 0 ? [undefined, results[0]] : results
     return {
-      total: this.#totals.read(find, total?.rows[0]),
+      total: this.#totals.read(find, total?.rows[0], !stale),
       limit: limit ?? 0,
       skip: find.skip,
       data: docs(rows)
@@ -264,7 +264,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return [this.#drafts.stored(await this.#resolver.values(id, condition && (await condition)))]
     }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
-    return this.#documents((await this.#search.read(find, [this.#statements.page(find)]))[0])
+    return this.#documents((await this.#search.read(find, [this.#statements.page(find)])).results[0])
   }
 
   /** Changes one document, in its turn (see write-turns.ts). */
@@ -344,8 +344,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   /** The SQL condition of a query given with an id, if any (none: no promise to wait for), its search caught up. */
   #condition(query: Query | undefined): Promise<Where> | undefined {
     const conditions = conditionsOf(query)
-    const where = (q: Query) => this.#search.ready(this.#compiler.where(q))
-    return conditions && this.#references.inQuery(conditions).then(where)
+    if (!conditions) return undefined
+    return this.#references.inQuery(conditions).then((q) => this.#search.ready(this.#compiler.where(q)))
   }
 
   #output(doc: Document, query: Query | undefined): DocOf<Def> {

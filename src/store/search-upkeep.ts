@@ -6,12 +6,19 @@
  * a few hundred documents at a time: one FTS5 segment for them all, not one each.
  */
 import type { Connection, Result, Statement } from '../db/connection.js'
+import { DatabaseUnavailableError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { Where } from './query-compiler.js'
 import { type SearchIndex, searchIndex } from './search-index.js'
 
 /** Documents a process writes to a collection between two catch-ups that its writes carry. */
 export const CATCH_UP_EVERY = 256
+
+/** The results of reads, and whether they were read with text the index had not caught up on. */
+export interface Reads {
+  results: Result[]
+  stale: boolean
+}
 
 const kept = new WeakMap<Connection, Map<AnyDefinition, SearchUpkeep>>()
 
@@ -53,18 +60,30 @@ export class SearchUpkeep {
 
   /**
    * Runs reads of `where` in one snapshot. When it searches, the snapshot must have an empty
-   * queue: if it did not, the reads run again in a write transaction that catches up first. (A
-   * replica that cannot write, its primary unreachable, searches its copy's index as it is.)
+   * queue: if it did not, the reads run again in a write transaction that catches up first.
+   *
+   * `answer`: the reads answer a caller and change nothing, so when that write cannot be made (a
+   * replica whose primary is known out of reach or fails to answer, a write lock held past the
+   * wait) the first snapshot answers, its text as the index last held it. The read of a write must not: it would change
+   * documents by text they no longer hold.
    */
-  async read(where: Where, statements: Statement[]): Promise<Result[]> {
+  async read(where: Where, statements: Statement[], answer = false): Promise<Reads> {
     const index = where.search && this.#index
     if (!index) {
-      if (statements.length === 1) return [await this.#db.execute(statements[0]!)]
-      return this.#db.batch(statements, 'read')
+      if (statements.length === 1) return { results: [await this.#db.execute(statements[0]!)], stale: false }
+      return { results: await this.#db.batch(statements, 'read'), stale: false }
     }
     const [pending, ...results] = await this.#db.batch([index.pending, ...statements], 'read')
-    if (!Number(pending!.rows[0]?.[0]) || this.#db.readOnly) return results
-    return (await this.#db.batch([...index.catchUp, ...statements], 'write')).slice(index.catchUp.length)
+    if (!Number(pending!.rows[0]?.[0])) return { results, stale: false }
+    const stale = { results, stale: true }
+    if (answer && (this.#db.readOnly || this.#db.unreachable !== undefined)) return stale
+    try {
+      const caughtUp = await this.#db.batch([...index.catchUp, ...statements], 'write')
+      return { results: caughtUp.slice(index.catchUp.length), stale: false }
+    } catch (error) {
+      if (answer && error instanceof DatabaseUnavailableError) return stale
+      throw error
+    }
   }
 
   /**

@@ -57,10 +57,13 @@ export class Totals {
     }
   }
 
-  /** The total the statement answered (and keeps it for the next page of the same query). */
-  read(where: Where, row: Record<string, unknown> | undefined): number {
+  /**
+   * The total the statement answered, kept for the next page of the same query unless `keep` is
+   * false: a search's total counted over an index that had not caught up, which its head does not show.
+   */
+  read(where: Where, row: Record<string, unknown> | undefined, keep = true): number {
     const total = Number(row?.total ?? 0)
-    if (!this.#kept) return total
+    if (!this.#kept || !keep) return total
     const key = keyOf(where)
     this.#kept.delete(key)
     this.#kept.set(key, { head: Number(row?.head ?? -1), total })
