@@ -3,7 +3,9 @@
 // writes catch it up every CATCH_UP_EVERY documents, and imports in their transaction.
 import Libsql from 'libsql'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Connection, Statement } from '../src/db/connection.js'
 import { collections } from '../src/schema/index.js'
+import { Collection } from '../src/store/collection.js'
 import { type Database, openDatabase } from '../src/store/database.js'
 import { derivedProblems } from '../src/store/derived-check.js'
 import { exportDatabase } from '../src/store/export.js'
@@ -75,6 +77,82 @@ describe('the search queue', () => {
     expect(await held()).toEqual({ queued: [], indexed: ids([kept!, renamed!]) })
   })
 
+  it('serves a lookup by id with $search in the snapshot it checks, whatever another process writes before', async () => {
+    const made = await db.collection('sessions').create({ agent: 'a', title: 'alpha' })
+    expect(await search('alpha')).toEqual([made.session_id])
+    // a connection that lets another process rename the session right before the lookup by id
+    // reaches the database: after any catch-up that came before it
+    const other = new Libsql(url.slice('file:'.length))
+    let renames = 0
+    const rename = (statements: Statement[]) => {
+      if (!statements.some((s) => typeof s !== 'string' && s.sql.includes('__agor_match'))) return
+      renames++
+      other
+        .prepare(`UPDATE sessions SET data = json_set(data, '$.title', ?) WHERE session_id = ?`)
+        .run(`beta ${renames}`, made.session_id)
+    }
+    const real = db.connection
+    const renaming = new Proxy(real, {
+      get(target, key) {
+        if (key === 'execute')
+          return (s: Statement) => {
+            rename([s])
+            return target.execute(s)
+          }
+        if (key === 'batch')
+          return (s: Statement[], mode: 'read' | 'write') => {
+            rename(s)
+            return target.batch(s, mode)
+          }
+        const value = Reflect.get(target, key)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    }) as Connection
+    const sessions = new Collection(renaming, collections.sessions)
+    try {
+      await expect(sessions.get(made.session_id, { query: { $search: 'alpha' } })).rejects.toMatchObject({
+        code: 404
+      })
+      const patching = sessions.patch(
+        made.session_id,
+        { description: 'touched' },
+        { query: { $search: 'alpha' } }
+      )
+      await expect(patching).rejects.toMatchObject({ code: 404 })
+      expect(renames).toBeGreaterThanOrEqual(2)
+      const stored = await db.collection('sessions').get(made.session_id)
+      expect(stored.title).toBe(`beta ${renames}`)
+      expect(stored.description ?? null).toBeNull()
+    } finally {
+      other.close()
+    }
+  })
+
+  it('takes plain-SQL writes with any conflict clause, the queue holding their ids already or not', async () => {
+    const [doc] = await db.collection('sessions').create([{ agent: 'a', title: 'puffin' }])
+    const other = new Libsql(url.slice('file:'.length))
+    try {
+      for (const clause of ['OR ABORT', 'OR FAIL', 'OR ROLLBACK', 'OR IGNORE', 'OR REPLACE', '']) {
+        // twice: the second finds the id in the queue
+        for (const round of [1, 2])
+          other
+            .prepare(`UPDATE ${clause} sessions SET data = json_set(data, '$.title', ?) WHERE session_id = ?`)
+            .run(`puffin ${clause || 'plain'} ${round}`, doc!.session_id)
+      }
+      // taken away and put back, renamed, while its id is in the queue
+      other
+        .prepare('CREATE TEMP TABLE kept AS SELECT * FROM sessions WHERE session_id = ?')
+        .run(doc!.session_id)
+      other.exec(`UPDATE kept SET data = json_set(data, '$.title', 'gannet')`)
+      other.prepare('DELETE FROM sessions WHERE session_id = ?').run(doc!.session_id)
+      other.exec('INSERT OR ABORT INTO sessions SELECT * FROM kept')
+    } finally {
+      other.close()
+    }
+    expect(await search('puffin')).toEqual([])
+    expect(await search('gannet')).toEqual([doc!.session_id])
+  })
+
   it('is caught up by a multi write that searches, in its own transaction', async () => {
     const sessions = db.collection('sessions')
     const [a, b] = await sessions.create([
@@ -117,6 +195,17 @@ describe('the search queue', () => {
     await db.workspace('queue-other').collection('sessions').create(docs(1))
     expect(await held()).toMatchObject({ queued: [] })
     expect((await held()).indexed).toHaveLength(CATCH_UP_EVERY)
+  })
+
+  it('is checked by db check as before the queue in a database that a version without it left', async () => {
+    await db.collection('sessions').create({ agent: 'a', title: 'shag' })
+    expect(await search('shag')).toHaveLength(1)
+    await db.connection.execute(`DROP TABLE ${index.queue}`)
+    expect(await derivedProblems(db.connection)).toEqual([])
+    await db.connection.execute(`DELETE FROM ${index.rows}`)
+    expect(await derivedProblems(db.connection)).toContain(
+      'the search index of sessions holds 0 of 1 documents'
+    )
   })
 
   it('counts as indexed for db check while queued, and an import leaves it empty', async () => {

@@ -115,7 +115,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     // without a query, the document as the resolver reads it: no condition, no projection
     if (query === undefined) return this.#resolver.document(id) as Promise<DocOf<Def>>
     return (async () => {
-      const condition = this.#condition(query)
+      const condition = this.#condition(query, true)
       return this.#output(await this.#resolver.document(id, condition && (await condition)), query)
     })()
   }
@@ -341,11 +341,16 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     return (result?.values ?? result?.rows ?? []).map((values) => this.#mapper.fromValues(values))
   }
 
-  /** The SQL condition of a query given with an id, if any (none: no promise to wait for), its search caught up. */
-  #condition(query: Query | undefined): Promise<Where> | undefined {
+  /**
+   * The SQL condition of a query given with an id, if it has one (none: no promise to wait for);
+   * a search's reads it as its index catches up (see SearchUpkeep.read; `answer`: for a get).
+   */
+  #condition(query: Query | undefined, answer = false): Promise<Where> | undefined {
     const conditions = conditionsOf(query)
     if (!conditions) return undefined
-    return this.#references.inQuery(conditions).then((q) => this.#search.ready(this.#compiler.where(q)))
+    return this.#references
+      .inQuery(conditions)
+      .then((q) => this.#search.condition(this.#compiler.where(q), answer))
   }
 
   #output(doc: Document, query: Query | undefined): DocOf<Def> {

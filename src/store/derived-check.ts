@@ -32,22 +32,24 @@ export async function derivedProblems(db: Connection): Promise<string[]> {
     const table = quoteIdent(def.name)
     const index = searchIndex(def)
     if (index) {
-      if (!Object.values(index.names).every((made) => present.has(made))) {
+      if (!present.has(index.names.fts) || !present.has(index.names.rows)) {
         problems.push(`the search index of ${name} is missing`)
       } else {
         // its table of rows must hold one entry per document not queued for it (a queued one
-        // may have one yet, or none), and the FTS5 table one per entry of its table of rows
-        const notQueued = (id: string) => `${id} NOT IN (SELECT doc_id FROM ${index.queue})`
+        // may have one yet, or none; a version before the queue has none), and the FTS5 table
+        // one per entry of its table of rows
+        const queued = present.has(index.names.queue) ? index.queue : undefined
+        const notQueued = (id: string) => (queued ? ` WHERE ${id} NOT IN (SELECT doc_id FROM ${queued})` : '')
         const [rowsHeld, textHeld, allRows, stored] = await Promise.all([
-          count(db, `SELECT count(*) FROM ${index.rows} WHERE ${notQueued('doc_id')}`),
+          count(db, `SELECT count(*) FROM ${index.rows}${notQueued('doc_id')}`),
           count(db, `SELECT count(*) FROM ${index.fts}`),
           count(db, `SELECT count(*) FROM ${index.rows}`),
-          count(db, `SELECT count(*) FROM ${table} WHERE ${notQueued(quoteIdent(def.idField))}`)
+          count(db, `SELECT count(*) FROM ${table}${notQueued(quoteIdent(def.idField))}`)
         ])
-        if (rowsHeld !== stored || textHeld !== allRows)
-          problems.push(
-            `the search index of ${name} holds ${rowsHeld - Math.max(0, allRows - textHeld)} of ${stored} documents`
-          )
+        if (rowsHeld !== stored)
+          problems.push(`the search index of ${name} holds ${rowsHeld} of ${stored} documents`)
+        else if (textHeld !== allRows)
+          problems.push(`the search index of ${name} holds ${textHeld} texts for its ${allRows} documents`)
       }
     }
     if (def.tagged && present.has(TAGS_TABLE)) {

@@ -2,7 +2,7 @@
  * The short-id resolver: finds a document by a whole id or any unique prefix with one indexed
  * statement, and computes the short ids that people see.
  */
-import type { Connection, InValue, Result, Row, Value } from '../db/connection.js'
+import type { Connection, InValue, Result, Row, Statement, Value } from '../db/connection.js'
 import { AmbiguousIdError, DocumentNotFoundError, MAX_CANDIDATES } from '../errors.js'
 import { type IdPrefix, parseDocumentId, shortIdFromNeighbours } from '../ids.js'
 import type { AnyDefinition } from '../schema/collection.js'
@@ -14,6 +14,8 @@ import type { Document, RowMapper } from './row.js'
 export interface Condition {
   sql: string
   args: InValue[]
+  /** Runs the lookup in place of the connection (a search's, where its index has caught up). */
+  read?: (statement: Statement) => Promise<Result>
 }
 
 const MATCH = '__agor_match'
@@ -98,7 +100,8 @@ export class Resolver {
           single: true
         }
       : { sql: prefix.full ? this.#byId : this.#byPrefix, args: bounds, single: true }
-    return this.#db.execute(statement).then((result) => this.#checked(result, prefix, condition))
+    const read = condition?.read ? condition.read(statement) : this.#db.execute(statement)
+    return read.then((result) => this.#checked(result, prefix, condition))
   }
 
   /** `result` if its row is the one document `prefix` names; a 404 or a 409 otherwise. */

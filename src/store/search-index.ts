@@ -126,9 +126,18 @@ function build(def: AnyDefinition): SearchIndex {
   }
 }
 
-/** The statement of a trigger's body that queues the documents `ids` (SQL values) for the index. */
+/**
+ * The statements of a trigger's body that queue the documents `ids` (SQL values) for the index.
+ * No conflict can arise (an id in the queue already is left out): a statement that says `OR
+ * ABORT` or `OR FAIL` imposes that on its triggers, so OR IGNORE would fail there.
+ */
 function enqueue(index: SearchIndex, ...ids: string[]): string {
-  return `INSERT OR IGNORE INTO ${index.queue} (doc_id) VALUES ${ids.map((id) => `(${id})`).join(', ')};`
+  return ids
+    .map(
+      (id) =>
+        `INSERT INTO ${index.queue} (doc_id) SELECT ${id} WHERE NOT EXISTS (SELECT 1 FROM ${index.queue} WHERE doc_id = ${id});`
+    )
+    .join('\n')
 }
 
 /**

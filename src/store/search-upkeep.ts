@@ -9,6 +9,7 @@ import type { Connection, Result, Statement } from '../db/connection.js'
 import { DatabaseUnavailableError } from '../errors.js'
 import type { AnyDefinition } from '../schema/collection.js'
 import type { Where } from './query-compiler.js'
+import type { Condition } from './resolver.js'
 import { type SearchIndex, searchIndex } from './search-index.js'
 
 /** Documents a process writes to a collection between two catch-ups that its writes carry. */
@@ -87,12 +88,11 @@ export class SearchUpkeep {
   }
 
   /**
-   * Catches up now if `where` searches and the queue holds a document, for a search that another
-   * module reads (a condition on one id); returns `where`. That read is not in the same snapshot:
-   * text another process writes in between may not be indexed for it yet.
+   * `where`, as the condition of a lookup by id (see Resolver): when it searches, the lookup runs
+   * as {@link read} runs reads, in a snapshot whose index holds every document's text.
    */
-  async ready(where: Where): Promise<Where> {
-    if (where.search) await this.read(where, [])
-    return where
+  condition(where: Where, answer: boolean): Where & Condition {
+    if (!where.search || !this.#index) return where
+    return { ...where, read: (statement) => this.read(where, [statement], answer).then((r) => r.results[0]!) }
   }
 }
