@@ -153,6 +153,26 @@ describe('the search queue', () => {
     expect(await search('gannet')).toEqual([doc!.session_id])
   })
 
+  it('answers a search from its snapshot when another connection holds the write lock past a short wait', async () => {
+    const [indexed] = await db.collection('sessions').create([{ agent: 'a', title: 'kittiwake' }])
+    expect(await search('kittiwake')).toEqual([indexed!.session_id])
+    const [queued] = await db.collection('sessions').create([{ agent: 'a', title: 'kittiwake two' }])
+    const other = new Libsql(url.slice('file:'.length))
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      const started = Date.now()
+      expect(await search('kittiwake')).toEqual([indexed!.session_id])
+      // far below the busy timeout (10 s), which a write waits, three times
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    expect(await search('kittiwake')).toEqual(ids([indexed!, queued!]))
+    const timeout = await db.connection.execute('PRAGMA busy_timeout')
+    expect(Number(timeout.rows[0]![0])).toBe(10_000)
+  })
+
   it('is caught up by a multi write that searches, in its own transaction', async () => {
     const sessions = db.collection('sessions')
     const [a, b] = await sessions.create([

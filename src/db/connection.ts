@@ -67,8 +67,12 @@ export interface Connection extends Executor {
    * in words, for a health check. Undefined while it answers, and in other modes.
    */
   readonly unreachable?: string
-  /** Runs statements in one transaction (one round trip to a remote server). */
-  batch(statements: Statement[], mode: WriteMode): Promise<Result[]>
+  /**
+   * Runs statements in one transaction (one round trip to a remote server). `options.busyWait`:
+   * on a local file, wait at most that many milliseconds for another connection's lock, and fail
+   * with a 503 rather than wait the whole busy timeout and try again (servers decide for themselves).
+   */
+  batch(statements: Statement[], mode: WriteMode, options?: { busyWait?: number }): Promise<Result[]>
   /**
    * Runs `work` in an interactive transaction and commits it, or rolls it back if `work` throws.
    * `work` must use `tx`, not the connection: other work on a local database waits for it.

@@ -97,12 +97,34 @@ export class LocalConnection implements Connection {
     return this.#turn(() => this.#native.run(statement))
   }
 
-  batch(statements: Statement[], mode: WriteMode): Promise<Result[]> {
+  batch(statements: Statement[], mode: WriteMode, options: { busyWait?: number } = {}): Promise<Result[]> {
     // one statement commits alone, all or nothing: a BEGIN and COMMIT around it would only cost
-    if (statements.length === 1) return this.#turn(() => [this.#native.run(statements[0]!)])
-    return this.#turn(() =>
-      this.#native.atomically(BEGIN[mode], () => statements.map((s) => this.#native.run(s)))
-    )
+    const work =
+      statements.length === 1
+        ? () => [this.#native.run(statements[0]!)]
+        : () => this.#native.atomically(BEGIN[mode], () => statements.map((s) => this.#native.run(s)))
+    return options.busyWait === undefined ? this.#turn(work) : this.#briefly(options.busyWait, work)
+  }
+
+  /**
+   * Runs `work` once in the connection's turn, waiting at most `ms` for another connection's lock:
+   * busy, it fails with a 503 at once (see #recover) instead of being tried again.
+   */
+  #briefly<T>(ms: number, work: () => T): Promise<T> {
+    return this.#queue.run('', async () => {
+      await this.#collectIfDue()
+      if (this.#closed) throw new DatabaseUnavailableError('The database is closed')
+      this.#restoreSettings()
+      // the next turn puts the busy timeout back
+      this.#settingsInDoubt = true
+      this.#native.run(`PRAGMA busy_timeout = ${Math.trunc(ms)}`)
+      try {
+        return work()
+      } catch (error) {
+        this.#recover(error, BUSY_ATTEMPTS)
+        throw error
+      }
+    })
   }
 
   migrate(statements: Statement[]): Promise<Result[]> {

@@ -15,6 +15,13 @@ import { type SearchIndex, searchIndex } from './search-index.js'
 /** Documents a process writes to a collection between two catch-ups that its writes carry. */
 export const CATCH_UP_EVERY = 256
 
+/**
+ * How long a search that answers a caller waits for another connection's write lock to catch up
+ * (a local file; the engine waits in the calling thread): a write of the store holds it for
+ * milliseconds, an import or another tool's transaction may hold it for minutes.
+ */
+export const ANSWER_WAIT_MS = 250
+
 /** The results of reads, and whether they were read with text the index had not caught up on. */
 export interface Reads {
   results: Result[]
@@ -64,8 +71,8 @@ export class SearchUpkeep {
    * queue: if it did not, the reads run again in a write transaction that catches up first.
    *
    * `answer`: the reads answer a caller and change nothing, so when that write cannot be made (a
-   * replica whose primary is known out of reach or fails to answer, a write lock held past the
-   * wait) the first snapshot answers, its text as the index last held it. The read of a write must not: it would change
+   * replica whose primary is known out of reach or fails to answer, another connection's write
+   * lock held past ANSWER_WAIT_MS) the first snapshot answers, its text as the index last held it. The read of a write must not: it would change
    * documents by text they no longer hold.
    */
   async read(where: Where, statements: Statement[], answer = false): Promise<Reads> {
@@ -79,7 +86,8 @@ export class SearchUpkeep {
     const stale = { results, stale: true }
     if (answer && (this.#db.readOnly || this.#db.unreachable !== undefined)) return stale
     try {
-      const caughtUp = await this.#db.batch([...index.catchUp, ...statements], 'write')
+      const wait = answer ? { busyWait: ANSWER_WAIT_MS } : undefined
+      const caughtUp = await this.#db.batch([...index.catchUp, ...statements], 'write', wait)
       return { results: caughtUp.slice(index.catchUp.length), stale: false }
     } catch (error) {
       if (answer && error instanceof DatabaseUnavailableError) return stale
