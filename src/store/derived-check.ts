@@ -18,9 +18,9 @@ const count = async (db: Connection, sql: string) => Number((await db.execute(sq
 /** The problems of the derived objects, in words; empty when there are none. */
 export async function derivedProblems(db: Connection): Promise<string[]> {
   const { rows } = await db.execute(
-    `SELECT name FROM sqlite_master WHERE type IN ('trigger', 'view', 'table')`
+    `SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'view', 'table')`
   )
-  const present = new Set(rows.map((r) => String(r.name)))
+  const present = new Map(rows.map((r) => [String(r.name), String(r.sql)]))
   const missing = storeObjectNames().filter((name) => !present.has(name))
   const problems: string[] = []
   if (missing.length)
@@ -32,8 +32,12 @@ export async function derivedProblems(db: Connection): Promise<string[]> {
     const table = quoteIdent(def.name)
     const index = searchIndex(def)
     if (index) {
-      if (!present.has(index.names.fts) || !present.has(index.names.rows)) {
-        problems.push(`the search index of ${name} is missing`)
+      // a queue that triggers write to is missing (a version before the queue has neither)
+      const queueLost =
+        !present.has(index.names.queue) &&
+        present.get(`agor_search_${name}_insert`)?.includes(index.names.queue)
+      if (!present.has(index.names.fts) || !present.has(index.names.rows) || queueLost) {
+        problems.push(`the search index of ${name} is missing${queueLost ? ' its queue: writes fail' : ''}`)
       } else {
         // its table of rows must hold one entry per document not queued for it (a queued one
         // may have one yet, or none; a version before the queue has none), and the FTS5 table

@@ -20,7 +20,17 @@ export const CATCH_UP_EVERY = 256
  * (a local file; the engine waits in the calling thread): a write of the store holds it for
  * milliseconds, an import or another tool's transaction may hold it for minutes.
  */
-export const ANSWER_WAIT_MS = 250
+export const ANSWER_WAIT_MS = 100
+
+/**
+ * How long after a search found the write lock held (or the primary out of reach) the searches
+ * that answer callers take their snapshot as it is, without trying again: each try holds the
+ * thread for ANSWER_WAIT_MS, and a daemon's searches would otherwise queue up behind one another.
+ */
+export const ANSWER_BACKOFF_MS = 1000
+
+/** Until when (Date.now()) a connection's answering searches do not try to catch up. */
+const backingOff = new WeakMap<Connection, number>()
 
 /** The results of reads, and whether they were read with text the index had not caught up on. */
 export interface Reads {
@@ -72,8 +82,9 @@ export class SearchUpkeep {
    *
    * `answer`: the reads answer a caller and change nothing, so when that write cannot be made (a
    * replica whose primary is known out of reach or fails to answer, another connection's write
-   * lock held past ANSWER_WAIT_MS) the first snapshot answers, its text as the index last held it. The read of a write must not: it would change
-   * documents by text they no longer hold.
+   * lock held past ANSWER_WAIT_MS, and ANSWER_BACKOFF_MS after that) the first snapshot answers,
+   * its text as the index last held it. The read of a write must not: it would change documents
+   * by text they no longer hold.
    */
   async read(where: Where, statements: Statement[], answer = false): Promise<Reads> {
     const index = where.search && this.#index
@@ -84,14 +95,17 @@ export class SearchUpkeep {
     const [pending, ...results] = await this.#db.batch([index.pending, ...statements], 'read')
     if (!Number(pending!.rows[0]?.[0])) return { results, stale: false }
     const stale = { results, stale: true }
-    if (answer && (this.#db.readOnly || this.#db.unreachable !== undefined)) return stale
+    const db = this.#db
+    if (answer && (db.readOnly || db.unreachable !== undefined || (backingOff.get(db) ?? 0) > Date.now()))
+      return stale
     try {
       const wait = answer ? { busyWait: ANSWER_WAIT_MS } : undefined
-      const caughtUp = await this.#db.batch([...index.catchUp, ...statements], 'write', wait)
+      const caughtUp = await db.batch([...index.catchUp, ...statements], 'write', wait)
       return { results: caughtUp.slice(index.catchUp.length), stale: false }
     } catch (error) {
-      if (answer && error instanceof DatabaseUnavailableError) return stale
-      throw error
+      if (!answer || !(error instanceof DatabaseUnavailableError)) throw error
+      backingOff.set(db, Date.now() + ANSWER_BACKOFF_MS)
+      return stale
     }
   }
 
