@@ -3,19 +3,18 @@
  * the query syntax, whole-document validation and lost-update-free writes. It orchestrates: the
  * SQL lives in statements.ts, queries in query-compiler.ts, short ids in resolver.ts and
  * references.ts, the shape of written documents in drafts.ts, turns and retries of writes in
- * write-turns.ts. It knows nothing of Feathers transports.
+ * write-turns.ts, a find's page and total in find-reads.ts. It knows nothing of Feathers transports.
  */
 import type { Connection, Result, Statement } from '../db/connection.js'
 import { DocumentNotFoundError, InvalidIdError } from '../errors.js'
 import { parseDocumentId } from '../ids.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { AnyDefinition, DocOf } from '../schema/collection.js'
-import { collections, isCollectionName } from '../schema/index.js'
-import { quoteIdent } from '../schema/sql.js'
 import { DEFAULT_WORKSPACE } from '../schema/workspaces.js'
 import { explainWriteError, isStaleWrite } from './constraints.js'
 import { Drafts } from './drafts.js'
 import { type ChangeContext, contextStatements, IMPORT, LIBRARY } from './feed-triggers.js'
+import { FindReads } from './find-reads.js'
 import { type Given, INC, patchPlan } from './increments.js'
 import { project } from './projection.js'
 import { QueryCompiler, type Where } from './query-compiler.js'
@@ -26,7 +25,6 @@ import { Resolver } from './resolver.js'
 import { type Document, type RowMapper, rowMapper, type Written } from './row.js'
 import { type SearchUpkeep, searchUpkeep } from './search-upkeep.js'
 import { TableStatements } from './statements.js'
-import { Totals } from './totals.js'
 import {
   type CollectionParams,
   type CreateData,
@@ -53,7 +51,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
   readonly #references: References
   readonly #statements: TableStatements
   readonly #drafts: Drafts
-  readonly #totals: Totals
+  readonly #reads: FindReads
   readonly #search: SearchUpkeep
   readonly #writes = new KeyedQueue()
   /** This collection in every workspace it was asked for, shared by all of them. */
@@ -70,9 +68,8 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     this.#references = new References(db, definition, this.#compiler.fields, this.#resolver, workspace)
     this.#statements = new TableStatements(definition, this.#mapper, workspace)
     this.#drafts = new Drafts(definition, this.#mapper)
-    const registered = isCollectionName(definition.name) && collections[definition.name] === definition
-    this.#totals = new Totals(quoteIdent(definition.name), registered)
     this.#search = searchUpkeep(db, definition)
+    this.#reads = new FindReads(definition, this.#search)
     this.#siblings = new Map([[workspace, this]])
   }
 
@@ -136,16 +133,9 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
     const page = this.#statements.page(find, limit)
     const docs = (result: Result | undefined): DocOf<Def>[] =>
       this.#documents(result).map((doc) => project(doc, find.select, this.idField) as DocOf<Def>)
-    if (!paginate) return docs((await this.#search.read(find, [page], true)).results[0])
-    const count = this.#totals.statement(find)
-    const { results, stale } = await this.#search.read(find, limit === 0 ? [count] : [page, count], true)
-    const [rows, total] = limit === 0 ? [undefined, results[0]] : results
-    return {
-      total: this.#totals.read(find, total?.rows[0], !stale),
-      limit: limit ?? 0,
-      skip: find.skip,
-      data: docs(rows)
-    }
+    if (!paginate) return docs(await this.#reads.rows(find, page, true))
+    const { rows, total } = await this.#reads.page(find, page, limit)
+    return { total, limit: limit ?? 0, skip: find.skip, data: docs(rows) }
   }
 
   /**
@@ -264,7 +254,7 @@ export class Collection<Def extends AnyDefinition = AnyDefinition> {
       return [this.#drafts.stored(await this.#resolver.values(id, condition && (await condition)))]
     }
     const find = this.#compiler.compile(await this.#references.inQuery(query ?? {}))
-    return this.#documents((await this.#search.read(find, [this.#statements.page(find)])).results[0])
+    return this.#documents(await this.#reads.rows(find, this.#statements.page(find)))
   }
 
   /** Changes one document, in its turn (see write-turns.ts). */
